@@ -1,0 +1,3 @@
+from cin7_shopify.cli import main
+
+raise SystemExit(main())

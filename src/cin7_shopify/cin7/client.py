@@ -1,0 +1,451 @@
+"""Async client for the Cin7 Core API v2, following its documented wire format.
+
+- auth: `api-auth-accountid` and `api-auth-applicationkey` headers on every call;
+- lists: `Page`/`Limit` (max 1000) with an endpoint-specific envelope key;
+- pacing: one shared budget per account (see pacer.py);
+- retries: throttles (429, 503, or a 400 whose text names the 60-call limit) always, honouring
+  Retry-After; 5xx and broken connections only for reads, because a write that may have landed
+  must be checked by the caller (the sync's ledger) rather than sent twice;
+- errors: the `[{"ErrorCode","Exception"}]` array, an ErrorCode inside a 200 and HTML-in-200
+  all become typed errors carrying Cin7's own message.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from cin7_shopify.cin7.errors import (
+    Cin7AuthError,
+    Cin7ConnectionError,
+    Cin7Error,
+    Cin7NotFound,
+    Cin7RateLimited,
+    Cin7ServerError,
+    Cin7UnexpectedResponse,
+    Cin7ValidationError,
+)
+from cin7_shopify.cin7.models import (
+    EMPTY_GUID,
+    AdditionalCharge,
+    CreditNote,
+    Customer,
+    Fulfilment,
+    FulfilmentStage,
+    Location,
+    Me,
+    PickPackLine,
+    Product,
+    ProductAvailability,
+    ProductFamily,
+    Sale,
+    SaleCreate,
+    SaleLine,
+    SaleListRow,
+    SaleOrder,
+    ShipLine,
+    TaxRule,
+)
+from cin7_shopify.cin7.pacer import Cin7Pacer
+from cin7_shopify.clock import Clock
+
+DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
+PAGE_LIMIT = 1000
+_THROTTLE_TEXT = re.compile(r"calls per|api limit|too many requests", re.IGNORECASE)
+
+M = TypeVar("M", bound=BaseModel)
+Progress = Callable[[int, int], None]
+
+
+class Cin7Client:
+    def __init__(
+        self,
+        account_id: str,
+        application_key: str | SecretStr,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        transport: httpx.AsyncBaseTransport | None = None,
+        pacer: Cin7Pacer | None = None,
+        clock: Clock | None = None,
+        max_retries: int = 6,
+        timeout: float = 60.0,
+    ) -> None:
+        key = application_key if isinstance(application_key, SecretStr) else SecretStr(application_key)
+        self.account_id = account_id
+        self.pacer = pacer or Cin7Pacer(clock=clock)
+        self.clock = self.pacer.clock
+        self.max_retries = max_retries
+        self.calls = 0  # HTTP requests sent, retries included: the scarce resource
+        self.retries = 0
+        self._http = httpx.AsyncClient(
+            base_url=base_url if base_url.endswith("/") else base_url + "/",
+            transport=transport,
+            timeout=timeout,
+            headers={
+                "api-auth-accountid": account_id,
+                "api-auth-applicationkey": key.get_secret_value(),
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            },
+        )
+
+    async def __aenter__(self) -> Cin7Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def me(self) -> Me:
+        return Me.model_validate(await self._request("GET", "me"))
+
+    async def list_products(
+        self, *, include_deprecated: bool = False, on_page: Progress | None = None
+    ) -> list[Product]:
+        params = {"IncludeDeprecated": str(include_deprecated).lower()}
+        return await self._paged("product", "Products", Product, params, on_page)
+
+    async def list_product_families(self, *, on_page: Progress | None = None) -> list[ProductFamily]:
+        return await self._paged("productFamily", "ProductFamilies", ProductFamily, {}, on_page)
+
+    async def list_availability(
+        self, *, location: str | None = None, on_page: Progress | None = None
+    ) -> list[ProductAvailability]:
+        params = {"Location": location} if location else {}
+        return await self._paged(
+            "ref/productavailability", "ProductAvailabilityList", ProductAvailability, params, on_page
+        )
+
+    async def list_locations(self, *, include_bins: bool = False) -> list[Location]:
+        rows = await self._paged("ref/location", "LocationList", Location, {}, None)
+        return rows if include_bins else [row for row in rows if not row.is_bin]
+
+    async def list_tax_rules(self) -> list[TaxRule]:
+        return await self._paged("ref/tax", "TaxRuleList", TaxRule, {}, None)
+
+    async def list_customers(
+        self, *, contact_filter: str | None = None, name: str | None = None, on_page: Progress | None = None
+    ) -> list[Customer]:
+        params: dict[str, str] = {}
+        if contact_filter:
+            params["ContactFilter"] = contact_filter
+        if name:
+            params["Name"] = name
+        return await self._paged("customer", "CustomerList", Customer, params, on_page)
+
+    async def find_customer_by_email(self, email: str) -> Customer | None:
+        """ContactFilter narrows the search; the exact email is re-checked here."""
+        for customer in await self.list_customers(contact_filter=email.strip()):
+            if customer.has_email(email):
+                return customer
+        return None
+
+    async def list_sales(
+        self,
+        *,
+        external_id: str | None = None,
+        updated_since: str | None = None,
+        search: str | None = None,
+        on_page: Progress | None = None,
+    ) -> list[SaleListRow]:
+        params: dict[str, str] = {}
+        if external_id:
+            params["ExternalID"] = external_id
+        if updated_since:
+            params["UpdatedSince"] = updated_since
+        if search:
+            params["Search"] = search
+        return await self._paged("saleList", "SaleList", SaleListRow, params, on_page)
+
+    async def find_sales_by_external_id(self, external_id: str) -> list[SaleListRow]:
+        return [row for row in await self.list_sales(external_id=external_id) if row.ExternalID == external_id]
+
+    async def get_sale(self, sale_id: str) -> Sale:
+        return Sale.model_validate(await self._request("GET", "sale", params={"ID": sale_id}))
+
+    async def get_fulfilments(self, sale_id: str) -> list[Fulfilment]:
+        body = await self._request("GET", "sale/fulfilment", params={"SaleID": sale_id})
+        return [Fulfilment.model_validate(row) for row in (body.get("Fulfilments") or [])]
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def create_product(self, product: Product) -> Product:
+        body = await self._request("POST", "product", json_body=product.to_wire())
+        return _first(body, "Products", Product)
+
+    async def update_product(self, product: Product) -> Product:
+        body = await self._request("PUT", "product", json_body=product.to_wire())
+        return _first(body, "Products", Product)
+
+    async def create_customer(self, customer: Customer) -> Customer:
+        body = await self._request("POST", "customer", json_body=customer.to_wire())
+        return _first(body, "CustomerList", Customer)
+
+    async def update_customer(self, customer: Customer) -> Customer:
+        body = await self._request("PUT", "customer", json_body=customer.to_wire())
+        return _first(body, "CustomerList", Customer)
+
+    async def create_sale(self, sale: SaleCreate) -> Sale:
+        return Sale.model_validate(await self._request("POST", "sale", json_body=sale.to_wire()))
+
+    async def save_order(
+        self,
+        sale_id: str,
+        lines: Iterable[SaleLine],
+        *,
+        additional_charges: Iterable[AdditionalCharge] = (),
+        status: str = "AUTHORISED",
+        memo: str | None = None,
+    ) -> SaleOrder:
+        order = SaleOrder(
+            SaleID=sale_id,
+            Status=status,
+            Memo=memo,
+            Lines=list(lines),
+            AdditionalCharges=list(additional_charges),
+        )
+        return SaleOrder.model_validate(await self._request("POST", "sale/order", json_body=order.to_wire()))
+
+    async def pick(self, task_id: str, lines: Iterable[PickPackLine], *, status: str = "AUTHORISED") -> FulfilmentStage:
+        body = {"TaskID": task_id, "Status": status, "Lines": [line.to_wire() for line in lines]}
+        return await self._fulfilment_step("sale/fulfilment/pick", body)
+
+    async def pack(self, task_id: str, lines: Iterable[PickPackLine], *, status: str = "AUTHORISED") -> FulfilmentStage:
+        body = {"TaskID": task_id, "Status": status, "Lines": [line.to_wire() for line in lines]}
+        return await self._fulfilment_step("sale/fulfilment/pack", body)
+
+    async def ship(self, task_id: str, lines: Iterable[ShipLine], *, status: str = "AUTHORISED") -> FulfilmentStage:
+        body = {"TaskID": task_id, "Status": status, "Lines": [line.to_wire() for line in lines]}
+        return await self._fulfilment_step("sale/fulfilment/ship", body)
+
+    async def create_invoice(
+        self, sale_id: str, lines: Iterable[SaleLine], *, invoice_date: str, status: str = "AUTHORISED"
+    ) -> dict[str, Any]:
+        body = {
+            "SaleID": sale_id,
+            "TaskID": EMPTY_GUID,
+            "Status": status,
+            "InvoiceDate": invoice_date,
+            "InvoiceDueDate": invoice_date,
+            "Lines": [line.to_wire() for line in lines],
+        }
+        result: dict[str, Any] = await self._request("POST", "sale/invoice", json_body=body)
+        return result
+
+    async def void_sale(self, sale_id: str) -> Sale:
+        return Sale.model_validate(await self._request("DELETE", "sale", params={"ID": sale_id, "Void": "true"}))
+
+    async def create_credit_note(
+        self,
+        sale_id: str,
+        lines: Iterable[SaleLine],
+        *,
+        restock: Iterable[PickPackLine] = (),
+        restock_location: str | None = None,
+        status: str = "AUTHORISED",
+        memo: str | None = None,
+    ) -> CreditNote:
+        restock_lines = []
+        for line in restock:
+            wire = line.to_wire()
+            if restock_location:
+                wire["RestockLocation"] = restock_location
+            restock_lines.append(wire)
+        body: dict[str, Any] = {
+            "SaleID": sale_id,
+            "TaskID": EMPTY_GUID,
+            "Status": status,
+            "Memo": memo,
+            "Lines": [line.to_wire() for line in lines],
+            "Restock": restock_lines,
+        }
+        response = await self._request("POST", "sale/creditnote", json_body={k: v for k, v in body.items() if v is not None})
+        return CreditNote.model_validate(response)
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    async def _fulfilment_step(self, path: str, body: dict[str, Any]) -> FulfilmentStage:
+        return FulfilmentStage.model_validate(await self._request("POST", path, json_body=body))
+
+    async def _paged(
+        self,
+        path: str,
+        key: str,
+        model: type[M],
+        params: dict[str, str],
+        on_page: Progress | None,
+    ) -> list[M]:
+        records: list[M] = []
+        page = 1
+        while True:
+            body = await self._request("GET", path, params={**params, "Page": str(page), "Limit": str(PAGE_LIMIT)})
+            if not isinstance(body, dict) or key not in body:
+                raise Cin7UnexpectedResponse(
+                    f"the answer has no '{key}' list", status=200, endpoint=f"GET /{path}"
+                )
+            rows = body.get(key) or []
+            total = int(body.get("Total") or 0)
+            for index, row in enumerate(rows):
+                try:
+                    records.append(model.model_validate(row))
+                except ValidationError as exc:
+                    raise Cin7UnexpectedResponse(
+                        f"record {index + 1} of page {page} does not look like a {model.__name__}: "
+                        f"{_first_problem(exc)}",
+                        endpoint=f"GET /{path}",
+                    ) from None
+            if on_page:
+                on_page(len(records), total)
+            if not rows or page >= math.ceil(total / PAGE_LIMIT):
+                return records
+            page += 1
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str] | None = None,
+        json_body: Any = None,
+    ) -> Any:
+        endpoint = f"{method} /{path}"
+        is_read = method == "GET"
+        attempt = 0
+        while True:
+            await self.pacer.acquire()
+            self.calls += 1
+            try:
+                response = await self._http.request(
+                    method, path, params=params, content=None if json_body is None else _dumps(json_body)
+                )
+            except httpx.TimeoutException:
+                if is_read and attempt < self.max_retries:
+                    attempt += 1
+                    await self._backoff(attempt)
+                    continue
+                raise Cin7ConnectionError(
+                    "no answer in time" + ("" if is_read else "; the change may or may not have been saved"),
+                    endpoint=endpoint,
+                ) from None
+            except httpx.TransportError as exc:
+                if is_read and attempt < self.max_retries:
+                    attempt += 1
+                    await self._backoff(attempt)
+                    continue
+                raise Cin7ConnectionError(f"connection failed ({type(exc).__name__})", endpoint=endpoint) from None
+
+            status = response.status_code
+            text = response.text
+            errors = _error_list(text)
+            message = "; ".join(str(e.get("Exception") or "").strip() for e in errors) if errors else ""
+            if _is_throttle(status, message):
+                if attempt >= self.max_retries:
+                    raise Cin7RateLimited(message or "too many calls", status=status, endpoint=endpoint)
+                attempt += 1
+                self.retries += 1
+                wait = _retry_after(response) or min(60.0, 5.0 * 2 ** (attempt - 1))
+                self.pacer.hold(wait)
+                continue
+            if status >= 500:
+                if is_read and attempt < self.max_retries:
+                    attempt += 1
+                    self.retries += 1
+                    await self._backoff(attempt)
+                    continue
+                raise Cin7ServerError(message or f"HTTP {status}", status=status, endpoint=endpoint)
+            if status == 403 or status == 401:
+                raise Cin7AuthError(message or text.strip()[:200] or "Incorrect credentials", status=status, endpoint=endpoint)
+            if status == 404:
+                raise Cin7NotFound(message or "not found (HTTP 404)", status=404, endpoint=endpoint)
+            if errors:
+                code = _int_or_none(errors[0].get("ErrorCode"))
+                cls: type[Cin7Error] = Cin7NotFound if code == 404 else Cin7ValidationError
+                raise cls(message or "rejected", status=status, error_code=code, endpoint=endpoint)
+            if status >= 400:
+                raise Cin7ValidationError(text.strip()[:300] or f"HTTP {status}", status=status, endpoint=endpoint)
+            if status == 204 or not text.strip():
+                return {}
+            if text.lstrip().startswith("<"):
+                raise Cin7UnexpectedResponse(
+                    "answered with an HTML page instead of JSON (usually a wrong path)", status=status, endpoint=endpoint
+                )
+            try:
+                return json.loads(text)
+            except ValueError:
+                raise Cin7UnexpectedResponse("answered with a body that is not JSON", status=status, endpoint=endpoint) from None
+
+    async def _backoff(self, attempt: int) -> None:
+        await self.clock.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"cannot send {type(value).__name__} to Cin7")
+
+
+def _error_list(text: str) -> list[dict[str, Any]]:
+    """Cin7's error model, wherever it hides: a list of {ErrorCode, Exception} or one such object."""
+    stripped = text.lstrip()
+    if not stripped or stripped[0] not in "[{":
+        return []
+    try:
+        body = json.loads(stripped)
+    except ValueError:
+        return []
+    if isinstance(body, dict) and "ErrorCode" in body:
+        return [body]
+    if isinstance(body, list) and body and all(isinstance(e, dict) and "ErrorCode" in e for e in body):
+        return body
+    return []
+
+
+def _is_throttle(status: int, message: str) -> bool:
+    if status in (429, 503):
+        return True
+    return status == 400 and bool(_THROTTLE_TEXT.search(message))
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first(body: Any, key: str, model: type[M]) -> M:
+    rows = body.get(key) if isinstance(body, dict) else None
+    if not rows:
+        raise Cin7UnexpectedResponse(f"the answer has no saved record under '{key}'")
+    return model.model_validate(rows[0])
+
+
+def _first_problem(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in err["loc"])
+    return f"{where}: {err['msg']}"

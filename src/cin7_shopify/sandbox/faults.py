@@ -1,0 +1,51 @@
+"""Fault knobs shared by both sandboxes, so tests can make the APIs misbehave on purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import httpx
+
+ThrottleShape = Literal["429", "503", "400"]
+
+
+@dataclass
+class Faults:
+    """Each counter answers that many of the next calls with the fault, then clears itself."""
+
+    throttle_next: int = 0
+    server_error_next: int = 0
+    server_error_status: int = 500
+    timeout_next: int = 0  # the server does the work, then the answer is lost
+    malformed_next: int = 0
+    drop_next: int = 0  # the connection drops before the server sees the call
+    log: list[str] = field(default_factory=list)
+
+    def take(self, name: str) -> bool:
+        count = getattr(self, name)
+        if count > 0:
+            setattr(self, name, count - 1)
+            self.log.append(name)
+            return True
+        return False
+
+
+class FaultyTransport(httpx.AsyncBaseTransport):
+    """In-process transport to a sandbox app that can lose answers or drop connections."""
+
+    def __init__(self, app: object, faults: Faults, base_url: str = "http://sandbox") -> None:
+        self._inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        self.faults = faults
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.faults.take("drop_next"):
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        response = await self._inner.handle_async_request(request)
+        if self.faults.take("timeout_next"):
+            await response.aread()
+            raise httpx.ReadTimeout("The read operation timed out", request=request)
+        return response
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

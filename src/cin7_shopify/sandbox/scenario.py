@@ -1,0 +1,388 @@
+"""Scenario folders: one merchant's Shopify store and Cin7 Core account, as JSON (see SCENARIO.md).
+
+The loader checks every record before either sandbox sees it and refuses a malformed scenario
+with the file, the record and the field named, e.g.
+    shopify.json: products[3] "Classic Tee" → variants[1].inventoryItem.id: Field required
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cin7_shopify.errors import ConsoleError
+
+
+class ScenarioError(ConsoleError):
+    hint = "Fix the scenario file and load it again."
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+def _gid(kind: str) -> Callable[[str], str]:
+    """A check for a Shopify global id of one kind, e.g. gid://shopify/Location/1."""
+
+    def check(value: str) -> str:
+        if not value.startswith(f"gid://shopify/{kind}/"):
+            raise ValueError(f"must be a Shopify id like gid://shopify/{kind}/123")
+        return value
+
+    return check
+
+
+LocationId = Annotated[str, AfterValidator(_gid("Location"))]
+InventoryItemId = Annotated[str, AfterValidator(_gid("InventoryItem"))]
+VariantId = Annotated[str, AfterValidator(_gid("ProductVariant"))]
+ProductId = Annotated[str, AfterValidator(_gid("Product"))]
+OrderId = Annotated[str, AfterValidator(_gid("Order"))]
+
+
+# -- shopify.json -----------------------------------------------------------------------
+
+
+class ShopRecord(_Record):
+    name: str
+    myshopifyDomain: str
+    currencyCode: str = "USD"
+    taxesIncluded: bool = False
+
+    @field_validator("myshopifyDomain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        if not value.endswith(".myshopify.com"):
+            raise ValueError("must end with .myshopify.com")
+        return value
+
+
+class LocationRecord(_Record):
+    id: LocationId
+    name: str
+    isActive: bool = True
+    fulfillsOnlineOrders: bool = True
+
+
+class InventoryItemRecord(_Record):
+    id: InventoryItemId
+    tracked: bool = True
+
+
+class InventoryLevelRecord(_Record):
+    locationId: str
+    available: int = 0
+    onHand: int | None = None
+
+
+class SelectedOptionRecord(_Record):
+    name: str
+    value: str
+
+
+class VariantRecord(_Record):
+    id: VariantId
+    sku: str | None = None
+    price: str = "0.00"
+    selectedOptions: list[SelectedOptionRecord] = Field(default_factory=list)
+    inventoryItem: InventoryItemRecord
+    inventoryLevels: list[InventoryLevelRecord] = Field(default_factory=list)
+
+    @field_validator("price")
+    @classmethod
+    def _price(cls, value: str) -> str:
+        float(value)
+        return value
+
+
+class OptionRecord(_Record):
+    name: str
+    values: list[str]
+
+
+class ProductRecord(_Record):
+    id: ProductId
+    title: str
+    status: str = "ACTIVE"
+    options: list[OptionRecord] = Field(default_factory=list)
+    variants: list[VariantRecord]
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        if value not in {"ACTIVE", "ARCHIVED", "DRAFT", "UNLISTED"}:
+            raise ValueError("must be ACTIVE, ARCHIVED, DRAFT or UNLISTED")
+        return value
+
+
+class TaxLineRecord(_Record):
+    title: str
+    rate: float
+    price: str = "0.00"
+
+
+class LineItemRecord(_Record):
+    id: str
+    sku: str | None = None
+    variantId: str | None = None
+    quantity: int = Field(ge=1)
+    originalUnitPrice: str
+    discountedUnitPrice: str | None = None
+    taxLines: list[TaxLineRecord] = Field(default_factory=list)
+
+
+class ShippingLineRecord(_Record):
+    title: str
+    price: str = "0.00"
+    taxLines: list[TaxLineRecord] = Field(default_factory=list)
+
+
+class CustomerRecord(_Record):
+    id: str
+    email: str | None = None
+
+
+class OrderRecord(_Record):
+    id: OrderId
+    name: str
+    createdAt: str
+    processedAt: str | None = None
+    updatedAt: str | None = None
+    displayFinancialStatus: str | None = "PAID"
+    displayFulfillmentStatus: str = "UNFULFILLED"
+    test: bool = False
+    tags: list[str] = Field(default_factory=list)
+    email: str | None = None
+    currencyCode: str = "USD"
+    taxesIncluded: bool = False
+    customer: CustomerRecord | None = None
+    lineItems: list[LineItemRecord]
+    shippingLines: list[ShippingLineRecord] = Field(default_factory=list)
+    fulfillmentLocationId: str | None = None
+    cancelledAt: str | None = None
+
+    @field_validator("createdAt", "processedAt", "updatedAt", "cancelledAt")
+    @classmethod
+    def _timestamp(cls, value: str | None) -> str | None:
+        if value is not None:
+            from datetime import datetime
+
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return value
+
+
+class ShopifyScenario(_Record):
+    shop: ShopRecord
+    locations: list[LocationRecord] = Field(default_factory=list)
+    products: list[ProductRecord] = Field(default_factory=list)
+    orders: list[OrderRecord] = Field(default_factory=list)
+
+
+# -- cin7.json --------------------------------------------------------------------------
+
+
+class Cin7MeRecord(_Record):
+    Company: str
+
+
+class Cin7LocationRecord(_Record):
+    Name: str
+    IsDeprecated: bool = False
+
+
+class Cin7TaxRecord(_Record):
+    Name: str
+    TaxPercent: float
+    TaxInclusive: bool
+
+
+class Cin7ProductRecord(_Record):
+    SKU: str = Field(min_length=1)
+    Name: str
+    Status: str = "Active"
+    Type: str = "Stock"
+
+    @field_validator("Status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        if value not in {"Active", "Deprecated"}:
+            raise ValueError("must be Active or Deprecated")
+        return value
+
+    @field_validator("Type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value not in {"Stock", "Service", "Non-Inventory"}:
+            raise ValueError("must be Stock, Service or Non-Inventory")
+        return value
+
+
+class Cin7FamilyMemberRecord(_Record):
+    SKU: str
+
+
+class Cin7FamilyRecord(_Record):
+    SKU: str
+    Name: str
+    Option1Name: str
+    Products: list[Cin7FamilyMemberRecord] = Field(default_factory=list)
+
+
+class Cin7AvailabilityRecord(_Record):
+    SKU: str
+    Location: str
+    OnHand: float = 0
+    Allocated: float = 0
+    Available: float | None = None
+
+
+class Cin7ContactRecord(_Record):
+    Name: str | None = None
+    Email: str | None = None
+
+
+class Cin7CustomerRecord(_Record):
+    Name: str
+    Status: str = "Active"
+    Contacts: list[Cin7ContactRecord] = Field(default_factory=list)
+
+
+class Cin7Scenario(_Record):
+    me: Cin7MeRecord
+    Locations: list[Cin7LocationRecord] = Field(default_factory=list)
+    TaxRules: list[Cin7TaxRecord] = Field(default_factory=list)
+    Products: list[Cin7ProductRecord] = Field(default_factory=list)
+    ProductFamilies: list[Cin7FamilyRecord] = Field(default_factory=list)
+    ProductAvailability: list[Cin7AvailabilityRecord] = Field(default_factory=list)
+    Customers: list[Cin7CustomerRecord] = Field(default_factory=list)
+    Sales: list[dict[str, Any]] = Field(default_factory=list)
+
+
+# -- loading ----------------------------------------------------------------------------
+
+
+@dataclass
+class Scenario:
+    """The raw records both sandboxes serve, after validation."""
+
+    name: str
+    shopify: dict[str, Any]
+    cin7: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+
+
+def load_scenario(folder: str | Path) -> Scenario:
+    path = Path(folder)
+    if not path.is_dir():
+        raise ScenarioError(f"Scenario folder {path} does not exist.", hint="Pass a folder holding shopify.json and cin7.json.")
+    shopify = _read_json(path / "shopify.json")
+    cin7 = _read_json(path / "cin7.json")
+    settings = _read_json(path / "settings.json") if (path / "settings.json").exists() else {}
+    if not isinstance(settings, dict):
+        raise ScenarioError("settings.json: must be a JSON object of setting names to values.")
+    scenario = Scenario(name=path.name, shopify=shopify, cin7=cin7, settings=settings, folder=path)
+    validate_scenario(scenario)
+    return scenario
+
+
+def validate_scenario(scenario: Scenario) -> None:
+    _validate("shopify.json", ShopifyScenario, scenario.shopify)
+    _validate("cin7.json", Cin7Scenario, scenario.cin7)
+    _check_references(scenario)
+
+
+def _read_json(file: Path) -> Any:
+    if not file.exists():
+        raise ScenarioError(f"{file.name}: missing from {file.parent}.")
+    try:
+        return json.loads(file.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{file.name}: not UTF-8 text.") from None
+
+
+def _validate(file_name: str, model: type[BaseModel], data: Any) -> None:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{file_name}: must be a JSON object, not {type(data).__name__}.")
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ScenarioError(f"{file_name}: {_describe(data, err['loc'])}: {_reason(err)}.") from None
+
+
+def _describe(data: Any, loc: tuple[int | str, ...]) -> str:
+    """Turn a pydantic location into 'products[3] "Classic Tee" → variants[1].sku'."""
+    parts: list[str] = []
+    node = data
+    record_label = ""
+    for depth, key in enumerate(loc):
+        if isinstance(key, int):
+            parts[-1] = f"{parts[-1]}[{key}]"
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if depth == 1 and isinstance(node, dict):
+                label = node.get("title") or node.get("name") or node.get("Name") or node.get("SKU") or node.get("id")
+                if label:
+                    record_label = f' "{label}"'
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    if len(parts) > 1 and record_label:
+        return f"{parts[0]}{record_label} → {'.'.join(parts[1:])}"
+    return ".".join(parts)
+
+
+def _reason(err: Any) -> str:
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ")
+
+
+def _check_references(scenario: Scenario) -> None:
+    shop = scenario.shopify
+    location_ids = {loc["id"] for loc in shop.get("locations", [])}
+    seen_ids: set[str] = set()
+    for p_index, product in enumerate(shop.get("products", [])):
+        for v_index, variant in enumerate(product.get("variants", [])):
+            for key in (variant["id"], variant["inventoryItem"]["id"]):
+                if key in seen_ids:
+                    raise ScenarioError(
+                        f'shopify.json: products[{p_index}] "{product["title"]}" → variants[{v_index}]: id {key} is used twice.'
+                    )
+                seen_ids.add(key)
+            for l_index, level in enumerate(variant.get("inventoryLevels", [])):
+                if level["locationId"] not in location_ids:
+                    raise ScenarioError(
+                        f'shopify.json: products[{p_index}] "{product["title"]}" → variants[{v_index}]'
+                        f".inventoryLevels[{l_index}].locationId: {level['locationId']} is not one of the shop's locations."
+                    )
+    for o_index, order in enumerate(shop.get("orders", [])):
+        loc = order.get("fulfillmentLocationId")
+        if loc and loc not in location_ids:
+            raise ScenarioError(
+                f'shopify.json: orders[{o_index}] "{order["name"]}" → fulfillmentLocationId: {loc} is not one of the shop\'s locations.'
+            )
+    cin7 = scenario.cin7
+    cin7_locations = {loc["Name"] for loc in cin7.get("Locations", [])}
+    skus: set[str] = set()
+    for index, product in enumerate(cin7.get("Products", [])):
+        if product["SKU"] in skus:
+            raise ScenarioError(
+                f'cin7.json: Products[{index}] "{product["Name"]}" → SKU: "{product["SKU"]}" is used twice; '
+                "Cin7 Core requires unique SKUs."
+            )
+        skus.add(product["SKU"])
+    for index, row in enumerate(cin7.get("ProductAvailability", [])):
+        if row["Location"] not in cin7_locations:
+            raise ScenarioError(
+                f'cin7.json: ProductAvailability[{index}] "{row["SKU"]}" → Location: "{row["Location"]}" is not a Cin7 location.'
+            )
+        if row["SKU"] not in skus:
+            raise ScenarioError(
+                f'cin7.json: ProductAvailability[{index}] "{row["SKU"]}" → SKU: no Cin7 product has this SKU.'
+            )
