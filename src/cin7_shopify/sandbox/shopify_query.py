@@ -1,0 +1,240 @@
+"""Pieces of Shopify's GraphQL behaviour the sandbox reproduces: search syntax, cursors and query cost."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    get_named_type,
+    value_from_ast,
+)
+
+MAX_QUERY_COST = 1000
+MAX_PAGE_SIZE = 250
+
+# -- search syntax: `sku:ABC AND updated_at:>'2026-01-01T00:00:00Z' NOT test:true` ------------
+
+_TOKEN = re.compile(r"""\s*(?:(\()|(\))|(-)?([A-Za-z_]+):(<=|>=|<|>)?('[^']*'|"[^"]*"|[^\s()]+)|(\S+))""")
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def parse_search(query: str | None, fields: dict[str, Callable[[dict[str, Any]], Any]]) -> Predicate:
+    """Compile Shopify's search syntax over the given fields; unknown fields match everything (as Shopify)."""
+    if not query or not query.strip():
+        return lambda record: True
+    tokens: list[tuple[str, Any]] = []
+    for match in _TOKEN.finditer(query):
+        opening, closing, negated, name, comparator, raw_value, word = match.groups()
+        if opening:
+            tokens.append(("(", None))
+        elif closing:
+            tokens.append((")", None))
+        elif name:
+            value = raw_value[1:-1] if raw_value[:1] in {"'", '"'} else raw_value
+            tokens.append(("term", (bool(negated), name.lower(), comparator or ":", value)))
+        elif word:
+            upper = word.upper()
+            if upper in {"AND", "OR", "NOT"}:
+                tokens.append((upper, None))
+            else:
+                tokens.append(("term", (False, "default", ":", word)))
+    position = 0
+
+    def peek() -> str | None:
+        return tokens[position][0] if position < len(tokens) else None
+
+    def parse_or() -> Predicate:
+        nonlocal position
+        left = parse_and()
+        while peek() == "OR":
+            position += 1
+            right = parse_and()
+            left = (lambda a, b: lambda r: a(r) or b(r))(left, right)
+        return left
+
+    def parse_and() -> Predicate:
+        nonlocal position
+        left = parse_not()
+        while peek() not in {None, ")", "OR"}:
+            if peek() == "AND":
+                position += 1
+            right = parse_not()
+            left = (lambda a, b: lambda r: a(r) and b(r))(left, right)
+        return left
+
+    def parse_not() -> Predicate:
+        nonlocal position
+        if peek() == "NOT":
+            position += 1
+            inner = parse_not()
+            return lambda r: not inner(r)
+        return parse_atom()
+
+    def parse_atom() -> Predicate:
+        nonlocal position
+        kind, payload = tokens[position]
+        position += 1
+        if kind == "(":
+            inner = parse_or()
+            if peek() == ")":
+                position += 1
+            return inner
+        if kind != "term":
+            return lambda r: True
+        negated, name, comparator, value = payload
+        getter = fields.get(name)
+        if getter is None:
+            return lambda r: True
+        predicate = _compare(getter, comparator, value)
+        return (lambda p: lambda r: not p(r))(predicate) if negated else predicate
+
+    result = parse_or()
+    return result
+
+
+def _compare(getter: Callable[[dict[str, Any]], Any], comparator: str, value: str) -> Predicate:
+    def as_time(text: str) -> datetime | None:
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+
+    wanted_time = as_time(value)
+
+    def check(record: dict[str, Any]) -> bool:
+        actual = getter(record)
+        if comparator == ":":
+            if isinstance(actual, bool):
+                return str(actual).lower() == value.lower()
+            if actual is None:
+                return False
+            text = str(actual).lower()
+            if value.endswith("*"):
+                return text.startswith(value[:-1].lower())
+            return text == value.lower()
+        actual_time = as_time(str(actual)) if actual is not None else None
+        if actual_time is None or wanted_time is None:
+            return False
+        return {
+            "<": actual_time < wanted_time,
+            "<=": actual_time <= wanted_time,
+            ">": actual_time > wanted_time,
+            ">=": actual_time >= wanted_time,
+        }[comparator]
+
+    return check
+
+
+# -- cursors ------------------------------------------------------------------------------
+
+
+def encode_cursor(index: int) -> str:
+    return base64.b64encode(f'{{"last_id":{index},"v":1}}'.encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        match = re.search(r'"last_id":(\d+)', text)
+        if match:
+            return int(match.group(1))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise ValueError(f"Invalid cursor for current pagination sort: {cursor!r}")
+
+
+# -- cost ---------------------------------------------------------------------------------
+
+
+def requested_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+) -> int:
+    """Shopify's requested cost: objects 1, scalars 0, connections 2 + first × node cost, mutations 10."""
+    root = schema.mutation_type if operation.operation.value == "mutation" else schema.query_type
+    assert root is not None
+    if operation.operation.value == "mutation":
+        return 10 * len(operation.selection_set.selections)
+    return _selection_cost(operation.selection_set, root, fragments, variables)
+
+
+def _selection_cost(
+    selection_set: SelectionSetNode | None,
+    parent: GraphQLObjectType,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+) -> int:
+    if selection_set is None:
+        return 0
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            if selection.name.value.startswith("__"):
+                continue
+            field = parent.fields.get(selection.name.value)
+            if field is None:
+                continue
+            total += _field_cost(selection, field.type, field.args, fragments, variables)
+        elif isinstance(selection, InlineFragmentNode):
+            total += _selection_cost(selection.selection_set, parent, fragments, variables)
+        else:
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                total += _selection_cost(fragment.selection_set, parent, fragments, variables)
+    return total
+
+
+def _field_cost(
+    node: FieldNode,
+    type_: GraphQLOutputType,
+    args: dict[str, Any],
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+) -> int:
+    named = get_named_type(type_)
+    if not isinstance(named, GraphQLObjectType):
+        return 0
+    if named.name.endswith("Connection"):
+        size = 0
+        for arg_node in node.arguments:
+            if arg_node.name.value in {"first", "last"}:
+                value = value_from_ast(arg_node.value, args[arg_node.name.value].type, variables)
+                size = int(value or 0)
+        per_node = 0
+        for child in node.selection_set.selections if node.selection_set else []:
+            if not isinstance(child, FieldNode):
+                continue
+            if child.name.value == "nodes":
+                node_type = get_named_type(named.fields["nodes"].type)
+                assert isinstance(node_type, GraphQLObjectType)
+                per_node += 1 + _selection_cost(child.selection_set, node_type, fragments, variables)
+            elif child.name.value == "edges":
+                edge_type = get_named_type(named.fields["edges"].type)
+                assert isinstance(edge_type, GraphQLObjectType)
+                per_node += _selection_cost(child.selection_set, edge_type, fragments, variables)
+        return 2 + size * per_node
+    unwrapped = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    del unwrapped  # lists of objects cost as one object: Shopify cannot know their size
+    return 1 + _selection_cost(node.selection_set, named, fragments, variables)
+
+
+def is_list(type_: Any) -> bool:
+    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
+    return isinstance(inner, GraphQLList)

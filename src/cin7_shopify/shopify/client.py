@@ -1,0 +1,563 @@
+"""Async client for the Shopify Admin GraphQL API.
+
+- tokens: an admin-created token, or the client-credentials grant (renewed 5 minutes before it
+  expires and once on a 401);
+- pacing from `extensions.cost.throttleStatus`: before a call we wait until the bucket, refilled at
+  the restore rate, holds what that operation cost last time; THROTTLED (an HTTP 200) and 429 are
+  retried after the wait the restore rate implies;
+- 5xx and dropped connections are retried for queries and for idempotent mutations only;
+- cursor pages of 250 and bulk operations (run, poll, download JSONL, rebuild children).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+from pydantic import SecretStr
+
+from cin7_shopify.clock import Clock, SystemClock
+from cin7_shopify.errors import ConsoleError
+from cin7_shopify.shopify.documents import bulk_orders_query, document
+from cin7_shopify.shopify.errors import (
+    ShopifyAccessDenied,
+    ShopifyAuthError,
+    ShopifyBulkFailed,
+    ShopifyConnectionError,
+    ShopifyError,
+    ShopifyQueryTooCostly,
+    ShopifyServerError,
+    ShopifyThrottled,
+    ShopifyUnexpectedResponse,
+)
+from cin7_shopify.shopify.models import (
+    FulfillmentOrder,
+    SetStockResult,
+    ShopifyLocation,
+    ShopifyOrder,
+    ShopifyVariant,
+    ShopInfo,
+    StockConflict,
+    StockLevel,
+    StockSet,
+)
+
+DEFAULT_API_VERSION = "2026-10"
+PAGE_SIZE = 250
+ORDERS_PAGE_SIZE = 3  # keeps the order document's requested cost under Shopify's 1000 per query
+MAX_INPUT_ITEMS = 250
+_SHOP_HANDLE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
+
+Progress = Callable[[int, int | None], None]
+
+
+def normalize_shop_domain(text: str) -> str:
+    """Accept what people paste (handle, domain, admin URL) and return `handle.myshopify.com`."""
+    value = text.strip().lower()
+    value = re.sub(r"^https?://", "", value).rstrip("/")
+    if value.startswith("admin.shopify.com/store/"):
+        value = value.split("/")[2] + ".myshopify.com"
+    if "/" in value:
+        value = value.split("/", 1)[0]
+    if value.endswith(".myshopify.com"):
+        handle = value.removesuffix(".myshopify.com")
+    elif "." not in value:
+        handle = value
+    else:
+        handle = ""
+    if not handle or not _SHOP_HANDLE.match(handle):
+        raise ConsoleError(
+            f"'{text.strip()}' is not a Shopify shop domain.",
+            hint="Use the store's permanent domain, e.g. demo-apparel.myshopify.com (Settings → Domains).",
+        )
+    return f"{handle}.myshopify.com"
+
+
+class AccessToken:
+    """An Admin API access token created in the Shopify admin (shpat_…)."""
+
+    renewable = False
+
+    def __init__(self, token: str | SecretStr) -> None:
+        self._token = token if isinstance(token, SecretStr) else SecretStr(token)
+
+    async def get(self, http: httpx.AsyncClient, shop_url: str, *, force: bool = False) -> str:
+        return self._token.get_secret_value()
+
+
+class ClientCredentials:
+    """Client id + secret exchanged for a token that expires (Dev Dashboard apps on stores you own)."""
+
+    renewable = True
+    RENEW_BEFORE_SECONDS = 300.0
+
+    def __init__(self, client_id: str, client_secret: str | SecretStr, *, clock: Clock | None = None) -> None:
+        self.client_id = client_id
+        self._secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
+        self.clock: Clock = clock or SystemClock()
+        self._token: SecretStr | None = None
+        self._expires_at = 0.0
+        self.scopes: list[str] = []
+        self.grants = 0
+
+    async def get(self, http: httpx.AsyncClient, shop_url: str, *, force: bool = False) -> str:
+        if force or self._token is None or self.clock.now() >= self._expires_at - self.RENEW_BEFORE_SECONDS:
+            await self._grant(http, shop_url)
+        assert self._token is not None
+        return self._token.get_secret_value()
+
+    async def _grant(self, http: httpx.AsyncClient, shop_url: str) -> None:
+        try:
+            response = await http.post(
+                f"{shop_url}/admin/oauth/access_token",
+                data={"grant_type": "client_credentials", "client_id": self.client_id,
+                      "client_secret": self._secret.get_secret_value()},
+                headers={"Accept": "application/json"},
+            )
+        except httpx.TransportError as exc:
+            raise ShopifyConnectionError(f"could not reach the shop to get a token ({type(exc).__name__})") from None
+        if response.status_code in (400, 401, 403):
+            raise ShopifyAuthError("the app's client id or client secret was refused", status=response.status_code)
+        if response.status_code != 200:
+            raise ShopifyServerError(f"token request failed with HTTP {response.status_code}",
+                                     status=response.status_code)
+        try:
+            body = response.json()
+            token = body["access_token"]
+        except (ValueError, KeyError):
+            raise ShopifyUnexpectedResponse("the token answer had no access_token") from None
+        self.grants += 1
+        self._token = SecretStr(token)
+        self._expires_at = self.clock.now() + float(body.get("expires_in") or 86399)
+        self.scopes = [s for s in str(body.get("scope") or "").split(",") if s]
+
+
+class ShopifyClient:
+    def __init__(
+        self,
+        shop_domain: str,
+        credentials: AccessToken | ClientCredentials,
+        *,
+        api_version: str = DEFAULT_API_VERSION,
+        transport: httpx.AsyncBaseTransport | None = None,
+        base_url: str | None = None,
+        clock: Clock | None = None,
+        max_retries: int = 6,
+        timeout: float = 60.0,
+    ) -> None:
+        self.shop_domain = normalize_shop_domain(shop_domain)
+        self.api_version = api_version
+        self.credentials = credentials
+        self.clock: Clock = clock or SystemClock()
+        self.max_retries = max_retries
+        self.shop_url = (base_url or f"https://{self.shop_domain}").rstrip("/")
+        self._transport = transport
+        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self.calls = 0
+        self.retries = 0
+        self.throttle_waits: list[float] = []
+        self._bucket: tuple[float, float, float, float] | None = None  # available, max, rate, observed at
+        self._last_cost: dict[str, float] = {}
+
+    async def __aenter__(self) -> ShopifyClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.shop_url}/admin/api/{self.api_version}/graphql.json"
+
+    # -- transport ------------------------------------------------------------------------
+
+    async def execute(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        operation_name: str | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        """Send one GraphQL document; returns `data` or raises a typed ShopifyError."""
+        name = operation_name or _operation_name(query)
+        payload = {"query": query, "variables": variables or {}, "operationName": name}
+        body_bytes = json.dumps(payload).encode()
+        attempt = 0
+        refreshed = False
+        while True:
+            await self._wait_for_budget(name)
+            token = await self.credentials.get(self._http, self.shop_url)
+            self.calls += 1
+            try:
+                response = await self._http.post(
+                    self.endpoint, content=body_bytes,
+                    headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json",
+                             "Accept": "application/json"},
+                )
+            except httpx.TransportError as exc:
+                if idempotent and attempt < self.max_retries:
+                    attempt += 1
+                    self.retries += 1
+                    await self.clock.sleep(min(30.0, 2.0 ** (attempt - 1)))
+                    continue
+                what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+                raise ShopifyConnectionError(
+                    what + ("" if idempotent else "; the change may or may not have been made")) from None
+            status = response.status_code
+            if status == 401:
+                if self.credentials.renewable and not refreshed:
+                    refreshed = True
+                    await self.credentials.get(self._http, self.shop_url, force=True)
+                    continue
+                raise ShopifyAuthError(_rest_error(response) or "invalid API key or access token", status=401)
+            if status == 429:
+                if attempt >= self.max_retries:
+                    raise ShopifyThrottled("too many requests (HTTP 429)", status=429)
+                attempt += 1
+                self.retries += 1
+                wait = _float(response.headers.get("Retry-After")) or 1.0
+                self.throttle_waits.append(wait)
+                await self.clock.sleep(wait)
+                continue
+            if status >= 500:
+                if idempotent and attempt < self.max_retries:
+                    attempt += 1
+                    self.retries += 1
+                    await self.clock.sleep(min(30.0, 2.0 ** (attempt - 1)))
+                    continue
+                raise ShopifyServerError(f"HTTP {status}", status=status)
+            if status == 402:
+                raise ShopifyError("the shop is frozen (payment required)", status=402,
+                                   hint="The merchant must settle the Shopify bill before the API answers.")
+            if status == 423:
+                raise ShopifyError("the shop is locked", status=423, hint="Ask Shopify support why the shop is locked.")
+            if status == 403:
+                raise ShopifyAccessDenied(_rest_error(response) or "access denied", status=403)
+            if status == 404:
+                raise ShopifyError(f"{self.shop_domain} has no Admin API at version {self.api_version}", status=404,
+                                   hint="Check the shop domain and the API version in the store profile.")
+            if status != 200:
+                raise ShopifyUnexpectedResponse(_rest_error(response) or f"HTTP {status}", status=status)
+            try:
+                body = response.json()
+            except ValueError:
+                raise ShopifyUnexpectedResponse("answered with a body that is not JSON") from None
+            if not isinstance(body, dict):
+                raise ShopifyUnexpectedResponse("answered with JSON that is not an object")
+            cost = (body.get("extensions") or {}).get("cost") or {}
+            self._observe(name, cost)
+            errors = body.get("errors") or []
+            codes = {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
+            if "THROTTLED" in codes:
+                if attempt >= self.max_retries:
+                    raise ShopifyThrottled("Throttled", code="THROTTLED")
+                attempt += 1
+                self.retries += 1
+                wait = _throttle_wait(cost)
+                self.throttle_waits.append(wait)
+                await self.clock.sleep(wait)
+                continue
+            if errors:
+                message = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+                if "ACCESS_DENIED" in codes or "Access denied" in message:
+                    raise ShopifyAccessDenied(message, code="ACCESS_DENIED")
+                if "MAX_COST_EXCEEDED" in codes or "max cost limit" in message:
+                    raise ShopifyQueryTooCostly(message.splitlines()[0], code="MAX_COST_EXCEEDED")
+                raise ShopifyError(message, code=next(iter(codes - {"None"}), None))
+            data = body.get("data")
+            if not isinstance(data, dict):
+                raise ShopifyUnexpectedResponse("the answer had no data")
+            return data
+
+    async def _wait_for_budget(self, operation: str) -> None:
+        if self._bucket is None:
+            return
+        available, maximum, rate, observed = self._bucket
+        needed = min(self._last_cost.get(operation, 50.0), maximum)
+        now_available = min(maximum, available + (self.clock.now() - observed) * rate)
+        if now_available < needed and rate > 0:
+            await self.clock.sleep((needed - now_available) / rate)
+
+    def _observe(self, operation: str, cost: dict[str, Any]) -> None:
+        status = cost.get("throttleStatus") or {}
+        if status:
+            self._bucket = (float(status.get("currentlyAvailable", 0)), float(status.get("maximumAvailable", 1000)),
+                            float(status.get("restoreRate", 50)), self.clock.now())
+        if cost.get("requestedQueryCost") is not None:
+            self._last_cost[operation] = float(cost["requestedQueryCost"])
+
+    async def paginate(
+        self, query: str, variables: dict[str, Any], path: tuple[str, ...], *, on_page: Progress | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Yield every node of the connection at `path`, following endCursor."""
+        after: str | None = None
+        seen = 0
+        while True:
+            data = await self.execute(query, {**variables, "after": after})
+            connection: Any = data
+            for key in path:
+                connection = (connection or {}).get(key)
+            if connection is None:
+                return
+            for node in connection.get("nodes", []):
+                seen += 1
+                yield node
+            if on_page:
+                on_page(seen, None)
+            page_info = connection.get("pageInfo") or {}
+            if not page_info.get("hasNextPage"):
+                return
+            after = page_info.get("endCursor")
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def shop_info(self) -> ShopInfo:
+        data = await self.execute(document("shop"))
+        shop = data["shop"]
+        scopes = [s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes") or []]
+        return ShopInfo(name=shop["name"], domain=shop["myshopifyDomain"], currency=shop["currencyCode"],
+                        taxes_included=bool(shop["taxesIncluded"]), plan=(shop.get("plan") or {}).get("displayName", ""),
+                        development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")), scopes=scopes)
+
+    async def locations(self) -> list[ShopifyLocation]:
+        return [ShopifyLocation.from_graphql(node)
+                async for node in self.paginate(document("locations"), {}, ("locations",))]
+
+    async def variants(self, *, search: str | None = None, on_page: Progress | None = None) -> list[ShopifyVariant]:
+        """Every variant (250 a call), without stock levels; see location_stock and bulk_variants."""
+        return [ShopifyVariant.from_graphql(node) async for node in
+                self.paginate(document("variants"), {"query": search}, ("productVariants",), on_page=on_page)]
+
+    async def location_stock(self, location_id: str) -> dict[str, StockLevel]:
+        """Stock at one location by inventory item id (250 items a call)."""
+        levels: dict[str, StockLevel] = {}
+        async for node in self.paginate(document("inventory_levels"), {"locationId": location_id},
+                                        ("location", "inventoryLevels")):
+            levels[node["item"]["id"]] = StockLevel.from_quantities(location_id, node["quantities"])
+        return levels
+
+    async def orders(self, search: str, *, on_page: Progress | None = None) -> list[ShopifyOrder]:
+        """Orders matching a search, e.g. "updated_at:>'2026-11-20T00:00:00Z'", oldest change first."""
+        return [ShopifyOrder.from_graphql(node) async for node in
+                self.paginate(document("orders"), {"query": search, "first": ORDERS_PAGE_SIZE}, ("orders",),
+                              on_page=on_page)]
+
+    async def orders_updated_between(self, since: str, until: str | None = None) -> list[ShopifyOrder]:
+        search = f"updated_at:>='{since}'" + (f" AND updated_at:<'{until}'" if until else "")
+        return await self.orders(search)
+
+    async def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]:
+        data = await self.execute(document("fulfillment_orders"), {"orderId": order_id})
+        order = data.get("order")
+        if order is None:
+            raise ShopifyError(f"order {order_id} was not found")
+        return [FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]]
+
+    # -- bulk -----------------------------------------------------------------------------
+
+    async def run_bulk_query(self, query: str, *, on_progress: Progress | None = None,
+                             poll_seconds: float = 2.0, max_polls: int = 5000) -> list[dict[str, Any]]:
+        """Run a bulk query and return its JSONL rows with children nested under `__children`."""
+        data = await self.execute(document("bulk_run"), {"query": query})
+        result = data["bulkOperationRunQuery"]
+        if result["userErrors"]:
+            raise ShopifyBulkFailed("; ".join(e["message"] for e in result["userErrors"]))
+        operation_id = result["bulkOperation"]["id"]
+        for _ in range(max_polls):
+            await self.clock.sleep(poll_seconds)
+            status = (await self.execute(document("bulk_status"), {"id": operation_id}))["bulkOperation"]
+            if on_progress:
+                on_progress(int(status.get("objectCount") or 0), None)
+            if status["status"] == "COMPLETED":
+                return rebuild_bulk_rows(await self._download(status.get("url")))
+            if status["status"] in {"FAILED", "CANCELED", "CANCELLED", "EXPIRED"}:
+                partial = status.get("partialDataUrl")
+                raise ShopifyBulkFailed(f"bulk operation {status['status'].lower()}"
+                                        + (f" ({status['errorCode']})" if status.get("errorCode") else "")
+                                        + ("; partial data was kept by Shopify" if partial else ""))
+        raise ShopifyBulkFailed("bulk operation did not finish in time")
+
+    async def _download(self, url: str | None) -> list[dict[str, Any]]:
+        if not url:
+            return []  # Shopify gives no URL when the query matched nothing
+        # A signed storage URL: never send the access token there.
+        async with httpx.AsyncClient(transport=self._transport, timeout=300) as plain:
+            self.calls += 1
+            response = await plain.get(url)
+        if response.status_code != 200:
+            raise ShopifyBulkFailed(f"could not download the bulk result (HTTP {response.status_code} from "
+                                    f"{urlparse(url).netloc})")
+        rows = []
+        for number, line in enumerate(response.text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except ValueError:
+                    raise ShopifyBulkFailed(f"bulk result line {number} is not JSON") from None
+        return rows
+
+    async def bulk_variants(self, *, on_progress: Progress | None = None) -> list[ShopifyVariant]:
+        """Every variant with its stock at every location, in one bulk operation."""
+        variants = []
+        for row in await self.run_bulk_query(document("bulk_variants"), on_progress=on_progress):
+            variant = ShopifyVariant.from_graphql(row)
+            variant.levels = [StockLevel.from_quantities(level["location"]["id"], level["quantities"])
+                              for level in row.get("__children", []) if "location" in level]
+            variants.append(variant)
+        return variants
+
+    async def bulk_orders(self, search: str, *, on_progress: Progress | None = None) -> list[ShopifyOrder]:
+        orders = []
+        for row in await self.run_bulk_query(bulk_orders_query(search), on_progress=on_progress):
+            row["lineItems"] = {"nodes": row.pop("__children", [])}
+            orders.append(ShopifyOrder.from_graphql(row))
+        return orders
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def set_available(
+        self,
+        quantities: Iterable[StockSet],
+        *,
+        reason: str = "correction",
+        reference: str | None = None,
+        name: str = "available",
+    ) -> SetStockResult:
+        """Write absolute stock, compare-and-set, ≤250 per call, one idempotency key per batch.
+
+        Items whose changeFromQuantity is stale are reported, never overwritten; the rest of the
+        batch is then sent again without them.
+        """
+        result = SetStockResult()
+        pending = list(quantities)
+        for start in range(0, len(pending), MAX_INPUT_ITEMS):
+            batch = pending[start:start + MAX_INPUT_ITEMS]
+            while batch:
+                response = await self._set_batch(batch, reason=reason, reference=reference, name=name)
+                result.calls += 1
+                errors = response["userErrors"]
+                if not errors:
+                    result.applied.extend(batch)
+                    break
+                rejected: set[int] = set()
+                for error in errors:
+                    index = _quantity_index(error.get("field"))
+                    item = batch[index] if index is not None and index < len(batch) else None
+                    result.conflicts.append(StockConflict(
+                        inventory_item_id=item.inventory_item_id if item else None,
+                        location_id=item.location_id if item else None, code=error.get("code"),
+                        message=error["message"]))
+                    if index is None:
+                        rejected = set(range(len(batch)))
+                    else:
+                        rejected.add(index)
+                batch = [q for i, q in enumerate(batch) if i not in rejected]
+        return result
+
+    async def _set_batch(self, batch: list[StockSet], *, reason: str, reference: str | None,
+                         name: str) -> dict[str, Any]:
+        # changeFromQuantity must be sent on every item, as null when we do not compare.
+        variables = {
+            "idempotencyKey": str(uuid.uuid4()),
+            "input": {"name": name, "reason": reason, "referenceDocumentUri": reference,
+                      "quantities": [{"inventoryItemId": q.inventory_item_id, "locationId": q.location_id,
+                                      "quantity": q.quantity, "changeFromQuantity": q.change_from} for q in batch]},
+        }
+        data = await self.execute(document("inventory_set_quantities"), variables, idempotent=True)
+        payload: dict[str, Any] = data["inventorySetQuantities"]
+        return payload
+
+    async def create_fulfillment(
+        self,
+        fulfillment_order_id: str,
+        lines: list[tuple[str, int]] | None,
+        *,
+        company: str | None = None,
+        number: str | None = None,
+        url: str | None = None,
+        notify_customer: bool = False,
+    ) -> dict[str, Any]:
+        """Fulfil lines of one fulfillment order (all remaining when `lines` is None) with tracking."""
+        group: dict[str, Any] = {"fulfillmentOrderId": fulfillment_order_id}
+        if lines is not None:
+            group["fulfillmentOrderLineItems"] = [{"id": line_id, "quantity": qty} for line_id, qty in lines]
+        tracking = {k: v for k, v in {"company": company, "number": number, "url": url if number else None}.items()
+                    if v}
+        variables = {"fulfillment": {"lineItemsByFulfillmentOrder": [group], "notifyCustomer": notify_customer,
+                                     **({"trackingInfo": tracking} if tracking else {})}}
+        # Not idempotent on Shopify's side: a lost answer is checked by the caller, never re-sent blindly.
+        data = await self.execute(document("fulfillment_create"), variables, idempotent=False)
+        payload = data["fulfillmentCreate"]
+        if payload["userErrors"]:
+            raise ShopifyError("; ".join(e["message"] for e in payload["userErrors"]), code="USER_ERROR",
+                               hint="Check the order's fulfillment in Shopify.")
+        fulfillment: dict[str, Any] = payload["fulfillment"]
+        return fulfillment
+
+
+def rebuild_bulk_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put each JSONL child under its parent's `__children`, whatever order the lines came in."""
+    parents: dict[str, dict[str, Any]] = {}
+    roots: list[dict[str, Any]] = []
+    orphans: list[dict[str, Any]] = []
+    for row in rows:
+        row.setdefault("__children", [])
+        if "id" in row:
+            parents[row["id"]] = row
+        if "__parentId" in row:
+            orphans.append(row)
+        else:
+            roots.append(row)
+    for child in orphans:
+        parent = parents.get(child.pop("__parentId"))
+        if parent is not None:
+            parent["__children"].append(child)
+    return roots
+
+
+def _operation_name(query: str) -> str:
+    match = re.search(r"^\s*(?:query|mutation)\s+(\w+)", query, re.MULTILINE)
+    return match.group(1) if match else "anonymous"
+
+
+def _throttle_wait(cost: dict[str, Any]) -> float:
+    status = cost.get("throttleStatus") or {}
+    requested = float(cost.get("requestedQueryCost") or 0)
+    available = float(status.get("currentlyAvailable") or 0)
+    rate = float(status.get("restoreRate") or 50)
+    return float(max(1, math.ceil((requested - available) / rate)))
+
+
+def _quantity_index(field: list[str] | None) -> int | None:
+    if field and len(field) >= 3 and field[:2] == ["input", "quantities"]:
+        try:
+            return int(field[2])
+        except ValueError:
+            return None
+    return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+def _rest_error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text.strip()[:200]
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return str(errors) if errors else ""
