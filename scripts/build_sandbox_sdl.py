@@ -38,7 +38,7 @@ BUILT_INS = {"String", "Int", "Float", "Boolean", "ID"}
 # Served by the sandbox beyond what our documents select (kept small on purpose).
 EXTRA_FIELDS = {
     "QueryRoot": ["shop", "locations", "productVariants", "location", "order", "orders", "bulkOperation",
-                  "currentAppInstallation", "inventoryItem"],
+                  "currentAppInstallation", "inventoryItem", "ordersCount"],
     "Order": ["fulfillments"],
     "Fulfillment": ["id", "status", "trackingInfo", "createdAt"],
     "InventoryItem": ["inventoryLevel", "sku"],

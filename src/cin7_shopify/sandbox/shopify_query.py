@@ -11,8 +11,6 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
-    GraphQLList,
-    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -230,11 +228,63 @@ def _field_cost(
                 assert isinstance(edge_type, GraphQLObjectType)
                 per_node += _selection_cost(child.selection_set, edge_type, fragments, variables)
         return 2 + size * per_node
-    unwrapped = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    del unwrapped  # lists of objects cost as one object: Shopify cannot know their size
+    # A list of objects costs as one object: its size cannot be known before running.
     return 1 + _selection_cost(node.selection_set, named, fragments, variables)
 
 
-def is_list(type_: Any) -> bool:
-    inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
-    return isinstance(inner, GraphQLList)
+def actual_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    data: dict[str, Any] | None,
+) -> int:
+    """What the query really cost: connections counted by the nodes they returned."""
+    if operation.operation.value == "mutation":
+        return 10 * len(operation.selection_set.selections)
+    root = schema.query_type
+    assert root is not None
+    return _actual_cost(operation.selection_set, root, fragments, data or {})
+
+
+def _fields(selection_set: SelectionSetNode | None,
+            fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
+    found: list[FieldNode] = []
+    for selection in selection_set.selections if selection_set else []:
+        if isinstance(selection, FieldNode):
+            found.append(selection)
+        elif isinstance(selection, InlineFragmentNode):
+            found.extend(_fields(selection.selection_set, fragments))
+        elif selection.name.value in fragments:
+            found.extend(_fields(fragments[selection.name.value].selection_set, fragments))
+    return found
+
+
+def _actual_cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType,
+                 fragments: dict[str, FragmentDefinitionNode], data: dict[str, Any]) -> int:
+    total = 0
+    for node in _fields(selection_set, fragments):
+        field = parent.fields.get(node.name.value)
+        if field is None:
+            continue
+        named = get_named_type(field.type)
+        if not isinstance(named, GraphQLObjectType):
+            continue
+        value = data.get(node.alias.value if node.alias else node.name.value)
+        if named.name.endswith("Connection"):
+            total += 2
+            for child in _fields(node.selection_set, fragments):
+                child_value = (value or {}).get(child.alias.value if child.alias else child.name.value) or []
+                if child.name.value == "nodes":
+                    node_type = get_named_type(named.fields["nodes"].type)
+                    assert isinstance(node_type, GraphQLObjectType)
+                    total += sum(1 + _actual_cost(child.selection_set, node_type, fragments, item or {})
+                                 for item in child_value)
+                elif child.name.value == "edges":
+                    edge_type = get_named_type(named.fields["edges"].type)
+                    assert isinstance(edge_type, GraphQLObjectType)
+                    total += sum(_actual_cost(child.selection_set, edge_type, fragments, item or {})
+                                 for item in child_value)
+            continue
+        sample = value[0] if isinstance(value, list) and value else value
+        total += 1 + (_actual_cost(node.selection_set, named, fragments, sample) if isinstance(sample, dict) else 0)
+    return total

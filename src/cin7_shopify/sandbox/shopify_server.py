@@ -44,6 +44,7 @@ from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_query import (
     MAX_PAGE_SIZE,
+    actual_cost,
     MAX_QUERY_COST,
     decode_cursor,
     encode_cursor,
@@ -243,6 +244,7 @@ class ShopifySandbox:
         query["productVariants"].resolve = self._resolve_variants
         query["orders"].resolve = self._resolve_orders
         query["order"].resolve = lambda _, info, id: self.orders_by_id.get(id)
+        query["ordersCount"].resolve = self._count_orders
         query["inventoryItem"].resolve = lambda _, info, id: self.items_by_id.get(id)
         query["bulkOperation"].resolve = lambda _, info, id: self._poll_bulk(id)
         self.schema.type_map["InventoryLevel"].fields["quantities"].resolve = (  # type: ignore[attr-defined]
@@ -319,8 +321,8 @@ class ShopifySandbox:
         args.pop("savedSearchId", None)
         return self.page([v for v in self.variants if matches(v)], info, **args)
 
-    def _resolve_orders(self, _: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
-        matches = parse_search(args.pop("query", None), {
+    def _matching_orders(self, search: str | None) -> list[dict[str, Any]]:
+        matches = parse_search(search, {
             "updated_at": lambda o: o["updatedAt"], "created_at": lambda o: o["createdAt"],
             "processed_at": lambda o: o["processedAt"], "name": lambda o: o["name"],
             "financial_status": lambda o: (o.get("displayFinancialStatus") or "").lower(),
@@ -328,7 +330,17 @@ class ShopifySandbox:
             "test": lambda o: o["test"], "tag": lambda o: " ".join(o.get("tags", [])),
             "email": lambda o: o.get("email"), "id": lambda o: o["id"].rsplit("/", 1)[-1],
         })
-        rows = [o for o in self.orders if matches(o)]
+        return [o for o in self.orders if matches(o)]
+
+    def _count_orders(self, _: Any, info: GraphQLResolveInfo, query: str | None = None, limit: int | None = 10000,
+                      savedSearchId: str | None = None) -> dict[str, Any]:
+        count = len(self._matching_orders(query))
+        if limit is not None and count > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": count, "precision": "EXACT"}
+
+    def _resolve_orders(self, _: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+        rows = self._matching_orders(args.pop("query", None))
         sort_key = args.pop("sortKey", None) or "ID"
         key = {"UPDATED_AT": "updatedAt", "CREATED_AT": "createdAt", "PROCESSED_AT": "processedAt"}.get(sort_key)
         if key:
@@ -687,7 +699,10 @@ class ShopifySandbox:
         result = execute(self.schema, document, variable_values=variables, context_value=context,
                          operation_name=payload.get("operationName"))
         assert isinstance(result, ExecutionResult)
-        actual = max(1, cost // 2) if result.data else 0
+        try:
+            actual = min(cost, actual_cost(self.schema, operation, fragments, result.data))
+        except (TypeError, ValueError, AttributeError):
+            actual = cost
         self._available = min(self.maximum_available, self._available + (cost - actual))
         body: dict[str, Any] = {}
         if result.errors:

@@ -352,6 +352,11 @@ class ShopifyClient:
                 self.paginate(document("orders"), {"query": search, "first": ORDERS_PAGE_SIZE}, ("orders",),
                               on_page=on_page)]
 
+    async def count_orders(self, search: str | None = None) -> int:
+        """How many orders match (Shopify stops counting at 10,000)."""
+        data = await self.execute(document("orders_count"), {"query": search})
+        return int(data["ordersCount"]["count"])
+
     async def orders_updated_between(self, since: str, until: str | None = None) -> list[ShopifyOrder]:
         search = f"updated_at:>='{since}'" + (f" AND updated_at:<'{until}'" if until else "")
         return await self.orders(search)

@@ -1,0 +1,125 @@
+"""The command line: `cin7-shopify demo`, `cin7-shopify sandbox serve|generate|check`.
+
+Every command prints a one-line explanation and exits 2 when it cannot run; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cin7_shopify import __version__
+from cin7_shopify.errors import ConsoleError
+
+EXIT_OK, EXIT_BLOCKING, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cin7-shopify",
+        description="Set up, run, check and troubleshoot the Cin7 Core ↔ Shopify sync.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
+
+    sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
+    serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
+    serve.add_argument("--scenario", type=Path, default=None, help="scenario folder (default: the demo store)")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--cin7-throttle", choices=["429", "503", "400"], default="429",
+                       help="how Cin7 answers past 60 calls a minute (default 429)")
+    generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
+    generate.add_argument("--variants", type=int, required=True)
+    generate.add_argument("--out", type=Path, required=True)
+    generate.add_argument("--seed", type=int, default=7)
+    check = sandbox_commands.add_parser("check", help="validate a scenario folder")
+    check.add_argument("--scenario", type=Path, required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo()
+        if args.command == "sandbox":
+            if args.sandbox_command == "serve":
+                return _serve(args.scenario, args.host, args.port, args.cin7_throttle)
+            if args.sandbox_command == "generate":
+                return _generate(args.variants, args.out, args.seed)
+            if args.sandbox_command == "check":
+                return _check(args.scenario)
+            parser.parse_args(["sandbox", "--help"])
+        parser.print_help()
+        return EXIT_OK
+    except ConsoleError as exc:
+        print(f"error: {exc.explain()}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last line of defence: one line, no traceback
+        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+
+
+def _demo() -> int:
+    from cin7_shopify.tui.app import make_app
+
+    make_app().run()
+    return EXIT_OK
+
+
+def _serve(scenario_dir: Path | None, host: str, port: int, throttle: str) -> int:
+    import uvicorn
+
+    from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
+    from cin7_shopify.sandbox.serve import CombinedSandbox
+    from cin7_shopify.sandbox.session import open_sandbox
+    from cin7_shopify.sandbox.shopify_server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_SHOPIFY_TOKEN
+
+    session = open_sandbox(scenario_dir, throttle_shape=throttle)  # type: ignore[arg-type]
+    base = f"http://{host}:{port}"
+    print(f"Sandbox for {session.scenario.name} on {base}", file=sys.stderr)
+    print(f"  Cin7 Core  {base}/ExternalApi/v2/  account {SANDBOX_CIN7_ACCOUNT}  key {SANDBOX_CIN7_KEY}",
+          file=sys.stderr)
+    print(f"  Shopify    {base}/admin/api/2026-10/graphql.json  token {SANDBOX_SHOPIFY_TOKEN}", file=sys.stderr)
+    print(f"             client credentials: {SANDBOX_CLIENT_ID} / {SANDBOX_CLIENT_SECRET}", file=sys.stderr)
+    print("  (sandbox credentials only; they open nothing real)  Ctrl-C stops.", file=sys.stderr)
+    uvicorn.run(CombinedSandbox(session.cin7, session.shopify), host=host, port=port, log_level="warning")
+    return EXIT_OK
+
+
+def _generate(variants: int, out: Path, seed: int) -> int:
+    from cin7_shopify.sandbox.demo_data import generate_large, write_scenario
+
+    if variants < 1:
+        raise ConsoleError("--variants must be at least 1.")
+    data = generate_large(variants, seed=seed)
+    write_scenario(data, out)
+    products = len(data["cin7"]["Products"])
+    print(f"wrote {out}: {variants} Shopify variants, {products} Cin7 products", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check(scenario_dir: Path) -> int:
+    from cin7_shopify.sandbox.scenario import load_scenario
+    from cin7_shopify.settings import StoreSettings
+
+    scenario = load_scenario(scenario_dir)
+    StoreSettings.from_json_dict(scenario.settings, source="settings.json")
+    variants = sum(len(p["variants"]) for p in scenario.shopify.get("products", []))
+    print(f"{scenario_dir}: valid ({variants} variants, {len(scenario.cin7.get('Products', []))} Cin7 products, "
+          f"{len(scenario.shopify.get('orders', []))} orders)")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

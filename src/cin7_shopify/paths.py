@@ -1,0 +1,48 @@
+"""Every place the tool reads or writes on disk, in one module.
+
+`CIN7_SHOPIFY_HOME` moves everything (tests and CI point it at a temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "cin7-shopify"
+
+
+def config_dir() -> Path:
+    override = os.environ.get("CIN7_SHOPIFY_HOME")
+    if override:
+        return Path(override) / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    override = os.environ.get("CIN7_SHOPIFY_HOME")
+    if override:
+        return Path(override) / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def _bundled(name: str) -> Path:
+    """Folders shipped beside the package: in the wheel, or at the repository root when editable."""
+    packaged = Path(str(resources.files("cin7_shopify"))) / f"_{name}"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / name
+
+
+def sample_data_dir() -> Path:
+    return _bundled("sample_data")
+
+
+def demo_scenario_dir() -> Path:
+    return sample_data_dir() / "demo-apparel"
+
+
+def themes_dir() -> Path:
+    return _bundled("themes")

@@ -1,0 +1,69 @@
+"""Both sandboxes in-process, with real clients wired to them (the demo, the tests, benchmarks)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.pacer import Cin7Pacer
+from cin7_shopify.clock import Clock, SystemClock
+from cin7_shopify.paths import demo_scenario_dir
+from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY, Cin7Sandbox
+from cin7_shopify.sandbox.faults import Faults, FaultyTransport, ThrottleShape
+from cin7_shopify.sandbox.scenario import Scenario, load_scenario, validate_scenario
+from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN, ShopifySandbox
+from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
+
+CIN7_SANDBOX_URL = "http://cin7.sandbox/ExternalApi/v2/"
+SHOPIFY_SANDBOX_URL = "http://shopify.sandbox"
+
+
+@dataclass
+class SandboxSession:
+    scenario: Scenario
+    clock: Clock
+    cin7: Cin7Sandbox
+    shopify: ShopifySandbox
+    cin7_faults: Faults = field(default_factory=Faults)
+    shopify_faults: Faults = field(default_factory=Faults)
+    cin7_pacer: Cin7Pacer | None = None
+
+    def cin7_client(self, *, account_id: str = SANDBOX_CIN7_ACCOUNT, key: str = SANDBOX_CIN7_KEY,
+                    **options: Any) -> Cin7Client:
+        if self.cin7_pacer is None:
+            self.cin7_pacer = Cin7Pacer(clock=self.clock)
+        return Cin7Client(account_id, key, base_url=CIN7_SANDBOX_URL, transport=FaultyTransport(self.cin7,
+                          self.cin7_faults), pacer=options.pop("pacer", self.cin7_pacer), **options)
+
+    def shopify_client(self, *, token: str = SANDBOX_SHOPIFY_TOKEN,
+                       credentials: AccessToken | ClientCredentials | None = None, **options: Any) -> ShopifyClient:
+        return ShopifyClient(self.scenario.shopify["shop"]["myshopifyDomain"], credentials or AccessToken(token),
+                             base_url=SHOPIFY_SANDBOX_URL, transport=FaultyTransport(self.shopify, self.shopify_faults),
+                             clock=self.clock, **options)
+
+
+def open_sandbox(
+    scenario: Scenario | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    cin7_calls_per_minute: int = 60,
+    throttle_shape: ThrottleShape = "429",
+) -> SandboxSession:
+    """Seed both sandboxes from a scenario (the bundled demo store by default)."""
+    if scenario is None:
+        scenario = load_scenario(demo_scenario_dir())
+    elif not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    else:
+        validate_scenario(scenario)
+    clock = clock or SystemClock()
+    cin7_faults, shopify_faults = Faults(), Faults()
+    return SandboxSession(
+        scenario=scenario, clock=clock,
+        cin7=Cin7Sandbox(scenario.cin7, clock=clock, calls_per_minute=cin7_calls_per_minute,
+                         throttle_shape=throttle_shape, faults=cin7_faults),
+        shopify=ShopifySandbox(scenario.shopify, clock=clock, faults=shopify_faults),
+        cin7_faults=cin7_faults, shopify_faults=shopify_faults,
+    )

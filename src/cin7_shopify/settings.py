@@ -1,0 +1,65 @@
+"""A store's sync settings (the settings.json model of SCENARIO.md), validated strictly.
+
+Unknown keys are errors with a "did you mean" hint, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from cin7_shopify.errors import ConsoleError
+
+
+class SettingsError(ConsoleError):
+    hint = "Fix the setting and save again."
+
+
+class StoreSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    order_trigger: Literal["created", "paid", "fulfilled"] = "paid"
+    customer_mode: Literal["match_email", "default_customer"] = "match_email"
+    default_customer: str | None = None
+    unknown_sku: Literal["hold", "create"] = "hold"
+    location_map: dict[str, str] = Field(default_factory=dict)
+    tax_map: dict[str, str] = Field(default_factory=dict)
+    go_live: datetime | None = None
+    skip_test_orders: bool = True
+    exclude_tags: list[str] = Field(default_factory=list)
+    inventory_interval_minutes: int = Field(default=60, ge=5, le=1440)
+    safety_buffer: int = Field(default=0, ge=0)
+
+    @field_validator("go_live")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @field_validator("location_map")
+    @classmethod
+    def _shopify_location_ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for key in value:
+            if not key.startswith("gid://shopify/Location/"):
+                raise ValueError(f"'{key}' is not a Shopify location id (gid://shopify/Location/…)")
+        return value
+
+    @classmethod
+    def from_json_dict(cls, data: dict[str, Any], *, source: str = "settings") -> StoreSettings:
+        """Validate settings read from a file, naming the key and suggesting the right one."""
+        known = list(cls.model_fields)
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                suggestion = f" Did you mean '{close[0]}'?" if close else f" Known keys: {', '.join(known)}."
+                raise SettingsError(f"{source}: unknown setting '{key}'.{suggestion}")
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"])
+            raise SettingsError(f"{source}: {where}: {str(err['msg']).removeprefix('Value error, ')}.") from None
