@@ -37,8 +37,18 @@ BUILT_INS = {"String", "Int", "Float", "Boolean", "ID"}
 
 # Served by the sandbox beyond what our documents select (kept small on purpose).
 EXTRA_FIELDS = {
-    "QueryRoot": ["shop", "locations", "productVariants", "location", "order", "orders", "bulkOperation",
-                  "currentAppInstallation", "inventoryItem", "ordersCount"],
+    "QueryRoot": [
+        "shop",
+        "locations",
+        "productVariants",
+        "location",
+        "order",
+        "orders",
+        "bulkOperation",
+        "currentAppInstallation",
+        "inventoryItem",
+        "ordersCount",
+    ],
     "Order": ["fulfillments"],
     "Fulfillment": ["id", "status", "trackingInfo", "createdAt"],
     "InventoryItem": ["inventoryLevel", "sku"],
@@ -57,12 +67,16 @@ def used_fields(schema) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
         type_info = TypeInfo(schema)
 
         class Collect(Visitor):
+            def __init__(self, info: TypeInfo) -> None:
+                super().__init__()
+                self.info = info
+
             def enter_field(self, node, *_):  # type: ignore[no-untyped-def]
-                parent = type_info.get_parent_type()
+                parent = self.info.get_parent_type()
                 if parent is not None and not node.name.value.startswith("__"):
                     used.setdefault(parent.name, set()).add(node.name.value)
 
-        visit(parse(text), TypeInfoVisitor(type_info, Collect()))
+        visit(parse(text), TypeInfoVisitor(type_info, Collect(type_info)))
     for type_name, fields in EXTRA_FIELDS.items():
         used.setdefault(type_name, set()).update(fields)
     # The sandbox serves every connection both ways: `nodes` for pages, `edges` for bulk JSONL.

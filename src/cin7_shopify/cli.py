@@ -32,8 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--scenario", type=Path, default=None, help="scenario folder (default: the demo store)")
     serve.add_argument("--port", type=int, default=8765)
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--cin7-throttle", choices=["429", "503", "400"], default="429",
-                       help="how Cin7 answers past 60 calls a minute (default 429)")
+    serve.add_argument(
+        "--cin7-throttle",
+        choices=["429", "503", "400"],
+        default="429",
+        help="how Cin7 answers past 60 calls a minute (default 429)",
+    )
     generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
     generate.add_argument("--variants", type=int, required=True)
     generate.add_argument("--out", type=Path, required=True)
@@ -83,22 +87,35 @@ def _serve(scenario_dir: Path | None, host: str, port: int, throttle: str) -> in
     from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
     from cin7_shopify.sandbox.serve import CombinedSandbox
     from cin7_shopify.sandbox.session import open_sandbox
-    from cin7_shopify.sandbox.shopify_server import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_SHOPIFY_TOKEN
+    from cin7_shopify.sandbox.shopify_server import (
+        SANDBOX_CLIENT_ID,
+        SANDBOX_CLIENT_SECRET,
+        SANDBOX_SHOPIFY_TOKEN,
+    )
 
     session = open_sandbox(scenario_dir, throttle_shape=throttle)  # type: ignore[arg-type]
     base = f"http://{host}:{port}"
     print(f"Sandbox for {session.scenario.name} on {base}", file=sys.stderr)
-    print(f"  Cin7 Core  {base}/ExternalApi/v2/  account {SANDBOX_CIN7_ACCOUNT}  key {SANDBOX_CIN7_KEY}",
-          file=sys.stderr)
-    print(f"  Shopify    {base}/admin/api/2026-10/graphql.json  token {SANDBOX_SHOPIFY_TOKEN}", file=sys.stderr)
-    print(f"             client credentials: {SANDBOX_CLIENT_ID} / {SANDBOX_CLIENT_SECRET}", file=sys.stderr)
+    print(
+        f"  Cin7 Core  {base}/ExternalApi/v2/  account {SANDBOX_CIN7_ACCOUNT}  key {SANDBOX_CIN7_KEY}",
+        file=sys.stderr,
+    )
+    print(
+        f"  Shopify    {base}/admin/api/2026-10/graphql.json  token {SANDBOX_SHOPIFY_TOKEN}",
+        file=sys.stderr,
+    )
+    print(
+        f"             client credentials: {SANDBOX_CLIENT_ID} / {SANDBOX_CLIENT_SECRET}",
+        file=sys.stderr,
+    )
     print("  (sandbox credentials only; they open nothing real)  Ctrl-C stops.", file=sys.stderr)
     uvicorn.run(CombinedSandbox(session.cin7, session.shopify), host=host, port=port, log_level="warning")
     return EXIT_OK
 
 
 def _generate(variants: int, out: Path, seed: int) -> int:
-    from cin7_shopify.sandbox.demo_data import generate_large, write_scenario
+    from cin7_shopify.sandbox.demo_data import write_scenario
+    from cin7_shopify.sandbox.large_catalog import generate_large
 
     if variants < 1:
         raise ConsoleError("--variants must be at least 1.")
@@ -116,8 +133,10 @@ def _check(scenario_dir: Path) -> int:
     scenario = load_scenario(scenario_dir)
     StoreSettings.from_json_dict(scenario.settings, source="settings.json")
     variants = sum(len(p["variants"]) for p in scenario.shopify.get("products", []))
-    print(f"{scenario_dir}: valid ({variants} variants, {len(scenario.cin7.get('Products', []))} Cin7 products, "
-          f"{len(scenario.shopify.get('orders', []))} orders)")
+    print(
+        f"{scenario_dir}: valid ({variants} variants, {len(scenario.cin7.get('Products', []))} Cin7 products, "
+        f"{len(scenario.shopify.get('orders', []))} orders)"
+    )
     return EXIT_OK
 
 

@@ -26,6 +26,9 @@ def demo_connection() -> StoreConnection:
     session = open_sandbox()
     go_live = session.scenario.settings.get("go_live")
     return StoreConnection(
-        profile="demo-apparel", label="Demo Apparel (sandbox)", kind="sandbox",
-        open_clients=lambda: (session.cin7_client(), session.shopify_client()), orders_since=go_live,
+        profile="demo-apparel",
+        label="Demo Apparel (sandbox)",
+        kind="sandbox",
+        open_clients=lambda: (session.cin7_client(), session.shopify_client()),
+        orders_since=go_live,
     )

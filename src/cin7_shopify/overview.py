@@ -30,12 +30,24 @@ class StoreOverview:
     seconds: float
 
 
-OVERVIEW_STEPS = ("Shopify shop", "Cin7 company", "Shopify locations", "Cin7 locations",
-                  "Shopify variants", "Cin7 products", "Shopify orders")
+OVERVIEW_STEPS = (
+    "Shopify shop",
+    "Cin7 company",
+    "Shopify locations",
+    "Cin7 locations",
+    "Shopify variants",
+    "Cin7 products",
+    "Shopify orders",
+)
 
 
-async def load_overview(cin7: Cin7Client, shopify: ShopifyClient, *, on_step: Step | None = None,
-                        orders_since: str | None = None) -> StoreOverview:
+async def load_overview(
+    cin7: Cin7Client,
+    shopify: ShopifyClient,
+    *,
+    on_step: Step | None = None,
+    orders_since: str | None = None,
+) -> StoreOverview:
     """Read both sides through the real clients, reporting each step as it starts."""
     started = time.perf_counter()
     cin7_calls, shopify_calls = cin7.calls, shopify.calls
@@ -62,11 +74,18 @@ async def load_overview(cin7: Cin7Client, shopify: ShopifyClient, *, on_step: St
     if on_step:
         on_step("done", total, total)
     return StoreOverview(
-        shop_name=shop.name, shop_domain=shop.domain, shop_currency=shop.currency,
-        cin7_company=me.Company, cin7_currency=me.Currency or "",
-        shopify_products=len({v.product_id for v in variants}), shopify_variants=len(variants),
-        shopify_locations=sum(1 for loc in shopify_locations if loc.is_active), shopify_orders=orders,
-        cin7_products=len(products), cin7_locations=sum(1 for loc in cin7_locations if not loc.IsDeprecated),
-        cin7_calls=cin7.calls - cin7_calls, shopify_calls=shopify.calls - shopify_calls,
+        shop_name=shop.name,
+        shop_domain=shop.domain,
+        shop_currency=shop.currency,
+        cin7_company=me.Company,
+        cin7_currency=me.Currency or "",
+        shopify_products=len({v.product_id for v in variants}),
+        shopify_variants=len(variants),
+        shopify_locations=sum(1 for loc in shopify_locations if loc.is_active),
+        shopify_orders=orders,
+        cin7_products=len(products),
+        cin7_locations=sum(1 for loc in cin7_locations if not loc.IsDeprecated),
+        cin7_calls=cin7.calls - cin7_calls,
+        shopify_calls=shopify.calls - shopify_calls,
         seconds=time.perf_counter() - started,
     )

@@ -6,6 +6,7 @@ consultant sets); never in files, logs, screens or error text. In memory they ar
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from typing import Protocol
@@ -73,10 +74,8 @@ class KeyringStore:
         _check_name(name)
         from keyring.errors import PasswordDeleteError
 
-        try:
+        with contextlib.suppress(PasswordDeleteError):  # already absent is fine
             self._keyring.delete_password(SERVICE, f"{profile}:{name}")
-        except PasswordDeleteError:
-            pass
 
 
 class EnvironmentStore:

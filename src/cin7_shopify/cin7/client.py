@@ -124,7 +124,11 @@ class Cin7Client:
     ) -> list[ProductAvailability]:
         params = {"Location": location} if location else {}
         return await self._paged(
-            "ref/productavailability", "ProductAvailabilityList", ProductAvailability, params, on_page
+            "ref/productavailability",
+            "ProductAvailabilityList",
+            ProductAvailability,
+            params,
+            on_page,
         )
 
     async def list_locations(self, *, include_bins: bool = False) -> list[Location]:
@@ -135,7 +139,11 @@ class Cin7Client:
         return await self._paged("ref/tax", "TaxRuleList", TaxRule, {}, None)
 
     async def list_customers(
-        self, *, contact_filter: str | None = None, name: str | None = None, on_page: Progress | None = None
+        self,
+        *,
+        contact_filter: str | None = None,
+        name: str | None = None,
+        on_page: Progress | None = None,
     ) -> list[Customer]:
         params: dict[str, str] = {}
         if contact_filter:
@@ -230,7 +238,12 @@ class Cin7Client:
         return await self._fulfilment_step("sale/fulfilment/ship", body)
 
     async def create_invoice(
-        self, sale_id: str, lines: Iterable[SaleLine], *, invoice_date: str, status: str = "AUTHORISED"
+        self,
+        sale_id: str,
+        lines: Iterable[SaleLine],
+        *,
+        invoice_date: str,
+        status: str = "AUTHORISED",
     ) -> dict[str, Any]:
         body = {
             "SaleID": sale_id,
@@ -270,7 +283,9 @@ class Cin7Client:
             "Lines": [line.to_wire() for line in lines],
             "Restock": restock_lines,
         }
-        response = await self._request("POST", "sale/creditnote", json_body={k: v for k, v in body.items() if v is not None})
+        response = await self._request(
+            "POST", "sale/creditnote", json_body={k: v for k, v in body.items() if v is not None}
+        )
         return CreditNote.model_validate(response)
 
     # -- plumbing -----------------------------------------------------------------------
@@ -291,9 +306,7 @@ class Cin7Client:
         while True:
             body = await self._request("GET", path, params={**params, "Page": str(page), "Limit": str(PAGE_LIMIT)})
             if not isinstance(body, dict) or key not in body:
-                raise Cin7UnexpectedResponse(
-                    f"the answer has no '{key}' list", status=200, endpoint=f"GET /{path}"
-                )
+                raise Cin7UnexpectedResponse(f"the answer has no '{key}' list", status=200, endpoint=f"GET /{path}")
             rows = body.get(key) or []
             total = int(body.get("Total") or 0)
             for index, row in enumerate(rows):
@@ -327,7 +340,10 @@ class Cin7Client:
             self.calls += 1
             try:
                 response = await self._http.request(
-                    method, path, params=params, content=None if json_body is None else _dumps(json_body)
+                    method,
+                    path,
+                    params=params,
+                    content=None if json_body is None else _dumps(json_body),
                 )
             except httpx.TimeoutException:
                 if is_read and attempt < self.max_retries:
@@ -365,7 +381,11 @@ class Cin7Client:
                     continue
                 raise Cin7ServerError(message or f"HTTP {status}", status=status, endpoint=endpoint)
             if status == 403 or status == 401:
-                raise Cin7AuthError(message or text.strip()[:200] or "Incorrect credentials", status=status, endpoint=endpoint)
+                raise Cin7AuthError(
+                    message or text.strip()[:200] or "Incorrect credentials",
+                    status=status,
+                    endpoint=endpoint,
+                )
             if status == 404:
                 raise Cin7NotFound(message or "not found (HTTP 404)", status=404, endpoint=endpoint)
             if errors:
@@ -378,12 +398,16 @@ class Cin7Client:
                 return {}
             if text.lstrip().startswith("<"):
                 raise Cin7UnexpectedResponse(
-                    "answered with an HTML page instead of JSON (usually a wrong path)", status=status, endpoint=endpoint
+                    "answered with an HTML page instead of JSON (usually a wrong path)",
+                    status=status,
+                    endpoint=endpoint,
                 )
             try:
                 return json.loads(text)
             except ValueError:
-                raise Cin7UnexpectedResponse("answered with a body that is not JSON", status=status, endpoint=endpoint) from None
+                raise Cin7UnexpectedResponse(
+                    "answered with a body that is not JSON", status=status, endpoint=endpoint
+                ) from None
 
     async def _backoff(self, attempt: int) -> None:
         await self.clock.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))

@@ -26,10 +26,7 @@ class Cin7Error(ConsoleError):
 
 
 class Cin7AuthError(Cin7Error):
-    hint = (
-        "Check the Account ID and Application Key under Integrations → API in Cin7 Core, "
-        "then save them again."
-    )
+    hint = "Check the Account ID and Application Key under Integrations → API in Cin7 Core, then save them again."
 
 
 class Cin7ValidationError(Cin7Error):

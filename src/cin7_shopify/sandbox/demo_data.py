@@ -1,9 +1,9 @@
-"""The bundled demo merchant, "Demo Apparel", and the large-catalogue generator.
+"""The bundled demo merchant, "Demo Apparel".
 
 Demo Apparel is an Australian clothing brand with a Sydney warehouse, a ShipBob 3PL and shops.
 Its data is believable and deliberately imperfect: every audit finding kind and every pilot error
-kind in SCENARIO.md occurs at least twice, each seeded on purpose and listed in SEEDED_PROBLEMS so
-tests can check the audit and the pilot find exactly these.
+kind in SCENARIO.md occurs at least twice, each seeded on purpose and listed in SEEDED_PROBLEMS and
+SEEDED_ORDER_ERRORS so tests can check the audit and the pilot find exactly these.
 
 `python -m cin7_shopify.sandbox.demo_data` rewrites sample_data/demo-apparel from this module.
 """
@@ -29,14 +29,33 @@ LOC_PARRAMATTA = "gid://shopify/Location/71006"
 SHOPIFY_LOCATIONS = [
     {"id": LOC_SYDNEY, "name": "Sydney Warehouse", "isActive": True, "fulfillsOnlineOrders": True},
     {"id": LOC_SHIPBOB, "name": "ShipBob 3PL", "isActive": True, "fulfillsOnlineOrders": True},
-    {"id": LOC_MELBOURNE, "name": "Melbourne Store", "isActive": True, "fulfillsOnlineOrders": True},
+    {
+        "id": LOC_MELBOURNE,
+        "name": "Melbourne Store",
+        "isActive": True,
+        "fulfillsOnlineOrders": True,
+    },
     {"id": LOC_BONDI, "name": "Bondi Pop-up", "isActive": True, "fulfillsOnlineOrders": False},
-    {"id": LOC_BRISBANE, "name": "Brisbane Market Stall", "isActive": True, "fulfillsOnlineOrders": False},
-    {"id": LOC_PARRAMATTA, "name": "Old Parramatta Store", "isActive": False, "fulfillsOnlineOrders": False},
+    {
+        "id": LOC_BRISBANE,
+        "name": "Brisbane Market Stall",
+        "isActive": True,
+        "fulfillsOnlineOrders": False,
+    },
+    {
+        "id": LOC_PARRAMATTA,
+        "name": "Old Parramatta Store",
+        "isActive": False,
+        "fulfillsOnlineOrders": False,
+    },
 ]
 CIN7_LOCATIONS = [
-    {"Name": "Main Warehouse", "IsDefault": True, "IsDeprecated": False,
-     "Bins": [{"Name": "A1"}, {"Name": "A2"}]},
+    {
+        "Name": "Main Warehouse",
+        "IsDefault": True,
+        "IsDeprecated": False,
+        "Bins": [{"Name": "A1"}, {"Name": "A2"}],
+    },
     {"Name": "3PL - ShipBob", "IsDefault": False, "IsDeprecated": False},
     {"Name": "Melbourne Store", "IsDefault": False, "IsDeprecated": False},
     {"Name": "Parramatta Store", "IsDefault": False, "IsDeprecated": True},
@@ -51,46 +70,192 @@ LOCATION_MAP = {
 }
 TAX_RULES = [
     # Exclusive in Cin7 while the shop's prices include tax: the classic misconfiguration.
-    {"Name": "GST on Income", "TaxPercent": 10, "TaxInclusive": False, "IsActive": True, "IsTaxForSale": True,
-     "IsTaxForPurchase": False, "Account": "820"},
-    {"Name": "GST Free Income", "TaxPercent": 0, "TaxInclusive": False, "IsActive": True, "IsTaxForSale": True,
-     "IsTaxForPurchase": False, "Account": "820"},
+    {
+        "Name": "GST on Income",
+        "TaxPercent": 10,
+        "TaxInclusive": False,
+        "IsActive": True,
+        "IsTaxForSale": True,
+        "IsTaxForPurchase": False,
+        "Account": "820",
+    },
+    {
+        "Name": "GST Free Income",
+        "TaxPercent": 0,
+        "TaxInclusive": False,
+        "IsActive": True,
+        "IsTaxForSale": True,
+        "IsTaxForPurchase": False,
+        "Account": "820",
+    },
 ]
 TAX_MAP = {"GST 10%": "GST on Income", "GST Free 0%": "GST Free Income"}
 
 # (code, title, category, price, option names, option value lists)
 FAMILIES: list[tuple[str, str, str, str, list[str], list[list[str]]]] = [
-    ("TEE", "Classic Tee", "Tees", "29.95", ["Colour", "Size"], [["Black", "White", "Navy"], ["S", "M", "L", "XL"]]),
-    ("VNK", "V-Neck Tee", "Tees", "32.95", ["Colour", "Size"], [["Black", "Grey"], ["S", "M", "L"]]),
-    ("HOOD", "Pullover Hoodie", "Hoodies", "79.95", ["Colour", "Size"],
-     [["Black", "Charcoal"], ["S", "M", "L", "XL"]]),
-    ("SOCK", "Crew Socks", "Accessories", "12.95", ["Colour", "Size"], [["Black", "White"], ["M", "L"]]),
+    (
+        "TEE",
+        "Classic Tee",
+        "Tees",
+        "29.95",
+        ["Colour", "Size"],
+        [["Black", "White", "Navy"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "VNK",
+        "V-Neck Tee",
+        "Tees",
+        "32.95",
+        ["Colour", "Size"],
+        [["Black", "Grey"], ["S", "M", "L"]],
+    ),
+    (
+        "HOOD",
+        "Pullover Hoodie",
+        "Hoodies",
+        "79.95",
+        ["Colour", "Size"],
+        [["Black", "Charcoal"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "SOCK",
+        "Crew Socks",
+        "Accessories",
+        "12.95",
+        ["Colour", "Size"],
+        [["Black", "White"], ["M", "L"]],
+    ),
     ("CAP", "Baseball Cap", "Headwear", "34.95", ["Colour"], [["Navy", "Black", "Khaki"]]),
-    ("LSH", "Linen Shirt", "Shirts", "89.95", ["Colour", "Size"], [["White", "Sand"], ["S", "M", "L"]]),
-    ("CHS", "Chino Shorts", "Shorts", "59.95", ["Colour", "Waist"], [["Khaki", "Navy"], ["30", "32", "34"]]),
-    ("PUF", "Puffer Jacket", "Outerwear", "189.95", ["Colour", "Size"], [["Black", "Olive"], ["S", "M", "L", "XL"]]),
-    ("RJK", "Rain Jacket", "Outerwear", "149.95", ["Colour", "Size"], [["Yellow", "Navy"], ["S", "M", "L"]]),
-    ("MER", "Merino Sweater", "Knitwear", "129.95", ["Colour", "Size"], [["Charcoal", "Oat"], ["S", "M", "L", "XL"]]),
-    ("TRK", "Track Pants", "Pants", "69.95", ["Colour", "Size"], [["Black"], ["S", "M", "L", "XL"]]),
-    ("POLO", "Polo Shirt", "Shirts", "54.95", ["Colour", "Size"], [["White", "Navy", "Green"], ["S", "M", "L"]]),
-    ("JEAN", "Slim Jeans", "Denim", "119.95", ["Colour", "Waist"], [["Indigo"], ["28", "30", "32", "34", "36"]]),
-    ("FLN", "Flannel Shirt", "Shirts", "74.95", ["Colour", "Size"], [["Red", "Blue"], ["S", "M", "L", "XL"]]),
-    ("CRG", "Cargo Pants", "Pants", "94.95", ["Colour", "Waist"], [["Olive", "Black"], ["30", "32", "34", "36"]]),
+    (
+        "LSH",
+        "Linen Shirt",
+        "Shirts",
+        "89.95",
+        ["Colour", "Size"],
+        [["White", "Sand"], ["S", "M", "L"]],
+    ),
+    (
+        "CHS",
+        "Chino Shorts",
+        "Shorts",
+        "59.95",
+        ["Colour", "Waist"],
+        [["Khaki", "Navy"], ["30", "32", "34"]],
+    ),
+    (
+        "PUF",
+        "Puffer Jacket",
+        "Outerwear",
+        "189.95",
+        ["Colour", "Size"],
+        [["Black", "Olive"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "RJK",
+        "Rain Jacket",
+        "Outerwear",
+        "149.95",
+        ["Colour", "Size"],
+        [["Yellow", "Navy"], ["S", "M", "L"]],
+    ),
+    (
+        "MER",
+        "Merino Sweater",
+        "Knitwear",
+        "129.95",
+        ["Colour", "Size"],
+        [["Charcoal", "Oat"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "TRK",
+        "Track Pants",
+        "Pants",
+        "69.95",
+        ["Colour", "Size"],
+        [["Black"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "POLO",
+        "Polo Shirt",
+        "Shirts",
+        "54.95",
+        ["Colour", "Size"],
+        [["White", "Navy", "Green"], ["S", "M", "L"]],
+    ),
+    (
+        "JEAN",
+        "Slim Jeans",
+        "Denim",
+        "119.95",
+        ["Colour", "Waist"],
+        [["Indigo"], ["28", "30", "32", "34", "36"]],
+    ),
+    (
+        "FLN",
+        "Flannel Shirt",
+        "Shirts",
+        "74.95",
+        ["Colour", "Size"],
+        [["Red", "Blue"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "CRG",
+        "Cargo Pants",
+        "Pants",
+        "94.95",
+        ["Colour", "Waist"],
+        [["Olive", "Black"], ["30", "32", "34", "36"]],
+    ),
     ("BNI", "Knit Beanie", "Headwear", "29.95", ["Colour"], [["Black", "Grey", "Navy", "Rust"]]),
-    ("TNK", "Tank Top", "Tees", "24.95", ["Colour", "Size"], [["Black", "White", "Grey"], ["S", "M", "L"]]),
-    ("DNM", "Denim Jacket", "Denim", "159.95", ["Colour", "Size"], [["Blue"], ["S", "M", "L", "XL"]]),
-    ("LEG", "Leggings", "Pants", "64.95", ["Colour", "Size"], [["Black", "Navy"], ["XS", "S", "M", "L"]]),
+    (
+        "TNK",
+        "Tank Top",
+        "Tees",
+        "24.95",
+        ["Colour", "Size"],
+        [["Black", "White", "Grey"], ["S", "M", "L"]],
+    ),
+    (
+        "DNM",
+        "Denim Jacket",
+        "Denim",
+        "159.95",
+        ["Colour", "Size"],
+        [["Blue"], ["S", "M", "L", "XL"]],
+    ),
+    (
+        "LEG",
+        "Leggings",
+        "Pants",
+        "64.95",
+        ["Colour", "Size"],
+        [["Black", "Navy"], ["XS", "S", "M", "L"]],
+    ),
     ("TRC", "Trench Coat", "Outerwear", "249.95", ["Colour", "Size"], [["Camel"], ["S", "M", "L"]]),
-    ("BRD", "Board Shorts", "Shorts", "49.95", ["Colour", "Waist"], [["Blue", "Red"], ["30", "32", "34"]]),
+    (
+        "BRD",
+        "Board Shorts",
+        "Shorts",
+        "49.95",
+        ["Colour", "Waist"],
+        [["Blue", "Red"], ["30", "32", "34"]],
+    ),
 ]
 SIMPLE_PRODUCTS = [
-    ("BELT-BRN", "Leather Belt", "Accessories", "59.95"), ("SUN-AVI", "Aviator Sunglasses", "Accessories", "89.95"),
-    ("BTL-750", "Steel Water Bottle 750ml", "Accessories", "34.95"), ("LAN-01", "Woven Lanyard", "Accessories", "9.95"),
-    ("KEY-01", "Brass Keyring", "Accessories", "14.95"), ("LBAG", "Laundry Bag", "Accessories", "19.95"),
-    ("TIE-NVY", "Knit Tie Navy", "Accessories", "39.95"), ("WAL-BLK", "Leather Wallet", "Accessories", "69.95"),
-    ("UMB-BLK", "Compact Umbrella", "Accessories", "44.95"), ("BKT-KHA", "Bucket Hat Khaki", "Headwear", "39.95"),
-    ("HB-BLK", "Headband Black", "Accessories", "12.95"), ("PATCH-5", "Patch Pack (5)", "Accessories", "19.95"),
-    ("PIN-3", "Enamel Pin Set", "Accessories", "24.95"), ("BAN-RED", "Bandana Red", "Accessories", "14.95"),
+    ("BELT-BRN", "Leather Belt", "Accessories", "59.95"),
+    ("SUN-AVI", "Aviator Sunglasses", "Accessories", "89.95"),
+    ("BTL-750", "Steel Water Bottle 750ml", "Accessories", "34.95"),
+    ("LAN-01", "Woven Lanyard", "Accessories", "9.95"),
+    ("KEY-01", "Brass Keyring", "Accessories", "14.95"),
+    ("LBAG", "Laundry Bag", "Accessories", "19.95"),
+    ("TIE-NVY", "Knit Tie Navy", "Accessories", "39.95"),
+    ("WAL-BLK", "Leather Wallet", "Accessories", "69.95"),
+    ("UMB-BLK", "Compact Umbrella", "Accessories", "44.95"),
+    ("BKT-KHA", "Bucket Hat Khaki", "Headwear", "39.95"),
+    ("HB-BLK", "Headband Black", "Accessories", "12.95"),
+    ("PATCH-5", "Patch Pack (5)", "Accessories", "19.95"),
+    ("PIN-3", "Enamel Pin Set", "Accessories", "24.95"),
+    ("BAN-RED", "Bandana Red", "Accessories", "14.95"),
     ("LACE-BLK", "Shoe Laces Black", "Accessories", "6.95"),
 ]
 KIT_SKU = "TEE-3PK"
@@ -115,27 +280,114 @@ SEEDED_PROBLEMS: dict[str, list[str]] = {
 }
 # Pilot: order name → error kinds it must be held with (orders not listed pass).
 SEEDED_ORDER_ERRORS: dict[str, list[str]] = {
-    "#1006": ["unknown_sku"], "#1013": ["unknown_sku"],
-    "#1008": ["missing_sku"], "#1017": ["missing_sku"],
-    "#1010": ["unmapped_tax"], "#1019": ["unmapped_tax"],
-    "#1011": ["unmapped_location"], "#1021": ["unmapped_location"],
-    "#1014": ["missing_customer"], "#1023": ["missing_customer"],
-    "#1015": ["cin7_rejected"], "#1024": ["cin7_rejected"],
+    "#1006": ["unknown_sku"],
+    "#1013": ["unknown_sku"],
+    "#1008": ["missing_sku"],
+    "#1017": ["missing_sku"],
+    "#1010": ["unmapped_tax"],
+    "#1019": ["unmapped_tax"],
+    "#1011": ["unmapped_location"],
+    "#1021": ["unmapped_location"],
+    "#1014": ["missing_customer"],
+    "#1023": ["missing_customer"],
+    "#1015": ["cin7_rejected"],
+    "#1024": ["cin7_rejected"],
 }
 
-FIRST_NAMES = ["Olivia", "Jack", "Charlotte", "William", "Amelia", "Noah", "Isla", "Oliver", "Mia", "Leo",
-               "Ava", "Henry", "Grace", "Lucas", "Chloe", "Thomas", "Zoe", "James", "Ruby", "Ethan",
-               "Sophie", "Harrison", "Matilda", "Archie", "Evie", "Lachlan", "Harper", "Cooper", "Willow", "Hamish"]
-LAST_NAMES = ["Smith", "Jones", "Williams", "Brown", "Wilson", "Taylor", "Nguyen", "Johnson", "Martin", "White",
-              "Anderson", "Walker", "Thompson", "Harris", "Lee", "Ryan", "Robinson", "Kelly", "King", "Davis",
-              "Wright", "Evans", "Roberts", "Green", "Hall", "Wood", "Jackson", "Clarke", "Patel", "Campbell"]
-CITIES = [("Sydney", "NSW", "2000"), ("Melbourne", "VIC", "3000"), ("Brisbane", "QLD", "4000"),
-          ("Perth", "WA", "6000"), ("Adelaide", "SA", "5000"), ("Hobart", "TAS", "7000"), ("Canberra", "ACT", "2600")]
+FIRST_NAMES = [
+    "Olivia",
+    "Jack",
+    "Charlotte",
+    "William",
+    "Amelia",
+    "Noah",
+    "Isla",
+    "Oliver",
+    "Mia",
+    "Leo",
+    "Ava",
+    "Henry",
+    "Grace",
+    "Lucas",
+    "Chloe",
+    "Thomas",
+    "Zoe",
+    "James",
+    "Ruby",
+    "Ethan",
+    "Sophie",
+    "Harrison",
+    "Matilda",
+    "Archie",
+    "Evie",
+    "Lachlan",
+    "Harper",
+    "Cooper",
+    "Willow",
+    "Hamish",
+]
+LAST_NAMES = [
+    "Smith",
+    "Jones",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Nguyen",
+    "Johnson",
+    "Martin",
+    "White",
+    "Anderson",
+    "Walker",
+    "Thompson",
+    "Harris",
+    "Lee",
+    "Ryan",
+    "Robinson",
+    "Kelly",
+    "King",
+    "Davis",
+    "Wright",
+    "Evans",
+    "Roberts",
+    "Green",
+    "Hall",
+    "Wood",
+    "Jackson",
+    "Clarke",
+    "Patel",
+    "Campbell",
+]
+CITIES = [
+    ("Sydney", "NSW", "2000"),
+    ("Melbourne", "VIC", "3000"),
+    ("Brisbane", "QLD", "4000"),
+    ("Perth", "WA", "6000"),
+    ("Adelaide", "SA", "5000"),
+    ("Hobart", "TAS", "7000"),
+    ("Canberra", "ACT", "2600"),
+]
 
 
-COLOUR_CODES = {"Black": "BLK", "White": "WHT", "Navy": "NVY", "Grey": "GRY", "Charcoal": "CHR", "Forest": "FOR",
-                "Khaki": "KHA", "Sand": "SND", "Olive": "OLV", "Yellow": "YEL", "Oat": "OAT", "Green": "GRN",
-                "Indigo": "IND", "Red": "RED", "Blue": "BLU", "Rust": "RST", "Camel": "CML"}
+COLOUR_CODES = {
+    "Black": "BLK",
+    "White": "WHT",
+    "Navy": "NVY",
+    "Grey": "GRY",
+    "Charcoal": "CHR",
+    "Forest": "FOR",
+    "Khaki": "KHA",
+    "Sand": "SND",
+    "Olive": "OLV",
+    "Yellow": "YEL",
+    "Oat": "OAT",
+    "Green": "GRN",
+    "Indigo": "IND",
+    "Red": "RED",
+    "Blue": "BLU",
+    "Rust": "RST",
+    "Camel": "CML",
+}
 
 
 def _short(value: str) -> str:
@@ -149,7 +401,7 @@ def _sku(code: str, values: list[str]) -> str:
 def _combinations(values: list[list[str]]) -> list[list[str]]:
     combos: list[list[str]] = [[]]
     for options in values:
-        combos = [c + [v] for c in combos for v in options]
+        combos = [[*c, v] for c in combos for v in options]
     return combos
 
 
@@ -167,25 +419,45 @@ def build_demo_apparel() -> dict[str, Any]:
     product_ids = iter(range(8_800_001, 8_900_000))
     variant_by_sku: dict[str, dict[str, Any]] = {}
 
-    def shopify_variant(sku: str | None, options: list[tuple[str, str]], price: str, *,
-                        tracked: bool = True) -> dict[str, Any]:
+    def shopify_variant(
+        sku: str | None, options: list[tuple[str, str]], price: str, *, tracked: bool = True
+    ) -> dict[str, Any]:
         number = next(variant_ids)
-        levels = [{"locationId": LOC_SYDNEY, "available": rng.randint(0, 40)},
-                  {"locationId": LOC_SHIPBOB, "available": rng.randint(0, 25)}]
+        levels = [
+            {"locationId": LOC_SYDNEY, "available": rng.randint(0, 40)},
+            {"locationId": LOC_SHIPBOB, "available": rng.randint(0, 25)},
+        ]
         if rng.random() < 0.4:
             levels.append({"locationId": LOC_MELBOURNE, "available": rng.randint(0, 6)})
-        variant = {"id": f"gid://shopify/ProductVariant/{number}", "sku": sku, "barcode": f"93{number:011d}",
-                   "price": price, "selectedOptions": [{"name": n, "value": v} for n, v in options],
-                   "inventoryItem": {"id": f"gid://shopify/InventoryItem/{number}", "tracked": tracked},
-                   "inventoryLevels": levels if tracked else []}
+        variant = {
+            "id": f"gid://shopify/ProductVariant/{number}",
+            "sku": sku,
+            "barcode": f"93{number:011d}",
+            "price": price,
+            "selectedOptions": [{"name": n, "value": v} for n, v in options],
+            "inventoryItem": {"id": f"gid://shopify/InventoryItem/{number}", "tracked": tracked},
+            "inventoryLevels": levels if tracked else [],
+        }
         if sku:
             variant_by_sku.setdefault(sku, variant)
         return variant
 
     def cin7_product(sku: str, name: str, category: str, price: str, **extra: Any) -> dict[str, Any]:
-        record = {"SKU": sku, "Name": name, "Category": category, "Brand": "Demo Apparel", "Type": "Stock",
-                  "CostingMethod": "FIFO", "UOM": "Item", "Status": "Active", "SaleTaxRule": "GST on Income",
-                  "PurchaseTaxRule": None, "PriceTier1": float(price), "Sellable": True, **extra}
+        record = {
+            "SKU": sku,
+            "Name": name,
+            "Category": category,
+            "Brand": "Demo Apparel",
+            "Type": "Stock",
+            "CostingMethod": "FIFO",
+            "UOM": "Item",
+            "Status": "Active",
+            "SaleTaxRule": "GST on Income",
+            "PurchaseTaxRule": None,
+            "PriceTier1": float(price),
+            "Sellable": True,
+            **extra,
+        }
         cin7_products.append(record)
         return record
 
@@ -207,9 +479,15 @@ def build_demo_apparel() -> dict[str, Any]:
                 sku = {"LSH-WHT-S": "lsh-wht-s", "LSH-SND-M": "Lsh-Snd-M"}[sku]
             tracked = sku not in {"PUF-OLV-S", "PUF-OLV-M"}
             variants.append(shopify_variant(sku, list(zip(names, combo, strict=True)), price, tracked=tracked))
-        shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": title, "status": "ACTIVE",
-                              "options": [{"name": n, "values": v} for n, v in zip(names, shopify_values, strict=True)],
-                              "variants": variants})
+        shop_products.append(
+            {
+                "id": f"gid://shopify/Product/{next(product_ids)}",
+                "title": title,
+                "status": "ACTIVE",
+                "options": [{"name": n, "values": v} for n, v in zip(names, shopify_values, strict=True)],
+                "variants": variants,
+            }
+        )
         members = []
         for combo in _combinations(cin7_values):
             sku = _sku(code, combo)
@@ -225,34 +503,86 @@ def build_demo_apparel() -> dict[str, Any]:
             member = {"SKU": sku, "Name": name}
             member.update({f"Option{i + 1}": v for i, v in enumerate(combo)})
             members.append(member)
-        family = {"SKU": code, "Name": title, "Category": category, "Option1Name": names[0],
-                  "Option2Name": names[1] if len(names) > 1 else None, "Products": members}
+        family = {
+            "SKU": code,
+            "Name": title,
+            "Category": category,
+            "Option1Name": names[0],
+            "Option2Name": names[1] if len(names) > 1 else None,
+            "Products": members,
+        }
         families.append(family)
     for sku, title, category, price in SIMPLE_PRODUCTS:
-        shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": title, "status": "ACTIVE",
-                              "options": [], "variants": [shopify_variant(sku, [("Title", "Default Title")], price)]})
+        shop_products.append(
+            {
+                "id": f"gid://shopify/Product/{next(product_ids)}",
+                "title": title,
+                "status": "ACTIVE",
+                "options": [],
+                "variants": [shopify_variant(sku, [("Title", "Default Title")], price)],
+            }
+        )
         cin7_product(sku, title, category, price)
     # A kit: three tees sold as one pack, assembled from stock on sale.
-    shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": "Classic Tee 3-Pack",
-                          "status": "ACTIVE", "options": [],
-                          "variants": [shopify_variant(KIT_SKU, [("Title", "Default Title")], "79.95")]})
-    cin7_product(KIT_SKU, "Classic Tee 3-Pack", "Tees", "79.95", BillOfMaterial=True, AutoAssembly=True,
-                 BillOfMaterialsProducts=[{"ProductCode": c, "Name": c, "Quantity": 1} for c in KIT_COMPONENTS])
+    shop_products.append(
+        {
+            "id": f"gid://shopify/Product/{next(product_ids)}",
+            "title": "Classic Tee 3-Pack",
+            "status": "ACTIVE",
+            "options": [],
+            "variants": [shopify_variant(KIT_SKU, [("Title", "Default Title")], "79.95")],
+        }
+    )
+    cin7_product(
+        KIT_SKU,
+        "Classic Tee 3-Pack",
+        "Tees",
+        "79.95",
+        BillOfMaterial=True,
+        AutoAssembly=True,
+        BillOfMaterialsProducts=[{"ProductCode": c, "Name": c, "Quantity": 1} for c in KIT_COMPONENTS],
+    )
     # Only in Shopify: never created in Cin7.
-    for sku, title, price in [("TOTE-CANVAS", "Canvas Tote", "24.95"), ("BEANIE-RED", "Beanie Red", "29.95")]:
-        shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": title, "status": "ACTIVE",
-                              "options": [], "variants": [shopify_variant(sku, [("Title", "Default Title")], price)]})
+    for sku, title, price in [
+        ("TOTE-CANVAS", "Canvas Tote", "24.95"),
+        ("BEANIE-RED", "Beanie Red", "29.95"),
+    ]:
+        shop_products.append(
+            {
+                "id": f"gid://shopify/Product/{next(product_ids)}",
+                "title": title,
+                "status": "ACTIVE",
+                "options": [],
+                "variants": [shopify_variant(sku, [("Title", "Default Title")], price)],
+            }
+        )
     # Duplicate listings reusing an existing SKU.
-    for title, sku, price, option in [("Classic Tee (Sale)", "TEE-BLK-M", "19.95", [("Title", "Default Title")]),
-                                      ("Polo Shirt - Gift Edition", "POLO-WHT-M", "59.95", [("Title", "Default Title")])]:
-        shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": title, "status": "ACTIVE",
-                              "options": [], "variants": [shopify_variant(sku, option, price)]})
+    for title, sku, price, option in [
+        ("Classic Tee (Sale)", "TEE-BLK-M", "19.95", [("Title", "Default Title")]),
+        ("Polo Shirt - Gift Edition", "POLO-WHT-M", "59.95", [("Title", "Default Title")]),
+    ]:
+        shop_products.append(
+            {
+                "id": f"gid://shopify/Product/{next(product_ids)}",
+                "title": title,
+                "status": "ACTIVE",
+                "options": [],
+                "variants": [shopify_variant(sku, option, price)],
+            }
+        )
     # Variants with no SKU at all.
     for title, sku in [("Sample Tote", ""), ("Mystery Box", None)]:
         variant = shopify_variant(sku, [("Title", "Default Title")], "15.00")
         variant_by_sku[f"<{title}>"] = variant  # orders below reach these by title: they have no SKU
-        shop_products.append({"id": f"gid://shopify/Product/{next(product_ids)}", "title": title, "status": "ACTIVE",
-                              "options": [], "variants": [variant]})
+        shop_products.append(
+            {
+                "id": f"gid://shopify/Product/{next(product_ids)}",
+                "title": title,
+                "status": "ACTIVE",
+                "options": [],
+                "variants": [variant],
+            }
+        )
     # Only in Cin7: active stock nobody listed; plus records that must NOT be reported.
     cin7_product("SCARF-WOOL-GRY", "Wool Scarf Grey", "Accessories", "49.95")
     cin7_product("GLOVES-LTH-M", "Leather Gloves M", "Accessories", "79.95")
@@ -268,19 +598,54 @@ def build_demo_apparel() -> dict[str, Any]:
         sku = product["SKU"]
         stock = rng.randint(0, 60)
         if rng.random() < 0.3:  # split across bins: sync must sum them
-            first = rng.randint(0, stock)
-            availability.append({"SKU": sku, "Location": "Main Warehouse", "Bin": "A1", "OnHand": first,
-                                 "Allocated": 0})
-            availability.append({"SKU": sku, "Location": "Main Warehouse", "Bin": "A2", "OnHand": stock - first,
-                                 "Allocated": 0})
+            in_first_bin = rng.randint(0, stock)
+            availability.append(
+                {
+                    "SKU": sku,
+                    "Location": "Main Warehouse",
+                    "Bin": "A1",
+                    "OnHand": in_first_bin,
+                    "Allocated": 0,
+                }
+            )
+            availability.append(
+                {
+                    "SKU": sku,
+                    "Location": "Main Warehouse",
+                    "Bin": "A2",
+                    "OnHand": stock - in_first_bin,
+                    "Allocated": 0,
+                }
+            )
         else:
-            availability.append({"SKU": sku, "Location": "Main Warehouse", "Bin": None, "OnHand": stock,
-                                 "Allocated": 0})
-        availability.append({"SKU": sku, "Location": "3PL - ShipBob", "Bin": None, "OnHand": rng.randint(0, 30),
-                             "Allocated": 0})
+            availability.append(
+                {
+                    "SKU": sku,
+                    "Location": "Main Warehouse",
+                    "Bin": None,
+                    "OnHand": stock,
+                    "Allocated": 0,
+                }
+            )
+        availability.append(
+            {
+                "SKU": sku,
+                "Location": "3PL - ShipBob",
+                "Bin": None,
+                "OnHand": rng.randint(0, 30),
+                "Allocated": 0,
+            }
+        )
         if rng.random() < 0.3:
-            availability.append({"SKU": sku, "Location": "Melbourne Store", "Bin": None,
-                                 "OnHand": rng.randint(0, 8), "Allocated": 0})
+            availability.append(
+                {
+                    "SKU": sku,
+                    "Location": "Melbourne Store",
+                    "Bin": None,
+                    "OnHand": rng.randint(0, 8),
+                    "Allocated": 0,
+                }
+            )
     for component in KIT_COMPONENTS:  # enough tees for the pilot's kit order
         for row in availability:
             if row["SKU"] == component and row["Location"] == "Main Warehouse":
@@ -292,30 +657,75 @@ def build_demo_apparel() -> dict[str, Any]:
         first, last = FIRST_NAMES[index], LAST_NAMES[index]
         email = f"{first.lower()}.{last.lower()}@example.com"
         city, state, postcode = CITIES[index % len(CITIES)]
-        customers.append({"Name": f"{first} {last}", "Status": "Active", "Currency": CURRENCY,
-                          "PaymentTerm": "30 days", "TaxRule": "GST on Income", "PriceTier": "Tier 1",
-                          "Contacts": [{"Name": f"{first} {last}", "Email": email, "Default": True}],
-                          "Addresses": [{"Line1": f"{index + 1} {last} St", "City": city, "State": state,
-                                         "Postcode": postcode, "Country": "Australia", "Type": "Shipping"}]})
+        customers.append(
+            {
+                "Name": f"{first} {last}",
+                "Status": "Active",
+                "Currency": CURRENCY,
+                "PaymentTerm": "30 days",
+                "TaxRule": "GST on Income",
+                "PriceTier": "Tier 1",
+                "Contacts": [{"Name": f"{first} {last}", "Email": email, "Default": True}],
+                "Addresses": [
+                    {
+                        "Line1": f"{index + 1} {last} St",
+                        "City": city,
+                        "State": state,
+                        "Postcode": postcode,
+                        "Country": "Australia",
+                        "Type": "Shipping",
+                    }
+                ],
+            }
+        )
         people.append((first, last))
 
     orders = _orders(variant_by_sku, people, rng)
-    shopify = {"shop": {"name": "Demo Apparel", "myshopifyDomain": "demo-apparel.myshopify.com",
-                        "currencyCode": CURRENCY, "taxesIncluded": True},
-               "locations": SHOPIFY_LOCATIONS, "products": shop_products, "orders": orders}
-    cin7 = {"me": {"Company": "Demo Apparel Pty Ltd", "BaseCurrency": CURRENCY,
-                   "DefaultSaleTaxRuleName": "GST on Income", "TimeZone": "AUS Eastern Standard Time"},
-            "Locations": CIN7_LOCATIONS, "TaxRules": TAX_RULES, "Products": cin7_products,
-            "ProductFamilies": families, "ProductAvailability": availability, "Customers": customers, "Sales": []}
-    settings = {"order_trigger": "paid", "customer_mode": "match_email", "default_customer": None,
-                "unknown_sku": "hold", "location_map": LOCATION_MAP, "tax_map": TAX_MAP, "go_live": GO_LIVE,
-                "skip_test_orders": True, "exclude_tags": ["wholesale"], "inventory_interval_minutes": 60,
-                "safety_buffer": 0}
+    shopify = {
+        "shop": {
+            "name": "Demo Apparel",
+            "myshopifyDomain": "demo-apparel.myshopify.com",
+            "currencyCode": CURRENCY,
+            "taxesIncluded": True,
+        },
+        "locations": SHOPIFY_LOCATIONS,
+        "products": shop_products,
+        "orders": orders,
+    }
+    cin7 = {
+        "me": {
+            "Company": "Demo Apparel Pty Ltd",
+            "BaseCurrency": CURRENCY,
+            "DefaultSaleTaxRuleName": "GST on Income",
+            "TimeZone": "AUS Eastern Standard Time",
+        },
+        "Locations": CIN7_LOCATIONS,
+        "TaxRules": TAX_RULES,
+        "Products": cin7_products,
+        "ProductFamilies": families,
+        "ProductAvailability": availability,
+        "Customers": customers,
+        "Sales": [],
+    }
+    settings = {
+        "order_trigger": "paid",
+        "customer_mode": "match_email",
+        "default_customer": None,
+        "unknown_sku": "hold",
+        "location_map": LOCATION_MAP,
+        "tax_map": TAX_MAP,
+        "go_live": GO_LIVE,
+        "skip_test_orders": True,
+        "exclude_tags": ["wholesale"],
+        "inventory_interval_minutes": 60,
+        "safety_buffer": 0,
+    }
     return {"shopify": shopify, "cin7": cin7, "settings": settings}
 
 
-def _orders(variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, str]],
-            rng: random.Random) -> list[dict[str, Any]]:
+def _orders(
+    variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, str]], rng: random.Random
+) -> list[dict[str, Any]]:
     """25 orders after go-live (13 clean, 12 seeded problems) and 5 the sync must skip."""
     # name → (created, lines [(sku, qty)], fulfilment location, options)
     plans: list[tuple[str, str, list[tuple[str, int]], str, dict[str, Any]]] = [
@@ -325,11 +735,22 @@ def _orders(variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, s
         ("#1004", "2026-11-03T16:22:00Z", [("JEAN-IND-32", 1), ("BELT-BRN", 1)], LOC_SHIPBOB, {}),
         ("#1005", "2026-11-04T10:10:00Z", [("PUF-BLK-M", 1)], LOC_SHIPBOB, {"discount": "0.15"}),
         ("#1006", "2026-11-05T12:30:00Z", [("TOTE-CANVAS", 1), ("TEE-WHT-L", 1)], LOC_SYDNEY, {}),
-        ("#1007", "2026-11-05T19:45:00Z", [("LSH-WHT-M", 1), ("CAP-NVY", 1)], LOC_SYDNEY,
-         {"email_case": True}),
+        (
+            "#1007",
+            "2026-11-05T19:45:00Z",
+            [("LSH-WHT-M", 1), ("CAP-NVY", 1)],
+            LOC_SYDNEY,
+            {"email_case": True},
+        ),
         ("#1008", "2026-11-06T07:55:00Z", [("<Sample Tote>", 1), ("BTL-750", 1)], LOC_SYDNEY, {}),
         ("#1009", "2026-11-07T13:00:00Z", [("MER-CHR-M", 1)], LOC_SHIPBOB, {"new_customer": True}),
-        ("#1010", "2026-11-08T02:15:00Z", [("DNM-BLU-M", 1)], LOC_SYDNEY, {"tax": ("VAT", 0.2), "country": "GB"}),
+        (
+            "#1010",
+            "2026-11-08T02:15:00Z",
+            [("DNM-BLU-M", 1)],
+            LOC_SYDNEY,
+            {"tax": ("VAT", 0.2), "country": "GB"},
+        ),
         ("#1011", "2026-11-08T10:20:00Z", [("FLN-RED-L", 1)], LOC_MELBOURNE, {}),
         ("#1012", "2026-11-09T15:35:00Z", [("TRK-BLK-S", 2), ("HB-BLK", 1)], LOC_SHIPBOB, {}),
         ("#1013", "2026-11-10T09:00:00Z", [("BEANIE-RED", 2)], LOC_SYDNEY, {}),
@@ -338,7 +759,13 @@ def _orders(variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, s
         ("#1016", "2026-11-13T17:20:00Z", [("CRG-OLV-32", 1), ("LACE-BLK", 2)], LOC_SHIPBOB, {}),
         ("#1017", "2026-11-14T12:00:00Z", [("<Mystery Box>", 1)], LOC_SYDNEY, {}),
         ("#1018", "2026-11-15T10:30:00Z", [("LEG-BLK-S", 2)], LOC_SYDNEY, {"new_customer": True}),
-        ("#1019", "2026-11-16T04:40:00Z", [("BNI-RST", 1)], LOC_SYDNEY, {"tax": ("NZ GST", 0.15), "country": "NZ"}),
+        (
+            "#1019",
+            "2026-11-16T04:40:00Z",
+            [("BNI-RST", 1)],
+            LOC_SYDNEY,
+            {"tax": ("NZ GST", 0.15), "country": "NZ"},
+        ),
         ("#1020", "2026-11-17T14:14:00Z", [("BRD-BLU-32", 1), ("SUN-AVI", 1)], LOC_SHIPBOB, {}),
         ("#1021", "2026-11-18T09:50:00Z", [("CHS-KHA-32", 1)], LOC_BRISBANE, {}),
         ("#1022", "2026-11-19T18:05:00Z", [("POLO-NVY-L", 1), ("TIE-NVY", 1)], LOC_SYDNEY, {}),
@@ -362,14 +789,22 @@ def _orders(variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, s
         if options.get("new_customer"):
             first, last = ("Priya", "Sharma") if name == "#1009" else ("Marco", "Rossi")
             email = f"{first.lower()}.{last.lower()}@example.net"
-        customer = None if options.get("no_customer") else {
-            "id": f"gid://shopify/Customer/{6_600_001 + index}", "firstName": first, "lastName": last, "email": email}
+        customer = (
+            None
+            if options.get("no_customer")
+            else {
+                "id": f"gid://shopify/Customer/{6_600_001 + index}",
+                "firstName": first,
+                "lastName": last,
+                "email": email,
+            }
+        )
         if options.get("no_customer"):
             email = None
         tax_title, tax_rate = options.get("tax", ("GST", 0.1))
         city, state, postcode = CITIES[index % len(CITIES)]
         country = options.get("country", "AU")
-        line_items = []
+        line_items: list[dict[str, Any]] = []
         for l_index, (key, qty) in enumerate(lines):
             sku: str | None = key
             variant = variant_by_sku.get(sku) if sku else None
@@ -381,32 +816,74 @@ def _orders(variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, s
                 discounted = (price * (1 - Decimal(options["discount"]))).quantize(Decimal("0.01"))
             line_total = discounted * qty
             tax = (line_total * Decimal(str(tax_rate)) / (1 + Decimal(str(tax_rate)))).quantize(Decimal("0.01"))
-            line_items.append({"id": f"gid://shopify/LineItem/{number * 10 + l_index}", "sku": sku,
-                               "variantId": variant["id"] if variant else None, "quantity": qty,
-                               "originalUnitPrice": str(price), "discountedUnitPrice": str(discounted),
-                               "taxLines": [{"title": tax_title, "rate": tax_rate, "price": str(tax)}]})
-        shipping_price = Decimal("0.00") if sum(Decimal(li["discountedUnitPrice"]) * li["quantity"]
-                                                 for li in line_items) >= 100 else Decimal("9.95")
-        shipping = [{"title": "Standard Shipping", "price": str(shipping_price),
-                     "taxLines": [{"title": tax_title, "rate": tax_rate,
-                                   "price": str(_gst_included(shipping_price) if tax_title == "GST" else
-                                                (shipping_price * Decimal(str(tax_rate)) /
-                                                 (1 + Decimal(str(tax_rate)))).quantize(Decimal("0.01")))}]}]
+            line_items.append(
+                {
+                    "id": f"gid://shopify/LineItem/{number * 10 + l_index}",
+                    "sku": sku,
+                    "variantId": variant["id"] if variant else None,
+                    "quantity": qty,
+                    "originalUnitPrice": str(price),
+                    "discountedUnitPrice": str(discounted),
+                    "taxLines": [{"title": tax_title, "rate": tax_rate, "price": str(tax)}],
+                }
+            )
+        shipping_price = (
+            Decimal("0.00")
+            if sum(Decimal(li["discountedUnitPrice"]) * li["quantity"] for li in line_items) >= 100
+            else Decimal("9.95")
+        )
+        shipping = [
+            {
+                "title": "Standard Shipping",
+                "price": str(shipping_price),
+                "taxLines": [
+                    {
+                        "title": tax_title,
+                        "rate": tax_rate,
+                        "price": str(
+                            _gst_included(shipping_price)
+                            if tax_title == "GST"
+                            else (shipping_price * Decimal(str(tax_rate)) / (1 + Decimal(str(tax_rate)))).quantize(
+                                Decimal("0.01")
+                            )
+                        ),
+                    }
+                ],
+            }
+        ]
         order: dict[str, Any] = {
-            "id": f"gid://shopify/Order/{number}", "name": name, "createdAt": created, "processedAt": created,
-            "updatedAt": created, "displayFinancialStatus": "PAID", "displayFulfillmentStatus": "UNFULFILLED",
-            "test": bool(options.get("test")), "tags": options.get("tags", []), "email": email,
-            "currencyCode": CURRENCY, "taxesIncluded": True, "customer": customer,
-            "shippingAddress": {"name": f"{first} {last}", "address1": f"{10 + index} Example Rd",
-                                "city": city if country == "AU" else ("London" if country == "GB" else "Auckland"),
-                                "provinceCode": state if country == "AU" else None,
-                                "zip": postcode if country == "AU" else ("SW1A 1AA" if country == "GB" else "1010"),
-                                "countryCode": country},
-            "lineItems": line_items, "shippingLines": shipping, "fulfillmentLocationId": location,
+            "id": f"gid://shopify/Order/{number}",
+            "name": name,
+            "createdAt": created,
+            "processedAt": created,
+            "updatedAt": created,
+            "displayFinancialStatus": "PAID",
+            "displayFulfillmentStatus": "UNFULFILLED",
+            "test": bool(options.get("test")),
+            "tags": options.get("tags", []),
+            "email": email,
+            "currencyCode": CURRENCY,
+            "taxesIncluded": True,
+            "customer": customer,
+            "shippingAddress": {
+                "name": f"{first} {last}",
+                "address1": f"{10 + index} Example Rd",
+                "city": city if country == "AU" else ("London" if country == "GB" else "Auckland"),
+                "provinceCode": state if country == "AU" else None,
+                "zip": postcode if country == "AU" else ("SW1A 1AA" if country == "GB" else "1010"),
+                "countryCode": country,
+            },
+            "lineItems": line_items,
+            "shippingLines": shipping,
+            "fulfillmentLocationId": location,
         }
         if options.get("cancelled"):
-            order.update(cancelledAt="2026-11-25T15:00:00Z", cancelReason="CUSTOMER",
-                         displayFinancialStatus="REFUNDED", updatedAt="2026-11-25T15:00:00Z")
+            order.update(
+                cancelledAt="2026-11-25T15:00:00Z",
+                cancelReason="CUSTOMER",
+                displayFinancialStatus="REFUNDED",
+                updatedAt="2026-11-25T15:00:00Z",
+            )
         orders.append(order)
     return orders
 
@@ -415,88 +892,6 @@ def write_scenario(data: dict[str, Any], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("shopify", "cin7", "settings"):
         (folder / f"{name}.json").write_text(json.dumps(data[name], indent=2, ensure_ascii=False) + "\n")
-
-
-# -- large catalogues for benchmarks ---------------------------------------------------------
-
-
-def generate_large(variants: int, *, seed: int = 7, orders: int = 100) -> dict[str, Any]:
-    """A deterministic merchant with `variants` variants (5 per product) on both sides.
-
-    About 2 % of SKUs carry a problem (missing, duplicate, case, whitespace, one side only) so the
-    audit has work to do at scale.
-    """
-    rng = random.Random(seed)
-    locations = SHOPIFY_LOCATIONS[:3]
-    products: list[dict[str, Any]] = []
-    cin7_products: list[dict[str, Any]] = []
-    availability: list[dict[str, Any]] = []
-    families: list[dict[str, Any]] = []
-    sizes = ["XS", "S", "M", "L", "XL"]
-    per_product = 5
-    made = 0
-    product_number = 0
-    while made < variants:
-        product_number += 1
-        code = f"P{product_number:06d}"
-        shop_variants = []
-        members = []
-        for size in sizes[: min(per_product, variants - made)]:
-            made += 1
-            sku = f"{code}-{size}"
-            shop_sku: str | None = sku
-            roll = rng.random()
-            if roll < 0.004:
-                shop_sku = ""
-            elif roll < 0.008:
-                shop_sku = sku.lower()
-            elif roll < 0.012:
-                shop_sku = sku + " "
-            elif roll < 0.016:
-                shop_sku = f"{code}-XX"
-            number = 10_000_000 + made
-            shop_variants.append({
-                "id": f"gid://shopify/ProductVariant/{number}", "sku": shop_sku, "price": "19.95",
-                "selectedOptions": [{"name": "Size", "value": size}],
-                "inventoryItem": {"id": f"gid://shopify/InventoryItem/{number}", "tracked": True},
-                "inventoryLevels": [{"locationId": loc["id"], "available": rng.randint(0, 50)} for loc in locations],
-            })
-            if roll >= 0.016 or roll < 0.012:
-                if not 0.016 <= roll < 0.02:
-                    cin7_products.append({"SKU": sku, "Name": f"Product {code} - {size}", "Category": "General",
-                                          "Type": "Stock", "CostingMethod": "FIFO", "UOM": "Item",
-                                          "Status": "Active", "SaleTaxRule": "GST on Income", "PriceTier1": 19.95})
-                    members.append({"SKU": sku, "Option1": size})
-                    for loc in CIN7_LOCATIONS[:3]:
-                        availability.append({"SKU": sku, "Location": loc["Name"], "OnHand": rng.randint(0, 50),
-                                             "Allocated": 0})
-        products.append({"id": f"gid://shopify/Product/{product_number}", "title": f"Product {code}",
-                         "status": "ACTIVE", "options": [{"name": "Size", "values": sizes}], "variants": shop_variants})
-        if members:
-            families.append({"SKU": code, "Name": f"Product {code}", "Option1Name": "Size", "Products": members})
-    skus = [v["sku"] for p in products for v in p["variants"] if v["sku"]]
-    order_list = []
-    for index in range(orders):
-        sku = rng.choice(skus)
-        order_list.append({"id": f"gid://shopify/Order/{9_000_000 + index}", "name": f"#{5000 + index}",
-                           "createdAt": f"2026-11-{1 + index % 27:02d}T10:00:00Z", "email": f"buyer{index}@example.com",
-                           "currencyCode": CURRENCY, "taxesIncluded": True,
-                           "customer": {"id": f"gid://shopify/Customer/{index + 1}", "email": f"buyer{index}@example.com"},
-                           "lineItems": [{"id": f"gid://shopify/LineItem/{9_000_000 + index}", "sku": sku,
-                                          "quantity": 1, "originalUnitPrice": "19.95",
-                                          "taxLines": [{"title": "GST", "rate": 0.1, "price": "1.81"}]}],
-                           "fulfillmentLocationId": locations[0]["id"]})
-    return {
-        "shopify": {"shop": {"name": f"Large Store ({variants} variants)", "myshopifyDomain": "large-store.myshopify.com",
-                             "currencyCode": CURRENCY, "taxesIncluded": True},
-                    "locations": locations, "products": products, "orders": order_list},
-        "cin7": {"me": {"Company": "Large Store Pty Ltd", "BaseCurrency": CURRENCY},
-                 "Locations": CIN7_LOCATIONS[:3], "TaxRules": TAX_RULES, "Products": cin7_products,
-                 "ProductFamilies": families, "ProductAvailability": availability, "Customers": [], "Sales": []},
-        "settings": {"location_map": {LOC_SYDNEY: "Main Warehouse", LOC_SHIPBOB: "3PL - ShipBob",
-                                      LOC_MELBOURNE: "Melbourne Store"},
-                     "tax_map": {"GST 10%": "GST on Income"}, "go_live": GO_LIVE},
-    }
 
 
 if __name__ == "__main__":

@@ -279,7 +279,10 @@ class Scenario:
 def load_scenario(folder: str | Path) -> Scenario:
     path = Path(folder)
     if not path.is_dir():
-        raise ScenarioError(f"Scenario folder {path} does not exist.", hint="Pass a folder holding shopify.json and cin7.json.")
+        raise ScenarioError(
+            f"Scenario folder {path} does not exist.",
+            hint="Pass a folder holding shopify.json and cin7.json.",
+        )
     shopify = _read_json(path / "shopify.json")
     cin7 = _read_json(path / "cin7.json")
     settings = _read_json(path / "settings.json") if (path / "settings.json").exists() else {}
@@ -302,7 +305,9 @@ def _read_json(file: Path) -> Any:
     try:
         return json.loads(file.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+        raise ScenarioError(
+            f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
+        ) from None
     except UnicodeDecodeError:
         raise ScenarioError(f"{file.name}: not UTF-8 text.") from None
 
@@ -343,46 +348,46 @@ def _reason(err: Any) -> str:
     return msg.removeprefix("Value error, ")
 
 
+def _refuse(file: str, record: str, label: str, field: str, problem: str) -> ScenarioError:
+    return ScenarioError(f'{file}: {record} "{label}" → {field}: {problem}.')
+
+
 def _check_references(scenario: Scenario) -> None:
+    """What the models cannot see alone: ids used twice, references to things that do not exist."""
     shop = scenario.shopify
     location_ids = {loc["id"] for loc in shop.get("locations", [])}
     seen_ids: set[str] = set()
     for p_index, product in enumerate(shop.get("products", [])):
+        record = f"products[{p_index}]"
         for v_index, variant in enumerate(product.get("variants", [])):
             for key in (variant["id"], variant["inventoryItem"]["id"]):
                 if key in seen_ids:
-                    raise ScenarioError(
-                        f'shopify.json: products[{p_index}] "{product["title"]}" → variants[{v_index}]: id {key} is used twice.'
+                    raise _refuse(
+                        "shopify.json", record, product["title"], f"variants[{v_index}]", f"id {key} is used twice"
                     )
                 seen_ids.add(key)
             for l_index, level in enumerate(variant.get("inventoryLevels", [])):
                 if level["locationId"] not in location_ids:
-                    raise ScenarioError(
-                        f'shopify.json: products[{p_index}] "{product["title"]}" → variants[{v_index}]'
-                        f".inventoryLevels[{l_index}].locationId: {level['locationId']} is not one of the shop's locations."
-                    )
+                    field = f"variants[{v_index}].inventoryLevels[{l_index}].locationId"
+                    problem = f"{level['locationId']} is not one of the shop's locations"
+                    raise _refuse("shopify.json", record, product["title"], field, problem)
     for o_index, order in enumerate(shop.get("orders", [])):
         loc = order.get("fulfillmentLocationId")
         if loc and loc not in location_ids:
-            raise ScenarioError(
-                f'shopify.json: orders[{o_index}] "{order["name"]}" → fulfillmentLocationId: {loc} is not one of the shop\'s locations.'
-            )
+            problem = f"{loc} is not one of the shop's locations"
+            raise _refuse("shopify.json", f"orders[{o_index}]", order["name"], "fulfillmentLocationId", problem)
     cin7 = scenario.cin7
     cin7_locations = {loc["Name"] for loc in cin7.get("Locations", [])}
     skus: set[str] = set()
     for index, product in enumerate(cin7.get("Products", [])):
         if product["SKU"] in skus:
-            raise ScenarioError(
-                f'cin7.json: Products[{index}] "{product["Name"]}" → SKU: "{product["SKU"]}" is used twice; '
-                "Cin7 Core requires unique SKUs."
-            )
+            problem = f'"{product["SKU"]}" is used twice; Cin7 Core requires unique SKUs'
+            raise _refuse("cin7.json", f"Products[{index}]", product["Name"], "SKU", problem)
         skus.add(product["SKU"])
     for index, row in enumerate(cin7.get("ProductAvailability", [])):
+        record = f"ProductAvailability[{index}]"
         if row["Location"] not in cin7_locations:
-            raise ScenarioError(
-                f'cin7.json: ProductAvailability[{index}] "{row["SKU"]}" → Location: "{row["Location"]}" is not a Cin7 location.'
-            )
+            problem = f'"{row["Location"]}" is not a Cin7 location'
+            raise _refuse("cin7.json", record, row["SKU"], "Location", problem)
         if row["SKU"] not in skus:
-            raise ScenarioError(
-                f'cin7.json: ProductAvailability[{index}] "{row["SKU"]}" → SKU: no Cin7 product has this SKU.'
-            )
+            raise _refuse("cin7.json", record, row["SKU"], "SKU", "no Cin7 product has this SKU")

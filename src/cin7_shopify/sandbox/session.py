@@ -30,18 +30,35 @@ class SandboxSession:
     shopify_faults: Faults = field(default_factory=Faults)
     cin7_pacer: Cin7Pacer | None = None
 
-    def cin7_client(self, *, account_id: str = SANDBOX_CIN7_ACCOUNT, key: str = SANDBOX_CIN7_KEY,
-                    **options: Any) -> Cin7Client:
+    def cin7_client(
+        self, *, account_id: str = SANDBOX_CIN7_ACCOUNT, key: str = SANDBOX_CIN7_KEY, **options: Any
+    ) -> Cin7Client:
         if self.cin7_pacer is None:
             self.cin7_pacer = Cin7Pacer(clock=self.clock)
-        return Cin7Client(account_id, key, base_url=CIN7_SANDBOX_URL, transport=FaultyTransport(self.cin7,
-                          self.cin7_faults), pacer=options.pop("pacer", self.cin7_pacer), **options)
+        return Cin7Client(
+            account_id,
+            key,
+            base_url=CIN7_SANDBOX_URL,
+            transport=FaultyTransport(self.cin7, self.cin7_faults),
+            pacer=options.pop("pacer", self.cin7_pacer),
+            **options,
+        )
 
-    def shopify_client(self, *, token: str = SANDBOX_SHOPIFY_TOKEN,
-                       credentials: AccessToken | ClientCredentials | None = None, **options: Any) -> ShopifyClient:
-        return ShopifyClient(self.scenario.shopify["shop"]["myshopifyDomain"], credentials or AccessToken(token),
-                             base_url=SHOPIFY_SANDBOX_URL, transport=FaultyTransport(self.shopify, self.shopify_faults),
-                             clock=self.clock, **options)
+    def shopify_client(
+        self,
+        *,
+        token: str = SANDBOX_SHOPIFY_TOKEN,
+        credentials: AccessToken | ClientCredentials | None = None,
+        **options: Any,
+    ) -> ShopifyClient:
+        return ShopifyClient(
+            self.scenario.shopify["shop"]["myshopifyDomain"],
+            credentials or AccessToken(token),
+            base_url=SHOPIFY_SANDBOX_URL,
+            transport=FaultyTransport(self.shopify, self.shopify_faults),
+            clock=self.clock,
+            **options,
+        )
 
 
 def open_sandbox(
@@ -61,9 +78,16 @@ def open_sandbox(
     clock = clock or SystemClock()
     cin7_faults, shopify_faults = Faults(), Faults()
     return SandboxSession(
-        scenario=scenario, clock=clock,
-        cin7=Cin7Sandbox(scenario.cin7, clock=clock, calls_per_minute=cin7_calls_per_minute,
-                         throttle_shape=throttle_shape, faults=cin7_faults),
+        scenario=scenario,
+        clock=clock,
+        cin7=Cin7Sandbox(
+            scenario.cin7,
+            clock=clock,
+            calls_per_minute=cin7_calls_per_minute,
+            throttle_shape=throttle_shape,
+            faults=cin7_faults,
+        ),
         shopify=ShopifySandbox(scenario.shopify, clock=clock, faults=shopify_faults),
-        cin7_faults=cin7_faults, shopify_faults=shopify_faults,
+        cin7_faults=cin7_faults,
+        shopify_faults=shopify_faults,
     )

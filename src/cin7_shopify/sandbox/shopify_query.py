@@ -11,6 +11,7 @@ from typing import Any
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLSchema,
@@ -192,7 +193,7 @@ def _selection_cost(
             total += _field_cost(selection, field.type, field.args, fragments, variables)
         elif isinstance(selection, InlineFragmentNode):
             total += _selection_cost(selection.selection_set, parent, fragments, variables)
-        else:
+        elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
                 total += _selection_cost(fragment.selection_set, parent, fragments, variables)
@@ -211,7 +212,7 @@ def _field_cost(
         return 0
     if named.name.endswith("Connection"):
         size = 0
-        for arg_node in node.arguments:
+        for arg_node in node.arguments or ():
             if arg_node.name.value in {"first", "last"}:
                 value = value_from_ast(arg_node.value, args[arg_node.name.value].type, variables)
                 size = int(value or 0)
@@ -246,21 +247,24 @@ def actual_cost(
     return _actual_cost(operation.selection_set, root, fragments, data or {})
 
 
-def _fields(selection_set: SelectionSetNode | None,
-            fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
+def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
     found: list[FieldNode] = []
     for selection in selection_set.selections if selection_set else []:
         if isinstance(selection, FieldNode):
             found.append(selection)
         elif isinstance(selection, InlineFragmentNode):
             found.extend(_fields(selection.selection_set, fragments))
-        elif selection.name.value in fragments:
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
             found.extend(_fields(fragments[selection.name.value].selection_set, fragments))
     return found
 
 
-def _actual_cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectType,
-                 fragments: dict[str, FragmentDefinitionNode], data: dict[str, Any]) -> int:
+def _actual_cost(
+    selection_set: SelectionSetNode | None,
+    parent: GraphQLObjectType,
+    fragments: dict[str, FragmentDefinitionNode],
+    data: dict[str, Any],
+) -> int:
     total = 0
     for node in _fields(selection_set, fragments):
         field = parent.fields.get(node.name.value)
@@ -277,13 +281,15 @@ def _actual_cost(selection_set: SelectionSetNode | None, parent: GraphQLObjectTy
                 if child.name.value == "nodes":
                     node_type = get_named_type(named.fields["nodes"].type)
                     assert isinstance(node_type, GraphQLObjectType)
-                    total += sum(1 + _actual_cost(child.selection_set, node_type, fragments, item or {})
-                                 for item in child_value)
+                    total += sum(
+                        1 + _actual_cost(child.selection_set, node_type, fragments, item or {}) for item in child_value
+                    )
                 elif child.name.value == "edges":
                     edge_type = get_named_type(named.fields["edges"].type)
                     assert isinstance(edge_type, GraphQLObjectType)
-                    total += sum(_actual_cost(child.selection_set, edge_type, fragments, item or {})
-                                 for item in child_value)
+                    total += sum(
+                        _actual_cost(child.selection_set, edge_type, fragments, item or {}) for item in child_value
+                    )
             continue
         sample = value[0] if isinstance(value, list) and value else value
         total += 1 + (_actual_cost(node.selection_set, named, fragments, sample) if isinstance(sample, dict) else 0)

@@ -116,8 +116,11 @@ class ClientCredentials:
         try:
             response = await http.post(
                 f"{shop_url}/admin/oauth/access_token",
-                data={"grant_type": "client_credentials", "client_id": self.client_id,
-                      "client_secret": self._secret.get_secret_value()},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self.client_id,
+                    "client_secret": self._secret.get_secret_value(),
+                },
                 headers={"Accept": "application/json"},
             )
         except httpx.TransportError as exc:
@@ -125,8 +128,10 @@ class ClientCredentials:
         if response.status_code in (400, 401, 403):
             raise ShopifyAuthError("the app's client id or client secret was refused", status=response.status_code)
         if response.status_code != 200:
-            raise ShopifyServerError(f"token request failed with HTTP {response.status_code}",
-                                     status=response.status_code)
+            raise ShopifyServerError(
+                f"token request failed with HTTP {response.status_code}",
+                status=response.status_code,
+            )
         try:
             body = response.json()
             token = body["access_token"]
@@ -200,9 +205,13 @@ class ShopifyClient:
             self.calls += 1
             try:
                 response = await self._http.post(
-                    self.endpoint, content=body_bytes,
-                    headers={"X-Shopify-Access-Token": token, "Content-Type": "application/json",
-                             "Accept": "application/json"},
+                    self.endpoint,
+                    content=body_bytes,
+                    headers={
+                        "X-Shopify-Access-Token": token,
+                        "Content-Type": "application/json",
+                        "Accept": "application/json",
+                    },
                 )
             except httpx.TransportError as exc:
                 if idempotent and attempt < self.max_retries:
@@ -212,7 +221,8 @@ class ShopifyClient:
                     continue
                 what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "connection failed"
                 raise ShopifyConnectionError(
-                    what + ("" if idempotent else "; the change may or may not have been made")) from None
+                    what + ("" if idempotent else "; the change may or may not have been made")
+                ) from None
             status = response.status_code
             if status == 401:
                 if self.credentials.renewable and not refreshed:
@@ -237,15 +247,25 @@ class ShopifyClient:
                     continue
                 raise ShopifyServerError(f"HTTP {status}", status=status)
             if status == 402:
-                raise ShopifyError("the shop is frozen (payment required)", status=402,
-                                   hint="The merchant must settle the Shopify bill before the API answers.")
+                raise ShopifyError(
+                    "the shop is frozen (payment required)",
+                    status=402,
+                    hint="The merchant must settle the Shopify bill before the API answers.",
+                )
             if status == 423:
-                raise ShopifyError("the shop is locked", status=423, hint="Ask Shopify support why the shop is locked.")
+                raise ShopifyError(
+                    "the shop is locked",
+                    status=423,
+                    hint="Ask Shopify support why the shop is locked.",
+                )
             if status == 403:
                 raise ShopifyAccessDenied(_rest_error(response) or "access denied", status=403)
             if status == 404:
-                raise ShopifyError(f"{self.shop_domain} has no Admin API at version {self.api_version}", status=404,
-                                   hint="Check the shop domain and the API version in the store profile.")
+                raise ShopifyError(
+                    f"{self.shop_domain} has no Admin API at version {self.api_version}",
+                    status=404,
+                    hint="Check the shop domain and the API version in the store profile.",
+                )
             if status != 200:
                 raise ShopifyUnexpectedResponse(_rest_error(response) or f"HTTP {status}", status=status)
             try:
@@ -291,13 +311,22 @@ class ShopifyClient:
     def _observe(self, operation: str, cost: dict[str, Any]) -> None:
         status = cost.get("throttleStatus") or {}
         if status:
-            self._bucket = (float(status.get("currentlyAvailable", 0)), float(status.get("maximumAvailable", 1000)),
-                            float(status.get("restoreRate", 50)), self.clock.now())
+            self._bucket = (
+                float(status.get("currentlyAvailable", 0)),
+                float(status.get("maximumAvailable", 1000)),
+                float(status.get("restoreRate", 50)),
+                self.clock.now(),
+            )
         if cost.get("requestedQueryCost") is not None:
             self._last_cost[operation] = float(cost["requestedQueryCost"])
 
     async def paginate(
-        self, query: str, variables: dict[str, Any], path: tuple[str, ...], *, on_page: Progress | None = None
+        self,
+        query: str,
+        variables: dict[str, Any],
+        path: tuple[str, ...],
+        *,
+        on_page: Progress | None = None,
     ) -> AsyncIterator[dict[str, Any]]:
         """Yield every node of the connection at `path`, following endCursor."""
         after: str | None = None
@@ -325,32 +354,53 @@ class ShopifyClient:
         data = await self.execute(document("shop"))
         shop = data["shop"]
         scopes = [s["handle"] for s in (data.get("currentAppInstallation") or {}).get("accessScopes") or []]
-        return ShopInfo(name=shop["name"], domain=shop["myshopifyDomain"], currency=shop["currencyCode"],
-                        taxes_included=bool(shop["taxesIncluded"]), plan=(shop.get("plan") or {}).get("displayName", ""),
-                        development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")), scopes=scopes)
+        return ShopInfo(
+            name=shop["name"],
+            domain=shop["myshopifyDomain"],
+            currency=shop["currencyCode"],
+            taxes_included=bool(shop["taxesIncluded"]),
+            plan=(shop.get("plan") or {}).get("displayName", ""),
+            development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
+            scopes=scopes,
+        )
 
     async def locations(self) -> list[ShopifyLocation]:
-        return [ShopifyLocation.from_graphql(node)
-                async for node in self.paginate(document("locations"), {}, ("locations",))]
+        return [
+            ShopifyLocation.from_graphql(node)
+            async for node in self.paginate(document("locations"), {}, ("locations",))
+        ]
 
     async def variants(self, *, search: str | None = None, on_page: Progress | None = None) -> list[ShopifyVariant]:
         """Every variant (250 a call), without stock levels; see location_stock and bulk_variants."""
-        return [ShopifyVariant.from_graphql(node) async for node in
-                self.paginate(document("variants"), {"query": search}, ("productVariants",), on_page=on_page)]
+        return [
+            ShopifyVariant.from_graphql(node)
+            async for node in self.paginate(
+                document("variants"), {"query": search}, ("productVariants",), on_page=on_page
+            )
+        ]
 
     async def location_stock(self, location_id: str) -> dict[str, StockLevel]:
         """Stock at one location by inventory item id (250 items a call)."""
         levels: dict[str, StockLevel] = {}
-        async for node in self.paginate(document("inventory_levels"), {"locationId": location_id},
-                                        ("location", "inventoryLevels")):
+        async for node in self.paginate(
+            document("inventory_levels"),
+            {"locationId": location_id},
+            ("location", "inventoryLevels"),
+        ):
             levels[node["item"]["id"]] = StockLevel.from_quantities(location_id, node["quantities"])
         return levels
 
     async def orders(self, search: str, *, on_page: Progress | None = None) -> list[ShopifyOrder]:
         """Orders matching a search, e.g. "updated_at:>'2026-11-20T00:00:00Z'", oldest change first."""
-        return [ShopifyOrder.from_graphql(node) async for node in
-                self.paginate(document("orders"), {"query": search, "first": ORDERS_PAGE_SIZE}, ("orders",),
-                              on_page=on_page)]
+        return [
+            ShopifyOrder.from_graphql(node)
+            async for node in self.paginate(
+                document("orders"),
+                {"query": search, "first": ORDERS_PAGE_SIZE},
+                ("orders",),
+                on_page=on_page,
+            )
+        ]
 
     async def count_orders(self, search: str | None = None) -> int:
         """How many orders match (Shopify stops counting at 10,000)."""
@@ -370,8 +420,14 @@ class ShopifyClient:
 
     # -- bulk -----------------------------------------------------------------------------
 
-    async def run_bulk_query(self, query: str, *, on_progress: Progress | None = None,
-                             poll_seconds: float = 2.0, max_polls: int = 5000) -> list[dict[str, Any]]:
+    async def run_bulk_query(
+        self,
+        query: str,
+        *,
+        on_progress: Progress | None = None,
+        poll_seconds: float = 2.0,
+        max_polls: int = 5000,
+    ) -> list[dict[str, Any]]:
         """Run a bulk query and return its JSONL rows with children nested under `__children`."""
         data = await self.execute(document("bulk_run"), {"query": query})
         result = data["bulkOperationRunQuery"]
@@ -387,9 +443,11 @@ class ShopifyClient:
                 return rebuild_bulk_rows(await self._download(status.get("url")))
             if status["status"] in {"FAILED", "CANCELED", "CANCELLED", "EXPIRED"}:
                 partial = status.get("partialDataUrl")
-                raise ShopifyBulkFailed(f"bulk operation {status['status'].lower()}"
-                                        + (f" ({status['errorCode']})" if status.get("errorCode") else "")
-                                        + ("; partial data was kept by Shopify" if partial else ""))
+                raise ShopifyBulkFailed(
+                    f"bulk operation {status['status'].lower()}"
+                    + (f" ({status['errorCode']})" if status.get("errorCode") else "")
+                    + ("; partial data was kept by Shopify" if partial else "")
+                )
         raise ShopifyBulkFailed("bulk operation did not finish in time")
 
     async def _download(self, url: str | None) -> list[dict[str, Any]]:
@@ -400,8 +458,9 @@ class ShopifyClient:
             self.calls += 1
             response = await plain.get(url)
         if response.status_code != 200:
-            raise ShopifyBulkFailed(f"could not download the bulk result (HTTP {response.status_code} from "
-                                    f"{urlparse(url).netloc})")
+            raise ShopifyBulkFailed(
+                f"could not download the bulk result (HTTP {response.status_code} from {urlparse(url).netloc})"
+            )
         rows = []
         for number, line in enumerate(response.text.splitlines(), start=1):
             if line.strip():
@@ -416,8 +475,11 @@ class ShopifyClient:
         variants = []
         for row in await self.run_bulk_query(document("bulk_variants"), on_progress=on_progress):
             variant = ShopifyVariant.from_graphql(row)
-            variant.levels = [StockLevel.from_quantities(level["location"]["id"], level["quantities"])
-                              for level in row.get("__children", []) if "location" in level]
+            variant.levels = [
+                StockLevel.from_quantities(level["location"]["id"], level["quantities"])
+                for level in row.get("__children", [])
+                if "location" in level
+            ]
             variants.append(variant)
         return variants
 
@@ -446,7 +508,7 @@ class ShopifyClient:
         result = SetStockResult()
         pending = list(quantities)
         for start in range(0, len(pending), MAX_INPUT_ITEMS):
-            batch = pending[start:start + MAX_INPUT_ITEMS]
+            batch = pending[start : start + MAX_INPUT_ITEMS]
             while batch:
                 response = await self._set_batch(batch, reason=reason, reference=reference, name=name)
                 result.calls += 1
@@ -458,10 +520,14 @@ class ShopifyClient:
                 for error in errors:
                     index = _quantity_index(error.get("field"))
                     item = batch[index] if index is not None and index < len(batch) else None
-                    result.conflicts.append(StockConflict(
-                        inventory_item_id=item.inventory_item_id if item else None,
-                        location_id=item.location_id if item else None, code=error.get("code"),
-                        message=error["message"]))
+                    result.conflicts.append(
+                        StockConflict(
+                            inventory_item_id=item.inventory_item_id if item else None,
+                            location_id=item.location_id if item else None,
+                            code=error.get("code"),
+                            message=error["message"],
+                        )
+                    )
                     if index is None:
                         rejected = set(range(len(batch)))
                     else:
@@ -469,14 +535,26 @@ class ShopifyClient:
                 batch = [q for i, q in enumerate(batch) if i not in rejected]
         return result
 
-    async def _set_batch(self, batch: list[StockSet], *, reason: str, reference: str | None,
-                         name: str) -> dict[str, Any]:
+    async def _set_batch(
+        self, batch: list[StockSet], *, reason: str, reference: str | None, name: str
+    ) -> dict[str, Any]:
         # changeFromQuantity must be sent on every item, as null when we do not compare.
         variables = {
             "idempotencyKey": str(uuid.uuid4()),
-            "input": {"name": name, "reason": reason, "referenceDocumentUri": reference,
-                      "quantities": [{"inventoryItemId": q.inventory_item_id, "locationId": q.location_id,
-                                      "quantity": q.quantity, "changeFromQuantity": q.change_from} for q in batch]},
+            "input": {
+                "name": name,
+                "reason": reason,
+                "referenceDocumentUri": reference,
+                "quantities": [
+                    {
+                        "inventoryItemId": q.inventory_item_id,
+                        "locationId": q.location_id,
+                        "quantity": q.quantity,
+                        "changeFromQuantity": q.change_from,
+                    }
+                    for q in batch
+                ],
+            },
         }
         data = await self.execute(document("inventory_set_quantities"), variables, idempotent=True)
         payload: dict[str, Any] = data["inventorySetQuantities"]
@@ -496,16 +574,31 @@ class ShopifyClient:
         group: dict[str, Any] = {"fulfillmentOrderId": fulfillment_order_id}
         if lines is not None:
             group["fulfillmentOrderLineItems"] = [{"id": line_id, "quantity": qty} for line_id, qty in lines]
-        tracking = {k: v for k, v in {"company": company, "number": number, "url": url if number else None}.items()
-                    if v}
-        variables = {"fulfillment": {"lineItemsByFulfillmentOrder": [group], "notifyCustomer": notify_customer,
-                                     **({"trackingInfo": tracking} if tracking else {})}}
+        tracking = {
+            k: v
+            for k, v in {
+                "company": company,
+                "number": number,
+                "url": url if number else None,
+            }.items()
+            if v
+        }
+        variables = {
+            "fulfillment": {
+                "lineItemsByFulfillmentOrder": [group],
+                "notifyCustomer": notify_customer,
+                **({"trackingInfo": tracking} if tracking else {}),
+            }
+        }
         # Not idempotent on Shopify's side: a lost answer is checked by the caller, never re-sent blindly.
         data = await self.execute(document("fulfillment_create"), variables, idempotent=False)
         payload = data["fulfillmentCreate"]
         if payload["userErrors"]:
-            raise ShopifyError("; ".join(e["message"] for e in payload["userErrors"]), code="USER_ERROR",
-                               hint="Check the order's fulfillment in Shopify.")
+            raise ShopifyError(
+                "; ".join(e["message"] for e in payload["userErrors"]),
+                code="USER_ERROR",
+                hint="Check the order's fulfillment in Shopify.",
+            )
         fulfillment: dict[str, Any] = payload["fulfillment"]
         return fulfillment
 

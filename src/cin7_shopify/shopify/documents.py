@@ -7,9 +7,19 @@ from functools import cache
 from importlib import resources
 
 DOCUMENT_NAMES = (
-    "shop", "locations", "variants", "inventory_levels", "orders", "orders_count", "fulfillment_orders",
-    "inventory_set_quantities", "fulfillment_create", "bulk_run", "bulk_status",
-    "bulk_variants", "bulk_orders",
+    "shop",
+    "locations",
+    "variants",
+    "inventory_levels",
+    "orders",
+    "orders_count",
+    "fulfillment_orders",
+    "inventory_set_quantities",
+    "fulfillment_create",
+    "bulk_run",
+    "bulk_status",
+    "bulk_variants",
+    "bulk_orders",
 )
 
 

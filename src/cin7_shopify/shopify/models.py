@@ -48,9 +48,13 @@ class ShopifyLocation(ShopifyModel):
 
     @classmethod
     def from_graphql(cls, node: dict[str, Any]) -> ShopifyLocation:
-        return cls(id=node["id"], name=node["name"], is_active=node.get("isActive", True),
-                   fulfills_online_orders=node.get("fulfillsOnlineOrders", True),
-                   is_fulfillment_service=node.get("isFulfillmentService", False))
+        return cls(
+            id=node["id"],
+            name=node["name"],
+            is_active=node.get("isActive", True),
+            fulfills_online_orders=node.get("fulfillsOnlineOrders", True),
+            is_fulfillment_service=node.get("isFulfillmentService", False),
+        )
 
 
 class StockLevel(ShopifyModel):
@@ -61,7 +65,11 @@ class StockLevel(ShopifyModel):
     @classmethod
     def from_quantities(cls, location_id: str, quantities: list[dict[str, Any]]) -> StockLevel:
         named = {q["name"]: int(q["quantity"]) for q in quantities}
-        return cls(location_id=location_id, available=named.get("available", 0), on_hand=named.get("on_hand", 0))
+        return cls(
+            location_id=location_id,
+            available=named.get("available", 0),
+            on_hand=named.get("on_hand", 0),
+        )
 
 
 class ShopifyVariant(ShopifyModel):
@@ -91,12 +99,19 @@ class ShopifyVariant(ShopifyModel):
         else:
             values = [] if title == "Default Title" else [part.strip() for part in title.split(" / ") if part.strip()]
         return cls(
-            id=node["id"], sku=node.get("sku"), barcode=node.get("barcode"), title=node.get("title") or "",
+            id=node["id"],
+            sku=node.get("sku"),
+            barcode=node.get("barcode"),
+            title=node.get("title") or "",
             price=Decimal(str(node.get("price") or "0")),
-            options={o["name"]: o["value"] for o in selected or []}, option_values=values,
-            inventory_item_id=item.get("id", ""), tracked=bool(item.get("tracked", True)),
-            product_id=product.get("id", ""), product_title=product.get("title", ""),
-            product_handle=product.get("handle", ""), product_status=product.get("status", "ACTIVE"),
+            options={o["name"]: o["value"] for o in selected or []},
+            option_values=values,
+            inventory_item_id=item.get("id", ""),
+            tracked=bool(item.get("tracked", True)),
+            product_id=product.get("id", ""),
+            product_title=product.get("title", ""),
+            product_handle=product.get("handle", ""),
+            product_status=product.get("status", "ACTIVE"),
         )
 
 
@@ -165,11 +180,20 @@ class FulfillmentOrder(ShopifyModel):
     def from_graphql(cls, node: dict[str, Any]) -> FulfillmentOrder:
         assigned = node.get("assignedLocation") or {}
         return cls(
-            id=node["id"], status=node["status"], location_id=(assigned.get("location") or {}).get("id"),
+            id=node["id"],
+            status=node["status"],
+            location_id=(assigned.get("location") or {}).get("id"),
             location_name=assigned.get("name") or "",
-            lines=[FulfillmentOrderLine(id=n["id"], sku=n.get("sku"), line_item_id=n["lineItem"]["id"],
-                                        remaining_quantity=n["remainingQuantity"], total_quantity=n["totalQuantity"])
-                   for n in _nodes(node.get("lineItems"))],
+            lines=[
+                FulfillmentOrderLine(
+                    id=n["id"],
+                    sku=n.get("sku"),
+                    line_item_id=n["lineItem"]["id"],
+                    remaining_quantity=n["remainingQuantity"],
+                    total_quantity=n["totalQuantity"],
+                )
+                for n in _nodes(node.get("lineItems"))
+            ],
         )
 
 
@@ -221,37 +245,75 @@ class ShopifyOrder(ShopifyModel):
         address = node.get("shippingAddress")
         line_items = node.get("lineItems") or {}
         return cls(
-            id=node["id"], name=node["name"], created_at=node["createdAt"], processed_at=node.get("processedAt"),
-            updated_at=node.get("updatedAt") or node["createdAt"], cancelled_at=node.get("cancelledAt"),
-            cancel_reason=node.get("cancelReason"), test=bool(node.get("test")), tags=node.get("tags") or [],
-            email=node.get("email"), currency=node.get("currencyCode") or "",
-            taxes_included=bool(node.get("taxesIncluded")), financial_status=node.get("displayFinancialStatus"),
+            id=node["id"],
+            name=node["name"],
+            created_at=node["createdAt"],
+            processed_at=node.get("processedAt"),
+            updated_at=node.get("updatedAt") or node["createdAt"],
+            cancelled_at=node.get("cancelledAt"),
+            cancel_reason=node.get("cancelReason"),
+            test=bool(node.get("test")),
+            tags=node.get("tags") or [],
+            email=node.get("email"),
+            currency=node.get("currencyCode") or "",
+            taxes_included=bool(node.get("taxesIncluded")),
+            financial_status=node.get("displayFinancialStatus"),
             fulfillment_status=node.get("displayFulfillmentStatus") or "",
-            customer_id=customer.get("id"), customer_first_name=customer.get("firstName"),
+            customer_id=customer.get("id"),
+            customer_first_name=customer.get("firstName"),
             customer_last_name=customer.get("lastName"),
             customer_email=(customer.get("defaultEmailAddress") or {}).get("emailAddress"),
             shipping_address=Address(
-                name=address.get("name"), company=address.get("company"), address1=address.get("address1"),
-                address2=address.get("address2"), city=address.get("city"),
-                province_code=address.get("provinceCode"), country_code=address.get("countryCodeV2"),
-                zip=address.get("zip"), phone=address.get("phone"),
-            ) if address else None,
-            lines=[OrderLine(
-                id=n["id"], sku=n.get("sku"), name=n.get("name") or "", quantity=n["quantity"],
-                current_quantity=n.get("currentQuantity", n["quantity"]),
-                unit_price=_amount(n.get("originalUnitPriceSet")),
-                discounted_unit_price=_amount(n.get("discountedUnitPriceSet") or n.get("originalUnitPriceSet")),
-                tax_lines=[TaxLine.from_graphql(t) for t in n.get("taxLines") or []],
-                variant_id=(n.get("variant") or {}).get("id"),
-            ) for n in _nodes(line_items)],
+                name=address.get("name"),
+                company=address.get("company"),
+                address1=address.get("address1"),
+                address2=address.get("address2"),
+                city=address.get("city"),
+                province_code=address.get("provinceCode"),
+                country_code=address.get("countryCodeV2"),
+                zip=address.get("zip"),
+                phone=address.get("phone"),
+            )
+            if address
+            else None,
+            lines=[
+                OrderLine(
+                    id=n["id"],
+                    sku=n.get("sku"),
+                    name=n.get("name") or "",
+                    quantity=n["quantity"],
+                    current_quantity=n.get("currentQuantity", n["quantity"]),
+                    unit_price=_amount(n.get("originalUnitPriceSet")),
+                    discounted_unit_price=_amount(n.get("discountedUnitPriceSet") or n.get("originalUnitPriceSet")),
+                    tax_lines=[TaxLine.from_graphql(t) for t in n.get("taxLines") or []],
+                    variant_id=(n.get("variant") or {}).get("id"),
+                )
+                for n in _nodes(line_items)
+            ],
             lines_truncated=bool((line_items.get("pageInfo") or {}).get("hasNextPage")),
-            shipping=[ShippingCharge(title=s["title"], price=_amount(s.get("originalPriceSet")),
-                                     tax_lines=[TaxLine.from_graphql(t) for t in s.get("taxLines") or []])
-                      for s in _nodes(node.get("shippingLines"))],
-            refunds=[Refund(id=r["id"], created_at=r.get("createdAt"), lines=[
-                RefundLine(line_item_id=(x.get("lineItem") or {}).get("id"), quantity=x["quantity"],
-                           restock_type=x["restockType"]) for x in _nodes(r.get("refundLineItems"))])
-                     for r in node.get("refunds") or []],
+            shipping=[
+                ShippingCharge(
+                    title=s["title"],
+                    price=_amount(s.get("originalPriceSet")),
+                    tax_lines=[TaxLine.from_graphql(t) for t in s.get("taxLines") or []],
+                )
+                for s in _nodes(node.get("shippingLines"))
+            ],
+            refunds=[
+                Refund(
+                    id=r["id"],
+                    created_at=r.get("createdAt"),
+                    lines=[
+                        RefundLine(
+                            line_item_id=(x.get("lineItem") or {}).get("id"),
+                            quantity=x["quantity"],
+                            restock_type=x["restockType"],
+                        )
+                        for x in _nodes(r.get("refundLineItems"))
+                    ],
+                )
+                for r in node.get("refunds") or []
+            ],
             fulfillment_orders=[FulfillmentOrder.from_graphql(f) for f in _nodes(node.get("fulfillmentOrders"))],
         )
 

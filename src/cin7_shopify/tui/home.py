@@ -83,7 +83,9 @@ class HomeScreen(Screen[None]):
         cin7, shopify = self.connection.open_clients()
         try:
             overview = await load_overview(
-                cin7, shopify, orders_since=self.connection.orders_since,
+                cin7,
+                shopify,
+                orders_since=self.connection.orders_since,
                 on_step=lambda step, done, total: self.post_message(OverviewProgress(step, done, total)),
             )
         except ConsoleError as exc:
@@ -125,8 +127,13 @@ class HomeScreen(Screen[None]):
         )
         counts = self.query_one("#counts", DataTable)
         counts.clear()
-        counts.add_row("Shopify", str(overview.shopify_products), str(overview.shopify_variants),
-                       str(overview.shopify_locations), str(overview.shopify_orders))
+        counts.add_row(
+            "Shopify",
+            str(overview.shopify_products),
+            str(overview.shopify_variants),
+            str(overview.shopify_locations),
+            str(overview.shopify_orders),
+        )
         counts.add_row("Cin7 Core", str(overview.cin7_products), "—", str(overview.cin7_locations), "—")
         self.query_one("#budget", Static).update(
             f"Read with {overview.cin7_calls} Cin7 calls (of 60 a minute) and {overview.shopify_calls} Shopify calls."

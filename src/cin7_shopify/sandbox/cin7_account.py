@@ -1,0 +1,285 @@
+"""The data of one sandboxed Cin7 Core account, seeded from a scenario's cin7.json.
+
+Records are kept as Cin7 sends them (PascalCase keys, GUIDs, references by name) so the server
+can answer with them as they are.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+_NS = uuid.UUID("6f2c1a52-3c1e-4c7b-9a53-1f3a0b7c9d10")
+
+
+class Cin7ApiError(Exception):
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _stable_id(*parts: str) -> str:
+    return str(uuid.uuid5(_NS, "/".join(parts)))
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _num(value: Any, default: float = 0.0) -> float:
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise Cin7ApiError(f"'{value}' is not a number") from None
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes"}
+    return bool(value)
+
+
+class Cin7Account:
+    """Reference data, products, stock and customers; the sale rules live in cin7_sales.py."""
+
+    def __init__(self, cin7: dict[str, Any]) -> None:
+        self._load(cin7)
+
+    def _load(self, data: dict[str, Any]) -> None:
+        me = data.get("me") or {}
+        self.me = {
+            "Company": me.get("Company", "Sandbox Company"),
+            "Currency": me.get("Currency") or me.get("BaseCurrency") or "AUD",
+            "TimeZone": me.get("TimeZone", "AUS Eastern Standard Time"),
+            "DefaultWeightUnits": "kg",
+            "DefaultDimensionsUnits": "cm",
+            "LockDate": None,
+            "TaxCalculationMethod": me.get("TaxCalculationMethod", "Row Total"),
+            "DefaultSaleTaxRuleId": None,
+            "DefaultSaleTaxRuleName": me.get("DefaultSaleTaxRuleName"),
+            **{k: v for k, v in me.items() if k not in {"BaseCurrency"}},
+        }
+        self.locations: list[dict[str, Any]] = []
+        for loc in data.get("Locations", []):
+            record = {
+                "ID": loc.get("ID") or _stable_id("location", loc["Name"]),
+                "Name": loc["Name"],
+                "IsDefault": bool(loc.get("IsDefault", False)),
+                "IsDeprecated": bool(loc.get("IsDeprecated", loc.get("Deprecated", False))),
+                "ParentID": None,
+                "ParentName": None,
+                "Bins": None,
+                **{k: v for k, v in loc.items() if k not in {"Deprecated", "Bins"}},
+            }
+            bins = loc.get("Bins") or []
+            record["Bins"] = [
+                {
+                    "ID": b.get("ID") or _stable_id("bin", loc["Name"], b["Name"]),
+                    "Name": b["Name"],
+                    "IsDeprecated": bool(b.get("IsDeprecated", False)),
+                    "IsStaging": bool(b.get("IsStaging", False)),
+                }
+                for b in bins
+            ] or None
+            self.locations.append(record)
+        self.tax_rules: list[dict[str, Any]] = []
+        for tax in data.get("TaxRules", []):
+            percent = _num(tax.get("TaxPercent"))
+            self.tax_rules.append(
+                {
+                    "ID": tax.get("ID") or _stable_id("tax", tax["Name"]),
+                    "Name": tax["Name"],
+                    "Account": tax.get("Account", "820"),
+                    "IsActive": tax.get("IsActive", True),
+                    "TaxInclusive": tax.get("TaxInclusive", False),
+                    "TaxPercent": percent,
+                    "IsTaxForSale": tax.get("IsTaxForSale", True),
+                    "IsTaxForPurchase": tax.get("IsTaxForPurchase", False),
+                    # Cin7 sends component numbers as strings.
+                    "Components": tax.get("Components")
+                    or [
+                        {
+                            "ID": _stable_id("taxcomp", tax["Name"]),
+                            "Name": "Tax",
+                            "Percent": f"{percent:.10f}",
+                            "AccountCode": "0",
+                            "Compound": "false",
+                            "ComponentOrder": "1",
+                        }
+                    ],
+                }
+            )
+        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.get("Products", [])]
+        self.families: list[dict[str, Any]] = []
+        by_sku = {p["SKU"]: p for p in self.products}
+        for fam in data.get("ProductFamilies", []):
+            members = []
+            for member in fam.get("Products", []):
+                product = by_sku.get(member["SKU"])
+                members.append(
+                    {
+                        "ID": member.get("ID") or (product["ID"] if product else _stable_id("product", member["SKU"])),
+                        "SKU": member["SKU"],
+                        "Name": member.get("Name") or (product["Name"] if product else member["SKU"]),
+                        "Option1": member.get("Option1"),
+                        "Option2": member.get("Option2"),
+                        "Option3": member.get("Option3"),
+                    }
+                )
+            record = {
+                "ID": fam.get("ID") or _stable_id("family", fam["SKU"]),
+                "SKU": fam["SKU"],
+                "Name": fam["Name"],
+                "Category": fam.get("Category"),
+                "Option1Name": fam.get("Option1Name"),
+                "Option2Name": fam.get("Option2Name"),
+                "Option3Name": fam.get("Option3Name"),
+                **{k: v for k, v in fam.items() if k != "Products"},
+                "Products": members,
+            }
+            for n in (1, 2, 3):
+                values = list(dict.fromkeys(m[f"Option{n}"] for m in members if m.get(f"Option{n}")))
+                record[f"Option{n}Values"] = ",".join(values) or None
+            self.families.append(record)
+        self.availability: list[dict[str, Any]] = []
+        for row in data.get("ProductAvailability", []):
+            product = by_sku.get(row["SKU"], {})
+            on_hand = _num(row.get("OnHand"))
+            allocated = _num(row.get("Allocated"))
+            self.availability.append(
+                {
+                    "ID": product.get("ID") or _stable_id("product", row["SKU"]),
+                    "SKU": row["SKU"],
+                    "Name": row.get("Name") or product.get("Name"),
+                    "Barcode": product.get("Barcode"),
+                    "Location": row["Location"],
+                    "Bin": row.get("Bin"),
+                    "Batch": row.get("Batch"),
+                    "ExpiryDate": row.get("ExpiryDate"),
+                    "OnHand": on_hand,
+                    "Allocated": allocated,
+                    "Available": _num(row.get("Available"), on_hand - allocated),
+                    "OnOrder": _num(row.get("OnOrder")),
+                    "StockOnHand": _num(row.get("StockOnHand")),
+                    "InTransit": _num(row.get("InTransit")),
+                }
+            )
+        self.customers: list[dict[str, Any]] = [self._customer_record(c) for c in data.get("Customers", [])]
+
+    def _product_record(self, product: dict[str, Any]) -> dict[str, Any]:
+        defaults: dict[str, Any] = {
+            "ID": _stable_id("product", product["SKU"]),
+            "Name": product["SKU"],
+            "Category": None,
+            "Brand": None,
+            "Type": "Stock",
+            "CostingMethod": "FIFO",
+            "DropShipMode": "No Drop Ship",
+            "DefaultLocation": None,
+            "UOM": "Item",
+            "Barcode": None,
+            "Status": "Active",
+            "SaleTaxRule": None,
+            "PurchaseTaxRule": None,
+            "PriceTier1": 0,
+            "Sellable": True,
+            "BillOfMaterial": False,
+            "BillOfMaterialsProducts": [],
+            "LastModifiedOn": _utc_now(),
+        }
+        record = {
+            **defaults,
+            **{k: v for k, v in product.items() if v is not None or k not in defaults},
+        }
+        if not record.get("ID"):
+            record["ID"] = defaults["ID"]
+        return record
+
+    def _customer_record(self, customer: dict[str, Any]) -> dict[str, Any]:
+        customer_id = customer.get("ID") or _stable_id("customer", customer["Name"])
+        defaults: dict[str, Any] = {
+            "ID": customer_id,
+            "Status": "Active",
+            "Currency": self.me["Currency"],
+            "PaymentTerm": "30 days",
+            "AccountReceivable": "610",
+            "RevenueAccount": "200",
+            "TaxRule": self.me.get("DefaultSaleTaxRuleName"),
+            "PriceTier": "Tier 1",
+            "Location": None,
+            "Discount": 0,
+            "Comments": None,
+            "TaxNumber": "",
+            "LastModifiedOn": _utc_now(),
+            "Addresses": [],
+            "Contacts": [],
+        }
+        record = {**defaults, **customer, "ID": customer_id}
+        record["Contacts"] = [
+            {
+                "ID": c.get("ID") or _stable_id("contact", customer_id, str(i)),
+                "CustomerID": customer_id,
+                **c,
+            }
+            for i, c in enumerate(record.get("Contacts") or [])
+        ]
+        return record
+
+    def _location_id(self, name: str | None) -> str | None:
+        loc = next((loc for loc in self.locations if loc["Name"] == name), None)
+        return loc["ID"] if loc else None
+
+    def _product_for_line(self, line: dict[str, Any]) -> dict[str, Any]:
+        product = None
+        if line.get("ProductID"):
+            product = next((p for p in self.products if p["ID"] == line["ProductID"]), None)
+        elif line.get("SKU"):
+            product = next((p for p in self.products if p["SKU"] == line["SKU"]), None)
+        if product is None:
+            raise Cin7ApiError(f"Product '{line.get('SKU') or line.get('ProductID')}' not found.")
+        if product["Status"] != "Active":
+            raise Cin7ApiError(f"Product '{product['SKU']}' is deprecated.")
+        return product
+
+    def _stock_rows(self, product: dict[str, Any], location: str) -> list[dict[str, Any]]:
+        """The product's rows at a location (one per bin), creating an empty one if it has none."""
+        rows = [r for r in self.availability if r["SKU"] == product["SKU"] and r["Location"] == location]
+        if rows:
+            return rows
+        row = {
+            "ID": product["ID"],
+            "SKU": product["SKU"],
+            "Name": product["Name"],
+            "Barcode": product.get("Barcode"),
+            "Location": location,
+            "Bin": None,
+            "Batch": None,
+            "ExpiryDate": None,
+            "OnHand": 0.0,
+            "Allocated": 0.0,
+            "Available": 0.0,
+            "OnOrder": 0.0,
+            "StockOnHand": 0.0,
+            "InTransit": 0.0,
+        }
+        self.availability.append(row)
+        return [row]
+
+    @staticmethod
+    def _page(query: dict[str, str], rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+        try:
+            page = int(query.get("page", "1"))
+            limit = int(query.get("limit", "100"))
+        except ValueError:
+            raise Cin7ApiError("Page and Limit must be whole numbers.") from None
+        if page < 1:
+            raise Cin7ApiError("Page should be greater than 0.")
+        if not 1 <= limit <= 1000:
+            raise Cin7ApiError("Limit should be between 1 and 1000.")
+        start = (page - 1) * limit
+        return {"Total": len(rows), "Page": page, key: copy.deepcopy(rows[start : start + limit])}

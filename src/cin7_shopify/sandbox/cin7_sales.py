@@ -1,0 +1,488 @@
+"""Cin7 Core's sale rules, as the sandbox enforces them.
+
+Order needs SkipQuote or an authorised quote; pick needs an authorised order, pack an authorised
+pick, ship an authorised pack. Stock is allocated when the order is authorised and deducted when
+the shipment is authorised; a sale can be voided only before anything is picked; a credit note
+needs an authorised invoice and can restock to a location.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
+
+
+class Cin7SaleRules(Cin7Account):
+    def __init__(self, cin7: dict[str, Any]) -> None:
+        super().__init__(cin7)
+        self.sales: dict[str, dict[str, Any]] = {}
+        self.allocations: dict[str, list[tuple[dict[str, Any], float]]] = {}  # sale id → (stock row, units)
+        for sale in cin7.get("Sales", []):
+            sale_id = sale.get("ID") or _stable_id("sale", str(len(self.sales)))
+            self.sales[sale_id] = {**self._blank_sale(sale_id, sale), **sale, "ID": sale_id}
+
+    def _blank_sale(self, sale_id: str, header: dict[str, Any]) -> dict[str, Any]:
+        skip_quote = _truthy(header.get("SkipQuote", False))
+        return {
+            "ID": sale_id,
+            "Customer": None,
+            "CustomerID": None,
+            "Contact": None,
+            "Phone": None,
+            "Email": None,
+            "SkipQuote": skip_quote,
+            "BillingAddress": None,
+            "ShippingAddress": None,
+            "ShippingNotes": None,
+            "BaseCurrency": self.me["Currency"],
+            "CustomerCurrency": self.me["Currency"],
+            "TaxRule": None,
+            "TaxCalculation": "Exclusive",
+            "Location": None,
+            "SaleOrderDate": None,
+            "LastModifiedOn": _utc_now(),
+            "Note": None,
+            "CustomerReference": None,
+            "Status": "ORDERING" if skip_quote else "ESTIMATING",
+            "OrderNumber": f"SO-{len(self.sales) + 1:05d}",
+            "Type": "Simple Sale",
+            "SourceChannel": None,
+            "ExternalID": None,
+            "CombinedPickingStatus": "NOT PICKED",
+            "CombinedPackingStatus": "NOT PACKED",
+            "CombinedShippingStatus": "NOT SHIPPED",
+            "FulFilmentStatus": "NOT FULFILLED",
+            "CombinedInvoiceStatus": "NOT INVOICED",
+            "CombinedPaymentStatus": "UNPAID",
+            "CombinedTrackingNumbers": "",
+            "CreditNoteStatus": "NOT AVAILABLE",
+            "Quote": {
+                "Status": "NOT AVAILABLE" if skip_quote else "DRAFT",
+                "Lines": [],
+                "AdditionalCharges": [],
+            },
+            "Order": {
+                "SaleID": sale_id,
+                "Status": "NOT AVAILABLE",
+                "Lines": [],
+                "AdditionalCharges": [],
+                "TotalBeforeTax": 0,
+                "Tax": 0,
+                "Total": 0,
+                "Memo": None,
+            },
+            "Fulfilments": [],
+            "Invoices": [],
+            "CreditNotes": [],
+        }
+
+    def _sale(self, sale_id: str | None) -> dict[str, Any]:
+        sale = self.sales.get(sale_id or "")
+        if sale is None:
+            raise Cin7ApiError("Sale not found.")
+        return sale
+
+    def _get_sale_list(self, q: dict[str, str], _: Any) -> dict[str, Any]:
+        rows = list(self.sales.values())
+        if q.get("externalid"):
+            rows = [s for s in rows if s.get("ExternalID") == q["externalid"]]
+        if q.get("search"):
+            needle = q["search"].lower()
+            rows = [
+                s
+                for s in rows
+                if any(
+                    needle in str(s.get(f) or "").lower()
+                    for f in ("OrderNumber", "Status", "Customer", "CustomerReference")
+                )
+            ]
+        if q.get("updatedsince"):
+            rows = [s for s in rows if (s.get("LastModifiedOn") or "") >= q["updatedsince"]]
+        if q.get("status"):
+            rows = [s for s in rows if s["Status"] == q["status"].upper()]
+        listing = [
+            {
+                "SaleID": s["ID"],
+                "OrderNumber": s["OrderNumber"],
+                "Status": s["Status"],
+                "OrderDate": s.get("SaleOrderDate"),
+                "InvoiceDate": None,
+                "Customer": s["Customer"],
+                "CustomerID": s["CustomerID"],
+                "InvoiceNumber": None,
+                "CustomerReference": s["CustomerReference"],
+                "InvoiceAmount": s["Order"].get("Total", 0),
+                "PaidAmount": 0,
+                "InvoiceDueDate": None,
+                "ShipBy": None,
+                "BaseCurrency": s["BaseCurrency"],
+                "CustomerCurrency": s["CustomerCurrency"],
+                "CreditNoteNumber": None,
+                "Updated": s["LastModifiedOn"],
+                "QuoteStatus": s["Quote"]["Status"],
+                "OrderStatus": s["Order"]["Status"],
+                "CombinedPickingStatus": s["CombinedPickingStatus"],
+                "CombinedPackingStatus": s["CombinedPackingStatus"],
+                "CombinedShippingStatus": s["CombinedShippingStatus"],
+                "FulFilmentStatus": s["FulFilmentStatus"],
+                "CombinedInvoiceStatus": s["CombinedInvoiceStatus"],
+                "CreditNoteStatus": s["CreditNoteStatus"],
+                "CombinedPaymentStatus": s["CombinedPaymentStatus"],
+                "Type": s["Type"],
+                "CombinedTrackingNumbers": s["CombinedTrackingNumbers"],
+                "SourceChannel": s.get("SourceChannel"),
+                "ExternalID": s.get("ExternalID"),
+                "OrderLocationID": self._location_id(s.get("Location")),
+            }
+            for s in rows
+        ]
+        return self._page(q, listing, "SaleList")
+
+    def _post_sale(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        customer = None
+        if body.get("CustomerID"):
+            customer = next((c for c in self.customers if c["ID"] == body["CustomerID"]), None)
+        elif body.get("Customer"):
+            customer = next((c for c in self.customers if c["Name"] == body["Customer"]), None)
+        else:
+            raise Cin7ApiError("Customer or CustomerID is required.")
+        if customer is None:
+            raise Cin7ApiError(f"Customer '{body.get('Customer') or body.get('CustomerID')}' not found.")
+        location = body.get("Location")
+        if not location:
+            raise Cin7ApiError("Location is required.")
+        loc = next((loc for loc in self.locations if loc["Name"] == location), None)
+        if loc is None or loc["IsDeprecated"]:
+            raise Cin7ApiError(f"Location '{location}' not found.")
+        if body.get("TaxRule") and not any(t["Name"] == body["TaxRule"] for t in self.tax_rules):
+            raise Cin7ApiError(f"Tax rule '{body['TaxRule']}' was not found in reference book")
+        sale_id = str(uuid.uuid4())
+        sale = self._blank_sale(sale_id, body)
+        inclusive = body.get("TaxInclusive")
+        sale.update(
+            {
+                "Customer": customer["Name"],
+                "CustomerID": customer["ID"],
+                "Contact": body.get("Contact"),
+                "Phone": body.get("Phone"),
+                "Email": body.get("Email"),
+                "BillingAddress": body.get("BillingAddress"),
+                "ShippingAddress": body.get("ShippingAddress"),
+                "ShippingNotes": body.get("ShippingNotes"),
+                "TaxRule": body.get("TaxRule") or customer.get("TaxRule"),
+                "TaxCalculation": "Inclusive" if _truthy(inclusive) else "Exclusive",
+                "Location": location,
+                "SaleOrderDate": body.get("SaleOrderDate") or _utc_now()[:19],
+                "Note": body.get("Note"),
+                "CustomerReference": body.get("CustomerReference"),
+                "ExternalID": body.get("ExternalID"),
+                "Type": "Advanced Sale" if str(body.get("SaleType", "")).lower() == "advanced" else "Simple Sale",
+            }
+        )
+        self.sales[sale_id] = sale
+        return copy.deepcopy(sale)
+
+    def _post_order(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        sale = self._sale(body.get("SaleID"))
+        if not sale["SkipQuote"] and sale["Quote"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Sale quote should be authorised before creating sale order.")
+        if sale["Order"]["Status"] not in {"DRAFT", "NOT AVAILABLE"}:
+            raise Cin7ApiError(f"Sale order with status '{sale['Order']['Status']}' cannot be changed.")
+        status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        lines = []
+        for index, line in enumerate(body.get("Lines") or []):
+            product = self._product_for_line(line)
+            quantity = _num(line.get("Quantity"))
+            if quantity < 1:
+                raise Cin7ApiError(f"Line {index + 1}: Quantity minimal value is 1.")
+            tax_rule = line.get("TaxRule")
+            if not tax_rule:
+                raise Cin7ApiError(f"Line {index + 1}: TaxRule is required.")
+            if not any(t["Name"] == tax_rule for t in self.tax_rules):
+                raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
+            price = _num(line.get("Price"))
+            discount = _num(line.get("Discount"))
+            tax = _num(line.get("Tax"))
+            total = round(quantity * price * (1 - discount / 100), 2)
+            if line.get("Total") is not None and abs(_num(line["Total"]) - total) > 0.01:
+                raise Cin7ApiError(
+                    f"Line {index + 1}: Total {line['Total']} does not match Quantity × Price less "
+                    f"Discount ({total:.2f})."
+                )
+            lines.append(
+                {
+                    "ProductID": product["ID"],
+                    "SKU": product["SKU"],
+                    "Name": line.get("Name") or product["Name"],
+                    "Quantity": quantity,
+                    "Price": price,
+                    "Discount": discount,
+                    "Tax": tax,
+                    "AverageCost": 0,
+                    "TaxRule": tax_rule,
+                    "Comment": line.get("Comment"),
+                    "DropShip": False,
+                    "BackorderQuantity": 0,
+                    "Total": total,
+                }
+            )
+        if status == "AUTHORISED" and not lines:
+            raise Cin7ApiError("Sale order should have at least one line to be authorised.")
+        charges = []
+        for charge in body.get("AdditionalCharges") or []:
+            charges.append(
+                {
+                    "Description": charge.get("Description"),
+                    "Price": _num(charge.get("Price")),
+                    "Quantity": _num(charge.get("Quantity"), 1),
+                    "Discount": _num(charge.get("Discount")),
+                    "Tax": _num(charge.get("Tax")),
+                    "Total": _num(charge.get("Total"), _num(charge.get("Price"))),
+                    "TaxRule": charge.get("TaxRule"),
+                    "Comment": charge.get("Comment"),
+                }
+            )
+        before_tax = round(sum(line["Total"] for line in lines) + sum(c["Total"] for c in charges), 2)
+        tax = round(sum(line["Tax"] for line in lines) + sum(c["Tax"] for c in charges), 2)
+        inclusive = sale["TaxCalculation"] == "Inclusive"
+        sale["Order"] = {
+            "SaleID": sale["ID"],
+            "Memo": body.get("Memo"),
+            "Status": status,
+            "Lines": lines,
+            "AdditionalCharges": charges,
+            "TotalBeforeTax": round(before_tax - tax, 2) if inclusive else before_tax,
+            "Tax": tax,
+            "Total": before_tax if inclusive else round(before_tax + tax, 2),
+        }
+        if status == "AUTHORISED":
+            backordered = self._allocate(sale)
+            sale["Status"] = "BACKORDERED" if backordered else "ORDERED"
+            sale["Fulfilments"] = [
+                {
+                    "TaskID": str(uuid.uuid4()),
+                    "FulfillmentNumber": 1,
+                    "LinkedInvoiceNumber": None,
+                    "FulFilmentStatus": "NOT FULFILLED",
+                    "Pick": {"Status": "NOT AVAILABLE", "Lines": []},
+                    "Pack": {"Status": "NOT AVAILABLE", "Lines": []},
+                    "Ship": {
+                        "Status": "NOT AVAILABLE",
+                        "RequireBy": None,
+                        "ShippingAddress": sale["ShippingAddress"],
+                        "ShippingNotes": None,
+                        "Lines": [],
+                    },
+                }
+            ]
+        sale["LastModifiedOn"] = _utc_now()
+        return copy.deepcopy(sale["Order"])
+
+    def _stock_lines(self, sale: dict[str, Any]) -> list[tuple[dict[str, Any], float]]:
+        """The stock products an order moves: kits are expanded into their components."""
+        moved: list[tuple[dict[str, Any], float]] = []
+        for line in sale["Order"]["Lines"]:
+            product = next(p for p in self.products if p["ID"] == line["ProductID"])
+            if product.get("BillOfMaterial") and product.get("BillOfMaterialsProducts"):
+                for component in product["BillOfMaterialsProducts"]:
+                    part = next(
+                        (
+                            p
+                            for p in self.products
+                            if p["ID"] == component.get("ComponentProductID")
+                            or p["SKU"] == component.get("ProductCode")
+                        ),
+                        None,
+                    )
+                    if part is not None and part["Type"] == "Stock":
+                        moved.append((part, line["Quantity"] * _num(component.get("Quantity"), 1)))
+            elif product["Type"] == "Stock":
+                moved.append((product, line["Quantity"]))
+        return moved
+
+    def _allocate(self, sale: dict[str, Any]) -> bool:
+        """Reserve each line's stock across the location's bins; what is missing is backordered."""
+        backordered = False
+        allocations: list[tuple[dict[str, Any], float]] = []
+        for product, quantity in self._stock_lines(sale):
+            rows = self._stock_rows(product, sale["Location"])
+            wanted = quantity
+            for row in rows:
+                take = min(wanted, max(0.0, row["Available"]))
+                if take > 0:
+                    row["Allocated"] += take
+                    row["Available"] = row["OnHand"] - row["Allocated"]
+                    allocations.append((row, take))
+                    wanted -= take
+            backordered |= wanted > 0
+        self.allocations[sale["ID"]] = allocations
+        return backordered
+
+    def _release(self, sale: dict[str, Any], *, shipped: bool) -> None:
+        """Undo the allocation; on shipment the allocated units also leave On Hand."""
+        for row, quantity in self.allocations.pop(sale["ID"], []):
+            row["Allocated"] -= quantity
+            if shipped:
+                row["OnHand"] -= quantity
+            row["Available"] = row["OnHand"] - row["Allocated"]
+
+    def _get_fulfilment(self, q: dict[str, str], _: Any) -> dict[str, Any]:
+        sale = self._sale(q.get("saleid"))
+        return {"SaleID": sale["ID"], "Fulfilments": copy.deepcopy(sale["Fulfilments"])}
+
+    def _task(self, task_id: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+        for sale in self.sales.values():
+            for task in sale["Fulfilments"]:
+                if task["TaskID"] == task_id:
+                    return sale, task
+        raise Cin7ApiError("Fulfilment task not found.")
+
+    def _post_stage(self, stage: str, body: dict[str, Any]) -> dict[str, Any]:
+        sale, task = self._task(body.get("TaskID"))
+        status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        if sale["Status"] == "VOIDED":
+            raise Cin7ApiError("Sale is voided.")
+        previous = {"Pick": None, "Pack": "Pick", "Ship": "Pack"}[stage]
+        if stage == "Pick" and sale["Order"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Sale order should be authorised before picking.")
+        if previous and task[previous]["Status"] != "AUTHORISED":
+            verb = {"Pack": "packing", "Ship": "shipping"}[stage]
+            raise Cin7ApiError(f"{previous} should be authorised before {verb}.")
+        if task[stage]["Status"] == "AUTHORISED":
+            raise Cin7ApiError(f"{stage} is already authorised.")
+        lines = body.get("Lines") or []
+        if stage == "Ship":
+            for index, line in enumerate(lines):
+                if not line.get("ShipmentDate"):
+                    raise Cin7ApiError(f"Line {index + 1}: ShipmentDate is required.")
+            stored = [
+                {
+                    "ID": str(uuid.uuid4()),
+                    "ShipmentDate": line["ShipmentDate"],
+                    "Carrier": line.get("Carrier") or "DEFAULT Carrier",
+                    "Boxes": line.get("Box") or "Box 1",
+                    "TrackingNumber": line.get("TrackingNumber") or "",
+                    "TrackingURL": line.get("TrackingURL") or "",
+                    "IsShipped": _truthy(line.get("IsShipped", True)),
+                }
+                for line in lines
+            ]
+        else:
+            stored = []
+            for line in lines:
+                product = self._product_for_line(line)
+                location = line.get("Location") or sale["Location"]
+                stored.append(
+                    {
+                        "ProductID": product["ID"],
+                        "SKU": product["SKU"],
+                        "Name": product["Name"],
+                        "Location": location,
+                        "LocationID": self._location_id(location),
+                        "Quantity": _num(line.get("Quantity")),
+                        "BatchSN": line.get("BatchSN"),
+                        "ExpiryDate": line.get("ExpiryDate"),
+                        "NonInventory": product["Type"] != "Stock",
+                        **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
+                    }
+                )
+        task[stage] = {**task[stage], "Status": status, "Lines": stored}
+        if status == "AUTHORISED":
+            if stage == "Pick":
+                sale.update(Status="PICKED", CombinedPickingStatus="PICKED")
+            elif stage == "Pack":
+                sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
+            else:
+                self._release(sale, shipped=True)
+                numbers = [line["TrackingNumber"] for line in stored if line["TrackingNumber"]]
+                sale.update(
+                    Status="SHIPPED",
+                    CombinedShippingStatus="SHIPPED",
+                    FulFilmentStatus="FULFILLED",
+                    CombinedTrackingNumbers=", ".join(numbers),
+                )
+                task["FulFilmentStatus"] = "FULFILLED"
+        sale["LastModifiedOn"] = _utc_now()
+        return {"TaskID": task["TaskID"], "Status": status, "Lines": copy.deepcopy(stored)}
+
+    def _delete_sale(self, q: dict[str, str], _: Any) -> dict[str, Any]:
+        sale = self._sale(q.get("id"))
+        if not _truthy(q.get("void", "false")):
+            raise Cin7ApiError("Undo is not supported by this sandbox; pass Void=true.")
+        if sale["Status"] == "VOIDED":
+            raise Cin7ApiError("Sale is already voided.")
+        if any(task["Pick"]["Status"] == "AUTHORISED" for task in sale["Fulfilments"]):
+            raise Cin7ApiError(
+                "Sale cannot be voided because it has authorised pick. Undo the fulfilment or create a credit note."
+            )
+        self._release(sale, shipped=False)
+        sale.update(
+            Status="VOIDED",
+            CombinedPickingStatus="VOIDED",
+            CombinedPackingStatus="VOIDED",
+            CombinedShippingStatus="VOIDED",
+            FulFilmentStatus="VOIDED",
+            LastModifiedOn=_utc_now(),
+        )
+        sale["Order"]["Status"] = "VOIDED"
+        return copy.deepcopy(sale)
+
+    def _post_invoice(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        sale = self._sale(body.get("SaleID"))
+        if sale["Order"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Sale order should be authorised before invoicing.")
+        status = str(body.get("Status") or "DRAFT").upper()
+        invoice = {
+            "TaskID": str(uuid.uuid4()),
+            "InvoiceNumber": f"INV-{len(self.sales):05d}",
+            "Status": status,
+            "InvoiceDate": body.get("InvoiceDate"),
+            "Lines": body.get("Lines") or [],
+            "AdditionalCharges": body.get("AdditionalCharges") or [],
+        }
+        sale["Invoices"].append(invoice)
+        if status == "AUTHORISED":
+            sale["CombinedInvoiceStatus"] = "INVOICED"
+        return {"SaleID": sale["ID"], **copy.deepcopy(invoice)}
+
+    def _post_credit_note(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        sale = self._sale(body.get("SaleID"))
+        if not any(inv["Status"] in {"AUTHORISED", "PAID"} for inv in sale["Invoices"]):
+            raise Cin7ApiError("Sale invoice should be authorised before creating a credit note.")
+        status = str(body.get("Status") or "DRAFT").upper()
+        restock = []
+        for line in body.get("Restock") or []:
+            product = self._product_for_line(line)
+            location = line.get("RestockLocation") or line.get("Location") or sale["Location"]
+            if status == "AUTHORISED" and product["Type"] == "Stock":
+                row = self._stock_rows(product, location)[0]
+                row["OnHand"] += _num(line.get("Quantity"))
+                row["Available"] = row["OnHand"] - row["Allocated"]
+            restock.append(
+                {
+                    "SKU": product["SKU"],
+                    "ProductID": product["ID"],
+                    "Quantity": _num(line.get("Quantity")),
+                    "RestockLocation": location,
+                }
+            )
+        note = {
+            "TaskID": str(uuid.uuid4()),
+            "CreditNoteNumber": f"CR-{len(sale['CreditNotes']) + 1:05d}",
+            "Status": status,
+            "Memo": body.get("Memo"),
+            "Lines": body.get("Lines") or [],
+            "AdditionalCharges": body.get("AdditionalCharges") or [],
+            "Restock": restock,
+        }
+        sale["CreditNotes"].append(note)
+        if status == "AUTHORISED":
+            sale.update(CreditNoteStatus="AUTHORISED", Status="CREDITED")
+        return {"SaleID": sale["ID"], **copy.deepcopy(note)}

@@ -1,0 +1,160 @@
+"""`sandbox generate`: a deterministic merchant of any size, for benchmarks and load tests.
+
+Five size variants per product on both sides, stock at three locations, and about 2 % of SKUs
+carrying a problem so the audit has real work to do at scale.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from cin7_shopify.sandbox.demo_data import (
+    CIN7_LOCATIONS,
+    CURRENCY,
+    GO_LIVE,
+    LOC_MELBOURNE,
+    LOC_SHIPBOB,
+    LOC_SYDNEY,
+    SHOPIFY_LOCATIONS,
+    TAX_RULES,
+)
+
+SIZES = ["XS", "S", "M", "L", "XL"]
+# Share of SKUs given each problem (cumulative thresholds on one random draw per SKU).
+PROBLEMS = [
+    (0.004, "missing_sku"),  # Shopify variant has no SKU
+    (0.008, "case"),  # Shopify SKU in lower case
+    (0.012, "whitespace"),  # Shopify SKU with a trailing space
+    (0.016, "renamed"),  # Shopify uses a SKU Cin7 does not know; Cin7 keeps the real one
+    (0.020, "not_in_cin7"),  # never created in Cin7
+]
+
+
+def _problem(draw: float) -> str | None:
+    return next((name for limit, name in PROBLEMS if draw < limit), None)
+
+
+def generate_large(variants: int, *, seed: int = 7, orders: int = 100) -> dict[str, Any]:
+    rng = random.Random(seed)
+    shop_locations = SHOPIFY_LOCATIONS[:3]
+    cin7_locations = CIN7_LOCATIONS[:3]
+    products: list[dict[str, Any]] = []
+    cin7_products: list[dict[str, Any]] = []
+    availability: list[dict[str, Any]] = []
+    families: list[dict[str, Any]] = []
+    made = 0
+    product_number = 0
+    while made < variants:
+        product_number += 1
+        code = f"P{product_number:06d}"
+        shop_variants: list[dict[str, Any]] = []
+        members: list[dict[str, Any]] = []
+        for size in SIZES[: min(len(SIZES), variants - made)]:
+            made += 1
+            sku = f"{code}-{size}"
+            problem = _problem(rng.random())
+            shop_sku = {"missing_sku": "", "case": sku.lower(), "whitespace": sku + " ", "renamed": f"{sku}-OLD"}.get(
+                problem or "", sku
+            )
+            number = 10_000_000 + made
+            shop_variants.append(
+                {
+                    "id": f"gid://shopify/ProductVariant/{number}",
+                    "sku": shop_sku,
+                    "price": "19.95",
+                    "selectedOptions": [{"name": "Size", "value": size}],
+                    "inventoryItem": {"id": f"gid://shopify/InventoryItem/{number}", "tracked": True},
+                    "inventoryLevels": [
+                        {"locationId": loc["id"], "available": rng.randint(0, 50)} for loc in shop_locations
+                    ],
+                }
+            )
+            if problem == "not_in_cin7":
+                continue
+            cin7_products.append(
+                {
+                    "SKU": sku,
+                    "Name": f"Product {code} - {size}",
+                    "Category": "General",
+                    "Type": "Stock",
+                    "CostingMethod": "FIFO",
+                    "UOM": "Item",
+                    "Status": "Active",
+                    "SaleTaxRule": "GST on Income",
+                    "PriceTier1": 19.95,
+                }
+            )
+            members.append({"SKU": sku, "Option1": size})
+            availability.extend(
+                {"SKU": sku, "Location": loc["Name"], "OnHand": rng.randint(0, 50), "Allocated": 0}
+                for loc in cin7_locations
+            )
+        products.append(
+            {
+                "id": f"gid://shopify/Product/{product_number}",
+                "title": f"Product {code}",
+                "status": "ACTIVE",
+                "options": [{"name": "Size", "values": [v["selectedOptions"][0]["value"] for v in shop_variants]}],
+                "variants": shop_variants,
+            }
+        )
+        if members:
+            families.append({"SKU": code, "Name": f"Product {code}", "Option1Name": "Size", "Products": members})
+    sellable = [v["sku"] for p in products for v in p["variants"] if v["sku"]]
+    order_list = []
+    for index in range(orders):
+        email = f"buyer{index}@example.com"
+        order_list.append(
+            {
+                "id": f"gid://shopify/Order/{9_000_000 + index}",
+                "name": f"#{5000 + index}",
+                "createdAt": f"2026-11-{1 + index % 27:02d}T10:00:00Z",
+                "email": email,
+                "currencyCode": CURRENCY,
+                "taxesIncluded": True,
+                "customer": {"id": f"gid://shopify/Customer/{index + 1}", "email": email},
+                "lineItems": [
+                    {
+                        "id": f"gid://shopify/LineItem/{9_000_000 + index}",
+                        "sku": rng.choice(sellable),
+                        "quantity": 1,
+                        "originalUnitPrice": "19.95",
+                        "taxLines": [{"title": "GST", "rate": 0.1, "price": "1.81"}],
+                    }
+                ],
+                "fulfillmentLocationId": LOC_SYDNEY,
+            }
+        )
+    return {
+        "shopify": {
+            "shop": {
+                "name": f"Large Store ({variants} variants)",
+                "myshopifyDomain": "large-store.myshopify.com",
+                "currencyCode": CURRENCY,
+                "taxesIncluded": True,
+            },
+            "locations": shop_locations,
+            "products": products,
+            "orders": order_list,
+        },
+        "cin7": {
+            "me": {"Company": "Large Store Pty Ltd", "BaseCurrency": CURRENCY},
+            "Locations": cin7_locations,
+            "TaxRules": TAX_RULES,
+            "Products": cin7_products,
+            "ProductFamilies": families,
+            "ProductAvailability": availability,
+            "Customers": [],
+            "Sales": [],
+        },
+        "settings": {
+            "location_map": {
+                LOC_SYDNEY: "Main Warehouse",
+                LOC_SHIPBOB: "3PL - ShipBob",
+                LOC_MELBOURNE: "Melbourne Store",
+            },
+            "tax_map": {"GST 10%": "GST on Income"},
+            "go_live": GO_LIVE,
+        },
+    }

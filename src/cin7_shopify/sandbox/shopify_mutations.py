@@ -1,0 +1,449 @@
+"""The mutations the sandbox supports, with Shopify's rules and error codes.
+
+- inventorySetQuantities: absolute quantities per item × location, `changeFromQuantity` present on
+  every quantity (2026-04+), stale values refused with CHANGE_FROM_QUANTITY_STALE, the whole input
+  applied or none of it, and a mandatory `@idempotent` key (same key, same input → same answer).
+- fulfillmentCreate: lines of open fulfillment orders of one order and location, tracking rules.
+- bulkOperationRunQuery: runs the query over everything and writes JSONL with `__parentId` children.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
+from graphql.execution.values import get_directive_values
+
+from cin7_shopify.sandbox.shopify_store import ShopifyStore, _now_iso
+
+VALID_REASONS = {
+    "correction",
+    "cycle_count_available",
+    "damaged",
+    "movement_created",
+    "movement_updated",
+    "movement_received",
+    "movement_canceled",
+    "other",
+    "promotion",
+    "quality_control",
+    "received",
+    "reservation_created",
+    "reservation_deleted",
+    "reservation_updated",
+    "restock",
+    "safety_stock",
+    "shrinkage",
+}
+
+
+class ShopifyMutations(ShopifyStore):
+    schema: GraphQLSchema
+
+    def __init__(self, shopify: dict[str, Any]) -> None:
+        super().__init__(shopify)
+        self.idempotency: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.bulk_operations: dict[str, dict[str, Any]] = {}
+        self.bulk_results: dict[str, str] = {}
+
+    def _idempotency_key(self, info: GraphQLResolveInfo[Any]) -> str | None:
+        directive = self.schema.get_directive("idempotent")
+        assert directive is not None
+        values = get_directive_values(directive, info.field_nodes[0], info.variable_values)
+        return values["key"] if values else None
+
+    def _inventory_set_quantities(self, _: Any, info: GraphQLResolveInfo[Any], input: dict[str, Any]) -> dict[str, Any]:
+        key = self._idempotency_key(info)
+        if not key:
+            raise GraphQLError(
+                "The @idempotent directive is required for this mutation.",
+                extensions={"code": "BAD_REQUEST"},
+            )
+        raw_input = info.context["raw_input"]
+        fingerprint = hashlib.sha256(json.dumps(raw_input, sort_keys=True, default=str).encode()).hexdigest()
+        if key in self.idempotency:
+            seen_fingerprint, earlier = self.idempotency[key]
+            if seen_fingerprint != fingerprint:
+                return {
+                    "inventoryAdjustmentGroup": None,
+                    "userErrors": [
+                        {
+                            "field": ["input"],
+                            "code": "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
+                            "message": "The same idempotency key was used with different parameters.",
+                        }
+                    ],
+                }
+            return earlier
+        errors: list[dict[str, Any]] = []
+        name = input["name"]
+        if name not in {"available", "on_hand"}:
+            errors.append(
+                {
+                    "field": ["input", "name"],
+                    "code": "INVALID_NAME",
+                    "message": "The quantity name must be either 'available' or 'on_hand'.",
+                }
+            )
+        if input["reason"] not in VALID_REASONS:
+            errors.append(
+                {
+                    "field": ["input", "reason"],
+                    "code": "INVALID_REASON",
+                    "message": f"The reason '{input['reason']}' is not valid.",
+                }
+            )
+        seen: set[tuple[str, str]] = set()
+        raw_quantities = raw_input.get("quantities") or []
+        planned: list[tuple[dict[str, Any], int]] = []
+        for index, quantity in enumerate(input["quantities"]):
+            path = ["input", "quantities", str(index)]
+            raw = raw_quantities[index] if index < len(raw_quantities) else {}
+            pair = (quantity["inventoryItemId"], quantity["locationId"])
+            item = self.items_by_id.get(pair[0])
+            location = self.locations_by_id.get(pair[1])
+            if "changeFromQuantity" not in raw:
+                errors.append(
+                    {
+                        "field": [*path, "changeFromQuantity"],
+                        "code": None,
+                        "message": "changeFromQuantity must be provided on every quantity; "
+                        "pass null to skip the check.",
+                    }
+                )
+            elif item is None:
+                errors.append(
+                    {
+                        "field": [*path, "inventoryItemId"],
+                        "code": "INVALID_INVENTORY_ITEM",
+                        "message": "The specified inventory item could not be found.",
+                    }
+                )
+            elif location is None:
+                errors.append(
+                    {
+                        "field": [*path, "locationId"],
+                        "code": "INVALID_LOCATION",
+                        "message": "The specified location could not be found.",
+                    }
+                )
+            elif pair in seen:
+                errors.append(
+                    {
+                        "field": [*path],
+                        "code": "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+                        "message": "The combination of inventoryItemId and locationId must be unique.",
+                    }
+                )
+            elif pair not in self.levels:
+                errors.append(
+                    {
+                        "field": [*path, "locationId"],
+                        "code": "ITEM_NOT_STOCKED_AT_LOCATION",
+                        "message": "The specified inventory item is not stocked at the location.",
+                    }
+                )
+            elif quantity["quantity"] < 0:
+                errors.append(
+                    {
+                        "field": [*path, "quantity"],
+                        "code": "INVALID_QUANTITY_NEGATIVE",
+                        "message": "The quantity can't be negative.",
+                    }
+                )
+            elif quantity["quantity"] > 1_000_000_000:
+                errors.append(
+                    {
+                        "field": [*path, "quantity"],
+                        "code": "INVALID_QUANTITY_TOO_HIGH",
+                        "message": "The quantity can't be higher than 1,000,000,000.",
+                    }
+                )
+            else:
+                level = self.levels[pair]
+                current = level["_quantities"].get(name, 0)
+                expected = quantity.get("changeFromQuantity")
+                if expected is not None and expected != current:
+                    errors.append(
+                        {
+                            "field": [*path, "changeFromQuantity"],
+                            "code": "CHANGE_FROM_QUANTITY_STALE",
+                            "message": "The specified changeFromQuantity does not match the current "
+                            f"quantity ({current}).",
+                        }
+                    )
+                else:
+                    planned.append((level, quantity["quantity"]))
+            seen.add(pair)
+        result: dict[str, Any]
+        if errors:
+            result = {"inventoryAdjustmentGroup": None, "userErrors": errors}
+        else:
+            changes = []
+            for level, target in planned:
+                quantities = level["_quantities"]
+                delta = target - quantities.get(name, 0)
+                other = "on_hand" if name == "available" else "available"
+                quantities[name] = target
+                quantities[other] = quantities.get(other, 0) + delta
+                for changed in (name, other):
+                    changes.append(
+                        {
+                            "name": changed,
+                            "delta": delta,
+                            "quantityAfterChange": quantities[changed],
+                            "item": level["item"],
+                            "location": level["location"],
+                        }
+                    )
+            result = {
+                "inventoryAdjustmentGroup": {
+                    "id": f"gid://shopify/InventoryAdjustmentGroup/{next(self._ids)}",
+                    "reason": input["reason"],
+                    "referenceDocumentUri": input.get("referenceDocumentUri"),
+                    "createdAt": _now_iso(),
+                    "changes": changes,
+                },
+                "userErrors": [],
+            }
+        self.idempotency[key] = (fingerprint, result)
+        return result
+
+    def _fulfillment_create(
+        self,
+        _: Any,
+        info: GraphQLResolveInfo[Any],
+        fulfillment: dict[str, Any],
+        message: str | None = None,
+    ) -> dict[str, Any]:
+        def fail(field: list[str], text: str) -> dict[str, Any]:
+            return {"fulfillment": None, "userErrors": [{"field": field, "message": text}]}
+
+        tracking = fulfillment.get("trackingInfo") or {}
+        if tracking.get("url") and tracking.get("urls"):
+            return fail(["fulfillment", "trackingInfo"], "Don't send both url and urls.")
+        if tracking.get("number") and tracking.get("numbers"):
+            return fail(["fulfillment", "trackingInfo"], "Don't send both number and numbers.")
+        if tracking.get("url") and not tracking.get("number"):
+            return fail(["fulfillment", "trackingInfo", "url"], "A tracking url requires a tracking number.")
+        groups = fulfillment["lineItemsByFulfillmentOrder"]
+        if not groups:
+            return fail(
+                ["fulfillment", "lineItemsByFulfillmentOrder"],
+                "At least one fulfillment order is required.",
+            )
+        orders_by_fo = {fo["id"]: (order, fo) for order in self.orders for fo in order["fulfillmentOrders"]}
+        plan: list[tuple[dict[str, Any], int]] = []
+        order_seen = location_seen = None
+        for index, group in enumerate(groups):
+            found = orders_by_fo.get(group["fulfillmentOrderId"])
+            if found is None:
+                return fail(
+                    [
+                        "fulfillment",
+                        "lineItemsByFulfillmentOrder",
+                        str(index),
+                        "fulfillmentOrderId",
+                    ],
+                    "Fulfillment order does not exist.",
+                )
+            order, fo = found
+            if order_seen not in (None, order["id"]) or location_seen not in (
+                None,
+                fo["assignedLocation"]["name"],
+            ):
+                return fail(
+                    ["fulfillment"],
+                    "All fulfillment orders must belong to the same order and location.",
+                )
+            order_seen, location_seen = order["id"], fo["assignedLocation"]["name"]
+            if fo["status"] not in {"OPEN", "IN_PROGRESS"}:
+                return fail(
+                    ["fulfillment", "lineItemsByFulfillmentOrder", str(index)],
+                    f"Fulfillment order {fo['id']} is {fo['status'].lower()} and can't be fulfilled.",
+                )
+            wanted = group.get("fulfillmentOrderLineItems")
+            lines_by_id = {line["id"]: line for line in fo["lineItems"]}
+            if wanted is None:
+                plan.extend((line, line["remainingQuantity"]) for line in fo["lineItems"] if line["remainingQuantity"])
+            else:
+                for w_index, want in enumerate(wanted):
+                    line = lines_by_id.get(want["id"])
+                    if line is None:
+                        return fail(
+                            [
+                                "fulfillment",
+                                "lineItemsByFulfillmentOrder",
+                                str(index),
+                                "fulfillmentOrderLineItems",
+                                str(w_index),
+                                "id",
+                            ],
+                            "Fulfillment order line item does not exist on this fulfillment order.",
+                        )
+                    if not 0 < want["quantity"] <= line["remainingQuantity"]:
+                        return fail(
+                            [
+                                "fulfillment",
+                                "lineItemsByFulfillmentOrder",
+                                str(index),
+                                "fulfillmentOrderLineItems",
+                                str(w_index),
+                                "quantity",
+                            ],
+                            f"Quantity {want['quantity']} is more than the {line['remainingQuantity']} "
+                            "remaining to fulfil.",
+                        )
+                    plan.append((line, want["quantity"]))
+        if not plan:
+            return fail(["fulfillment"], "Nothing is left to fulfil on these fulfillment orders.")
+        assert order_seen is not None
+        order = self.orders_by_id[order_seen]
+        for line, quantity in plan:
+            line["remainingQuantity"] -= quantity
+            variant = line["lineItem"].get("variant")
+            fo_location = next(fo for fo in order["fulfillmentOrders"] if line in fo["lineItems"])["assignedLocation"]
+            if variant and fo_location["location"]:
+                level = self.levels.get((variant["inventoryItem"]["id"], fo_location["location"]["id"]))
+                if level:
+                    level["_quantities"]["committed"] = max(0, level["_quantities"]["committed"] - quantity)
+                    level["_quantities"]["on_hand"] -= quantity
+        for fo in order["fulfillmentOrders"]:
+            if fo["status"] in {"OPEN", "IN_PROGRESS"}:
+                remaining = sum(line["remainingQuantity"] for line in fo["lineItems"])
+                fo["status"] = "CLOSED" if remaining == 0 else "IN_PROGRESS"
+        all_done = all(fo["status"] in {"CLOSED", "CANCELLED"} for fo in order["fulfillmentOrders"])
+        order["displayFulfillmentStatus"] = "FULFILLED" if all_done else "PARTIALLY_FULFILLED"
+        order["updatedAt"] = _now_iso()
+        numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
+        urls = tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else [])
+        record = {
+            "id": f"gid://shopify/Fulfillment/{next(self._ids)}",
+            "status": "SUCCESS",
+            "createdAt": _now_iso(),
+            "trackingInfo": [
+                {
+                    "company": tracking.get("company"),
+                    "number": number,
+                    "url": urls[i] if i < len(urls) else None,
+                }
+                for i, number in enumerate(numbers)
+            ],
+            "lines": [(line["id"], quantity) for line, quantity in plan],
+        }
+        order["fulfillments"].append(record)
+        return {"fulfillment": record, "userErrors": []}
+
+    def _bulk_run(self, _: Any, info: GraphQLResolveInfo[Any], query: str, groupObjects: bool) -> dict[str, Any]:
+        def fail(text: str, code: str = "INVALID") -> dict[str, Any]:
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "message": text, "code": code}],
+            }
+
+        if (
+            any(op["status"] in {"CREATED", "RUNNING"} for op in self.bulk_operations.values() if op["type"] == "QUERY")
+            and sum(op["status"] in {"CREATED", "RUNNING"} for op in self.bulk_operations.values()) >= 5
+        ):
+            return fail(
+                "A bulk query operation for this app and shop is already in progress.",
+                "OPERATION_IN_PROGRESS",
+            )
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return fail(f"Invalid bulk query: {exc.message}")
+        problems = validate(self.schema, document)
+        if problems:
+            return fail(f"Invalid bulk query: {problems[0].message}")
+        if "edges" not in query and "nodes" not in query:
+            return fail("Bulk queries must contain at least one connection.")
+        result = execute(self.schema, document, context_value={"bulk": True, "scopes": []})
+        assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
+        if result.errors:
+            return fail(f"Invalid bulk query: {result.errors[0].message}")
+        lines = _jsonl_lines(result.data or {})
+        op_id = f"gid://shopify/BulkOperation/{next(self._ids)}"
+        self.bulk_results[op_id] = "".join(json.dumps(line).replace("/", "\\/") + "\n" for line in lines)
+        operation = {
+            "id": op_id,
+            "status": "CREATED",
+            "type": "QUERY",
+            "query": query,
+            "createdAt": _now_iso(),
+            "completedAt": None,
+            "errorCode": None,
+            "objectCount": "0",
+            "rootObjectCount": "0",
+            "fileSize": None,
+            "url": None,
+            "partialDataUrl": None,
+            "_polls": 0,
+            "_objects": len(lines),
+            "_roots": sum(1 for line in lines if "__parentId" not in line),
+            "_base": info.context["base_url"],
+        }
+        self.bulk_operations[op_id] = operation
+        return {"bulkOperation": operation, "userErrors": []}
+
+    def _poll_bulk(self, op_id: str) -> dict[str, Any] | None:
+        operation = self.bulk_operations.get(op_id)
+        if operation is None:
+            return None
+        operation["_polls"] += 1
+        if operation["status"] == "CREATED":
+            operation["status"] = "RUNNING"
+            operation["objectCount"] = str(operation["_objects"] // 2)
+        elif operation["status"] == "RUNNING":
+            token = hashlib.sha256(op_id.encode()).hexdigest()[:16]
+            number = op_id.rsplit("/", 1)[-1]
+            operation.update(
+                status="COMPLETED",
+                completedAt=_now_iso(),
+                objectCount=str(operation["_objects"]),
+                rootObjectCount=str(operation["_roots"]),
+                fileSize=str(len(self.bulk_results[op_id].encode())),
+                url=f"{operation['_base']}/bulk-results/{number}.jsonl?signature={token}",
+            )
+        return operation
+
+
+def _jsonl_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flatten a bulk result as Shopify does: nested connection nodes become lines with __parentId."""
+    lines: list[dict[str, Any]] = []
+
+    def strip(obj: Any, parent_id: str | None) -> Any:
+        if isinstance(obj, dict):
+            kept: dict[str, Any] = {}
+            for key, value in obj.items():
+                if isinstance(value, dict) and "edges" in value:
+                    for edge in value["edges"]:
+                        emit(edge["node"], parent_id)
+                elif isinstance(value, dict) and "nodes" in value and "pageInfo" not in value:
+                    for node in value["nodes"]:
+                        emit(node, parent_id)
+                else:
+                    kept[key] = strip(value, parent_id)
+            return kept
+        if isinstance(obj, list):
+            return [strip(v, parent_id) for v in obj]
+        return obj
+
+    def emit(node: dict[str, Any], parent_id: str | None) -> None:
+        line: dict[str, Any] = {}
+        position = len(lines)
+        lines.append(line)
+        line.update(strip(node, node.get("id") or parent_id))
+        if parent_id is not None:
+            line["__parentId"] = parent_id
+        lines[position] = line
+
+    for root in data.values():
+        if isinstance(root, dict):
+            for edge in root.get("edges", []):
+                emit(edge["node"], None)
+            for node in root.get("nodes", []) if "edges" not in root else []:
+                emit(node, None)
+    return lines
