@@ -152,7 +152,7 @@ def _strip_descriptions(sdl: str) -> str:
             if not (stripped.endswith('"""') and len(stripped) > 3):
                 in_block = not in_block
             continue
-        if in_block or (stripped.startswith('"') and stripped.endswith('"')):
+        if in_block or not stripped or (stripped.startswith('"') and stripped.endswith('"')):
             continue
         kept.append(line.split(" @deprecated")[0] if "@deprecated" in line else line)
     return "\n".join(kept)

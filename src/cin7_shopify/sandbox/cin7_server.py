@@ -57,11 +57,13 @@ class Cin7Sandbox(Cin7SaleRules):
         calls_per_minute: int = 60,
         throttle_shape: ThrottleShape = "429",
         faults: Faults | None = None,
+        retry_after_seconds: float | None = None,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.accounts = accounts or {SANDBOX_CIN7_ACCOUNT: SANDBOX_CIN7_KEY}
         self.calls_per_minute = calls_per_minute
         self.throttle_shape: ThrottleShape = throttle_shape
+        self.retry_after_seconds = retry_after_seconds  # Cin7 documents none; a 429 may carry one
         self.faults = faults or Faults()
         self.accepted_calls: dict[str, deque[float]] = {}
         self.call_log: list[tuple[float, str, str, int]] = []
@@ -77,109 +79,51 @@ class Cin7Sandbox(Cin7SaleRules):
         await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
+        now = self.clock.now()
+        response = await self._answer(request, now)
+        self.call_log.append((now, request.method.upper(), request.url.path.lower(), response.status_code))
+        return response
+
+    async def _answer(self, request: Request, now: float) -> Response:
         method = request.method.upper()
         path = request.url.path.lower()
-        now = self.clock.now()
         account = request.headers.get("api-auth-accountid", "")
         key = request.headers.get("api-auth-applicationkey", "")
-        if self.accounts.get(account) != key or not key:
-            return self._log(now, method, path, PlainTextResponse("403 Incorrect credentials!", status_code=403))
+        if not key or self.accounts.get(account) != key:
+            return PlainTextResponse("403 Incorrect credentials!", status_code=403)
         if self.faults.take("throttle_next") or self._over_limit(account, now):
-            return self._log(now, method, path, self._throttle_response())
+            return self._throttle_response()
         self.accepted_calls.setdefault(account, deque()).append(now)
         if self.faults.take("server_error_next"):
             status = self.faults.server_error_status
-            return self._log(
-                now,
-                method,
-                path,
-                JSONResponse(
-                    [
-                        {
-                            "ErrorCode": status,
-                            "Exception": "An unexpected error occurred. Please try again later.",
-                        }
-                    ],
-                    status_code=status,
-                ),
-            )
+            return _errors(status, "An unexpected error occurred. Please try again later.")
         if self.faults.take("malformed_next"):
-            return self._log(
-                now,
-                method,
-                path,
-                Response(
-                    b'{"Total": 3, "Page": 1, "Products": [{"ID": "',
-                    200,
-                    media_type="application/json",
-                ),
-            )
+            return Response(b'{"Total": 3, "Page": 1, "Products": [{"ID": "', 200, media_type="application/json")
+        if self.faults.take("error_in_200_next"):
+            return _errors(400, "Unable to process the request at this time.", status=200)
         if not path.startswith(API_PREFIX):
-            return self._log(now, method, path, Response(PAGE_NOT_FOUND_HTML, 200, media_type="text/html"))
+            return Response(PAGE_NOT_FOUND_HTML, 200, media_type="text/html")
         route = path[len(API_PREFIX) :].strip("/")
         query = {k.lower(): v for k, v in request.query_params.items()}
         body: Any = None
         if method in {"POST", "PUT"}:
-            raw = await request.body()
             try:
-                body = json.loads(raw or b"null")
+                body = json.loads(await request.body() or b"null")
             except ValueError:
-                return self._log(
-                    now,
-                    method,
-                    path,
-                    JSONResponse(
-                        [
-                            {
-                                "ErrorCode": 500,
-                                "Exception": "Unable to parse the object from the request body.",
-                            }
-                        ],
-                        500,
-                    ),
-                )
+                return _errors(500, "Unable to parse the object from the request body.")
             if not isinstance(body, dict):
-                return self._log(
-                    now,
-                    method,
-                    path,
-                    JSONResponse(
-                        [{"ErrorCode": 400, "Exception": "Request body must be a JSON object."}],
-                        400,
-                    ),
-                )
-        handler = self._routes().get((method, route))
+                return _errors(400, "Request body must be a JSON object.")
+        routes = self._routes()
+        handler = routes.get((method, route))
         if handler is None:
-            if any(r == route for _, r in self._routes()):
-                return self._log(
-                    now,
-                    method,
-                    path,
-                    JSONResponse(
-                        [
-                            {
-                                "ErrorCode": 405,
-                                "Exception": f"The requested resource does not support http method '{method}'.",
-                            }
-                        ],
-                        405,
-                    ),
-                )
-            return self._log(now, method, path, Response(PAGE_NOT_FOUND_HTML, 200, media_type="text/html"))
+            if any(known == route for _, known in routes):
+                return _errors(405, f"The requested resource does not support http method '{method}'.")
+            # Cin7 answers a wrong path with its web app's "Page not found", as HTTP 200.
+            return Response(PAGE_NOT_FOUND_HTML, 200, media_type="text/html")
         try:
-            result = handler(query, body)
+            return JSONResponse(handler(query, body))
         except Cin7ApiError as exc:
-            return self._log(
-                now,
-                method,
-                path,
-                JSONResponse([{"ErrorCode": exc.status, "Exception": exc.message}], status_code=exc.status),
-            )
-        return self._log(now, method, path, JSONResponse(result))
-
-    def _log(self, now: float, method: str, path: str, response: Response) -> Response:
-        self.call_log.append((now, method, path, response.status_code))
-        return response
+            return _errors(exc.status, exc.message)
 
     def _over_limit(self, account: str, now: float) -> bool:
         window = self.accepted_calls.setdefault(account, deque())
@@ -188,9 +132,11 @@ class Cin7Sandbox(Cin7SaleRules):
         return len(window) >= self.calls_per_minute
 
     def _throttle_response(self) -> Response:
-        message = THROTTLE_MESSAGES[self.throttle_shape]
         status = int(self.throttle_shape)
-        return JSONResponse([{"ErrorCode": status, "Exception": message}], status_code=status)
+        response = _errors(status, THROTTLE_MESSAGES[self.throttle_shape])
+        if self.retry_after_seconds is not None and status == 429:
+            response.headers["Retry-After"] = f"{self.retry_after_seconds:g}"
+        return response
 
     def _routes(self) -> dict[tuple[str, str], Callable[[dict[str, str], Any], Any]]:
         return {
@@ -372,3 +318,8 @@ class Cin7Sandbox(Cin7SaleRules):
                 {"Name": record["Name"], "ID": record["ID"], "Contacts": contacts}
             )["Contacts"]
         return {"Total": 1, "Page": 1, "CustomerList": [copy.deepcopy(record)]}
+
+
+def _errors(code: int, message: str, *, status: int | None = None) -> JSONResponse:
+    """Cin7's error model: a list of {ErrorCode, Exception}."""
+    return JSONResponse([{"ErrorCode": code, "Exception": message}], status_code=status or code)

@@ -19,6 +19,7 @@ class Faults:
     server_error_status: int = 500
     timeout_next: int = 0  # the server does the work, then the answer is lost
     malformed_next: int = 0
+    error_in_200_next: int = 0  # Cin7: an ErrorCode array inside an HTTP 200, as Cin7 sometimes answers
     drop_next: int = 0  # the connection drops before the server sees the call
     log: list[str] = field(default_factory=list)
 

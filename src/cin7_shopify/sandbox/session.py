@@ -38,7 +38,7 @@ class SandboxSession:
         return Cin7Client(
             account_id,
             key,
-            base_url=CIN7_SANDBOX_URL,
+            base_url=options.pop("base_url", CIN7_SANDBOX_URL),
             transport=FaultyTransport(self.cin7, self.cin7_faults),
             pacer=options.pop("pacer", self.cin7_pacer),
             **options,

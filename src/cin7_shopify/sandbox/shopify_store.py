@@ -197,6 +197,10 @@ class ShopifyStore:
             ],
             "fulfillments": [],
         }
+        address = order.get("shippingAddress")
+        if address:
+            # Scenarios write countryCode (as webhooks and REST do); GraphQL serves it as countryCodeV2.
+            record["shippingAddress"] = {"countryCodeV2": address.get("countryCode"), **address}
         record["refunds"] = [self._refund_record(r, record) for r in order.get("refunds", [])]
         closed = record["displayFulfillmentStatus"] == "FULFILLED" or record["cancelledAt"]
         fo_lines = [

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+
+import keyring
+import pytest
+from graphql import GraphQLSchema, build_client_schema
+from keyring.backend import KeyringBackend
+
+from cin7_shopify.clock import ManualClock
+from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
+
+REAL_SCHEMA = Path(__file__).with_name("admin_2026-10.json.gz")
+DEMO = Path(__file__).resolve().parents[1] / "sample_data" / "demo-apparel"
+
+
+@cache
+def real_shopify_schema() -> GraphQLSchema:
+    """Shopify's own Admin API 2026-10 schema (introspection from @shopify/dev-mcp, ISC)."""
+    data = json.loads(gzip.decompress(REAL_SCHEMA.read_bytes()))
+    return build_client_schema(data.get("data", data), assume_valid=True)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps secrets in memory, so tests never touch the OS keyring."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        if (service, username) not in self.passwords:
+            raise PasswordDeleteError("not found")
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path / "home"))
+    yield tmp_path / "home"
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def demo(clock: ManualClock) -> SandboxSession:
+    """The Demo Apparel store in both sandboxes, on a clock that only moves when someone waits."""
+    return open_sandbox(DEMO, clock=clock)
