@@ -425,7 +425,8 @@ class ShopifyClient:
         query: str,
         *,
         on_progress: Progress | None = None,
-        poll_seconds: float = 2.0,
+        poll_seconds: float = 0.5,
+        max_poll_seconds: float = 5.0,
         max_polls: int = 5000,
     ) -> list[dict[str, Any]]:
         """Run a bulk query and return its JSONL rows with children nested under `__children`."""
@@ -434,8 +435,10 @@ class ShopifyClient:
         if result["userErrors"]:
             raise ShopifyBulkFailed("; ".join(e["message"] for e in result["userErrors"]))
         operation_id = result["bulkOperation"]["id"]
+        wait = poll_seconds
         for _ in range(max_polls):
-            await self.clock.sleep(poll_seconds)
+            await self.clock.sleep(wait)
+            wait = min(max_poll_seconds, wait * 1.5)  # small catalogues finish in a second; big ones take minutes
             status = (await self.execute(document("bulk_status"), {"id": operation_id}))["bulkOperation"]
             if on_progress:
                 on_progress(int(status.get("objectCount") or 0), None)
