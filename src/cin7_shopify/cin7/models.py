@@ -13,11 +13,15 @@ Unknown fields are kept (extra="allow") so nothing Cin7 adds later is lost on a 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
+
+# Cin7 sends null for an empty collection as often as []; both read as an empty list.
+T = TypeVar("T")
+ListOrNull = Annotated[list[T], BeforeValidator(lambda value: [] if value is None else value)]
 
 # Cin7 accepts numbers or numeric strings; we keep exact decimals and send JSON numbers.
 Number = Annotated[Decimal, PlainSerializer(lambda v: float(v), return_type=float, when_used="json")]
@@ -64,13 +68,8 @@ class Product(Cin7Model):
     PriceTier1: Number | None = None
     Sellable: bool = True
     BillOfMaterial: bool = False
-    BillOfMaterialsProducts: list[BomComponent] = Field(default_factory=list)
+    BillOfMaterialsProducts: ListOrNull[BomComponent] = Field(default_factory=list)
     LastModifiedOn: str | None = None
-
-    @field_validator("BillOfMaterialsProducts", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
 
     @property
     def is_active(self) -> bool:
@@ -97,12 +96,7 @@ class ProductFamily(Cin7Model):
     Option1Name: str | None = None
     Option2Name: str | None = None
     Option3Name: str | None = None
-    Products: list[ProductFamilyMember] = Field(default_factory=list)
-
-    @field_validator("Products", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Products: ListOrNull[ProductFamilyMember] = Field(default_factory=list)
 
 
 class ProductAvailability(Cin7Model):
@@ -163,12 +157,7 @@ class TaxRule(Cin7Model):
     TaxPercent: Number = Decimal(0)
     IsTaxForSale: bool = True
     IsTaxForPurchase: bool = False
-    Components: list[TaxComponent] = Field(default_factory=list)
-
-    @field_validator("Components", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Components: ListOrNull[TaxComponent] = Field(default_factory=list)
 
 
 class Contact(Cin7Model):
@@ -202,13 +191,8 @@ class Customer(Cin7Model):
     TaxRule: str | None = None
     PriceTier: str | None = None
     Location: str | None = None
-    Contacts: list[Contact] = Field(default_factory=list)
-    Addresses: list[CustomerAddress] = Field(default_factory=list)
-
-    @field_validator("Contacts", "Addresses", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Contacts: ListOrNull[Contact] = Field(default_factory=list)
+    Addresses: ListOrNull[CustomerAddress] = Field(default_factory=list)
 
     def has_email(self, email: str) -> bool:
         """Exact contact email match, ignoring case and surrounding spaces."""
@@ -303,16 +287,11 @@ class SaleOrder(Cin7Model):
     SaleID: str | None = None
     Memo: str | None = None
     Status: str = "NOT AVAILABLE"
-    Lines: list[SaleLine] = Field(default_factory=list)
-    AdditionalCharges: list[AdditionalCharge] = Field(default_factory=list)
+    Lines: ListOrNull[SaleLine] = Field(default_factory=list)
+    AdditionalCharges: ListOrNull[AdditionalCharge] = Field(default_factory=list)
     TotalBeforeTax: Number | None = None
     Tax: Number | None = None
     Total: Number | None = None
-
-    @field_validator("Lines", "AdditionalCharges", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
 
 
 class PickPackLine(Cin7Model):
@@ -344,12 +323,7 @@ class FulfilmentStage(Cin7Model):
 
     TaskID: str | None = None
     Status: str = "NOT AVAILABLE"
-    Lines: list[dict[str, Any]] = Field(default_factory=list)
-
-    @field_validator("Lines", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Lines: ListOrNull[dict[str, Any]] = Field(default_factory=list)
 
 
 class Fulfilment(Cin7Model):
@@ -369,14 +343,9 @@ class CreditNote(Cin7Model):
     TaskID: str | None = None
     CreditNoteNumber: str | None = None
     Status: str | None = None
-    Lines: list[SaleLine] = Field(default_factory=list)
-    AdditionalCharges: list[AdditionalCharge] = Field(default_factory=list)
-    Restock: list[dict[str, Any]] = Field(default_factory=list)
-
-    @field_validator("Lines", "AdditionalCharges", "Restock", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Lines: ListOrNull[SaleLine] = Field(default_factory=list)
+    AdditionalCharges: ListOrNull[AdditionalCharge] = Field(default_factory=list)
+    Restock: ListOrNull[dict[str, Any]] = Field(default_factory=list)
 
 
 class Sale(Cin7Model):
@@ -399,13 +368,8 @@ class Sale(Cin7Model):
     CombinedShippingStatus: str | None = None
     FulFilmentStatus: str | None = None
     Order: SaleOrder | None = None
-    Fulfilments: list[Fulfilment] = Field(default_factory=list)
-    CreditNotes: list[CreditNote] = Field(default_factory=list)
-
-    @field_validator("Fulfilments", "CreditNotes", mode="before")
-    @classmethod
-    def _null_is_empty(cls, value: Any) -> Any:
-        return [] if value is None else value
+    Fulfilments: ListOrNull[Fulfilment] = Field(default_factory=list)
+    CreditNotes: ListOrNull[CreditNote] = Field(default_factory=list)
 
     @property
     def tax_inclusive(self) -> bool | None:

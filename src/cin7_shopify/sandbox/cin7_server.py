@@ -22,9 +22,9 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import Receive, Scope, Send
 
 from cin7_shopify.clock import Clock, SystemClock
+from cin7_shopify.sandbox.asgi import RequestApp
 from cin7_shopify.sandbox.cin7_account import Cin7ApiError, _truthy, _utc_now
 from cin7_shopify.sandbox.cin7_sales import Cin7SaleRules
 from cin7_shopify.sandbox.faults import Faults, ThrottleShape
@@ -45,7 +45,7 @@ PAGE_NOT_FOUND_HTML = (
 )
 
 
-class Cin7Sandbox(Cin7SaleRules):
+class Cin7Sandbox(Cin7SaleRules, RequestApp):
     """One Cin7 Core account's data plus the rules Cin7 applies to it."""
 
     def __init__(
@@ -68,15 +68,6 @@ class Cin7Sandbox(Cin7SaleRules):
         self.accepted_calls: dict[str, deque[float]] = {}
         self.call_log: list[tuple[float, str, str, int]] = []
         super().__init__(copy.deepcopy(cin7))
-
-    # -- ASGI ---------------------------------------------------------------------------
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        response = await self.handle(request)
-        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         now = self.clock.now()

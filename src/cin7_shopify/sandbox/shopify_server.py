@@ -34,9 +34,9 @@ from graphql import (
 )
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.types import Receive, Scope, Send
 
 from cin7_shopify.clock import Clock, SystemClock
+from cin7_shopify.sandbox.asgi import RequestApp
 from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_mutations import ShopifyMutations
 from cin7_shopify.sandbox.shopify_query import (
@@ -64,7 +64,7 @@ def load_sdl() -> str:
     return resources.files("cin7_shopify.sandbox").joinpath("shopify_schema.graphql").read_text()
 
 
-class ShopifySandbox(ShopifyMutations):
+class ShopifySandbox(ShopifyMutations, RequestApp):
     """One Shopify store plus the API's rules."""
 
     def __init__(
@@ -239,13 +239,6 @@ class ShopifySandbox(ShopifyMutations):
         return self.page(rows, info, **args)
 
     # -- HTTP ---------------------------------------------------------------------------
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        response = await self.handle(request)
-        await response(scope, receive, send)
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
