@@ -489,7 +489,10 @@ class ShopifyClient:
     async def bulk_orders(self, search: str, *, on_progress: Progress | None = None) -> list[ShopifyOrder]:
         orders = []
         for row in await self.run_bulk_query(bulk_orders_query(search), on_progress=on_progress):
-            row["lineItems"] = {"nodes": row.pop("__children", [])}
+            # Children of an order are its line items and its shipping lines; only shipping lines have no id.
+            children = row.pop("__children", [])
+            row["lineItems"] = {"nodes": [child for child in children if "id" in child]}
+            row["shippingLines"] = {"nodes": [child for child in children if "id" not in child]}
             orders.append(ShopifyOrder.from_graphql(row))
         return orders
 

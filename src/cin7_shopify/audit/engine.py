@@ -1,0 +1,41 @@
+"""One audit: every check over both catalogues, joined into a report with a go/no-go verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from cin7_shopify.audit.mapping import location_findings, propose_locations, propose_taxes, tax_findings
+from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Cin7Catalog, ShopifyCatalog
+from cin7_shopify.audit.skus import sku_findings
+from cin7_shopify.settings import StoreSettings
+
+
+def run_audit(
+    shopify: ShopifyCatalog,
+    cin7: Cin7Catalog,
+    settings: StoreSettings,
+    *,
+    store: str,
+    other_stores: Mapping[str, Mapping[str, str]] | None = None,
+) -> AuditReport:
+    """Pure: no I/O. Findings are raised against the saved maps in `settings`, never the proposals."""
+    report = AuditReport(store=store, findings=sku_findings(shopify, cin7, unknown_sku=settings.unknown_sku))
+    if shopify.locations is None or cin7.locations is None:
+        report.not_checked.append("locations (the sources hold no location list)")
+    else:
+        report.location_proposals = propose_locations(shopify, cin7)
+        findings, notices = location_findings(
+            shopify, cin7, settings.location_map, report.location_proposals, other_stores=other_stores
+        )
+        report.findings += findings
+        report.notices += notices
+    if shopify.tax_lines is None:
+        report.not_checked.append("tax lines (the sources hold no orders)")
+    elif cin7.tax_rules is None:
+        report.not_checked.append("tax rules (the sources hold no Cin7 Core tax rules)")
+    else:
+        report.tax_proposals = propose_taxes(shopify, cin7)
+        report.findings += tax_findings(shopify, cin7, settings.tax_map, report.tax_proposals)
+    order = {kind: index for index, kind in enumerate(FINDING_KINDS)}
+    report.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.kind], f.sku or "", f.message))
+    return report

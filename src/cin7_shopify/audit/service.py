@@ -1,0 +1,79 @@
+"""Run an audit from wherever the catalogues are: live clients, a scenario folder, or CSV exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cin7_shopify.audit.csv_sources import read_cin7_csv, read_shopify_csv
+from cin7_shopify.audit.engine import run_audit
+from cin7_shopify.audit.models import AuditReport, Cin7Catalog, ShopifyCatalog
+from cin7_shopify.audit.sources import TAX_LOOKBACK_DAYS, read_cin7_catalog, read_shopify_catalog
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.shopify.client import ShopifyClient
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class AuditRun:
+    report: AuditReport
+    shopify: ShopifyCatalog
+    cin7: Cin7Catalog
+    cin7_calls: int = 0
+    shopify_calls: int = 0
+
+
+def orders_window_start(settings: StoreSettings) -> datetime:
+    """Tax lines come from orders of the 60 days before go-live, or before today without one."""
+    anchor = settings.go_live or datetime.now(UTC)
+    return anchor - timedelta(days=TAX_LOOKBACK_DAYS)
+
+
+async def audit_with_clients(
+    cin7: Cin7Client,
+    shopify: ShopifyClient,
+    settings: StoreSettings,
+    *,
+    store: str,
+    other_stores: Mapping[str, Mapping[str, str]] | None = None,
+    on_step: Step | None = None,
+) -> AuditRun:
+    cin7_before, shopify_before = cin7.calls, shopify.calls
+    cin7_catalog = await read_cin7_catalog(cin7, on_step=on_step)
+    shopify_catalog = await read_shopify_catalog(shopify, orders_since=orders_window_start(settings), on_step=on_step)
+    if on_step:
+        on_step("comparing")
+    report = run_audit(shopify_catalog, cin7_catalog, settings, store=store, other_stores=other_stores)
+    return AuditRun(report, shopify_catalog, cin7_catalog, cin7.calls - cin7_before, shopify.calls - shopify_before)
+
+
+async def audit_scenario(folder: Path, *, on_step: Step | None = None) -> AuditRun:
+    """Audit a scenario folder through the real clients against both sandboxes."""
+    from cin7_shopify.sandbox.session import open_sandbox
+
+    session = open_sandbox(folder)
+    settings = StoreSettings.from_json_dict(session.scenario.settings, source="settings.json")
+    async with session.cin7_client() as cin7, session.shopify_client() as shopify:
+        return await audit_with_clients(
+            cin7, shopify, settings, store=session.scenario.shopify["shop"]["name"], on_step=on_step
+        )
+
+
+def audit_csv(
+    shopify_csv: Path,
+    cin7_csv: Path,
+    cin7_stock_csv: Path | None = None,
+    *,
+    settings: StoreSettings | None = None,
+    store: str | None = None,
+) -> AuditRun:
+    """Audit exports before API access exists: SKU checks in full; locations and taxes need the APIs."""
+    settings = settings or StoreSettings()
+    shopify = read_shopify_csv(shopify_csv)
+    cin7 = read_cin7_csv(cin7_csv, cin7_stock_csv)
+    report = run_audit(shopify, cin7, settings, store=store or shopify.shop_name)
+    return AuditRun(report, shopify, cin7)

@@ -1,0 +1,400 @@
+"""The SKU diff: which Shopify variant is which Cin7 product, and everything that stops them matching.
+
+Exact matches first; a SKU that matches only once case or whitespace is ignored is a near-match and
+is reported as such (sku_case_mismatch / sku_whitespace), never as two missing products. Pure
+functions over the catalogue models; one pass over each side, so 100,000 variants take about a second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from cin7_shopify.audit.models import (
+    Cin7Catalog,
+    Cin7FamilyRecord,
+    Cin7ProductRecord,
+    Finding,
+    Severity,
+    ShopifyCatalog,
+    ShopifyVariantRecord,
+)
+
+_SPACES = re.compile(r"\s+")
+
+
+def squeeze(sku: str) -> str:
+    """The SKU without leading, trailing or doubled inner whitespace."""
+    return _SPACES.sub(" ", sku.strip())
+
+
+def normalise(sku: str) -> str:
+    """The key two SKUs share when they differ only by case or whitespace."""
+    return squeeze(sku).casefold()
+
+
+def has_whitespace_problem(sku: str) -> bool:
+    return sku != squeeze(sku)
+
+
+def is_blank(sku: str | None) -> bool:
+    return sku is None or not sku.strip()
+
+
+@dataclass
+class SkuMatch:
+    """How the two catalogues line up: exact pairs, near pairs, and what is left on each side."""
+
+    exact: dict[str, Cin7ProductRecord] = field(default_factory=dict)  # Shopify variant id → product
+    near: dict[str, Cin7ProductRecord] = field(default_factory=dict)  # Shopify variant id → product
+    unmatched_variants: list[ShopifyVariantRecord] = field(default_factory=list)
+    unmatched_products: list[Cin7ProductRecord] = field(default_factory=list)
+
+    def product_for(self, variant_id: str) -> Cin7ProductRecord | None:
+        return self.exact.get(variant_id) or self.near.get(variant_id)
+
+
+def match_skus(shopify: ShopifyCatalog, cin7: Cin7Catalog) -> SkuMatch:
+    by_sku = {p.sku: p for p in cin7.products}
+    by_key: dict[str, list[Cin7ProductRecord]] = defaultdict(list)
+    for product in cin7.products:
+        by_key[normalise(product.sku)].append(product)
+    result = SkuMatch()
+    used: set[str] = set()
+    for variant in shopify.variants:
+        if is_blank(variant.sku):
+            continue
+        assert variant.sku is not None
+        exact = by_sku.get(variant.sku)
+        if exact is not None:
+            result.exact[variant.id] = exact
+            used.add(exact.sku)
+            continue
+        candidates = by_key.get(normalise(variant.sku))
+        if candidates:
+            # Prefer an active product when several differ only by case.
+            best = sorted(candidates, key=lambda p: (not p.is_active, p.sku))[0]
+            result.near[variant.id] = best
+            used.add(best.sku)
+        else:
+            result.unmatched_variants.append(variant)
+    result.unmatched_products = [p for p in cin7.products if p.sku not in used]
+    return result
+
+
+def sku_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, *, unknown_sku: str = "hold") -> list[Finding]:
+    """Every SKU-level finding kind of SCENARIO.md, in a stable order."""
+    match = match_skus(shopify, cin7)
+    findings: list[Finding] = []
+    findings += _missing(shopify)
+    findings += _duplicates(shopify)
+    findings += _near_matches(shopify, cin7, match)
+    findings += _only_in_shopify(match, unknown_sku)
+    findings += _only_in_cin7(match)
+    findings += _deprecated(shopify, match)
+    findings += _untracked(shopify, match)
+    findings += _missing_tax_rule(shopify, match)
+    findings += variant_set_findings(shopify, cin7, match)
+    return findings
+
+
+def _missing(shopify: ShopifyCatalog) -> list[Finding]:
+    return [
+        Finding(
+            "missing_sku",
+            "blocker",
+            None,
+            v.describe(),
+            None,
+            f"{_variant_label(v)} has no SKU, so its orders cannot be matched to a Cin7 Core product.",
+            "Give the variant the SKU of its Cin7 Core product in Shopify (Products → variant → SKU).",
+        )
+        for v in shopify.variants
+        if is_blank(v.sku)
+    ]
+
+
+def _duplicates(shopify: ShopifyCatalog) -> list[Finding]:
+    groups: dict[str, list[ShopifyVariantRecord]] = defaultdict(list)
+    for variant in shopify.variants:
+        if not is_blank(variant.sku):
+            groups[variant.sku].append(variant)  # type: ignore[index]
+    findings = []
+    for sku, variants in groups.items():
+        if len(variants) < 2:
+            continue
+        others = ", ".join(_variant_label(v) for v in variants)
+        for variant in variants:
+            findings.append(
+                Finding(
+                    "duplicate_sku",
+                    "blocker",
+                    sku,
+                    {**variant.describe(), "shared_with": [v.id for v in variants if v.id != variant.id]},
+                    None,
+                    f"SKU {sku} is used by {len(variants)} Shopify variants ({others}); Cin7 Core needs one "
+                    "product per SKU, so stock and orders would be mixed up.",
+                    f"Give {_variant_label(variant)} its own SKU, or archive the duplicate listing.",
+                )
+            )
+    return findings
+
+
+def _near_matches(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -> list[Finding]:
+    findings: list[Finding] = []
+    near_cin7: set[str] = set()
+    for variant in shopify.variants:
+        product = match.near.get(variant.id)
+        if product is None:
+            continue
+        assert variant.sku is not None
+        near_cin7.add(product.sku)
+        whitespace_differs = squeeze(variant.sku) != variant.sku or squeeze(product.sku) != product.sku
+        if whitespace_differs:
+            side = "Shopify" if has_whitespace_problem(variant.sku) else "Cin7 Core"
+            bad = variant.sku if side == "Shopify" else product.sku
+            findings.append(
+                Finding(
+                    "sku_whitespace",
+                    "blocker",
+                    bad,
+                    variant.describe(),
+                    product.describe(),
+                    f"The {side} SKU {bad!r} has stray spaces, so it does not match {_other(side, variant, product)!r} "
+                    "on the other side.",
+                    f"Change the {side} SKU to {squeeze(bad)!r}.",
+                )
+            )
+        if squeeze(variant.sku) != squeeze(product.sku):  # differs by case as well as (or instead of) spaces
+            findings.append(
+                Finding(
+                    "sku_case_mismatch",
+                    "blocker",
+                    variant.sku,
+                    variant.describe(),
+                    product.describe(),
+                    f"Shopify SKU {variant.sku!r} matches Cin7 Core SKU {product.sku!r} only if case is ignored; "
+                    "the sync matches SKUs exactly.",
+                    f"Change the Shopify SKU to {squeeze(product.sku)!r} (the fix CSV does this).",
+                )
+            )
+    # Whitespace on SKUs that match exactly still breaks the first time someone retypes them.
+    exact_skus = {product.sku for product in match.exact.values()}
+    for sku in sorted(exact_skus):
+        if has_whitespace_problem(sku):
+            product = next(p for p in cin7.products if p.sku == sku)
+            findings.append(
+                Finding(
+                    "sku_whitespace",
+                    "warning",
+                    sku,
+                    None,
+                    product.describe(),
+                    f"SKU {sku!r} has stray spaces on both sides; it matches today but breaks as soon as either "
+                    "side is retyped.",
+                    f"Change the SKU to {squeeze(sku)!r} in both Shopify and Cin7 Core.",
+                )
+            )
+    for product in match.unmatched_products:
+        if has_whitespace_problem(product.sku) and product.sku not in near_cin7:
+            findings.append(
+                Finding(
+                    "sku_whitespace",
+                    "warning",
+                    product.sku,
+                    None,
+                    product.describe(),
+                    f"The Cin7 Core SKU {product.sku!r} has stray spaces.",
+                    f"Change the Cin7 Core SKU to {squeeze(product.sku)!r}.",
+                )
+            )
+    return findings
+
+
+def _only_in_shopify(match: SkuMatch, unknown_sku: str) -> list[Finding]:
+    findings = []
+    for variant in match.unmatched_variants:
+        active = variant.product_status == "ACTIVE"
+        severity: Severity = ("warning" if unknown_sku == "create" else "blocker") if active else "info"
+        what_happens = (
+            "the sync will create it in Cin7 Core on the first order"
+            if unknown_sku == "create"
+            else "its orders will be held until it exists"
+        )
+        findings.append(
+            Finding(
+                "only_in_shopify",
+                severity,
+                variant.sku,
+                variant.describe(),
+                None,
+                f"{_variant_label(variant)} (SKU {variant.sku}) has no Cin7 Core product; {what_happens}.",
+                f"Create product {variant.sku} in Cin7 Core, or correct the Shopify SKU to an existing one.",
+            )
+        )
+    return findings
+
+
+def _only_in_cin7(match: SkuMatch) -> list[Finding]:
+    return [
+        Finding(
+            "only_in_cin7",
+            "info",
+            product.sku,
+            None,
+            product.describe(),
+            f"Cin7 Core product {product.sku} ({product.name}) is active and sellable but not listed in Shopify.",
+            "List it in Shopify if it should sell online; otherwise nothing to do.",
+        )
+        for product in match.unmatched_products
+        if product.is_active and product.is_stock and product.sellable
+    ]
+
+
+def _deprecated(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
+    findings = []
+    for variant in shopify.variants:
+        product = match.product_for(variant.id)
+        if product is None or product.is_active or variant.product_status != "ACTIVE":
+            continue
+        findings.append(
+            Finding(
+                "deprecated_in_cin7",
+                "blocker",
+                variant.sku,
+                variant.describe(),
+                product.describe(),
+                f"{_variant_label(variant)} is on sale in Shopify but {product.sku} is Deprecated in Cin7 Core, "
+                "which refuses orders for it.",
+                f"Reactivate {product.sku} in Cin7 Core, or archive the variant in Shopify.",
+            )
+        )
+    return findings
+
+
+def _untracked(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
+    findings = []
+    for variant in shopify.variants:
+        product = match.product_for(variant.id)
+        if product is None or not product.is_stock or variant.tracked:
+            continue
+        findings.append(
+            Finding(
+                "untracked_inventory",
+                "warning",
+                variant.sku,
+                variant.describe(),
+                product.describe(),
+                f"{_variant_label(variant)} does not track inventory in Shopify, so stock from Cin7 Core is "
+                "never shown and it can oversell.",
+                "Tick 'Track quantity' on the variant in Shopify.",
+            )
+        )
+    return findings
+
+
+def _missing_tax_rule(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
+    sold: dict[str, tuple[Cin7ProductRecord, ShopifyVariantRecord]] = {}
+    for variant in shopify.variants:
+        product = match.product_for(variant.id)
+        if product is not None and product.sale_tax_rule in (None, "") and variant.product_status == "ACTIVE":
+            sold.setdefault(product.sku, (product, variant))
+    return [
+        Finding(
+            "missing_tax_rule",
+            "warning",
+            product.sku,
+            variant.describe(),
+            product.describe(),
+            f"Cin7 Core product {product.sku} is sold in Shopify but has no sale tax rule.",
+            "Set its Sale Tax Rule in Cin7 Core (Inventory → Products → the product).",
+        )
+        for product, variant in sold.values()
+    ]
+
+
+def variant_set_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -> list[Finding]:
+    """Compare each Shopify product with options to the Cin7 family holding most of its SKUs."""
+    family_of: dict[str, Cin7FamilyRecord] = {}
+    for family in cin7.families:
+        for sku, _ in family.members:
+            family_of[sku] = family
+    products: dict[str, list[ShopifyVariantRecord]] = defaultdict(list)
+    for variant in shopify.variants:
+        products[variant.product_id].append(variant)
+    findings = []
+    for variants in products.values():
+        if not any(v.has_options for v in variants):
+            continue
+        votes: dict[str, int] = defaultdict(int)
+        families: dict[str, Cin7FamilyRecord] = {}
+        for variant in variants:
+            product = match.product_for(variant.id)
+            member_of = family_of.get(product.sku) if product else None
+            if member_of is not None:
+                votes[member_of.sku] += 1
+                families[member_of.sku] = member_of
+        if not votes:
+            continue
+        family = families[max(votes, key=lambda key: (votes[key], key))]
+        differences = _variant_set_differences(variants, family)
+        if differences:
+            first = variants[0]
+            findings.append(
+                Finding(
+                    "variant_set_mismatch",
+                    "warning",
+                    family.sku,
+                    {
+                        "product": first.product_title,
+                        "handle": first.product_handle,
+                        "variants": len(variants),
+                        "options": _option_sets([v.option_values for v in variants], len(first.option_names)),
+                    },
+                    {
+                        "family": family.sku,
+                        "name": family.name,
+                        "products": len(family.members),
+                        "options": _option_sets([values for _, values in family.members], len(family.option_names)),
+                    },
+                    f"Shopify's {first.product_title} and Cin7 Core family {family.sku} differ: "
+                    + "; ".join(differences)
+                    + ".",
+                    "Add the missing variants on the side that lacks them, or retire the extra ones, so both "
+                    "sides offer the same set.",
+                )
+            )
+    return findings
+
+
+def _option_sets(rows: list[tuple[str, ...]], width: int) -> list[list[str]]:
+    return [sorted({row[i] for row in rows if i < len(row)}) for i in range(width)]
+
+
+def _variant_set_differences(variants: list[ShopifyVariantRecord], family: Cin7FamilyRecord) -> list[str]:
+    differences = []
+    if len(variants) != len(family.members):
+        differences.append(f"{len(variants)} variants in Shopify, {len(family.members)} in Cin7 Core")
+    width = max(len(family.option_names), max(len(v.option_values) for v in variants))
+    for position in range(width):
+        shopify_values = {v.option_values[position].casefold() for v in variants if position < len(v.option_values)}
+        cin7_values = {values[position].casefold() for _, values in family.members if position < len(values)}
+        name = family.option_names[position] if position < len(family.option_names) else f"option {position + 1}"
+        only_shopify = sorted(shopify_values - cin7_values)
+        only_cin7 = sorted(cin7_values - shopify_values)
+        if only_shopify:
+            differences.append(f"{name} {', '.join(only_shopify)} only in Shopify")
+        if only_cin7:
+            differences.append(f"{name} {', '.join(only_cin7)} only in Cin7 Core")
+    return differences
+
+
+def _variant_label(variant: ShopifyVariantRecord) -> str:
+    if variant.has_options:
+        return f"{variant.product_title} – {' / '.join(variant.option_values)}"
+    return variant.product_title
+
+
+def _other(side: str, variant: ShopifyVariantRecord, product: Cin7ProductRecord) -> str:
+    return product.sku if side == "Shopify" else (variant.sku or "")

@@ -1,0 +1,136 @@
+"""Read both catalogues through the API clients with as few calls as the APIs allow.
+
+Cin7 Core (60 calls a minute): products incl. deprecated, families, availability, locations and tax
+rules at 1,000 records a call. Shopify: shop and locations, then the variants — one page when the
+shop has at most 250, otherwise one bulk operation — and the tax lines of recent orders in one bulk
+operation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from cin7_shopify.audit.models import (
+    Cin7Catalog,
+    Cin7FamilyRecord,
+    Cin7LocationRecord,
+    Cin7ProductRecord,
+    Cin7TaxRuleRecord,
+    ShopifyCatalog,
+    ShopifyLocationRecord,
+    ShopifyVariantRecord,
+    TaxLineSeen,
+)
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.shopify.client import PAGE_SIZE, ShopifyClient
+from cin7_shopify.shopify.documents import document
+from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
+
+Step = Callable[[str], None]
+TAX_LOOKBACK_DAYS = 60  # Shopify shows 60 days of orders without read_all_orders
+
+
+async def read_cin7_catalog(cin7: Cin7Client, *, on_step: Step | None = None) -> Cin7Catalog:
+    step = on_step or (lambda _: None)
+    step("Cin7 Core products")
+    products = await cin7.list_products(include_deprecated=True)
+    step("Cin7 Core product families")
+    families = await cin7.list_product_families()
+    step("Cin7 Core stock")
+    availability = await cin7.list_availability()
+    step("Cin7 Core locations")
+    locations = await cin7.list_locations()
+    step("Cin7 Core tax rules")
+    tax_rules = await cin7.list_tax_rules()
+    stock: dict[str, float] = {}
+    for row in availability:
+        stock[row.Location] = stock.get(row.Location, 0.0) + float(row.OnHand)
+    return Cin7Catalog(
+        company="",
+        products=[
+            Cin7ProductRecord(
+                sku=p.SKU,
+                name=p.Name,
+                status=p.Status or "Active",
+                type=p.Type or "Stock",
+                sellable=p.Sellable,
+                sale_tax_rule=p.SaleTaxRule or None,
+            )
+            for p in products
+        ],
+        families=[
+            Cin7FamilyRecord(
+                sku=f.SKU,
+                name=f.Name,
+                option_names=tuple(n for n in (f.Option1Name, f.Option2Name, f.Option3Name) if n),
+                members=tuple((m.SKU, tuple(v for v in (m.Option1, m.Option2, m.Option3) if v)) for m in f.Products),
+            )
+            for f in families
+        ],
+        locations=[Cin7LocationRecord(loc.Name, loc.IsDeprecated) for loc in locations],
+        tax_rules=[
+            Cin7TaxRuleRecord(t.Name, float(t.TaxPercent), t.TaxInclusive, t.IsActive, t.IsTaxForSale)
+            for t in tax_rules
+        ],
+        stock_by_location=stock,
+    )
+
+
+async def read_shopify_catalog(
+    shopify: ShopifyClient, *, orders_since: datetime | None = None, on_step: Step | None = None
+) -> ShopifyCatalog:
+    step = on_step or (lambda _: None)
+    step("Shopify shop")
+    shop = await shopify.shop_info()
+    step("Shopify locations")
+    locations = await shopify.locations()
+    step("Shopify variants")
+    variants = await _variants(shopify, step)
+    since = orders_since or datetime.now(UTC) - timedelta(days=TAX_LOOKBACK_DAYS)
+    step("Shopify orders (tax lines)")
+    orders = await shopify.bulk_orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
+    return ShopifyCatalog(
+        shop_name=shop.name,
+        taxes_included=shop.taxes_included,
+        variants=[_variant_record(v) for v in variants],
+        locations=[ShopifyLocationRecord(loc.id, loc.name, loc.is_active) for loc in locations],
+        tax_lines=tax_lines_seen(orders),
+    )
+
+
+async def _variants(shopify: ShopifyClient, step: Step) -> list[ShopifyVariant]:
+    """One page if that is the whole catalogue; otherwise one bulk operation for everything."""
+    data = await shopify.execute(document("variants"), {"after": None, "query": None})
+    page = data["productVariants"]
+    if not page["pageInfo"]["hasNextPage"] and len(page["nodes"]) <= PAGE_SIZE:
+        return [ShopifyVariant.from_graphql(node) for node in page["nodes"]]
+    step("Shopify variants (bulk operation)")
+    return await shopify.bulk_variants()
+
+
+def _variant_record(variant: ShopifyVariant) -> ShopifyVariantRecord:
+    names = tuple(variant.options) if variant.options else ()
+    return ShopifyVariantRecord(
+        id=variant.id,
+        sku=variant.sku,
+        product_id=variant.product_id,
+        product_title=variant.product_title,
+        product_handle=variant.product_handle,
+        product_status=variant.product_status,
+        option_names=names,
+        option_values=tuple(variant.option_values),
+        tracked=variant.tracked,
+        barcode=variant.barcode,
+    )
+
+
+def tax_lines_seen(orders: list[ShopifyOrder]) -> list[TaxLineSeen]:
+    """Each distinct (title, rate) on line items and shipping, with how many orders carry it."""
+    counts: Counter[tuple[str, float]] = Counter()
+    for order in orders:
+        seen = {(t.title, round(t.rate or 0.0, 6)) for line in order.lines for t in line.tax_lines}
+        seen |= {(t.title, round(t.rate or 0.0, 6)) for charge in order.shipping for t in charge.tax_lines}
+        counts.update(seen)
+    return [TaxLineSeen(title, rate, count) for (title, rate), count in sorted(counts.items())]
