@@ -26,6 +26,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
 
+    audit = commands.add_parser(
+        "audit",
+        help="pre-go-live check of SKUs, locations and taxes, with a go/no-go verdict",
+        description="Compare the Shopify catalogue with Cin7 Core and report everything that would stop the sync. "
+        "Exit status: 0 nothing blocking, 1 blockers found, 2 the audit could not run.",
+    )
+    source = audit.add_mutually_exclusive_group(required=True)
+    source.add_argument("--store", metavar="NAME", help="a saved store profile (reads both APIs)")
+    source.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder, through the sandboxes")
+    source.add_argument("--shopify-csv", type=Path, metavar="FILE", help="Shopify's product CSV export")
+    audit.add_argument("--cin7-csv", type=Path, metavar="FILE", help="Cin7 Core's product CSV export")
+    audit.add_argument("--cin7-stock-csv", type=Path, metavar="FILE", help="Cin7 Core's product availability export")
+    audit.add_argument("--settings", type=Path, metavar="FILE", help="settings.json with the saved mappings (CSV mode)")
+    audit.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    audit.add_argument("--out", type=Path, metavar="FILE", help="write the report here instead of stdout")
+    audit.add_argument("--fix-csv", type=Path, metavar="FILE", help="also write a Shopify product CSV fixing SKUs")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -53,6 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo()
+        if args.command == "audit":
+            from cin7_shopify.commands.audit import run_audit_command
+
+            return run_audit_command(args)
         if args.command == "sandbox":
             if args.sandbox_command == "serve":
                 return _serve(args.scenario, args.host, args.port, args.cin7_throttle)

@@ -70,7 +70,7 @@ class Cin7Client:
         account_id: str,
         application_key: str | SecretStr,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         pacer: Cin7Pacer | None = None,
         clock: Clock | None = None,
@@ -84,6 +84,7 @@ class Cin7Client:
         self.max_retries = max_retries
         self.calls = 0  # HTTP requests sent, retries included: the scarce resource
         self.retries = 0
+        base_url = base_url or DEFAULT_BASE_URL
         self._http = httpx.AsyncClient(
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             transport=transport,

@@ -1,0 +1,1 @@
+"""Persistence: crash-safe TinyDB storage, store profiles, and (with the sync) ledger and snapshots."""
