@@ -49,13 +49,11 @@ def open_profile_clients(profile: StoreProfile, secrets: SecretStore) -> tuple[C
         if token is None:
             raise MissingCredential(
                 f"Store '{profile.name}' has no Shopify access token saved.",
-                hint=f"Save it in the console's connection setup, or set "
+                hint="Save it in the console's connection setup, or set "
                 f"{environment_variable(profile.name, 'shopify_access_token')}.",
             )
         credentials = AccessToken(token)
-    cin7 = Cin7Client(
-        profile.cin7_account_id, key, **({"base_url": profile.cin7_base_url} if profile.cin7_base_url else {})
-    )
+    cin7 = Cin7Client(profile.cin7_account_id, key, base_url=profile.cin7_base_url)
     shopify = ShopifyClient(
         profile.shop_domain, credentials, api_version=profile.api_version, base_url=profile.shopify_base_url
     )
