@@ -1,9 +1,9 @@
 """Read both catalogues through the API clients with as few calls as the APIs allow.
 
 Cin7 Core (60 calls a minute): products incl. deprecated, families, availability, locations and tax
-rules at 1,000 records a call. Shopify: shop and locations, then the variants — one page when the
-shop has at most 250, otherwise one bulk operation — and the tax lines of recent orders in one bulk
-operation.
+rules at 1,000 records a call. Shopify: shop and locations, every variant with its option names in one
+bulk operation (a page of variants cannot carry option names within Shopify's 1,000-point query cost,
+and the fix CSV needs them), and the tax lines of recent orders in a second bulk operation.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from cin7_shopify.audit.models import (
     TaxLineSeen,
 )
 from cin7_shopify.cin7.client import Cin7Client
-from cin7_shopify.shopify.client import PAGE_SIZE, ShopifyClient
-from cin7_shopify.shopify.documents import document
+from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
 
 Step = Callable[[str], None]
@@ -87,7 +86,7 @@ async def read_shopify_catalog(
     step("Shopify locations")
     locations = await shopify.locations()
     step("Shopify variants")
-    variants = await _variants(shopify, step)
+    variants = await shopify.bulk_variants()
     since = orders_since or datetime.now(UTC) - timedelta(days=TAX_LOOKBACK_DAYS)
     step("Shopify orders (tax lines)")
     orders = await shopify.bulk_orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
@@ -98,16 +97,6 @@ async def read_shopify_catalog(
         locations=[ShopifyLocationRecord(loc.id, loc.name, loc.is_active) for loc in locations],
         tax_lines=tax_lines_seen(orders),
     )
-
-
-async def _variants(shopify: ShopifyClient, step: Step) -> list[ShopifyVariant]:
-    """One page if that is the whole catalogue; otherwise one bulk operation for everything."""
-    data = await shopify.execute(document("variants"), {"after": None, "query": None})
-    page = data["productVariants"]
-    if not page["pageInfo"]["hasNextPage"] and len(page["nodes"]) <= PAGE_SIZE:
-        return [ShopifyVariant.from_graphql(node) for node in page["nodes"]]
-    step("Shopify variants (bulk operation)")
-    return await shopify.bulk_variants()
 
 
 def _variant_record(variant: ShopifyVariant) -> ShopifyVariantRecord:

@@ -1,0 +1,274 @@
+"""The audit on the demo store: every seeded problem, nothing else; CSV exports agree with the APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from cin7_shopify.audit.csv_sources import CsvError, read_shopify_csv
+from cin7_shopify.audit.engine import run_audit
+from cin7_shopify.audit.export import report_csv, report_json, report_markdown, shopify_fix_csv
+from cin7_shopify.audit.models import AuditReport, Finding
+from cin7_shopify.audit.service import AuditRun, audit_csv, audit_scenario
+from cin7_shopify.sandbox.demo_data import SEEDED_PROBLEMS
+from cin7_shopify.sandbox.scenario import load_scenario
+from cin7_shopify.settings import StoreSettings
+from tests.conftest import DEMO
+from tests.csv_exports import write_cin7_exports, write_shopify_export
+
+CATALOGUE_KINDS = {
+    "missing_sku",
+    "duplicate_sku",
+    "sku_whitespace",
+    "sku_case_mismatch",
+    "only_in_shopify",
+    "only_in_cin7",
+    "variant_set_mismatch",
+    "untracked_inventory",
+    "deprecated_in_cin7",
+    "missing_tax_rule",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_run() -> AuditRun:
+    return asyncio.run(audit_scenario(DEMO))
+
+
+def subject(finding: Finding) -> str:
+    """What SEEDED_PROBLEMS names for a finding: its SKU, product, location or tax line."""
+    if finding.kind == "missing_sku":
+        return str(finding.shopify["product"])  # type: ignore[index]
+    if finding.kind == "variant_set_mismatch":
+        return str(finding.shopify["product"])  # type: ignore[index]
+    if finding.kind == "unmapped_location":
+        return str(finding.shopify["location"])  # type: ignore[index]
+    if finding.kind == "unknown_cin7_location":
+        return str(finding.cin7["location"])  # type: ignore[index]
+    if finding.kind in {"unmapped_tax", "tax_inclusive_mismatch"}:
+        return str(finding.shopify["tax_line"])  # type: ignore[index]
+    return str(finding.sku)
+
+
+@pytest.mark.parametrize("kind", sorted(SEEDED_PROBLEMS))
+def test_each_seeded_problem_is_found(demo_run: AuditRun, kind: str) -> None:
+    found = sorted(subject(f) for f in demo_run.report.findings if f.kind == kind)
+    expected = sorted(SEEDED_PROBLEMS[kind])
+    if kind == "duplicate_sku":
+        expected = sorted(expected * 2)  # one finding per variant sharing the SKU
+    assert found == expected
+
+
+def test_nothing_else_is_reported(demo_run: AuditRun) -> None:
+    assert {f.kind for f in demo_run.report.findings} == set(SEEDED_PROBLEMS)
+    assert len(demo_run.report.findings) == sum(len(v) for v in SEEDED_PROBLEMS.values()) + 2  # duplicates twice
+
+
+def test_every_finding_speaks_to_the_merchant(demo_run: AuditRun) -> None:
+    for finding in demo_run.report.findings:
+        assert finding.message.endswith(".") and finding.fix.endswith(".")
+        assert finding.shopify is not None or finding.cin7 is not None
+        assert "gid://" not in finding.message, "messages name things the way the merchant sees them"
+
+
+def test_severities_and_verdict(demo_run: AuditRun) -> None:
+    report = demo_run.report
+    severities = {f.kind: f.severity for f in report.findings}
+    assert severities["missing_sku"] == "blocker" and severities["unmapped_tax"] == "blocker"
+    assert severities["only_in_cin7"] == "info" and severities["variant_set_mismatch"] == "warning"
+    assert not report.ready and report.verdict.startswith("NO-GO: 22 blockers")
+    assert [f.severity for f in report.findings] == sorted(
+        (f.severity for f in report.findings), key=["blocker", "warning", "info"].index
+    )
+
+
+def test_near_matches_are_named_with_both_sides(demo_run: AuditRun) -> None:
+    case = next(f for f in demo_run.report.findings if f.sku == "lsh-wht-s")
+    assert case.kind == "sku_case_mismatch" and case.cin7 and case.cin7["sku"] == "LSH-WHT-S"
+    assert "'LSH-WHT-S'" in case.fix
+    spaces = next(f for f in demo_run.report.findings if f.sku == " CAP-KHA")
+    assert spaces.kind == "sku_whitespace" and spaces.shopify and spaces.shopify["sku"] == "CAP-KHA"
+    assert not [
+        f
+        for f in demo_run.report.findings
+        if f.kind.startswith("only_in")
+        and f.sku in {"lsh-wht-s", "LSH-WHT-S", "CAP-KHA", " CAP-KHA", "SOCK-BLK-M", "SOCK-BLK-M "}
+    ]
+
+
+def test_reads_use_the_fewest_calls(demo_run: AuditRun) -> None:
+    # Cin7: products, families, availability, locations, tax rules — one page each at this size.
+    assert demo_run.cin7_calls == 5
+    # Shopify: shop, locations, and two bulk operations (variants; order tax lines), each run, polled
+    # twice and downloaded.
+    assert demo_run.shopify_calls == 10
+
+
+def test_proposals_are_offered_never_applied(demo_run: AuditRun) -> None:
+    report = demo_run.report
+    melbourne = next(p for p in report.location_proposals if p.source_label == "Melbourne Store")
+    assert melbourne.target == "Melbourne Store" and melbourne.confidence == 1.0
+    unmapped = next(f for f in report.findings if f.kind == "unmapped_location" and "Melbourne" in f.message)
+    assert "'Melbourne Store'" in unmapped.fix and "approve" in unmapped.fix
+    gst = next(p for p in report.tax_proposals if p.source == "GST 10%")
+    assert gst.target == "GST on Income" and gst.confidence < 1.0
+
+    scenario = load_scenario(DEMO)
+    settings = StoreSettings.from_json_dict(scenario.settings)
+    approved = settings.model_copy(
+        update={"location_map": {**settings.location_map, melbourne.source: melbourne.target}}
+    )
+    again = run_audit(demo_run.shopify, demo_run.cin7, approved, store="Demo Apparel")
+    assert [f.shopify["location"] for f in again.findings if f.kind == "unmapped_location"] == [  # type: ignore[index]
+        "Brisbane Market Stall"
+    ]
+
+
+def test_one_cin7_location_feeding_two_stores_is_flagged(demo_run: AuditRun) -> None:
+    settings = StoreSettings.from_json_dict(load_scenario(DEMO).settings)
+    report = run_audit(
+        demo_run.shopify,
+        demo_run.cin7,
+        settings,
+        store="Demo Apparel",
+        other_stores={"demo-apparel-nz": {"gid://shopify/Location/9": "Main Warehouse"}},
+    )
+    assert report.notices == [
+        "Cin7 Core location 'Main Warehouse' also feeds store 'demo-apparel-nz': both stores "
+        "will show the same stock and can oversell it between them."
+    ]
+
+
+def test_unknown_sku_create_softens_only_in_shopify(demo_run: AuditRun) -> None:
+    settings = StoreSettings.from_json_dict({**load_scenario(DEMO).settings, "unknown_sku": "create"})
+    report = run_audit(demo_run.shopify, demo_run.cin7, settings, store="Demo Apparel")
+    only = [f for f in report.findings if f.kind == "only_in_shopify"]
+    assert only and all(f.severity == "warning" and "will create it" in f.message for f in only)
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    folder = tmp_path_factory.mktemp("exports")
+    scenario = load_scenario(DEMO)
+    write_shopify_export(scenario.shopify, folder / "products_export_1.csv")
+    write_cin7_exports(scenario.cin7, folder / "InventoryList.csv", folder / "ProductAvailability.csv")
+    return folder / "products_export_1.csv", folder / "InventoryList.csv", folder / "ProductAvailability.csv"
+
+
+def test_csv_exports_give_the_same_findings_as_the_apis(demo_run: AuditRun, exports: tuple[Path, Path, Path]) -> None:
+    run = audit_csv(*exports)
+
+    def key(finding: Finding) -> tuple[str, str, str]:
+        return (finding.kind, finding.severity, subject(finding))
+
+    from_apis = sorted(key(f) for f in demo_run.report.findings if f.kind in CATALOGUE_KINDS)
+    from_csv = sorted(key(f) for f in run.report.findings)
+    assert from_csv == from_apis
+    assert "locations (the sources hold no location list)" in run.report.not_checked
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("Handle,Title\nx,Y\n", "products.csv: line 1: no 'Variant SKU' column; found Handle, Title."),
+        (
+            "Handle,Option1 Value,Variant SKU,Status\nx,Default Title,A,live\n",
+            "products.csv: line 2, column D (Status): 'live' is not active, draft or archived.",
+        ),
+        (
+            "Handle,Option1 Value,Variant SKU\n,Default Title,A\n",
+            "products.csv: line 2, column A (Handle): empty; every row needs the product's handle.",
+        ),
+        (
+            "Handle,Option1 Value,Variant SKU\nx,Default Title,A,extra\n",
+            "products.csv: line 2: 4 cells but the header has 3 columns (an unquoted comma?).",
+        ),
+        ("", "products.csv: the file is empty."),
+    ],
+)
+def test_a_bad_shopify_csv_is_refused_naming_line_and_column(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "products.csv"
+    path.write_text(content)
+    with pytest.raises(CsvError) as caught:
+        read_shopify_csv(path)
+    assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            "ProductCode,Name\nA,One\nA,Two\n",
+            "inventory.csv: line 3, column A (ProductCode): 'A' already appears on line 2; Cin7 Core SKUs are unique.",
+        ),
+        (
+            "Name,ProductCode,Status\nOne,A,Retired\n",
+            "inventory.csv: line 2, column C (Status): 'Retired' is not Active or Deprecated.",
+        ),
+        (
+            "Name,ProductCode\nOne,\n",
+            "inventory.csv: line 2, column B (ProductCode): empty; every Cin7 Core product has a SKU.",
+        ),
+    ],
+)
+def test_a_bad_cin7_csv_is_refused(tmp_path: Path, content: str, message: str) -> None:
+    (tmp_path / "shop.csv").write_text("Handle,Option1 Value,Variant SKU\nx,Default Title,A\n")
+    (tmp_path / "inventory.csv").write_text(content)
+    with pytest.raises(CsvError) as caught:
+        audit_csv(tmp_path / "shop.csv", tmp_path / "inventory.csv")
+    assert caught.value.message == message
+
+
+def test_a_bad_stock_number_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "shop.csv").write_text("Handle,Option1 Value,Variant SKU\nx,Default Title,A\n")
+    (tmp_path / "inventory.csv").write_text("ProductCode,Name\nA,One\n")
+    (tmp_path / "stock.csv").write_text("ProductCode,Location,OnHand\nA,Main,12\nA,Shop,twelve\n")
+    with pytest.raises(CsvError, match=r"stock.csv: line 3, column C \(OnHand\): 'twelve' is not a number"):
+        audit_csv(tmp_path / "shop.csv", tmp_path / "inventory.csv", tmp_path / "stock.csv")
+
+
+def test_json_follows_the_contract(demo_run: AuditRun) -> None:
+    data = json.loads(json.dumps(report_json(demo_run.report)))
+    assert data["store"] == "Demo Apparel"
+    assert set(data["summary"]) >= {"blockers", "warnings", "infos", "verdict", "ready"}
+    for finding in data["findings"]:
+        assert set(finding) == {"kind", "severity", "sku", "shopify", "cin7", "message", "fix"}
+        assert finding["severity"] in {"blocker", "warning", "info"}
+    assert [f["sku"] for f in data["findings"] if f["kind"] == "missing_sku"] == [None, None]
+
+
+def test_markdown_and_csv_reports(demo_run: AuditRun) -> None:
+    markdown = report_markdown(demo_run.report)
+    assert markdown.startswith("# Go-live readiness: Demo Apparel\n\n**NO-GO: 22 blockers")
+    assert (
+        "## SKUs that differ only by case (2)" in markdown
+        and "| Melbourne Store | Melbourne Store | 100% |" in markdown
+    )
+    rows = list(csv.DictReader(io.StringIO(report_csv(demo_run.report))))
+    assert len(rows) == len(demo_run.report.findings) and rows[0]["severity"] == "blocker"
+
+
+def test_fix_csv_sets_only_unambiguous_skus(demo_run: AuditRun, tmp_path: Path) -> None:
+    text, fixed = shopify_fix_csv(demo_run.report, demo_run.shopify)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert fixed == 3
+    assert sorted(r["Variant SKU"] for r in rows) == ["LSH-SND-M", "LSH-WHT-S", "SOCK-BLK-M"]
+    sock = next(r for r in rows if r["Variant SKU"] == "SOCK-BLK-M")
+    assert (sock["Handle"], sock["Option1 Name"], sock["Option1 Value"], sock["Option2 Value"]) == (
+        "crew-socks",
+        "Colour",
+        "Black",
+        "M",
+    )
+    (tmp_path / "fix.csv").write_text(text)
+    assert len(read_shopify_csv(tmp_path / "fix.csv").variants) == 3, "Shopify-format CSV that reads back"
+
+
+def test_an_empty_report_says_go() -> None:
+    report = AuditReport(store="x", findings=[])
+    assert report.ready and report.verdict.startswith("GO")
