@@ -2,10 +2,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+import httpx
 import keyring
 import pytest
 from graphql import GraphQLSchema, build_client_schema
@@ -72,3 +77,33 @@ def clock() -> ManualClock:
 def demo(clock: ManualClock) -> SandboxSession:
     """The Demo Apparel store in both sandboxes, on a clock that only moves when someone waits."""
     return open_sandbox(DEMO, clock=clock)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served_sandbox() -> Iterator[str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cin7_shopify", "sandbox", "serve", "--port", str(port), "--cin7-throttle", "503"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(base + "/admin/api/2026-10/graphql.json", timeout=0.5)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("sandbox did not start")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from cin7_shopify.cin7.client import Cin7Client
@@ -59,36 +53,6 @@ def test_generate_writes_a_loadable_scenario(tmp_path: Path) -> None:
 def test_generate_refuses_nonsense(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["sandbox", "generate", "--variants", "0", "--out", str(tmp_path)]) == 2
     assert "--variants must be at least 1" in capsys.readouterr().err
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def served_sandbox() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cin7_shopify", "sandbox", "serve", "--port", str(port), "--cin7-throttle", "503"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/admin/api/2026-10/graphql.json", timeout=0.5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("sandbox did not start")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_sandbox_serves_both_apis_over_http(served_sandbox: str) -> None:

@@ -1,0 +1,141 @@
+"""`cin7-shopify audit` from the command line: exit codes, stdout holds only the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cin7_shopify.cli import main
+from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
+from cin7_shopify.sandbox.scenario import load_scenario
+from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.state.profiles import ProfileStore, StoreProfile
+from tests.conftest import DEMO
+from tests.csv_exports import write_cin7_exports, write_shopify_export
+
+
+def test_json_on_stdout_and_exit_1_when_blocked(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["audit", "--scenario", str(DEMO), "--format", "json"]) == 1
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["summary"]["blockers"] == 22 and len(data["findings"]) == 33
+
+
+def test_report_and_fix_file_are_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report, fix = tmp_path / "r.md", tmp_path / "f.csv"
+    code = main(["audit", "--scenario", str(DEMO), "--out", str(report), "--fix-csv", str(fix)])
+    assert code == 1
+    assert report.read_text().startswith("# Go-live readiness: Demo Apparel")
+    assert fix.read_bytes().count(b"\r\n") == 4, "Shopify's CSV line ends"
+    err = capsys.readouterr().err
+    assert "corrected SKUs for 3 Shopify variants" in err and "NO-GO" in err
+
+
+def test_clean_catalogue_exits_0(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "shop.csv").write_text(
+        "Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Inventory Tracker\n"
+        "tee,Tee,Size,S,TEE-S,shopify\ntee,,,M,TEE-M,shopify\n"
+    )
+    (tmp_path / "cin7.csv").write_text("ProductCode,Name,SaleTaxRule\nTEE-S,Tee S,GST\nTEE-M,Tee M,GST\n")
+    assert (
+        main(
+            [
+                "audit",
+                "--shopify-csv",
+                str(tmp_path / "shop.csv"),
+                "--cin7-csv",
+                str(tmp_path / "cin7.csv"),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.strip() == "severity,kind,sku,shopify,cin7,message,fix"
+
+
+def test_csv_mode_takes_the_saved_settings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    scenario = load_scenario(DEMO)
+    write_shopify_export(scenario.shopify, tmp_path / "s.csv")
+    write_cin7_exports(scenario.cin7, tmp_path / "c.csv", tmp_path / "stock.csv")
+    (tmp_path / "settings.json").write_text(json.dumps({"unknown_sku": "create"}))
+    code = main(
+        [
+            "audit",
+            "--shopify-csv",
+            str(tmp_path / "s.csv"),
+            "--cin7-csv",
+            str(tmp_path / "c.csv"),
+            "--cin7-stock-csv",
+            str(tmp_path / "stock.csv"),
+            "--settings",
+            str(tmp_path / "settings.json"),
+            "--format",
+            "json",
+        ]
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert {f["severity"] for f in data["findings"] if f["kind"] == "only_in_shopify"} == {"warning"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["audit", "--shopify-csv", "s.csv"], "--shopify-csv needs --cin7-csv too."),
+        (["audit", "--scenario", "/nowhere"], "Scenario folder /nowhere does not exist."),
+        (["audit", "--store", "nope"], "No store profile named 'nope' (saved profiles: none yet)."),
+        (["audit", "--shopify-csv", "missing.csv", "--cin7-csv", "c.csv"], "missing.csv: no such file."),
+    ],
+)
+def test_cannot_run_is_exit_2_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
+    served_sandbox: str, tmp_path: Path
+) -> None:
+    """The real path: a saved profile, no keyring (headless), secrets in the documented variables."""
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "CIN7_SHOPIFY_HOME": str(home),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "CIN7_SHOPIFY_DEMO_APPAREL_CIN7_APPLICATION_KEY": SANDBOX_CIN7_KEY,
+        "CIN7_SHOPIFY_DEMO_APPAREL_SHOPIFY_ACCESS_TOKEN": SANDBOX_SHOPIFY_TOKEN,
+    }
+    settings = StoreSettings.from_json_dict(load_scenario(DEMO).settings)
+    store = ProfileStore(home / "data" / "profiles.json")
+    store.save(
+        StoreProfile(
+            name="demo-apparel",
+            shop_domain="demo-apparel.myshopify.com",
+            cin7_account_id=SANDBOX_CIN7_ACCOUNT,
+            cin7_base_url=served_sandbox + "/ExternalApi/v2/",
+            shopify_base_url=served_sandbox,
+            settings=settings,
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "cin7_shopify", "audit", "--store", "demo-apparel", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 22
+    profile_file = (home / "data" / "profiles.json").read_text()
+    assert SANDBOX_CIN7_KEY not in profile_file and SANDBOX_SHOPIFY_TOKEN not in profile_file
