@@ -272,3 +272,17 @@ def test_fix_csv_sets_only_unambiguous_skus(demo_run: AuditRun, tmp_path: Path) 
 def test_an_empty_report_says_go() -> None:
     report = AuditReport(store="x", findings=[])
     assert report.ready and report.verdict.startswith("GO")
+
+
+def test_approve_takes_only_chosen_proposals_with_a_target(demo_run: AuditRun) -> None:
+    from cin7_shopify.audit.mapping import approve_proposals
+
+    report = demo_run.report
+    locations, taxes, changes = approve_proposals(
+        {}, {}, report.location_proposals, report.tax_proposals, locations={"Melbourne Store"}, taxes=set()
+    )
+    assert locations == {"gid://shopify/Location/71003": "Melbourne Store"} and taxes == {}
+    assert changes == ["location 'Melbourne Store' → 'Melbourne Store'"]
+    every, every_tax, _ = approve_proposals({}, {}, report.location_proposals, report.tax_proposals, min_confidence=0.9)
+    assert set(every.values()) == {"3PL - ShipBob", "Melbourne Store"}, "Sydney (73%) is below the bar"
+    assert every_tax == {}, "GST 10% is only a 60% proposal"

@@ -103,10 +103,8 @@ def test_cannot_run_is_exit_2_with_one_line(
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
-    served_sandbox: str, tmp_path: Path
-) -> None:
-    """The real path: a saved profile, no keyring (headless), secrets in the documented variables."""
+def saved_demo_store(served_sandbox: str, tmp_path: Path) -> dict[str, str]:
+    """A saved demo profile pointing at the served sandbox; returns the environment to run commands in."""
     home = tmp_path / "home"
     env = {
         **os.environ,
@@ -127,15 +125,44 @@ def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
             settings=settings,
         )
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "cin7_shopify", "audit", "--store", "demo-apparel", "--format", "json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return env
+
+
+def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "cin7_shopify", *args]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
+    served_sandbox: str, tmp_path: Path
+) -> None:
+    """The real path: a saved profile, no keyring (headless), secrets in the documented variables."""
+    env = saved_demo_store(served_sandbox, tmp_path)
+    result = cli(env, "audit", "--store", "demo-apparel", "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 22
-    profile_file = (home / "data" / "profiles.json").read_text()
+    profile_file = (Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "profiles.json").read_text()
     assert SANDBOX_CIN7_KEY not in profile_file and SANDBOX_SHOPIFY_TOKEN not in profile_file
+
+
+def test_approving_a_proposal_saves_it_and_the_finding_goes(served_sandbox: str, tmp_path: Path) -> None:
+    env = saved_demo_store(served_sandbox, tmp_path)
+    shown = cli(env, "mapping", "show", "--store", "demo-apparel")
+    assert shown.returncode == 0, shown.stderr
+    assert "Melbourne Store" in shown.stdout and "no proposal" in shown.stdout
+    approved = cli(env, "mapping", "approve", "--store", "demo-apparel", "--location", "Melbourne Store")
+    assert approved.returncode == 0, approved.stderr
+    assert "approved location 'Melbourne Store' → 'Melbourne Store'" in approved.stderr
+    saved = ProfileStore(Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "profiles.json").get("demo-apparel")
+    assert saved.settings.location_map["gid://shopify/Location/71003"] == "Melbourne Store"
+    again = json.loads(cli(env, "audit", "--store", "demo-apparel", "--format", "json").stdout)
+    assert [f["shopify"]["location"] for f in again["findings"] if f["kind"] == "unmapped_location"] == [
+        "Brisbane Market Stall"
+    ]
+
+
+def test_approve_needs_a_choice(served_sandbox: str, tmp_path: Path) -> None:
+    env = saved_demo_store(served_sandbox, tmp_path)
+    result = cli(env, "mapping", "approve", "--store", "demo-apparel")
+    assert result.returncode == 2 and "Say what to approve." in result.stderr

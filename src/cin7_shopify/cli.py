@@ -43,6 +43,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--out", type=Path, metavar="FILE", help="write the report here instead of stdout")
     audit.add_argument("--fix-csv", type=Path, metavar="FILE", help="also write a Shopify product CSV fixing SKUs")
 
+    mapping = commands.add_parser("mapping", help="show or approve the location and tax mappings of a store")
+    mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="MAPPING_COMMAND")
+    show = mapping_commands.add_parser("show", help="saved mappings beside what the audit proposes")
+    show.add_argument("--store", required=True, metavar="NAME")
+    approve = mapping_commands.add_parser("approve", help="save proposed mappings to the store profile")
+    approve.add_argument("--store", required=True, metavar="NAME")
+    approve.add_argument("--location", action="append", metavar="ID_OR_NAME", help="a Shopify location (repeatable)")
+    approve.add_argument("--tax", action="append", metavar="LINE", help='a tax line such as "GST 10%%" (repeatable)')
+    approve.add_argument("--all", action="store_true", help="every proposal that has a target")
+    approve.add_argument("--min-confidence", type=float, default=0.0, metavar="0..1")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -74,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from cin7_shopify.commands.audit import run_audit_command
 
             return run_audit_command(args)
+        if args.command == "mapping" and args.mapping_command:
+            from cin7_shopify.commands.mapping import run_mapping_command
+
+            return run_mapping_command(args)
+        if args.command == "mapping":
+            parser.parse_args(["mapping", "--help"])
         if args.command == "sandbox":
             if args.sandbox_command == "serve":
                 return _serve(args.scenario, args.host, args.port, args.cin7_throttle)

@@ -219,3 +219,38 @@ def tax_findings(
 
 def shopify_location_label(location: ShopifyLocationRecord) -> str:
     return location.name if location.is_active else f"{location.name} (inactive)"
+
+
+def approve_proposals(
+    location_map: Mapping[str, str],
+    tax_map: Mapping[str, str],
+    proposals: list[MappingProposal],
+    tax_proposals: list[MappingProposal],
+    *,
+    locations: set[str] | None = None,
+    taxes: set[str] | None = None,
+    min_confidence: float = 0.0,
+) -> tuple[dict[str, str], dict[str, str], list[str]]:
+    """Turn chosen proposals into saved mappings; `None` chooses every proposal with a target.
+
+    Returns the new location map, the new tax map, and one line per change for the person approving.
+    """
+    new_locations, new_taxes = dict(location_map), dict(tax_map)
+    changes: list[str] = []
+    for proposal in proposals:
+        if proposal.target is None or proposal.confidence < min_confidence:
+            continue
+        if locations is not None and proposal.source not in locations and proposal.source_label not in locations:
+            continue
+        if new_locations.get(proposal.source) != proposal.target:
+            new_locations[proposal.source] = proposal.target
+            changes.append(f"location '{proposal.source_label}' → '{proposal.target}'")
+    for proposal in tax_proposals:
+        if proposal.target is None or proposal.confidence < min_confidence:
+            continue
+        if taxes is not None and proposal.source not in taxes:
+            continue
+        if new_taxes.get(proposal.source) != proposal.target:
+            new_taxes[proposal.source] = proposal.target
+            changes.append(f"tax line '{proposal.source}' → '{proposal.target}'")
+    return new_locations, new_taxes, changes
