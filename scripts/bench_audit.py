@@ -55,10 +55,18 @@ async def bench(variants: int) -> dict[str, float]:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return {
-        "variants": variants, "products": products, "stock_rows": rows, "findings": len(report.findings),
-        "cin7_calls": cin7_calls, "cin7_floor": floor, "shopify_calls": shopify_calls,
-        "read_s": read_seconds, "simulated_min": simulated_minutes, "diff_cpu_s": diff_cpu,
-        "diff_peak_mb": peak / 1e6, "catalogue_mb": _size_mb(shopify_catalog, cin7_catalog),
+        "variants": variants,
+        "products": products,
+        "stock_rows": rows,
+        "findings": len(report.findings),
+        "cin7_calls": cin7_calls,
+        "cin7_floor": floor,
+        "shopify_calls": shopify_calls,
+        "read_s": read_seconds,
+        "simulated_min": simulated_minutes,
+        "diff_cpu_s": diff_cpu,
+        "diff_peak_mb": peak / 1e6,
+        "catalogue_mb": _size_mb(shopify_catalog, cin7_catalog),
     }
 
 
@@ -75,13 +83,18 @@ def _size_mb(*objects: object) -> float:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [10_000, 100_000]
-    print(f"{'variants':>9} {'findings':>8} {'Cin7 calls':>10} {'(floor)':>7} {'Shopify':>7} "
-          f"{'Cin7 min':>8} {'diff CPU s':>10} {'diff MB':>8} {'catalogues MB':>13}")
+    print(
+        f"{'variants':>9} {'findings':>8} {'Cin7 calls':>10} {'(floor)':>7} {'Shopify':>7} "
+        f"{'Cin7 min':>8} {'diff CPU s':>10} {'diff MB':>8} {'catalogues MB':>13}"
+    )
     for size in sizes:
         r = asyncio.run(bench(size))
-        print(f"{r['variants']:>9,} {r['findings']:>8,} {r['cin7_calls']:>10} {r['cin7_floor']:>7} "
-              f"{r['shopify_calls']:>7} {r['simulated_min']:>8.1f} {r['diff_cpu_s']:>10.2f} "
-              f"{r['diff_peak_mb']:>8.1f} {r['catalogue_mb']:>13.1f}", flush=True)
+        print(
+            f"{r['variants']:>9,} {r['findings']:>8,} {r['cin7_calls']:>10} {r['cin7_floor']:>7} "
+            f"{r['shopify_calls']:>7} {r['simulated_min']:>8.1f} {r['diff_cpu_s']:>10.2f} "
+            f"{r['diff_peak_mb']:>8.1f} {r['catalogue_mb']:>13.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
