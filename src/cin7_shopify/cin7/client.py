@@ -226,6 +226,11 @@ class Cin7Client:
         )
         return SaleOrder.model_validate(await self._request("POST", "sale/order", json_body=order.to_wire()))
 
+    async def add_fulfilment(self, sale_id: str) -> list[Fulfilment]:
+        """Start a further fulfilment task (a later shipment of the same sale)."""
+        body = await self._request("POST", "sale/fulfilment", json_body={"SaleID": sale_id})
+        return [Fulfilment.model_validate(row) for row in (body.get("Fulfilments") or [])]
+
     async def pick(self, task_id: str, lines: Iterable[PickPackLine], *, status: str = "AUTHORISED") -> FulfilmentStage:
         body = {"TaskID": task_id, "Status": status, "Lines": [line.to_wire() for line in lines]}
         return await self._fulfilment_step("sale/fulfilment/pick", body)

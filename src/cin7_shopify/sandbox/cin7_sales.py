@@ -19,7 +19,8 @@ class Cin7SaleRules(Cin7Account):
     def __init__(self, cin7: dict[str, Any]) -> None:
         super().__init__(cin7)
         self.sales: dict[str, dict[str, Any]] = {}
-        self.allocations: dict[str, list[tuple[dict[str, Any], float]]] = {}  # sale id → (stock row, units)
+        # sale id → (product id, stock row, units still allocated)
+        self.allocations: dict[str, list[tuple[str, dict[str, Any], float]]] = {}
         for sale in cin7.get("Sales", []):
             sale_id = sale.get("ID") or _stable_id("sale", str(len(self.sales)))
             self.sales[sale_id] = {**self._blank_sale(sale_id, sale), **sale, "ID": sale_id}
@@ -263,31 +264,48 @@ class Cin7SaleRules(Cin7Account):
         if status == "AUTHORISED":
             backordered = self._allocate(sale)
             sale["Status"] = "BACKORDERED" if backordered else "ORDERED"
-            sale["Fulfilments"] = [
-                {
-                    "TaskID": str(uuid.uuid4()),
-                    "FulfillmentNumber": 1,
-                    "LinkedInvoiceNumber": None,
-                    "FulFilmentStatus": "NOT FULFILLED",
-                    "Pick": {"Status": "NOT AVAILABLE", "Lines": []},
-                    "Pack": {"Status": "NOT AVAILABLE", "Lines": []},
-                    "Ship": {
-                        "Status": "NOT AVAILABLE",
-                        "RequireBy": None,
-                        "ShippingAddress": sale["ShippingAddress"],
-                        "ShippingNotes": None,
-                        "Lines": [],
-                    },
-                }
-            ]
+            sale["Fulfilments"] = [self._new_task(sale)]
         sale["LastModifiedOn"] = _utc_now()
         return copy.deepcopy(sale["Order"])
 
+    def _new_task(self, sale: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "TaskID": str(uuid.uuid4()),
+            "FulfillmentNumber": len(sale["Fulfilments"]) + 1,
+            "LinkedInvoiceNumber": None,
+            "FulFilmentStatus": "NOT FULFILLED",
+            "Pick": {"Status": "NOT AVAILABLE", "Lines": []},
+            "Pack": {"Status": "NOT AVAILABLE", "Lines": []},
+            "Ship": {
+                "Status": "NOT AVAILABLE",
+                "RequireBy": None,
+                "ShippingAddress": sale["ShippingAddress"],
+                "ShippingNotes": None,
+                "Lines": [],
+            },
+        }
+
+    def _post_fulfilment(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """A further fulfilment task (what ships in a later shipment); makes the sale Advanced."""
+        sale = self._sale(body.get("SaleID"))
+        if sale["Order"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Sale order should be authorised before creating a fulfilment.")
+        if any(task["Pick"]["Status"] != "AUTHORISED" for task in sale["Fulfilments"]):
+            raise Cin7ApiError("All existing picks should be authorised before creating a new fulfilment.")
+        task = self._new_task(sale)
+        sale["Fulfilments"].append(task)
+        sale["Type"] = "Advanced Sale"
+        sale["LastModifiedOn"] = _utc_now()
+        return {"SaleID": sale["ID"], "Fulfilments": copy.deepcopy(sale["Fulfilments"])}
+
     def _stock_lines(self, sale: dict[str, Any]) -> list[tuple[dict[str, Any], float]]:
         """The stock products an order moves: kits are expanded into their components."""
+        return self._expand([(line["ProductID"], line["Quantity"]) for line in sale["Order"]["Lines"]])
+
+    def _expand(self, lines: list[tuple[str, float]]) -> list[tuple[dict[str, Any], float]]:
         moved: list[tuple[dict[str, Any], float]] = []
-        for line in sale["Order"]["Lines"]:
-            product = next(p for p in self.products if p["ID"] == line["ProductID"])
+        for product_id, quantity in lines:
+            product = next(p for p in self.products if p["ID"] == product_id)
             if product.get("BillOfMaterial") and product.get("BillOfMaterialsProducts"):
                 for component in product["BillOfMaterialsProducts"]:
                     part = next(
@@ -300,15 +318,15 @@ class Cin7SaleRules(Cin7Account):
                         None,
                     )
                     if part is not None and part["Type"] == "Stock":
-                        moved.append((part, line["Quantity"] * _num(component.get("Quantity"), 1)))
+                        moved.append((part, quantity * _num(component.get("Quantity"), 1)))
             elif product["Type"] == "Stock":
-                moved.append((product, line["Quantity"]))
+                moved.append((product, quantity))
         return moved
 
     def _allocate(self, sale: dict[str, Any]) -> bool:
         """Reserve each line's stock across the location's bins; what is missing is backordered."""
         backordered = False
-        allocations: list[tuple[dict[str, Any], float]] = []
+        allocations: list[tuple[str, dict[str, Any], float]] = []
         for product, quantity in self._stock_lines(sale):
             rows = self._stock_rows(product, sale["Location"])
             wanted = quantity
@@ -317,19 +335,36 @@ class Cin7SaleRules(Cin7Account):
                 if take > 0:
                     row["Allocated"] += take
                     row["Available"] = row["OnHand"] - row["Allocated"]
-                    allocations.append((row, take))
+                    allocations.append((product["ID"], row, take))
                     wanted -= take
             backordered |= wanted > 0
         self.allocations[sale["ID"]] = allocations
         return backordered
 
-    def _release(self, sale: dict[str, Any], *, shipped: bool) -> None:
-        """Undo the allocation; on shipment the allocated units also leave On Hand."""
-        for row, quantity in self.allocations.pop(sale["ID"], []):
+    def _release(self, sale: dict[str, Any]) -> None:
+        """Undo what is still allocated (a void)."""
+        for _, row, quantity in self.allocations.pop(sale["ID"], []):
             row["Allocated"] -= quantity
-            if shipped:
-                row["OnHand"] -= quantity
             row["Available"] = row["OnHand"] - row["Allocated"]
+
+    def _ship_stock(self, sale: dict[str, Any], packed: list[tuple[str, float]]) -> None:
+        """Shipped units leave On Hand, taken from what the order allocated (bins in order)."""
+        allocations = self.allocations.get(sale["ID"], [])
+        for product, quantity in self._expand(packed):
+            wanted = quantity
+            for index, (product_id, row, held) in enumerate(allocations):
+                if product_id != product["ID"] or held <= 0 or wanted <= 0:
+                    continue
+                take = min(held, wanted)
+                row["Allocated"] -= take
+                row["OnHand"] -= take
+                row["Available"] = row["OnHand"] - row["Allocated"]
+                allocations[index] = (product_id, row, held - take)
+                wanted -= take
+            if wanted > 0:  # backordered units shipped once stock arrived
+                row = self._stock_rows(product, sale["Location"])[0]
+                row["OnHand"] -= wanted
+                row["Available"] = row["OnHand"] - row["Allocated"]
 
     def _get_fulfilment(self, q: dict[str, str], _: Any) -> dict[str, Any]:
         sale = self._sale(q.get("saleid"))
@@ -393,6 +428,15 @@ class Cin7SaleRules(Cin7Account):
                         **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
                     }
                 )
+        if stage == "Pick":
+            already = self._quantities(sale, "Pick", skip=task["TaskID"])
+            ordered: dict[str, float] = {}
+            for line in sale["Order"]["Lines"]:
+                ordered[line["ProductID"]] = ordered.get(line["ProductID"], 0) + line["Quantity"]
+            for line in stored:
+                picked = already.get(line["ProductID"], 0) + line["Quantity"]
+                if picked > ordered.get(line["ProductID"], 0):
+                    raise Cin7ApiError(f"Picked quantity of '{line['SKU']}' is more than ordered.")
         task[stage] = {**task[stage], "Status": status, "Lines": stored}
         if status == "AUTHORISED":
             if stage == "Pick":
@@ -400,17 +444,42 @@ class Cin7SaleRules(Cin7Account):
             elif stage == "Pack":
                 sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
             else:
-                self._release(sale, shipped=True)
-                numbers = [line["TrackingNumber"] for line in stored if line["TrackingNumber"]]
+                packed = [(line["ProductID"], line["Quantity"]) for line in task["Pack"]["Lines"]]
+                self._ship_stock(sale, packed)
+                task["FulFilmentStatus"] = "FULFILLED"
+                shipped = self._quantities(sale, "Ship")
+                everything = all(shipped.get(o["ProductID"], 0) >= o["Quantity"] for o in sale["Order"]["Lines"])
+                numbers = [
+                    line["TrackingNumber"]
+                    for t in sale["Fulfilments"]
+                    for line in t["Ship"]["Lines"]
+                    if line["TrackingNumber"] and t["Ship"]["Status"] == "AUTHORISED"
+                ]
+                # Documented combined statuses; the header Status for a part-shipped sale is SHIPPING.
                 sale.update(
-                    Status="SHIPPED",
-                    CombinedShippingStatus="SHIPPED",
-                    FulFilmentStatus="FULFILLED",
+                    Status="SHIPPED" if everything else "SHIPPING",
+                    CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED",
+                    FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED",
                     CombinedTrackingNumbers=", ".join(numbers),
                 )
-                task["FulFilmentStatus"] = "FULFILLED"
         sale["LastModifiedOn"] = _utc_now()
         return {"TaskID": task["TaskID"], "Status": status, "Lines": copy.deepcopy(stored)}
+
+    def _quantities(self, sale: dict[str, Any], stage: str, *, skip: str | None = None) -> dict[str, float]:
+        """Units per product in authorised picks or shipments (ship counts its task's packed units)."""
+        totals: dict[str, float] = {}
+        for task in sale["Fulfilments"]:
+            if task["TaskID"] == skip:
+                continue
+            if stage == "Pick" and task["Pick"]["Status"] == "AUTHORISED":
+                lines = task["Pick"]["Lines"]
+            elif stage == "Ship" and task["Ship"]["Status"] == "AUTHORISED":
+                lines = task["Pack"]["Lines"]
+            else:
+                continue
+            for line in lines:
+                totals[line["ProductID"]] = totals.get(line["ProductID"], 0) + line["Quantity"]
+        return totals
 
     def _delete_sale(self, q: dict[str, str], _: Any) -> dict[str, Any]:
         sale = self._sale(q.get("id"))
@@ -422,7 +491,7 @@ class Cin7SaleRules(Cin7Account):
             raise Cin7ApiError(
                 "Sale cannot be voided because it has authorised pick. Undo the fulfilment or create a credit note."
             )
-        self._release(sale, shipped=False)
+        self._release(sale)
         sale.update(
             Status="VOIDED",
             CombinedPickingStatus="VOIDED",

@@ -149,6 +149,7 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             ("GET", "sale/order"): lambda q, b: self._sale(q.get("saleid"))["Order"],
             ("POST", "sale/order"): self._post_order,
             ("GET", "sale/fulfilment"): self._get_fulfilment,
+            ("POST", "sale/fulfilment"): self._post_fulfilment,
             ("POST", "sale/fulfilment/pick"): lambda q, b: self._post_stage("Pick", b),
             ("POST", "sale/fulfilment/pack"): lambda q, b: self._post_stage("Pack", b),
             ("POST", "sale/fulfilment/ship"): lambda q, b: self._post_stage("Ship", b),
