@@ -32,6 +32,11 @@ class StoreSettings(BaseModel):
     exclude_tags: list[str] = Field(default_factory=list)
     inventory_interval_minutes: int = Field(default=60, ge=5, le=1440)
     safety_buffer: int = Field(default=0, ge=0)
+    # Beyond SCENARIO.md's table: choices the sync needs that a consultant may want to change.
+    order_poll_minutes: int = Field(default=5, ge=1, le=60)
+    shipping_product: str = "Shipping"  # the Cin7 Core service product that carries shipping charges
+    credit_note_on_cancel: bool = False  # cancelled after picking: create the credit note, or only report it
+    zero_stock_guard_percent: int = Field(default=20, ge=0, le=100)
 
     @field_validator("go_live")
     @classmethod

@@ -82,10 +82,11 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         key = request.headers.get("api-auth-applicationkey", "")
         if not key or self.accounts.get(account) != key:
             return PlainTextResponse("403 Incorrect credentials!", status_code=403)
-        if self.faults.take("throttle_next") or self._over_limit(account, now):
+        chaos = self.faults.chaos(after_work=False)
+        if self.faults.take("throttle_next") or chaos == "throttle" or self._over_limit(account, now):
             return self._throttle_response()
         self.accepted_calls.setdefault(account, deque()).append(now)
-        if self.faults.take("server_error_next"):
+        if self.faults.take("server_error_next") or chaos == "server_error":
             status = self.faults.server_error_status
             return _errors(status, "An unexpected error occurred. Please try again later.")
         if self.faults.take("malformed_next"):

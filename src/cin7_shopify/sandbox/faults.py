@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +22,9 @@ class Faults:
     malformed_next: int = 0
     error_in_200_next: int = 0  # Cin7: an ErrorCode array inside an HTTP 200, as Cin7 sometimes answers
     drop_next: int = 0  # the connection drops before the server sees the call
+    # Chaos: this share of calls, drawn at random (seeded), is throttled, fails with a 5xx, or loses its answer.
+    chaos_rate: float = 0.0
+    rng: random.Random = field(default_factory=lambda: random.Random(7))
     log: list[str] = field(default_factory=list)
 
     def take(self, name: str) -> bool:
@@ -30,6 +34,17 @@ class Faults:
             self.log.append(name)
             return True
         return False
+
+    def chaos(self, *, after_work: bool) -> str | None:
+        """The fault chaos picks for this call: before the work (throttle, 5xx) or after it (lost answer)."""
+        if self.chaos_rate <= 0 or self.rng.random() >= self.chaos_rate / 2:
+            return None
+        if after_work:
+            self.log.append("chaos_timeout")
+            return "timeout"
+        fault = self.rng.choice(["throttle", "server_error"])
+        self.log.append(f"chaos_{fault}")
+        return fault
 
 
 class FaultyTransport(httpx.AsyncBaseTransport):
@@ -43,7 +58,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if self.faults.take("drop_next"):
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         response = await self._inner.handle_async_request(request)
-        if self.faults.take("timeout_next"):
+        if self.faults.take("timeout_next") or self.faults.chaos(after_work=True):
             await response.aread()
             raise httpx.ReadTimeout("The read operation timed out", request=request)
         return response

@@ -257,7 +257,8 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         token = request.headers.get("x-shopify-access-token", "")
         if not self._token_valid(token):
             return JSONResponse(INVALID_TOKEN_BODY, status_code=401)
-        if self.faults.take("server_error_next"):
+        chaos = self.faults.chaos(after_work=False)
+        if self.faults.take("server_error_next") or chaos == "server_error":
             status = self.faults.server_error_status
             return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
         if self.faults.take("malformed_next"):
@@ -266,7 +267,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             payload = json.loads(await request.body() or b"{}")
         except ValueError:
             return JSONResponse({"errors": "Unable to parse the JSON body."}, status_code=400)
-        result, status = self.run(payload, base_url=base_url)
+        result, status = self.run(payload, base_url=base_url, throttle=chaos == "throttle")
         self.request_log.append(
             {
                 "operation": payload.get("operationName"),
@@ -332,7 +333,9 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self._available = min(self.maximum_available, self._available + (now - self._bucket_time) * self.restore_rate)
         self._bucket_time = now
 
-    def run(self, payload: dict[str, Any], *, base_url: str = "http://shopify.sandbox") -> tuple[dict[str, Any], int]:
+    def run(
+        self, payload: dict[str, Any], *, base_url: str = "http://shopify.sandbox", throttle: bool = False
+    ) -> tuple[dict[str, Any], int]:
         """Execute one GraphQL request as Shopify would; returns (body, HTTP status)."""
         query = payload.get("query")
         if not isinstance(query, str) or not query.strip():
@@ -385,7 +388,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
                     }
                 ]
             }, 200
-        if self.faults.take("throttle_next") or cost > self._available:
+        if throttle or self.faults.take("throttle_next") or cost > self._available:
             throttled: dict[str, Any] = {
                 "errors": [
                     {
