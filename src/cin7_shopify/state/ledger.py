@@ -1,0 +1,154 @@
+"""The sync's ledger: what it meant to do, what it did, and where each order stands.
+
+Append-only JSON Lines, one event per line, fsynced before the call it describes, so after a crash
+at any point the next run knows which writes may have landed and checks Cin7 Core or Shopify before
+doing them again. A torn last line (the crash came mid-append) is ignored. The state is rebuilt by
+replaying the events, and the file is compacted at open once it holds many superseded events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from cin7_shopify.state.storage import WriterLock, write_atomically
+
+OrderStatus = Literal["seen", "waiting", "skipped", "held", "imported", "voided", "cancelled_after_pick"]
+COMPACT_AFTER = 5_000  # events
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass
+class OrderEntry:
+    order_id: str
+    name: str = ""
+    status: OrderStatus = "seen"
+    sale_id: str | None = None
+    reason: str = ""
+    errors: list[dict[str, str]] = field(default_factory=list)
+    order: dict[str, Any] | None = None  # the Shopify order, kept while it is held so it can be retried
+    shipments: list[str] = field(default_factory=list)  # Cin7 fulfilment tasks already sent to Shopify
+    updated: str = ""
+
+
+@dataclass
+class Intent:
+    key: str  # e.g. "create_sale:gid://shopify/Order/1"
+    started: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+class Ledger:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.orders: dict[str, OrderEntry] = {}
+        self.pending: dict[str, Intent] = {}  # begun, not known to have finished
+        self.customers: dict[str, dict[str, str]] = {}  # email (lower case) → {"id", "name"}
+        self.meta: dict[str, Any] = {}
+        self._events = 0
+        self._lock = WriterLock(path)
+        self._handle: Any = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def open(self) -> Ledger:
+        """Take the writer lock (one sync per store) and replay the events."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        if self.path.exists():
+            with self.path.open("r", encoding="utf-8") as stream:
+                for line in stream:
+                    try:
+                        event = json.loads(line)
+                    except ValueError:
+                        continue  # the torn tail of a crash
+                    self._apply(event)
+                    self._events += 1
+        if self._events > COMPACT_AFTER:
+            self._compact()
+        self._handle = self.path.open("a", encoding="utf-8")
+        return self
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+        self._lock.release()
+
+    def __enter__(self) -> Ledger:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing --------------------------------------------------------------------------
+
+    def begin(self, key: str, **detail: Any) -> None:
+        """Record the intent before the write it names (durable before the call is made)."""
+        self._append({"e": "begin", "key": key, "detail": detail, "t": _now()})
+
+    def finish(self, key: str, **result: Any) -> None:
+        self._append({"e": "finish", "key": key, "result": result, "t": _now()})
+
+    def update_order(self, order_id: str, **fields: Any) -> OrderEntry:
+        self._append({"e": "order", "order_id": order_id, "fields": fields, "t": _now()})
+        return self.orders[order_id]
+
+    def remember_customer(self, email: str, customer_id: str, name: str) -> None:
+        self._append({"e": "customer", "email": email.strip().lower(), "id": customer_id, "name": name})
+
+    def set_meta(self, **values: Any) -> None:
+        self._append({"e": "meta", "values": values})
+
+    def _append(self, event: dict[str, Any]) -> None:
+        assert self._handle is not None, "open the ledger first"
+        self._handle.write(json.dumps(event, ensure_ascii=False, separators=(",", ":")) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._apply(event)
+        self._events += 1
+
+    # -- reading --------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> OrderEntry | None:
+        return self.orders.get(order_id)
+
+    def is_pending(self, key: str) -> bool:
+        return key in self.pending
+
+    def held(self) -> list[OrderEntry]:
+        return [entry for entry in self.orders.values() if entry.status == "held"]
+
+    def _apply(self, event: dict[str, Any]) -> None:
+        kind = event.get("e")
+        if kind == "begin":
+            self.pending[event["key"]] = Intent(event["key"], event.get("t", ""), event.get("detail") or {})
+        elif kind == "finish":
+            self.pending.pop(event["key"], None)
+        elif kind == "order":
+            entry = self.orders.setdefault(event["order_id"], OrderEntry(event["order_id"]))
+            for name, value in (event.get("fields") or {}).items():
+                setattr(entry, name, value)
+            entry.updated = event.get("t", entry.updated)
+        elif kind == "customer":
+            self.customers[event["email"]] = {"id": event["id"], "name": event["name"]}
+        elif kind == "meta":
+            self.meta.update(event.get("values") or {})
+
+    def _compact(self) -> None:
+        """Rewrite the events as the state they add up to (atomically), keeping pending intents."""
+        events: list[dict[str, Any]] = [{"e": "meta", "values": self.meta}]
+        events += [{"e": "customer", "email": e, **c} for e, c in self.customers.items()]
+        for entry in self.orders.values():
+            fields = {k: v for k, v in entry.__dict__.items() if k not in {"order_id", "updated"}}
+            events.append({"e": "order", "order_id": entry.order_id, "fields": fields, "t": entry.updated})
+        events += [{"e": "begin", "key": i.key, "detail": i.detail, "t": i.started} for i in self.pending.values()]
+        write_atomically(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
+        self._events = len(events)

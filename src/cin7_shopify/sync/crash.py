@@ -1,0 +1,23 @@
+"""Crash points: where the crash tests kill the sync, to prove nothing is duplicated or lost.
+
+`CIN7_SHOPIFY_CRASH_AT=N` makes the process die (os._exit, no clean-up at all) at the Nth write step
+it reaches: just before a write is sent, or just after its answer arrives and before the ledger has
+recorded it. Unset, every crash point is free.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class CrashPoints:
+    def __init__(self, crash_at: int | None = None) -> None:
+        if crash_at is None and os.environ.get("CIN7_SHOPIFY_CRASH_AT"):
+            crash_at = int(os.environ["CIN7_SHOPIFY_CRASH_AT"])
+        self.crash_at = crash_at
+        self.reached: list[str] = []
+
+    def hit(self, name: str) -> None:
+        self.reached.append(name)
+        if self.crash_at is not None and len(self.reached) == self.crash_at:
+            os._exit(137)  # as abrupt as a kill -9: no finally, no flush

@@ -1,0 +1,391 @@
+"""Orders in: poll Shopify, import each eligible order as a Cin7 Core sale, exactly once.
+
+Each write is framed by the ledger: the intent is recorded before the call and the result after.
+An intent left open by a crash means "this may have landed": the next run looks in Cin7 Core
+(saleList by ExternalID, the sale's order status, the customer by email) and finishes the work
+instead of repeating it. An order that cannot be imported is held, one journal entry per cause, and
+retried on every pass until its cause is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.errors import Cin7ConnectionError, Cin7Error, Cin7RateLimited, Cin7ServerError
+from cin7_shopify.cin7.models import Contact, Customer, Product
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.sync.crash import CrashPoints
+from cin7_shopify.sync.journal import Journal
+from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
+
+OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopify's updated_at can lag
+TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
+
+
+@dataclass
+class PassResult:
+    imported: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    retry_later: list[str] = field(default_factory=list)  # transient failures: picked up by the next pass
+    voided: list[str] = field(default_factory=list)
+    cin7_calls: int = 0
+
+
+class OrderSync:
+    def __init__(
+        self,
+        cin7: Cin7Client,
+        shopify: ShopifyClient,
+        ledger: Ledger,
+        journal: Journal,
+        settings: Callable[[], StoreSettings],
+        *,
+        crash: CrashPoints | None = None,
+    ) -> None:
+        self.cin7 = cin7
+        self.shopify = shopify
+        self.ledger = ledger
+        self.journal = journal
+        self.settings = settings
+        self.crash = crash or CrashPoints()
+        self.reference: Cin7Reference | None = None
+        self._template: Customer | None = None
+
+    # -- reference data -------------------------------------------------------------------
+
+    async def load_reference(self) -> Cin7Reference:
+        """Products (deprecated too: Cin7 itself refuses those), locations and tax rules."""
+        products = await self.cin7.list_products(include_deprecated=True)
+        locations = await self.cin7.list_locations()
+        rules = await self.cin7.list_tax_rules()
+        self.reference = Cin7Reference(
+            products={p.SKU: p for p in products},
+            locations={loc.Name for loc in locations if not loc.IsDeprecated},
+            tax_rules={r.Name: r for r in rules if r.IsActive},
+        )
+        return self.reference
+
+    async def _recheck_skus(self, skus: set[str]) -> None:
+        """A held order's missing SKUs may exist by now: look up just those (one call each)."""
+        assert self.reference is not None
+        for sku in sorted(skus):
+            for product in await self._products_by_sku(sku):
+                self.reference.products[product.SKU] = product
+
+    async def _products_by_sku(self, sku: str) -> list[Product]:
+        body = await self.cin7._request(
+            "GET", "product", params={"Sku": sku, "IncludeDeprecated": "true", "Page": "1", "Limit": "100"}
+        )
+        return [Product.model_validate(row) for row in body.get("Products") or [] if row.get("SKU") == sku]
+
+    # -- passes ---------------------------------------------------------------------------
+
+    async def poll(self) -> PassResult:
+        """Orders updated since the watermark (less an overlap), then every held order again."""
+        if self.reference is None:
+            await self.load_reference()
+        settings = self.settings()
+        watermark = self.ledger.meta.get("orders_watermark")
+        since = (
+            datetime.fromisoformat(watermark.replace("Z", "+00:00")) - OVERLAP
+            if watermark
+            else (settings.go_live or datetime.now(UTC)) - OVERLAP
+        )
+        orders = await self.shopify.orders(f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
+        result = await self.process_all(orders)
+        if orders:
+            newest = max(o.updated_at for o in orders)
+            if not watermark or newest > watermark:
+                self.ledger.set_meta(orders_watermark=newest)
+        return result
+
+    async def backfill(self, since: datetime) -> PassResult:
+        """History, on request only: orders created since `since`, go-live or not."""
+        if self.reference is None:
+            await self.load_reference()
+        orders = await self.shopify.orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
+        return await self.process_all(orders, backfill=True)
+
+    async def process_all(self, orders: list[ShopifyOrder], *, backfill: bool = False) -> PassResult:
+        result = PassResult()
+        calls = self.cin7.calls
+        seen = {order.id for order in orders}
+        held_entries = self.ledger.held()
+        held = [ShopifyOrder.model_validate(e.order) for e in held_entries if e.order and e.order_id not in seen]
+        # SKUs that held orders wait for: looked up again, one call each, in case they now exist.
+        waiting_for = {
+            line.sku
+            for entry in held_entries
+            if entry.order and any(error["kind"] == "unknown_sku" for error in entry.errors)
+            for line in ShopifyOrder.model_validate(entry.order).lines
+            if line.sku and self.reference and line.sku not in self.reference.products
+        }
+        if waiting_for:
+            await self._recheck_skus(waiting_for)
+        for order in [*orders, *held]:
+            await self.process(order, result, backfill=backfill)
+        result.cin7_calls = self.cin7.calls - calls
+        return result
+
+    async def process(self, order: ShopifyOrder, result: PassResult, *, backfill: bool = False) -> None:
+        entry = self.ledger.order(order.id)
+        if entry is not None and entry.status in {"imported", "cancelled_after_pick"}:
+            if order.cancelled_at and entry.status == "imported":
+                await self._cancel(order, result)
+            return
+        if entry is not None and entry.status == "voided":
+            return
+        reason = waiting_reason(order, self.settings(), backfill=backfill or bool(entry and entry.reason == "backfill"))
+        if reason is not None and not self._has_open_intents(order.id):
+            status = "waiting" if reason.startswith("waiting") else "skipped"
+            if entry is None or entry.status != status or entry.reason != reason:
+                self.ledger.update_order(order.id, name=order.name, status=status, reason=reason)
+            result.skipped.append(order.name)
+            return
+        try:
+            await self._import(order, result, backfill=backfill)
+        except TRANSIENT as exc:
+            result.retry_later.append(order.name)
+            self.journal.record(
+                "retrying", order.name, exc.cin7_message, "Nothing to do: retried on the next pass.", order_id=order.id
+            )
+
+    def _has_open_intents(self, order_id: str) -> bool:
+        return any(key.split(":", 1)[1] == order_id for key in self.ledger.pending)
+
+    # -- import ---------------------------------------------------------------------------
+
+    async def _import(self, order: ShopifyOrder, result: PassResult, *, backfill: bool) -> None:
+        assert self.reference is not None
+        settings = self.settings()
+        plan = plan_sale(order, settings, self.reference)
+        if isinstance(plan, list):
+            self._hold(order, plan, result)
+            return
+        try:
+            customer = await self._customer(order, plan, settings)
+        except Cin7Error as exc:
+            if isinstance(exc, TRANSIENT):
+                raise
+            self._hold(
+                order,
+                [
+                    HeldError(
+                        "missing_customer",
+                        f"Order {order.name}: {exc.cin7_message}",
+                        "Check the customer in Cin7 Core; the order is retried by itself.",
+                    )
+                ],
+                result,
+            )
+            return
+        if customer is None:
+            self._hold(
+                order,
+                [
+                    HeldError(
+                        "missing_customer",
+                        f"Order {order.name}: default customer '{settings.default_customer}' is not in Cin7 Core.",
+                        "Create that customer in Cin7 Core, or set default_customer to an existing one.",
+                    )
+                ],
+                result,
+            )
+            return
+        plan.header.CustomerID, plan.header.Customer = customer.ID, None
+        try:
+            sale_id = await self._create_sale(order, plan)
+            await self._authorise_order(order, sale_id, plan)
+        except Cin7Error as exc:
+            if isinstance(exc, TRANSIENT):
+                raise
+            self._hold(
+                order,
+                [
+                    HeldError(
+                        "cin7_rejected",
+                        f"Order {order.name}: Cin7 Core said: {exc.cin7_message}",
+                        "Fix what Cin7 Core names (product, customer, tax rule or location); the order is retried "
+                        "by itself.",
+                    )
+                ],
+                result,
+            )
+            return
+        previous = self.ledger.order(order.id)
+        self.ledger.update_order(
+            order.id,
+            name=order.name,
+            status="imported",
+            sale_id=sale_id,
+            errors=[],
+            order=None,
+            reason="backfill" if backfill else "",
+        )
+        if previous is not None and previous.status == "held":
+            self.journal.resolve_order(order.id)
+        result.imported.append(order.name)
+
+    def _hold(self, order: ShopifyOrder, errors: list[HeldError], result: PassResult) -> None:
+        entry = self.ledger.order(order.id)
+        kinds = [{"kind": e.kind, "message": e.message, "fix": e.fix} for e in errors]
+        if entry is None or entry.status != "held" or entry.errors != kinds:
+            if entry is not None and entry.status == "held":
+                self.journal.resolve_order(order.id, note="cause changed")
+            for error in errors:
+                self.journal.record(error.kind, order.name, error.message, error.fix, order_id=order.id)
+            self.ledger.update_order(
+                order.id, name=order.name, status="held", errors=kinds, order=order.model_dump(mode="json")
+            )
+        result.held.append(order.name)
+
+    async def _customer(self, order: ShopifyOrder, plan: SalePlan, settings: StoreSettings) -> Customer | None:
+        """The Cin7 customer for this order; cached by email so a known customer costs no call."""
+        if settings.customer_mode == "default_customer" or not plan.email:
+            return await self._default_customer(settings)
+        email = plan.email.strip().lower()
+        cached = self.ledger.customers.get(email)
+        if cached:
+            return Customer(ID=cached["id"], Name=cached["name"])
+        key = f"create_customer:{email}"
+        found = await self.cin7.find_customer_by_email(email)
+        if found is None:
+            template = await self._customer_template()
+            name = await self._free_name(plan.customer_name, email)
+            new = Customer(
+                Name=name,
+                Status="Active",
+                Currency=template.Currency if template else None,
+                PaymentTerm=template.PaymentTerm if template else None,
+                AccountReceivable=template.AccountReceivable if template else None,
+                RevenueAccount=template.RevenueAccount if template else None,
+                TaxRule=template.TaxRule if template else None,
+                PriceTier=template.PriceTier if template else None,
+                Contacts=[Contact(Name=plan.customer_name, Email=plan.email.strip(), Default=True)],
+            )
+            self.ledger.begin(key, order_id=order.id)
+            self.crash.hit("before create_customer")
+            found = await self.cin7.create_customer(new)
+            self.crash.hit("after create_customer")
+            self.ledger.finish(key, customer_id=found.ID)
+        assert found.ID is not None
+        self.ledger.remember_customer(email, found.ID, found.Name)
+        return found
+
+    async def _free_name(self, wanted: str, email: str) -> str:
+        """Cin7 customer names are unique: a namesake gets the email added."""
+        same = [c for c in await self.cin7.list_customers(name=wanted) if c.Name.lower() == wanted.lower()]
+        return f"{wanted} ({email})" if same else wanted
+
+    async def _customer_template(self) -> Customer | None:
+        """New customers copy terms and accounts from an existing one (Cin7 requires them)."""
+        if self._template is None:
+            settings = self.settings()
+            if settings.default_customer:
+                self._template = await self._default_customer(settings)
+            if self._template is None:
+                body = await self.cin7._request("GET", "customer", params={"Page": "1", "Limit": "1"})
+                rows = body.get("CustomerList") or []
+                self._template = Customer.model_validate(rows[0]) if rows else None
+        return self._template
+
+    async def _default_customer(self, settings: StoreSettings) -> Customer | None:
+        name = settings.default_customer
+        if not name:
+            return None
+        cached = self.ledger.customers.get(f"default:{name.lower()}")
+        if cached:
+            return Customer(ID=cached["id"], Name=cached["name"])
+        found = next((c for c in await self.cin7.list_customers(name=name) if c.Name == name), None)
+        if found is not None and found.ID:
+            self.ledger.remember_customer(f"default:{name.lower()}", found.ID, found.Name)
+        return found
+
+    async def _create_sale(self, order: ShopifyOrder, plan: SalePlan) -> str:
+        key = f"create_sale:{order.id}"
+        entry = self.ledger.order(order.id)
+        if entry is not None and entry.sale_id:
+            return entry.sale_id
+        if self.ledger.is_pending(key):
+            # A crash (or a lost answer) left this open: the sale may exist already.
+            existing = await self.cin7.find_sales_by_external_id(order.id)
+            if existing:
+                sale_id = existing[0].SaleID
+                self.ledger.finish(key, sale_id=sale_id, recovered=True)
+                self.ledger.update_order(order.id, name=order.name, sale_id=sale_id)
+                return sale_id
+        self.ledger.begin(key, order=order.name)
+        self.crash.hit("before create_sale")
+        try:
+            sale = await self.cin7.create_sale(plan.header)
+        except Cin7ConnectionError:
+            raise  # the intent stays open: the next pass looks before it creates
+        except Cin7Error:
+            self.ledger.finish(key, failed=True)
+            raise
+        self.crash.hit("after create_sale")
+        self.ledger.finish(key, sale_id=sale.ID)
+        self.ledger.update_order(order.id, name=order.name, sale_id=sale.ID)
+        return sale.ID
+
+    async def _authorise_order(self, order: ShopifyOrder, sale_id: str, plan: SalePlan) -> None:
+        key = f"authorise_order:{order.id}"
+        if self.ledger.is_pending(key):
+            sale = await self.cin7.get_sale(sale_id)
+            if sale.Order is not None and sale.Order.Status == "AUTHORISED":
+                self.ledger.finish(key, recovered=True)
+                return
+        self.ledger.begin(key, sale_id=sale_id)
+        self.crash.hit("before authorise_order")
+        try:
+            await self.cin7.save_order(
+                sale_id, plan.lines, additional_charges=plan.charges, memo=f"Shopify {order.name}"
+            )
+        except Cin7ConnectionError:
+            raise
+        except Cin7Error:
+            self.ledger.finish(key, failed=True)
+            raise
+        self.crash.hit("after authorise_order")
+        self.ledger.finish(key)
+
+    # -- cancellations --------------------------------------------------------------------
+
+    async def _cancel(self, order: ShopifyOrder, result: PassResult) -> None:
+        """Void the sale if nothing is picked; after picking, a credit note (made, or asked for)."""
+        entry = self.ledger.order(order.id)
+        assert entry is not None and entry.sale_id
+        sale = await self.cin7.get_sale(entry.sale_id)
+        picked = any(task.Pick.Status == "AUTHORISED" for task in sale.Fulfilments)
+        if not picked:
+            key = f"void_sale:{order.id}"
+            self.ledger.begin(key, sale_id=entry.sale_id)
+            self.crash.hit("before void_sale")
+            if sale.Status != "VOIDED":
+                try:
+                    await self.cin7.void_sale(entry.sale_id)
+                except Cin7ConnectionError:
+                    raise
+            self.crash.hit("after void_sale")
+            self.ledger.finish(key)
+            self.ledger.update_order(order.id, status="voided")
+            self.journal.record(
+                "order_voided",
+                order.name,
+                f"Order {order.name} was cancelled in Shopify; its Cin7 Core sale was voided and its stock released.",
+                "Nothing to do.",
+                order_id=order.id,
+            )
+            result.voided.append(order.name)
+            return
+        from cin7_shopify.sync.credit_notes import credit_cancelled_sale
+
+        await credit_cancelled_sale(self, order, sale)
+        self.ledger.update_order(order.id, status="cancelled_after_pick")
