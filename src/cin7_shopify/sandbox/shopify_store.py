@@ -138,7 +138,13 @@ class ShopifyStore:
                     "sku": line.get("sku"),
                     "name": line.get("name")
                     or (
-                        f"{variant['product']['title']} - {variant['title']}" if variant else line.get("sku") or "Item"
+                        (
+                            variant["product"]["title"]
+                            if variant["title"] == "Default Title"
+                            else f"{variant['product']['title']} - {variant['title']}"
+                        )
+                        if variant
+                        else line.get("sku") or "Item"
                     ),
                     "quantity": line["quantity"],
                     "currentQuantity": line.get("currentQuantity", line["quantity"]),

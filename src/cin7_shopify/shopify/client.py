@@ -412,11 +412,21 @@ class ShopifyClient:
         return await self.orders(search)
 
     async def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]:
+        return (await self.fulfilment_state(order_id))[0]
+
+    async def fulfilment_state(self, order_id: str) -> tuple[list[FulfillmentOrder], list[str]]:
+        """The order's fulfillment orders, and the tracking numbers of fulfilments already made."""
         data = await self.execute(document("fulfillment_orders"), {"orderId": order_id})
         order = data.get("order")
         if order is None:
             raise ShopifyError(f"order {order_id} was not found")
-        return [FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]]
+        numbers = [t["number"] for f in order.get("fulfillments") or [] for t in f["trackingInfo"] if t.get("number")]
+        return [FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]], numbers
+
+    async def stock_level(self, inventory_item_id: str, location_id: str) -> StockLevel | None:
+        data = await self.execute(document("inventory_level"), {"itemId": inventory_item_id, "locationId": location_id})
+        level = (data.get("inventoryItem") or {}).get("inventoryLevel")
+        return StockLevel.from_quantities(location_id, level["quantities"]) if level else None
 
     # -- bulk -----------------------------------------------------------------------------
 

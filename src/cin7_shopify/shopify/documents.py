@@ -11,6 +11,7 @@ DOCUMENT_NAMES = (
     "locations",
     "variants",
     "inventory_levels",
+    "inventory_level",
     "orders",
     "orders_count",
     "fulfillment_orders",
