@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cin7_shopify.sandbox.shopify_query import parse_search
@@ -270,3 +270,33 @@ class ShopifyStore:
             },
         )
         return [o for o in self.orders if matches(o)]
+
+    # -- what a merchant does in the Shopify admin (tests and the pilot drive these) ---------
+
+    def add_order(self, order: dict[str, Any]) -> dict[str, Any]:
+        """A new order, in the scenario's shopify.json shape."""
+        record = self._order_record({"updatedAt": order.get("createdAt"), **copy.deepcopy(order)})
+        self.orders.append(record)
+        self.orders_by_id[record["id"]] = record
+        return record
+
+    def update_order(self, order_id: str, **fields: Any) -> dict[str, Any]:
+        order = self.orders_by_id[order_id]
+        order.update(fields)
+        order["updatedAt"] = _later_than(order["updatedAt"])
+        return order
+
+    def cancel_order(self, order_id: str, reason: str = "CUSTOMER") -> dict[str, Any]:
+        order = self.update_order(order_id, cancelReason=reason)
+        order["cancelledAt"] = order["updatedAt"]
+        for fulfillment_order in order["fulfillmentOrders"]:
+            if fulfillment_order["status"] in {"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"}:
+                fulfillment_order["status"] = "CANCELLED"
+        return order
+
+
+def _later_than(timestamp: str) -> str:
+    """Now, or a second after `timestamp` if that is later (scenario dates may be in the future)."""
+    now = datetime.now(UTC)
+    then = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    return max(now, then + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")

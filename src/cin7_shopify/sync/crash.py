@@ -10,14 +10,21 @@ from __future__ import annotations
 import os
 
 
+class SimulatedCrash(BaseException):
+    """Raised instead of exiting, for in-process crash tests (BaseException: nothing may catch it)."""
+
+
 class CrashPoints:
-    def __init__(self, crash_at: int | None = None) -> None:
+    def __init__(self, crash_at: int | None = None, *, exit_process: bool = True) -> None:
         if crash_at is None and os.environ.get("CIN7_SHOPIFY_CRASH_AT"):
             crash_at = int(os.environ["CIN7_SHOPIFY_CRASH_AT"])
         self.crash_at = crash_at
+        self.exit_process = exit_process
         self.reached: list[str] = []
 
     def hit(self, name: str) -> None:
         self.reached.append(name)
         if self.crash_at is not None and len(self.reached) == self.crash_at:
-            os._exit(137)  # as abrupt as a kill -9: no finally, no flush
+            if self.exit_process:
+                os._exit(137)  # as abrupt as a kill -9: no finally, no flush
+            raise SimulatedCrash(name)

@@ -65,4 +65,5 @@ async def credit_cancelled_sale(sync: OrderSync, order: ShopifyOrder, sale: Sale
         f"Order {order.name} was cancelled after it was {stage}: a credit note restocked its goods to {sale.Location}.",
         "Nothing to do.",
         order_id=order.id,
+        notice=True,
     )

@@ -47,7 +47,10 @@ class Journal:
             text = text.replace(secret, "[redacted]")
         return _TOKEN_PATTERNS.sub("[redacted]", text)
 
-    def record(self, kind: str, ref: str, message: str, fix: str, *, order_id: str | None = None) -> JournalEntry:
+    def record(
+        self, kind: str, ref: str, message: str, fix: str, *, order_id: str | None = None, notice: bool = False
+    ) -> JournalEntry:
+        """An error to act on; `notice`: something the sync did that needs no action (written as resolved)."""
         entry = JournalEntry(
             id=uuid.uuid4().hex[:12],
             time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -57,6 +60,7 @@ class Journal:
             fix=self.scrub(fix),
             store=self.store,
             order_id=order_id,
+            status="resolved" if notice else "open",
         )
         self._append({"event": "error", **entry.to_json()})
         return entry

@@ -154,7 +154,12 @@ class OrderSync:
         except TRANSIENT as exc:
             result.retry_later.append(order.name)
             self.journal.record(
-                "retrying", order.name, exc.cin7_message, "Nothing to do: retried on the next pass.", order_id=order.id
+                "retrying",
+                order.name,
+                exc.cin7_message,
+                "Nothing to do: retried on the next pass.",
+                order_id=order.id,
+                notice=True,
             )
 
     def _has_open_intents(self, order_id: str) -> bool:
@@ -165,6 +170,8 @@ class OrderSync:
     async def _import(self, order: ShopifyOrder, result: PassResult, *, backfill: bool) -> None:
         assert self.reference is not None
         settings = self.settings()
+        if settings.unknown_sku == "create":
+            await self._create_missing_products(order, settings)
         plan = plan_sale(order, settings, self.reference)
         if isinstance(plan, list):
             self._hold(order, plan, result)
@@ -232,6 +239,47 @@ class OrderSync:
         if previous is not None and previous.status == "held":
             self.journal.resolve_order(order.id)
         result.imported.append(order.name)
+
+    async def _create_missing_products(self, order: ShopifyOrder, settings: StoreSettings) -> None:
+        """`unknown_sku: create`: a SKU Cin7 lacks becomes a Cin7 stock product, named as Shopify names it."""
+        assert self.reference is not None
+        template = next(iter(self.reference.products.values()), None)
+        for line in order.lines:
+            if not line.sku or not line.sku.strip() or line.sku in self.reference.products:
+                continue
+            key = f"create_product:{line.sku}"
+            if self.ledger.is_pending(key):
+                found = await self._products_by_sku(line.sku)
+                if found:
+                    self.reference.products[line.sku] = found[0]
+                    self.ledger.finish(key, recovered=True)
+                    continue
+            rule = next((settings.tax_map.get(t.key) for t in line.tax_lines if settings.tax_map.get(t.key)), None)
+            product = Product(
+                SKU=line.sku,
+                Name=line.name or line.sku,
+                Type="Stock",
+                Status="Active",
+                CostingMethod="FIFO",
+                UOM=template.UOM if template and template.UOM else "Item",
+                Category=template.Category if template and template.Category else "General",
+                SaleTaxRule=rule,
+                PriceTier1=line.unit_price,
+            )
+            self.ledger.begin(key, order_id=order.id)
+            self.crash.hit("before create_product")
+            created = await self.cin7.create_product(product)
+            self.crash.hit("after create_product")
+            self.ledger.finish(key, product_id=created.ID)
+            self.reference.products[created.SKU] = created
+            self.journal.record(
+                "product_created",
+                line.sku,
+                f"Created Cin7 Core product {line.sku} ('{created.Name}') for order {order.name}.",
+                "Check its category, cost and supplier in Cin7 Core.",
+                order_id=order.id,
+                notice=True,
+            )
 
     def _hold(self, order: ShopifyOrder, errors: list[HeldError], result: PassResult) -> None:
         entry = self.ledger.order(order.id)
@@ -382,6 +430,7 @@ class OrderSync:
                 f"Order {order.name} was cancelled in Shopify; its Cin7 Core sale was voided and its stock released.",
                 "Nothing to do.",
                 order_id=order.id,
+                notice=True,
             )
             result.voided.append(order.name)
             return
