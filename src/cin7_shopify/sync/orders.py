@@ -227,6 +227,7 @@ class OrderSync:
             )
             return
         previous = self.ledger.order(order.id)
+        was_held = previous is not None and previous.status == "held"
         self.ledger.update_order(
             order.id,
             name=order.name,
@@ -236,7 +237,7 @@ class OrderSync:
             order=None,
             reason="backfill" if backfill else "",
         )
-        if previous is not None and previous.status == "held":
+        if was_held:
             self.journal.resolve_order(order.id)
         result.imported.append(order.name)
 
