@@ -157,7 +157,7 @@ async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(h
             await sync.stock_push()
         assert "more than the 20% guard); nothing was written" in caught.value.explain()
         assert {k: dict(v["_quantities"]) for k, v in harness.session.shopify.levels.items()} == before
-        plan, pushed = await sync.stock_push(force=True)
+        _, pushed = await sync.stock_push(force=True)
         assert pushed.snapshot is not None and _shopify_available(harness, "TRK-BLK-S") == 0
         restored = await rollback_stock(sync.shopify, pushed.snapshot)
     assert restored.applied == pushed.applied

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from cin7_shopify.state.storage import WriterLock, write_atomically
 
-OrderStatus = Literal["seen", "waiting", "skipped", "held", "imported", "voided", "cancelled_after_pick"]
+OrderStatus = Literal["seen", "waiting", "skipped", "held", "retry", "imported", "voided", "cancelled_after_pick"]
 COMPACT_AFTER = 5_000  # events
 
 

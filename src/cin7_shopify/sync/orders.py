@@ -118,7 +118,8 @@ class OrderSync:
         calls = self.cin7.calls
         seen = {order.id for order in orders}
         held_entries = self.ledger.held()
-        held = [ShopifyOrder.model_validate(e.order) for e in held_entries if e.order and e.order_id not in seen]
+        unsettled = [e for e in self.ledger.orders.values() if e.status in {"held", "retry"}]
+        held = [ShopifyOrder.model_validate(e.order) for e in unsettled if e.order and e.order_id not in seen]
         # SKUs that held orders wait for: looked up again, one call each, in case they now exist.
         waiting_for = {
             line.sku
@@ -152,6 +153,9 @@ class OrderSync:
         try:
             await self._import(order, result, backfill=backfill)
         except TRANSIENT as exc:
+            # Kept with the order itself: the watermark moves on, so the next pass must find it here.
+            if not (entry and entry.status == "imported"):
+                self.ledger.update_order(order.id, name=order.name, status="retry", order=order.model_dump(mode="json"))
             result.retry_later.append(order.name)
             self.journal.record(
                 "retrying",
@@ -305,6 +309,8 @@ class OrderSync:
             return Customer(ID=cached["id"], Name=cached["name"])
         key = f"create_customer:{email}"
         found = await self.cin7.find_customer_by_email(email)
+        if found is not None and self.ledger.is_pending(key):
+            self.ledger.finish(key, customer_id=found.ID, recovered=True)  # the lost create had landed
         if found is None:
             template = await self._customer_template()
             name = await self._free_name(plan.customer_name, email)
