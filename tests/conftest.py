@@ -89,9 +89,23 @@ def _free_port() -> int:
 def served_sandbox() -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cin7_shopify", "sandbox", "serve", "--port", str(port), "--cin7-throttle", "503"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "cin7_shopify",
+            "sandbox",
+            "serve",
+            "--port",
+            str(port),
+            "--cin7-throttle",
+            "503",
+            "--cin7-calls-per-minute",
+            "6000",  # tests need not wait out real minutes: the limit itself is tested on a simulated clock
+            "--shopify-restore-rate",
+            "1000",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:

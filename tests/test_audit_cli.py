@@ -120,6 +120,7 @@ def saved_demo_store(served_sandbox: str, tmp_path: Path) -> dict[str, str]:
             name="demo-apparel",
             shop_domain="demo-apparel.myshopify.com",
             cin7_account_id=SANDBOX_CIN7_ACCOUNT,
+            cin7_calls_per_minute=6000,  # the served sandbox allows it: tests need not wait out real minutes
             cin7_base_url=served_sandbox + "/ExternalApi/v2/",
             shopify_base_url=served_sandbox,
             settings=settings,

@@ -54,6 +54,42 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--all", action="store_true", help="every proposal that has a target")
     approve.add_argument("--min-confidence", type=float, default=0.0, metavar="0..1")
 
+    sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
+    sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")
+    sync_run = sync_commands.add_parser("run", help="poll and sync until Ctrl-C (or once)")
+    sync_run.add_argument("--store", required=True, metavar="NAME")
+    sync_run.add_argument("--once", action="store_true", help="one pass of each, then exit")
+
+    backfill = commands.add_parser("backfill", help="import past orders (before go-live) on request")
+    backfill.add_argument("--store", required=True, metavar="NAME")
+    backfill.add_argument("--since", required=True, metavar="DATE")
+    backfill.add_argument("--format", choices=["text", "json"], default="text")
+
+    stock = commands.add_parser("stock", help="plan, push or roll back Cin7 → Shopify stock levels")
+    stock_commands = stock.add_subparsers(dest="stock_command", metavar="STOCK_COMMAND")
+    stock_plan = stock_commands.add_parser("plan", help="what a push would change, without writing")
+    stock_plan.add_argument("--store", required=True, metavar="NAME")
+    stock_plan.add_argument("--format", choices=["text", "json"], default="text")
+    stock_push = stock_commands.add_parser("push", help="write the differences (snapshot first)")
+    stock_push.add_argument("--store", required=True, metavar="NAME")
+    stock_push.add_argument("--force", action="store_true", help="even if many items would go to zero")
+    stock_rollback = stock_commands.add_parser("rollback", help="restore the levels a push changed")
+    stock_rollback.add_argument("--store", required=True, metavar="NAME")
+    stock_rollback.add_argument("snapshot", metavar="SNAPSHOT")
+
+    errors = commands.add_parser("errors", help="the store's error journal (like tail)")
+    errors.add_argument("--store", required=True, metavar="NAME")
+    errors.add_argument("--follow", "-f", action="store_true")
+    errors.add_argument("--kind", metavar="KIND")
+    errors.add_argument("--all", action="store_true", help="resolved entries too")
+    errors.add_argument("--format", choices=["text", "json"], default="text")
+
+    reconcile = commands.add_parser("reconcile", help="orders and stock that disagree between the two systems")
+    reconcile.add_argument("--store", required=True, metavar="NAME")
+    reconcile.add_argument("--since", required=True, metavar="DATE")
+    reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
+    reconcile.add_argument("--out", type=Path, metavar="FILE")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -64,7 +100,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--cin7-throttle",
         choices=["429", "503", "400"],
         default="429",
-        help="how Cin7 answers past 60 calls a minute (default 429)",
+        help="how Cin7 answers past its call limit (default 429)",
+    )
+    serve.add_argument(
+        "--cin7-calls-per-minute",
+        type=int,
+        default=60,
+        metavar="N",
+        help="Cin7's limit per account (default 60, as the real API)",
+    )
+    serve.add_argument(
+        "--shopify-restore-rate",
+        type=float,
+        default=100.0,
+        metavar="POINTS",
+        help="Shopify's query-cost restore rate per second (Standard 100, Advanced 200, Plus 1000)",
     )
     generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
     generate.add_argument("--variants", type=int, required=True)
@@ -91,9 +141,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_mapping_command(args)
         if args.command == "mapping":
             parser.parse_args(["mapping", "--help"])
+        if args.command == "sync" and args.sync_command == "run":
+            from cin7_shopify.commands.sync import run_sync_command
+
+            return run_sync_command(args)
+        if args.command in {"backfill", "reconcile"}:
+            from cin7_shopify.commands.sync import run_sync_command
+
+            return run_sync_command(args)
+        if args.command == "stock" and args.stock_command:
+            from cin7_shopify.commands.sync import run_stock_command
+
+            return run_stock_command(args)
+        if args.command == "errors":
+            from cin7_shopify.commands.sync import run_errors_command
+
+            return run_errors_command(args)
+        if args.command in {"sync", "stock"}:
+            parser.parse_args([args.command, "--help"])
         if args.command == "sandbox":
             if args.sandbox_command == "serve":
-                return _serve(args.scenario, args.host, args.port, args.cin7_throttle)
+                return _serve(
+                    args.scenario,
+                    args.host,
+                    args.port,
+                    args.cin7_throttle,
+                    args.cin7_calls_per_minute,
+                    args.shopify_restore_rate,
+                )
             if args.sandbox_command == "generate":
                 return _generate(args.variants, args.out, args.seed)
             if args.sandbox_command == "check":
@@ -119,7 +194,9 @@ def _demo() -> int:
     return EXIT_OK
 
 
-def _serve(scenario_dir: Path | None, host: str, port: int, throttle: str) -> int:
+def _serve(
+    scenario_dir: Path | None, host: str, port: int, throttle: str, calls_per_minute: int, restore_rate: float
+) -> int:
     import uvicorn
 
     from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
@@ -131,7 +208,12 @@ def _serve(scenario_dir: Path | None, host: str, port: int, throttle: str) -> in
         SANDBOX_SHOPIFY_TOKEN,
     )
 
-    session = open_sandbox(scenario_dir, throttle_shape=throttle)  # type: ignore[arg-type]
+    session = open_sandbox(
+        scenario_dir,
+        throttle_shape=throttle,  # type: ignore[arg-type]
+        cin7_calls_per_minute=calls_per_minute,
+    )
+    session.shopify.restore_rate = restore_rate
     base = f"http://{host}:{port}"
     print(f"Sandbox for {session.scenario.name} on {base}", file=sys.stderr)
     print(

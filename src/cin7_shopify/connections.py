@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.secrets import SecretStore, environment_variable
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
@@ -53,7 +54,9 @@ def open_profile_clients(profile: StoreProfile, secrets: SecretStore) -> tuple[C
                 f"{environment_variable(profile.name, 'shopify_access_token')}.",
             )
         credentials = AccessToken(token)
-    cin7 = Cin7Client(profile.cin7_account_id, key, base_url=profile.cin7_base_url)
+    cin7 = Cin7Client(
+        profile.cin7_account_id, key, base_url=profile.cin7_base_url, pacer=Cin7Pacer(profile.cin7_calls_per_minute)
+    )
     shopify = ShopifyClient(
         profile.shop_domain, credentials, api_version=profile.api_version, base_url=profile.shopify_base_url
     )

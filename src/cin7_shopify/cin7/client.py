@@ -165,6 +165,7 @@ class Cin7Client:
         *,
         external_id: str | None = None,
         updated_since: str | None = None,
+        created_since: str | None = None,
         search: str | None = None,
         on_page: Progress | None = None,
     ) -> list[SaleListRow]:
@@ -173,6 +174,8 @@ class Cin7Client:
             params["ExternalID"] = external_id
         if updated_since:
             params["UpdatedSince"] = updated_since
+        if created_since:
+            params["CreatedSince"] = created_since
         if search:
             params["Search"] = search
         return await self._paged("saleList", "SaleList", SaleListRow, params, on_page)

@@ -100,6 +100,8 @@ class Cin7SaleRules(Cin7Account):
                     for f in ("OrderNumber", "Status", "Customer", "CustomerReference")
                 )
             ]
+        if q.get("createdsince"):
+            rows = [s for s in rows if (s.get("SaleOrderDate") or "") >= q["createdsince"][:19]]
         if q.get("updatedsince"):
             rows = [s for s in rows if (s.get("LastModifiedOn") or "") >= q["updatedsince"]]
         if q.get("status"):

@@ -37,6 +37,7 @@ class StoreProfile(BaseModel):
     shopify_client_id: str | None = None
     api_version: str = DEFAULT_API_VERSION
     cin7_account_id: str
+    cin7_calls_per_minute: int = Field(default=60, ge=1, le=10_000)  # Cin7's limit; a sandbox may allow more
     cin7_base_url: str | None = None  # only for sandboxes; the real API's address is built in
     shopify_base_url: str | None = None
     settings: StoreSettings = Field(default_factory=StoreSettings)

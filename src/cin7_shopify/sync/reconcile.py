@@ -1,0 +1,164 @@
+"""Reconciliation: do Shopify and Cin7 Core agree about orders and stock since a date?
+
+Shopify orders with no Cin7 sale, Cin7 sales pointing at no Shopify order, orders with more than one
+sale, totals that differ, and stock that drifted per SKU and location. Reads only; fixes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.sync.stock import plan_stock
+from cin7_shopify.sync.translate import waiting_reason
+
+SHOPIFY_ORDER = "gid://shopify/Order/"
+
+
+@dataclass
+class Mismatch:
+    kind: str  # missing_in_cin7, not_in_shopify, duplicate_sales, total_differs, stock_drift
+    ref: str
+    shopify: str
+    cin7: str
+    detail: str
+
+
+@dataclass
+class ReconcileReport:
+    since: str
+    orders_checked: int = 0
+    sales_checked: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.mismatches
+
+    def to_json(self) -> dict[str, Any]:
+        counts: dict[str, int] = defaultdict(int)
+        for m in self.mismatches:
+            counts[m.kind] += 1
+        return {
+            "since": self.since,
+            "orders_checked": self.orders_checked,
+            "sales_checked": self.sales_checked,
+            "summary": dict(counts),
+            "mismatches": [asdict(m) for m in self.mismatches],
+        }
+
+
+def shopify_total(order: ShopifyOrder) -> Decimal:
+    """What the customer paid for the lines still on the order, shipping included (tax added if exclusive)."""
+    lines = sum((line.discounted_unit_price * line.current_quantity for line in order.lines), Decimal(0))
+    shipping = sum((s.price for s in order.shipping), Decimal(0))
+    if order.taxes_included:
+        return lines + shipping
+    tax = sum((t.price for line in order.lines for t in line.tax_lines), Decimal(0))
+    tax += sum((t.price for s in order.shipping for t in s.tax_lines), Decimal(0))
+    return lines + shipping + tax
+
+
+async def reconcile(
+    cin7: Cin7Client, shopify: ShopifyClient, settings: StoreSettings, since: datetime, *, stock: bool = True
+) -> ReconcileReport:
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    report = ReconcileReport(since=stamp)
+    orders = await shopify.orders(f"created_at:>='{stamp}'")
+    sales = await cin7.list_sales(created_since=since.strftime("%Y-%m-%dT%H:%M:%S"))
+    report.orders_checked, report.sales_checked = len(orders), len(sales)
+    by_order: dict[str, list[Any]] = defaultdict(list)
+    for sale in sales:
+        if sale.ExternalID and sale.ExternalID.startswith(SHOPIFY_ORDER) and sale.Status != "VOIDED":
+            by_order[sale.ExternalID].append(sale)
+    order_ids = {o.id for o in orders}
+    for order in orders:
+        found = by_order.get(order.id, [])
+        reason = waiting_reason(order, settings, backfill=True)
+        if not found:
+            if reason is None:
+                report.mismatches.append(
+                    Mismatch(
+                        "missing_in_cin7",
+                        order.name,
+                        order.id,
+                        "—",
+                        "eligible for import but no Cin7 Core sale has this order",
+                    )
+                )
+            continue
+        if len(found) > 1:
+            numbers = ", ".join(s.OrderNumber or s.SaleID for s in found)
+            report.mismatches.append(
+                Mismatch(
+                    "duplicate_sales", order.name, order.id, numbers, f"{len(found)} Cin7 Core sales for one order"
+                )
+            )
+        paid, booked = shopify_total(order), Decimal(str(found[0].InvoiceAmount or 0))
+        if abs(paid - booked) > Decimal("0.02"):
+            report.mismatches.append(
+                Mismatch(
+                    "total_differs", order.name, f"{paid:.2f}", f"{booked:.2f}", f"differs by {abs(paid - booked):.2f}"
+                )
+            )
+    for external_id, found in by_order.items():
+        if external_id not in order_ids:
+            for sale in found:
+                report.mismatches.append(
+                    Mismatch(
+                        "not_in_shopify",
+                        sale.OrderNumber or sale.SaleID,
+                        external_id,
+                        sale.SaleID,
+                        "a Cin7 Core sale for a Shopify order not found",
+                    )
+                )
+    if stock:
+        plan = await plan_stock(cin7, shopify, settings)
+        for change in plan.changes:
+            report.mismatches.append(
+                Mismatch(
+                    "stock_drift",
+                    change.sku,
+                    str(change.current),
+                    str(change.target),
+                    f"at {change.location}: Shopify shows {change.current}, Cin7 Core has {change.target} to sell",
+                )
+            )
+    return report
+
+
+def report_markdown(report: ReconcileReport) -> str:
+    lines = [
+        f"# Reconciliation since {report.since}",
+        "",
+        f"{report.orders_checked} Shopify orders and {report.sales_checked} Cin7 Core sales checked: "
+        + ("everything agrees." if report.clean else f"{len(report.mismatches)} differences."),
+        "",
+    ]
+    if report.mismatches:
+        lines += ["| What | Order / SKU | Shopify | Cin7 Core | Detail |", "|---|---|---|---|---|"]
+        lines += [f"| {m.kind} | {m.ref} | {m.shopify} | {m.cin7} | {m.detail} |" for m in report.mismatches]
+    return "\n".join(lines) + "\n"
+
+
+def report_csv(report: ReconcileReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["kind", "ref", "shopify", "cin7", "detail"])
+    writer.writerows([m.kind, m.ref, m.shopify, m.cin7, m.detail] for m in report.mismatches)
+    return out.getvalue()
+
+
+def report_json_text(report: ReconcileReport) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
