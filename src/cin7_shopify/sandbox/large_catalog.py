@@ -35,7 +35,8 @@ def _problem(draw: float) -> str | None:
     return next((name for limit, name in PROBLEMS if draw < limit), None)
 
 
-def generate_large(variants: int, *, seed: int = 7, orders: int = 100) -> dict[str, Any]:
+def generate_large(variants: int, *, seed: int = 7, orders: int = 100, customers: int | None = None) -> dict[str, Any]:
+    """`customers`: how many distinct buyers place the orders (default: a new buyer per order)."""
     rng = random.Random(seed)
     shop_locations = SHOPIFY_LOCATIONS[:3]
     cin7_locations = CIN7_LOCATIONS[:3]
@@ -104,7 +105,7 @@ def generate_large(variants: int, *, seed: int = 7, orders: int = 100) -> dict[s
     sellable = [v["sku"] for p in products for v in p["variants"] if v["sku"]]
     order_list = []
     for index in range(orders):
-        email = f"buyer{index}@example.com"
+        email = f"buyer{index % customers if customers else index}@example.com"
         order_list.append(
             {
                 "id": f"gid://shopify/Order/{9_000_000 + index}",

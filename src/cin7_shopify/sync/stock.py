@@ -20,7 +20,8 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
-from cin7_shopify.shopify.models import ShopifyVariant, StockSet
+from cin7_shopify.shopify.documents import document
+from cin7_shopify.shopify.models import ShopifyLocation, ShopifyVariant, StockLevel, StockSet
 from cin7_shopify.state.storage import write_atomically
 
 
@@ -71,7 +72,7 @@ async def plan_stock(cin7: Cin7Client, shopify: ShopifyClient, settings: StoreSe
     for row in await cin7.list_availability():
         available[(row.SKU, row.Location)] += float(row.Available)  # bins of one location add up
     locations = {loc.id: loc for loc in await shopify.locations()}
-    variants = await shopify.variants()
+    variants, levels_by_location = await _shopify_stock(shopify, settings, locations)
     by_item: dict[str, ShopifyVariant] = {}
     sku_count: dict[str, int] = defaultdict(int)
     for variant in variants:
@@ -88,8 +89,7 @@ async def plan_stock(cin7: Cin7Client, shopify: ShopifyClient, settings: StoreSe
         location = locations.get(location_id)
         if location is None or not location.is_active:
             continue
-        levels = await shopify.location_stock(location_id)
-        for item_id, level in levels.items():
+        for item_id, level in levels_by_location.get(location_id, {}).items():
             listed = by_item.get(item_id)
             if listed is None or listed.sku is None:
                 continue
@@ -104,6 +104,24 @@ async def plan_stock(cin7: Cin7Client, shopify: ShopifyClient, settings: StoreSe
     plan.skipped = sorted(set(plan.skipped))
     plan.cin7_calls, plan.shopify_calls = cin7.calls - cin7_before, shopify.calls - shopify_before
     return plan
+
+
+async def _shopify_stock(
+    shopify: ShopifyClient, settings: StoreSettings, locations: dict[str, ShopifyLocation]
+) -> tuple[list[ShopifyVariant], dict[str, dict[str, StockLevel]]]:
+    """Variants and their levels at the mapped locations: pages for a small shop, one bulk read for a big one."""
+    data = await shopify.execute(document("variants"), {"after": None, "query": None})
+    page = data["productVariants"]
+    mapped = [lid for lid in settings.location_map if lid in locations and locations[lid].is_active]
+    if page["pageInfo"]["hasNextPage"]:
+        variants = await shopify.bulk_variants()
+        levels: dict[str, dict[str, StockLevel]] = defaultdict(dict)
+        for variant in variants:
+            for level in variant.levels:
+                levels[level.location_id][variant.inventory_item_id] = level
+        return variants, dict(levels)
+    variants = [ShopifyVariant.from_graphql(node) for node in page["nodes"]]
+    return variants, {lid: await shopify.location_stock(lid) for lid in mapped}
 
 
 def check_guard(plan: StockPlan, settings: StoreSettings, *, force: bool) -> None:
