@@ -43,13 +43,19 @@ async def bench(orders: int, customers: int, variants: int) -> None:
         cin7_calls = sync.cin7.calls - cin7_before
         minutes = (clock.now() - clock_before) / 60
         imported = len(result.imported)
-        print(f"orders: {imported} imported, {len(result.held)} held of {orders} "
-              f"({customers} customers; {len(result.retry_later)} to retry)")
-        print(f"  Cin7 calls {cin7_calls} = {cin7_calls / max(1, imported):.2f} per order "
-              f"(first orders of {customers} new customers add a look-up and a create each)")
+        print(
+            f"orders: {imported} imported, {len(result.held)} held of {orders} "
+            f"({customers} customers; {len(result.retry_later)} to retry)"
+        )
+        print(
+            f"  Cin7 calls {cin7_calls} = {cin7_calls / max(1, imported):.2f} per order "
+            f"(first orders of {customers} new customers add a look-up and a create each)"
+        )
         print(f"  Shopify calls {sync.shopify.calls - shopify_before} (order pages of 3: the query-cost limit)")
-        print(f"  simulated {minutes:.1f} min; floor at 60 Cin7 calls/min {cin7_calls / 60:.1f} min; "
-              f"real {time.perf_counter() - wall:.1f} s")
+        print(
+            f"  simulated {minutes:.1f} min; floor at 60 Cin7 calls/min {cin7_calls / 60:.1f} min; "
+            f"real {time.perf_counter() - wall:.1f} s"
+        )
         cin7_before, shopify_before, clock_before = sync.cin7.calls, sync.shopify.calls, clock.now()
         wall = time.perf_counter()
         plan, pushed = await sync.stock_push(force=True)
@@ -57,8 +63,10 @@ async def bench(orders: int, customers: int, variants: int) -> None:
         rows = len(data["cin7"]["ProductAvailability"])
         print(f"stock: {len(plan.changes)} changes of {plan.tracked} tracked levels, {pushed.applied} applied")
         print(f"  Cin7 calls {sync.cin7.calls - cin7_before} (floor ceil({rows}/1000) = {math.ceil(rows / 1000)})")
-        print(f"  Shopify write calls {writes} = {writes / max(1, len(plan.changes)):.4f} per change "
-              f"(floor ceil(changes/250) = {math.ceil(len(plan.changes) / 250)}); reads {plan.shopify_calls}")
+        print(
+            f"  Shopify write calls {writes} = {writes / max(1, len(plan.changes)):.4f} per change "
+            f"(floor ceil(changes/250) = {math.ceil(len(plan.changes) / 250)}); reads {plan.shopify_calls}"
+        )
         print(f"  simulated {(clock.now() - clock_before) / 60:.1f} min; real {time.perf_counter() - wall:.1f} s")
 
 

@@ -163,3 +163,18 @@ async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(h
     assert restored.applied == pushed.applied
     after = {key: level["_quantities"]["available"] for key, level in harness.session.shopify.levels.items()}
     assert after == {key: q["available"] for key, q in before.items()}
+
+
+async def test_a_refund_after_import_is_reported_once(harness: Harness) -> None:
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        order_id = harness.order_id("#1002")
+        socks = next(
+            li for li in harness.session.shopify.orders_by_id[order_id]["lineItems"] if li["sku"] == "SOCK-WHT-M"
+        )
+        harness.session.shopify.refund(order_id, [(socks["id"], 1)])
+        await sync.orders_pass()
+        await sync.orders_pass()
+        entries = [e for e in sync.journal.entries() if e.kind == "refund_needs_credit_note"]
+    assert len(entries) == 1 and entries[0].ref == "#1002"
+    assert "1 × SOCK-WHT-M" in entries[0].message and "credit note" in entries[0].fix

@@ -294,6 +294,21 @@ class ShopifyStore:
                 fulfillment_order["status"] = "CANCELLED"
         return order
 
+    def refund(self, order_id: str, lines: list[tuple[str, int]], *, restock_type: str = "RETURN") -> dict[str, Any]:
+        """Refund (line item id, quantity) pairs of an order."""
+        order = self.orders_by_id[order_id]
+        refund = self._refund_record(
+            {
+                "refundLineItems": [
+                    {"lineItemId": lid, "quantity": qty, "restockType": restock_type} for lid, qty in lines
+                ]
+            },
+            order,
+        )
+        order["refunds"].append(refund)
+        self.update_order(order_id, displayFinancialStatus="PARTIALLY_REFUNDED")
+        return refund
+
 
 def _later_than(timestamp: str) -> str:
     """Now, or a second after `timestamp` if that is later (scenario dates may be in the future)."""

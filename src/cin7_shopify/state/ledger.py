@@ -35,6 +35,7 @@ class OrderEntry:
     errors: list[dict[str, str]] = field(default_factory=list)
     order: dict[str, Any] | None = None  # the Shopify order, kept while it is held so it can be retried
     shipments: list[str] = field(default_factory=list)  # Cin7 fulfilment tasks already sent to Shopify
+    refunds: list[str] = field(default_factory=list)  # Shopify refunds already reported
     updated: str = ""
 
 

@@ -140,6 +140,8 @@ class OrderSync:
         if entry is not None and entry.status in {"imported", "cancelled_after_pick"}:
             if order.cancelled_at and entry.status == "imported":
                 await self._cancel(order, result)
+            elif entry.status == "imported":
+                self._report_refunds(order, entry.refunds)
             return
         if entry is not None and entry.status == "voided":
             return
@@ -410,6 +412,30 @@ class OrderSync:
             raise
         self.crash.hit("after authorise_order")
         self.ledger.finish(key)
+
+    # -- refunds and cancellations --------------------------------------------------------
+
+    def _report_refunds(self, order: ShopifyOrder, reported: list[str]) -> None:
+        """A refund of an imported order changes what Cin7 should hold: say so once, with the fix."""
+        new = [refund for refund in order.refunds if refund.id not in reported and refund.lines]
+        for refund in new:
+            names = {line.id: line.sku or line.name for line in order.lines}
+            items = ", ".join(f"{r.quantity} × {names.get(r.line_item_id or '', 'an item')}" for r in refund.lines)
+            returned = any(r.restock_type == "RETURN" for r in refund.lines)
+            fix = (
+                "Create a credit note for these items on the Cin7 Core sale, restocking them if they came back."
+                if returned
+                else "Edit the Cin7 Core sale (or credit it once invoiced) so it no longer holds these items."
+            )
+            self.journal.record(
+                "refund_needs_credit_note",
+                order.name,
+                f"Order {order.name} was refunded in Shopify: {items}.",
+                fix,
+                order_id=order.id,
+            )
+        if new:
+            self.ledger.update_order(order.id, refunds=[*reported, *(r.id for r in new)])
 
     # -- cancellations --------------------------------------------------------------------
 
