@@ -12,7 +12,7 @@ import contextlib
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cin7_shopify.cin7.client import Cin7Client
@@ -71,7 +71,9 @@ class StoreSync:
     async def stock_push(self, *, force: bool = False) -> tuple[StockPlan, PushResult]:
         plan = await self.stock_plan()
         folder = self.home / "snapshots" if self.home else snapshots_dir(self.store)
-        return plan, await push_stock(self.shopify, plan, self.settings(), folder, store=self.store, force=force)
+        pushed = await push_stock(self.shopify, plan, self.settings(), folder, store=self.store, force=force)
+        self.ledger.set_meta(last_stock_push=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        return plan, pushed
 
 
 async def run_forever(
