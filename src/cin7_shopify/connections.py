@@ -1,10 +1,6 @@
-"""How the console reaches a store: a profile name plus a way to open both clients."""
+"""How the tool reaches a saved store: both clients, with the credentials from the keyring."""
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer
@@ -16,15 +12,6 @@ from cin7_shopify.state.profiles import StoreProfile
 
 class MissingCredential(ConsoleError):
     pass
-
-
-@dataclass
-class StoreConnection:
-    profile: str
-    label: str
-    kind: Literal["sandbox", "live"]
-    open_clients: Callable[[], tuple[Cin7Client, ShopifyClient]]
-    orders_since: str | None = None
 
 
 def open_profile_clients(profile: StoreProfile, secrets: SecretStore) -> tuple[Cin7Client, ShopifyClient]:
@@ -61,29 +48,3 @@ def open_profile_clients(profile: StoreProfile, secrets: SecretStore) -> tuple[C
         profile.shop_domain, credentials, api_version=profile.api_version, base_url=profile.shopify_base_url
     )
     return cin7, shopify
-
-
-def profile_connection(profile: StoreProfile, secrets: SecretStore) -> StoreConnection:
-    go_live = profile.settings.go_live
-    return StoreConnection(
-        profile=profile.name,
-        label=profile.name,
-        kind="live",
-        open_clients=lambda: open_profile_clients(profile, secrets),
-        orders_since=go_live.strftime("%Y-%m-%dT%H:%M:%SZ") if go_live else None,
-    )
-
-
-def demo_connection() -> StoreConnection:
-    """The bundled Demo Apparel store, served by both sandboxes in this process (no network)."""
-    from cin7_shopify.sandbox.session import open_sandbox
-
-    session = open_sandbox()
-    go_live = session.scenario.settings.get("go_live")
-    return StoreConnection(
-        profile="demo-apparel",
-        label="Demo Apparel (sandbox)",
-        kind="sandbox",
-        open_clients=lambda: (session.cin7_client(), session.shopify_client()),
-        orders_since=go_live,
-    )

@@ -3,6 +3,7 @@ sync files, and the services each screen calls. No Textual here: the CLI could u
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
+from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.paths import store_dir
 
@@ -100,6 +102,7 @@ class Workspace:
         self.secrets_notice = secrets_notice
         self.sandbox = sandbox
         self.pacers = PacerRegistry()
+        self.export_dir = Path.cwd()  # where reports the consultant exports are written
         self._sandbox_folder = Path(tempfile.mkdtemp(prefix="cin7-shopify-sandbox-"))
         self._sandbox_profile: StoreProfile | None = None
         if sandbox is not None:
@@ -157,6 +160,27 @@ class Workspace:
             if value:
                 self.secrets.set(profile.name, name, value)
         self.profiles.save(profile)
+
+    # -- audit decisions --------------------------------------------------------------------
+
+    def decisions(self, entry: StoreEntry) -> dict[str, str]:
+        """Per finding: "fix" (accepted: goes in the fix file) or "risk" (accepted as it is)."""
+        path = entry.folder / "audit-decisions.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def decide(self, entry: StoreEntry, key: str, decision: str | None) -> dict[str, str]:
+        decisions = self.decisions(entry)
+        if decision is None:
+            decisions.pop(key, None)
+        else:
+            decisions[key] = decision
+        entry.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(entry.folder / "audit-decisions.json", json.dumps(decisions, indent=1))
+        return decisions
 
     # -- sync files -----------------------------------------------------------------------
 

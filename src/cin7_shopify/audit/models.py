@@ -157,6 +157,13 @@ class Finding:
     message: str
     fix: str
 
+    @property
+    def key(self) -> str:
+        """Stable across audits: what the finding is about, so a decision about it can be remembered."""
+        side = self.shopify or self.cin7 or {}
+        subject = side.get("variant_id") or side.get("location_id") or side.get("tax_line") or side.get("family")
+        return f"{self.kind}|{self.sku or ''}|{subject or ''}"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

@@ -1,22 +1,25 @@
-"""The console app and the one factory that builds it for the CLI and the tests."""
+"""The console app, and the one factory that builds it for the CLI and the tests."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
-from cin7_shopify.connections import StoreConnection
-from cin7_shopify.tui.home import HomeScreen
+from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
+from cin7_shopify.workspace import StoreEntry, Workspace
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 90%;
+    HelpScreen > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $panel; padding: 0 1; }
     """
 
@@ -38,23 +41,70 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, connection: StoreConnection) -> None:
+    def __init__(self, workspace: Workspace, *, remember: bool = True) -> None:
         super().__init__()
-        self.connection = connection
+        self.workspace = workspace
+        self.remember = remember  # tests switch it off so they never touch the user's settings
 
     def on_mount(self) -> None:
-        self.push_screen(HomeScreen(self.connection))
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        wanted = (remembered_theme() if self.remember else None) or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        if problems:
+            self.notify("\n".join(problems), title=f"{len(problems)} theme file(s) not loaded", severity="warning")
+        if wanted not in self.available_themes:
+            self.notify(f"Theme '{wanted}' is not available; using {DEFAULT_THEME}.", severity="warning")
+        from cin7_shopify.tui.screens.home import HomeScreen
+
+        self.push_screen(HomeScreen())
+
+    def watch_theme(self, theme: str) -> None:
+        if self.remember and theme in self.available_themes:
+            remember_theme(theme)
 
     def action_help(self) -> None:
-        text = getattr(self.screen, "HELP", None) or "No help for this screen yet."
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(text))
+            self.push_screen(HelpScreen(getattr(self.screen, "HELP", None) or "No help for this screen yet."))
+
+    # -- navigation -------------------------------------------------------------------------
+
+    def open_screen(self, what: str, entry: StoreEntry) -> None:
+        from cin7_shopify.tui.screens.error_log import ErrorLogScreen
+        from cin7_shopify.tui.screens.mapping import MappingScreen
+        from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
+
+        screens: dict[str, type[Screen[None]]] = {
+            "sku": SkuReviewScreen,
+            "mapping": MappingScreen,
+            "errors": ErrorLogScreen,
+        }
+        self.push_screen(screens[what](entry))  # type: ignore[call-arg]
+
+    def open_connection(self, entry: StoreEntry | None) -> None:
+        from cin7_shopify.tui.screens.connection import ConnectionScreen
+
+        self.push_screen(ConnectionScreen(entry))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        from cin7_shopify.tui.screens.home import HomeScreen
+
+        home = next((s for s in self.screen_stack if isinstance(s, HomeScreen)), None)
+        if home is None or home.selected is None:
+            return
+        entry = home.selected
+        for title, what, help_text in [
+            ("Go: SKU review", "sku", "The pre-go-live audit of the selected store"),
+            ("Go: Mapping", "mapping", "Location and tax mapping of the selected store"),
+            ("Go: Error log", "errors", "The live error journal of the selected store"),
+        ]:
+            yield SystemCommand(title, help_text, partial(self.open_screen, what, entry))
+        yield SystemCommand("Store: Add", "Set up a new store profile", partial(self.open_connection, None))
+        yield SystemCommand("Store: Sync now", "One sync pass for the selected store", home.action_sync_now)
 
 
-def make_app(connection: StoreConnection | None = None) -> ConsoleApp:
-    """Build the console; by default on the bundled demo store."""
-    if connection is None:
-        from cin7_shopify.connections import demo_connection
-
-        connection = demo_connection()
-    return ConsoleApp(connection)
+def make_app(workspace: Workspace | None = None, *, remember: bool = True) -> ConsoleApp:
+    """Build the console; by default on the bundled demo store plus any saved profiles."""
+    return ConsoleApp(workspace or Workspace.demo(), remember=remember)

@@ -1,24 +1,27 @@
+"""Messages workers post to screens (workers never touch widgets)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from textual.message import Message
 
-from cin7_shopify.overview import StoreOverview
-
 
 @dataclass
-class OverviewProgress(Message):
+class Progress(Message):
     step: str
     done: int
     total: int
 
 
 @dataclass
-class OverviewLoaded(Message):
-    overview: StoreOverview
+class Loaded(Message):
+    what: str
+    result: Any
 
 
 @dataclass
-class OverviewFailed(Message):
+class Failed(Message):
+    what: str
     explanation: str

@@ -1,0 +1,255 @@
+"""Home: every store with its live status, and what each side of the selected store holds."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
+
+from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, load_overview
+from cin7_shopify.sync.runner import StoreSync
+from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.work import report
+from cin7_shopify.workspace import StoreEntry
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
+
+HOME_CSS = """
+HomeScreen { layout: vertical; }
+#stores { height: auto; max-height: 10; border: round $primary; border-title-color: $text-primary; }
+#details { height: 1fr; border: round $secondary; border-title-color: $text-secondary; padding: 0 1; }
+#identity, #counts, #budget { height: auto; }
+#identity { margin-bottom: 1; }
+#budget { color: $text-muted; margin-top: 1; }
+#errors-row { height: 1; margin-top: 1; }
+#errors-label { width: 26; color: $text-muted; }
+#errors-spark { width: 1fr; }
+#loading { height: 1; padding: 0 1; }
+#loading.-hidden { display: none; }
+#loading-label { width: 1fr; color: $text-muted; }
+#progress { width: 40; }
+"""
+
+
+class HomeScreen(Screen[None]):
+    CSS = HOME_CSS
+    BINDINGS = [
+        Binding("k", "open('sku')", "SKUs", id="home.sku_review"),
+        Binding("m", "open('mapping')", "Mapping", id="home.mapping"),
+        Binding("l", "open('errors')", "Errors", id="home.error_log"),
+        Binding("s", "sync_now", "Sync", id="home.sync_now"),
+        Binding("a", "add_store", "Add", id="home.add_store"),
+        Binding("e", "edit_store", "Edit", id="home.edit_store"),
+        Binding("r", "refresh_store", "Refresh", id="home.refresh"),
+        Binding("escape", "cancel_loading", "Cancel", show=False, id="home.cancel"),
+    ]
+    HELP = (
+        "## Home\n\n"
+        "Each row is a store profile: one Shopify store and the Cin7 Core account it syncs with. The sandbox "
+        "store is the bundled demo, ready to use without credentials.\n\n"
+        "The columns say how the sync is doing: when it last imported an order and pushed stock, how many "
+        "orders are held and how many errors are open. Below, both sides of the selected store are read "
+        "through their APIs and counted; large differences are the first thing to ask the merchant about.\n\n"
+        "- **k** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
+        "- **s** runs one sync pass now (orders, fulfilment, stock) · **r** reads the store again\n"
+        "- **a** adds a store, **e** edits the selected one · **Escape** stops a read in progress.\n"
+        "- **Ctrl+P** opens the command palette: every action, and the colour theme."
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entries: list[StoreEntry] = []
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        stores: DataTable[str] = DataTable(id="stores", cursor_type="row", zebra_stripes=True)
+        stores.border_title = "Stores"
+        yield stores
+        with Horizontal(id="loading"):
+            yield Label("", id="loading-label")
+            yield ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress")
+        with Vertical(id="details"):
+            yield Static("", id="identity")
+            yield DataTable(id="counts", show_cursor=False)
+            with Horizontal(id="errors-row"):
+                yield Label("Open errors, last 24 h", id="errors-label")
+                yield Sparkline([0] * 24, id="errors-spark")
+            yield Static("", id="budget")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.title = "Cin7 Core ↔ Shopify"
+        stores = self.query_one("#stores", DataTable)
+        stores.add_columns("Store", "Last import", "Stock push", "Held", "Errors")
+        counts = self.query_one("#counts", DataTable)
+        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
+        self.reload_stores()
+
+    def on_screen_resume(self) -> None:
+        if self.entries:
+            self.refresh_status()
+
+    @property
+    def selected(self) -> StoreEntry | None:
+        stores = self.query_one("#stores", DataTable)
+        if not self.entries:
+            return None
+        return self.entries[min(stores.cursor_row, len(self.entries) - 1)]
+
+    def reload_stores(self) -> None:
+        self.entries = self.console.workspace.stores()
+        stores = self.query_one("#stores", DataTable)
+        stores.clear()
+        for entry in self.entries:
+            stores.add_row(entry.label, "—", "—", "0", "0", key=entry.name)
+        self.refresh_status()
+        if self.entries:
+            self.load()
+        else:
+            self.query_one("#identity", Static).update("No store yet: press [b]a[/b] to add one.")
+
+    def refresh_status(self) -> None:
+        stores = self.query_one("#stores", DataTable)
+        for entry in self.entries:
+            status = self.console.workspace.status(entry)
+            for column, value in zip(
+                stores.ordered_columns[1:],
+                [_when(status.last_import), _when(status.last_stock_push), str(status.held), str(status.open_errors)],
+                strict=True,
+            ):
+                stores.update_cell(entry.name, column.key, value, update_width=True)
+            if entry is self.selected:
+                self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
+
+    @on(DataTable.RowHighlighted, "#stores")
+    def _store_changed(self) -> None:
+        if self.selected is not None and getattr(self, "_shown", None) != self.selected.name:
+            self.load()
+
+    def action_refresh_store(self) -> None:
+        self.load()
+
+    def action_cancel_loading(self) -> None:
+        if self.workers.cancel_group(self, "overview"):
+            self._set_loading(False)
+            self.notify("Stopped reading the store.", title="Cancelled")
+
+    def action_open(self, what: str) -> None:
+        if self.selected is not None:
+            self.console.open_screen(what, self.selected)
+
+    def action_add_store(self) -> None:
+        self.console.open_connection(None)
+
+    def action_edit_store(self) -> None:
+        entry = self.selected
+        if entry is not None and entry.kind == "sandbox":
+            self.notify("The sandbox store needs no credentials.", title="Nothing to edit")
+        elif entry is not None:
+            self.console.open_connection(entry)
+
+    def load(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        self._shown = entry.name
+        self.query_one("#details").border_title = entry.label
+        self._set_loading(True)
+        self.query_one("#progress", ProgressBar).update(progress=0)
+        self._read(entry)
+
+    @work(exclusive=True, group="overview")
+    async def _read(self, entry: StoreEntry) -> None:
+        async def job() -> StoreOverview:
+            cin7, shopify = self.console.workspace.open_clients(entry)
+            go_live = entry.profile.settings.go_live
+            async with cin7, shopify:
+                return await load_overview(
+                    cin7,
+                    shopify,
+                    orders_since=go_live.strftime("%Y-%m-%dT%H:%M:%SZ") if go_live else None,
+                    on_step=lambda step, done, total: self.post_message(Progress(step, done, total)),
+                )
+
+        await report(self, "reading the store", job)
+
+    @work(exclusive=True, group="sync")
+    async def action_sync_now(self) -> None:
+        entry = self.selected
+        if entry is None:
+            return
+        self.notify(f"Running one sync pass for {entry.label}…", title="Sync")
+
+        async def job() -> str:
+            cin7, shopify = self.console.workspace.open_clients(entry)
+            async with cin7, shopify:
+                sync = StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder)
+                with sync:
+                    orders = await sync.orders_pass()
+                    shipped = await sync.fulfilment_pass()
+                    plan, pushed = await sync.stock_push()
+            return (
+                f"{len(orders.imported)} orders imported, {len(orders.held)} held; {len(shipped.sent)} "
+                f"fulfilments sent; {pushed.applied} stock levels updated of {len(plan.changes)}."
+            )
+
+        await report(self, "running the sync", job)
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=message.done)
+        if message.done < message.total:
+            self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.what == "running the sync":
+            self.notify(message.result, title="Sync pass done")
+            self.refresh_status()
+            return
+        self._set_loading(False)
+        self._show(message.result)
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self._set_loading(False)
+        self.notify(message.explanation, title=f"Could not finish {message.what}", severity="error", timeout=10)
+
+    def _show(self, overview: StoreOverview) -> None:
+        self.query_one("#identity", Static).update(
+            f"[b]Shopify[/b]    {overview.shop_name} · {overview.shop_domain} · {overview.shop_currency}\n"
+            f"[b]Cin7 Core[/b]  {overview.cin7_company} · {overview.cin7_currency}"
+        )
+        counts = self.query_one("#counts", DataTable)
+        counts.clear()
+        counts.add_row(
+            "Shopify",
+            str(overview.shopify_products),
+            str(overview.shopify_variants),
+            str(overview.shopify_locations),
+            str(overview.shopify_orders),
+        )
+        counts.add_row("Cin7 Core", str(overview.cin7_products), "—", str(overview.cin7_locations), "—")
+        entry = self.selected
+        pacer = self.console.workspace.pacer(entry) if entry else None
+        budget = f"; {pacer.in_use()} of {pacer.calls_per_minute} Cin7 calls used this minute" if pacer else ""
+        self.query_one("#budget", Static).update(
+            f"Read with {overview.cin7_calls} Cin7 calls and {overview.shopify_calls} Shopify calls{budget}."
+        )
+
+    def _set_loading(self, loading: bool) -> None:
+        self.query_one("#loading").set_class(not loading, "-hidden")
+
+
+def _when(stamp: str | None) -> str:
+    return stamp[5:16].replace("T", " ") if stamp else "—"

@@ -1,0 +1,279 @@
+"""Mapping: Shopify locations and tax lines beside Cin7 Core's, with proposals; nothing counts until saved."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, ProgressBar
+from textual.widgets.option_list import Option
+
+from cin7_shopify.audit.engine import run_audit
+from cin7_shopify.audit.models import MappingProposal
+from cin7_shopify.audit.service import AuditRun, audit_with_clients
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.work import report
+from cin7_shopify.workspace import StoreEntry
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
+
+UNMAP = "\0unmap"
+CSS = """
+MappingScreen #loading { height: 1; padding: 0 1; }
+MappingScreen #loading.-hidden { display: none; }
+MappingScreen #loading-label { width: 1fr; color: $text-muted; }
+MappingScreen #progress { width: 40; }
+MappingScreen DataTable { height: 1fr; border: round $primary; border-title-color: $text-primary; }
+MappingScreen #blockers { height: auto; padding: 0 1; }
+"""
+
+
+class Picker(ModalScreen[str | None]):
+    """Choose a Cin7 Core target for one row (or none)."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel")]
+    DEFAULT_CSS = """
+    Picker { align: center middle; }
+    Picker > Vertical { width: 60; max-width: 95%; height: auto; max-height: 80%; border: round $primary;
+        background: $panel; padding: 0 1; }
+    Picker OptionList { height: auto; max-height: 16; }
+    """
+
+    def __init__(self, title: str, choices: list[str], current: str | None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.choices = choices
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical() as box:
+            box.border_title = self.title_text
+            options = [Option(("● " if c == self.current else "  ") + c, id=c) for c in self.choices]
+            options.append(Option("  (none — leave unmapped)", id=UNMAP))
+            yield OptionList(*options)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class MappingScreen(Screen[None]):
+    CSS = CSS
+    BINDINGS = [
+        Binding("enter", "change", "Change", id="mapping.change"),
+        Binding("p", "accept_proposal", "Accept proposal", id="mapping.accept"),
+        Binding("ctrl+s", "save", "Save", id="mapping.save"),
+        Binding("r", "reload", "Re-read", id="mapping.reload"),
+        Binding("escape", "back", "Back", id="mapping.back"),
+    ]
+    HELP = (
+        "## Mapping\n\n"
+        "Which Cin7 Core location feeds each Shopify location (stock goes out per location; an order's sale "
+        "takes the location it ships from), and which Cin7 Core tax rule each Shopify tax line becomes.\n\n"
+        "The **Proposed** column is the audit's suggestion (by name for locations, by rate and inclusive setting "
+        "for tax) with its confidence. A proposal is never used until you accept it (**p**) or choose a target "
+        "(**Enter**), and **Ctrl+S** saves to the store profile. Rows that would stop the sync are marked "
+        "blocker until they are resolved."
+    )
+
+    def __init__(self, entry: StoreEntry) -> None:
+        super().__init__()
+        self.entry = entry
+        self.run: AuditRun | None = None
+        self.settings: StoreSettings = entry.profile.settings
+        self.dirty = False
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="loading"):
+            yield Label("", id="loading-label")
+            yield ProgressBar(total=10, show_eta=False, id="progress")
+        locations: DataTable[str] = DataTable(id="locations", cursor_type="row")
+        locations.border_title = "Locations: Shopify → Cin7 Core"
+        yield locations
+        taxes: DataTable[str] = DataTable(id="taxes", cursor_type="row")
+        taxes.border_title = "Tax lines: Shopify → Cin7 Core"
+        yield taxes
+        yield Label("", id="blockers")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Mapping · {self.entry.label}"
+        self.query_one("#locations", DataTable).add_columns("Shopify location", "Saved", "Proposed", "Status")
+        self.query_one("#taxes", DataTable).add_columns("Tax line", "Orders", "Saved", "Proposed", "Status")
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.query_one("#loading").remove_class("-hidden")
+        self._read()
+
+    @work(exclusive=True, group="mapping")
+    async def _read(self) -> None:
+        done = 0
+
+        def step(what: str) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(Progress(what, done, 10))
+
+        async def job() -> AuditRun:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                return await audit_with_clients(cin7, shopify, self.settings, store=self.entry.name, on_step=step)
+
+        await report(self, "reading both sides", job)
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=message.done)
+        self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.query_one("#loading").add_class("-hidden")
+        self.run = message.result
+        self.redraw()
+        self.query_one("#locations", DataTable).focus()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#loading").add_class("-hidden")
+        self.notify(message.explanation, title="Could not read the store", severity="error", timeout=10)
+
+    def redraw(self) -> None:
+        if self.run is None:
+            return
+        report = run_audit(self.run.shopify, self.run.cin7, self.settings, store=self.entry.name)
+        blocking = {
+            (f.kind, (f.shopify or {}).get("location_id") or (f.shopify or {}).get("tax_line"))
+            for f in report.findings
+            if f.severity == "blocker"
+        }
+        proposals = {p.source: p for p in report.location_proposals}
+        locations = self.query_one("#locations", DataTable)
+        keep = locations.cursor_row
+        locations.clear()
+        for location in self.run.shopify.locations or []:
+            saved = self.settings.location_map.get(location.id)
+            problem = any(k in {"unmapped_location", "unknown_cin7_location"} and s == location.id for k, s in blocking)
+            status = "blocker" if problem else ("ok" if saved else "inactive" if not location.is_active else "—")
+            name = location.name if location.is_active else f"{location.name} (inactive)"
+            locations.add_row(name, saved or "—", _proposal(proposals.get(location.id)), status, key=location.id)
+        locations.move_cursor(row=min(keep, max(0, locations.row_count - 1)))
+        tax_proposals = {p.source: p for p in report.tax_proposals}
+        taxes = self.query_one("#taxes", DataTable)
+        keep = taxes.cursor_row
+        taxes.clear()
+        for line in self.run.shopify.tax_lines or []:
+            saved = self.settings.tax_map.get(line.key)
+            problem = ("unmapped_tax", line.key) in blocking
+            taxes.add_row(
+                line.key,
+                str(line.orders),
+                saved or "—",
+                _proposal(tax_proposals.get(line.key)),
+                "blocker" if problem else "ok",
+                key=line.key,
+            )
+        taxes.move_cursor(row=min(keep, max(0, taxes.row_count - 1)))
+        count = sum(1 for kind, _ in blocking if kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
+        unsaved = " · [b $warning]unsaved changes (Ctrl+S)[/]" if self.dirty else ""
+        self.query_one("#blockers", Label).update(
+            (
+                f"[b $error]{count} mapping blocker{'s' if count != 1 else ''}[/] until resolved"
+                if count
+                else "[b $success]No mapping blockers.[/]"
+            )
+            + unsaved
+        )
+
+    def _focused_table(self) -> tuple[str, str] | None:
+        focused = self.focused
+        if not isinstance(focused, DataTable) or focused.row_count == 0:
+            return None
+        key = focused.coordinate_to_cell_key(focused.cursor_coordinate).row_key.value
+        return (str(focused.id), str(key))
+
+    def action_change(self) -> None:
+        target = self._focused_table()
+        if target is None or self.run is None:
+            return
+        table, key = target
+        if table == "locations":
+            choices = [loc.name for loc in self.run.cin7.locations or [] if not loc.is_deprecated]
+            self.app.push_screen(
+                Picker(
+                    f"Cin7 Core location for {self._location_name(key)}", choices, self.settings.location_map.get(key)
+                ),
+                lambda c: self._set("location", key, c),
+            )
+        else:
+            choices = [r.name for r in self.run.cin7.tax_rules or [] if r.is_active and r.for_sale]
+            self.app.push_screen(
+                Picker(f"Cin7 Core tax rule for {key}", choices, self.settings.tax_map.get(key)),
+                lambda c: self._set("tax", key, c),
+            )
+
+    def action_accept_proposal(self) -> None:
+        target = self._focused_table()
+        if target is None or self.run is None:
+            return
+        table, key = target
+        report = run_audit(self.run.shopify, self.run.cin7, self.settings, store=self.entry.name)
+        proposals: list[MappingProposal] = report.location_proposals if table == "locations" else report.tax_proposals
+        proposal = next((p for p in proposals if p.source == key), None)
+        if proposal is None or proposal.target is None:
+            self.notify("No proposal for this row: press Enter to choose.", title="Nothing proposed")
+            return
+        self._set("location" if table == "locations" else "tax", key, proposal.target)
+
+    def _set(self, what: str, key: str, choice: str | None) -> None:
+        if choice is None:
+            return
+        field = "location_map" if what == "location" else "tax_map"
+        mapping = dict(getattr(self.settings, field))
+        if choice == UNMAP:
+            mapping.pop(key, None)
+        else:
+            mapping[key] = choice
+        self.settings = self.settings.model_copy(update={field: mapping})
+        self.dirty = True
+        self.redraw()
+
+    def action_save(self) -> None:
+        self.console.workspace.save_settings(self.entry, self.settings)
+        self.dirty = False
+        self.redraw()
+        self.notify("Mappings saved to the store profile; the sync uses them from its next pass.", title="Saved")
+
+    def action_back(self) -> None:
+        if self.workers.cancel_group(self, "mapping"):
+            self.query_one("#loading").add_class("-hidden")
+            self.notify("Stopped reading.", title="Cancelled")
+            return
+        if self.dirty:
+            self.dirty = False
+            self.notify(
+                "Unsaved mapping changes were dropped (press Ctrl+S before leaving to keep them).", severity="warning"
+            )
+        self.app.pop_screen()
+
+    def _location_name(self, location_id: str) -> str:
+        assert self.run is not None
+        return next((loc.name for loc in self.run.shopify.locations or [] if loc.id == location_id), location_id)
+
+
+def _proposal(proposal: MappingProposal | None) -> str:
+    if proposal is None or proposal.target is None:
+        return "—"
+    return f"{proposal.target} ({proposal.confidence:.0%})"

@@ -1,0 +1,340 @@
+"""SKU review: the audit's findings, filtered, searched and decided one by one."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+
+from cin7_shopify.audit.export import KIND_TITLES, report_markdown, shopify_fix_csv
+from cin7_shopify.audit.mapping import approve_proposals
+from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Finding
+from cin7_shopify.audit.service import AuditRun, audit_with_clients
+from cin7_shopify.state.storage import write_atomically
+from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
+from cin7_shopify.tui.work import report
+from cin7_shopify.workspace import StoreEntry
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
+
+READ_STEPS = 10
+CSS = """
+SkuReviewScreen #filters { height: 3; padding: 0 1; }
+SkuReviewScreen #filters Select { width: 22; margin-right: 1; }
+SkuReviewScreen #search { width: 1fr; }
+SkuReviewScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
+SkuReviewScreen #loading { height: 1; padding: 0 1; }
+SkuReviewScreen #loading.-hidden { display: none; }
+SkuReviewScreen #loading-label { width: 1fr; color: $text-muted; }
+SkuReviewScreen #progress { width: 40; }
+SkuReviewScreen #findings { height: 1fr; }
+SkuReviewScreen #detail { height: 9; border-top: solid $secondary; padding: 0 1; }
+"""
+SORTS = ("severity", "sku", "kind")
+
+
+class SkuReviewScreen(Screen[None]):
+    CSS = CSS
+    BINDINGS = [
+        Binding("a", "accept_fix", "Accept fix", id="sku.accept_fix"),
+        Binding("x", "accept_risk", "Accept risk", id="sku.accept_risk"),
+        Binding("o", "sort", "Sort", id="sku.sort"),
+        Binding("slash", "search", "Search", id="sku.search"),
+        Binding("e", "export_report", "Export", id="sku.export_report"),
+        Binding("f", "export_fix", "Fix CSV", id="sku.export_fix"),
+        Binding("r", "rerun", "Re-run", id="sku.rerun"),
+        Binding("escape", "back", "Back", id="sku.back"),
+    ]
+    HELP = (
+        "## SKU review\n\n"
+        "The pre-go-live audit of this store: every SKU, variant, location and tax problem that would stop the "
+        "sync, in the merchant's words, each with its fix. Blockers must go before go-live; warnings deserve a "
+        "look; information needs nothing.\n\n"
+        "- Filter by **severity** and **kind**; **/** searches by SKU; **o** changes the sort.\n"
+        "- **a** accepts the proposed fix: SKU fixes go into the Shopify fix CSV (**f**), a proposed location or "
+        "tax mapping is saved to the store.\n"
+        "- **x** accepts the risk: the finding stays in the report but is marked as decided.\n"
+        "- **e** exports the report (Markdown) for the client's sign-off; **r** runs the audit again.\n"
+        "- **Escape** stops a read in progress, or goes back."
+    )
+
+    def __init__(self, entry: StoreEntry, *, run: AuditRun | None = None) -> None:
+        super().__init__()
+        self.entry = entry
+        self.run: AuditRun | None = run
+        self.shown: list[Finding] = []
+        self.decisions: dict[str, str] = {}
+        self.sort_by = "severity"
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="filters"):
+            yield Select(
+                [("Blockers", "blocker"), ("Warnings", "warning"), ("Information", "info")],
+                prompt="All severities",
+                id="severity",
+            )
+            yield Select([(KIND_TITLES[k], k) for k in FINDING_KINDS], prompt="All kinds", id="kind")
+            yield Input(placeholder="Search SKU…", id="search")
+        with Horizontal(id="loading", classes="-hidden"):
+            yield Label("", id="loading-label")
+            yield ProgressBar(total=READ_STEPS, show_eta=False, id="progress")
+        yield Label("", id="summary")
+        yield VirtualTable(
+            [
+                Column("Severity", 8),
+                Column("Kind", 20),
+                Column("SKU", 16),
+                Column("What is wrong", 0),
+                Column("Decision", 8),
+            ],
+            id="findings",
+        )
+        with VerticalScroll(id="detail"):
+            yield Static("", id="detail-text")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"SKU review · {self.entry.label}"
+        self.decisions = self.console.workspace.decisions(self.entry)
+        if self.run is None:
+            self.load()
+        else:
+            self.apply_filters()
+        self.query_one(VirtualTable).focus()
+
+    def load(self) -> None:
+        self.query_one("#loading").remove_class("-hidden")
+        self.query_one("#progress", ProgressBar).update(progress=0)
+        self._audit()
+
+    @work(exclusive=True, group="audit")
+    async def _audit(self) -> None:
+        done = 0
+
+        def step(what: str) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(Progress(what, done, READ_STEPS))
+
+        async def job() -> AuditRun:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                return await audit_with_clients(
+                    cin7, shopify, self.entry.profile.settings, store=self.entry.name, on_step=step
+                )
+
+        await report(self, "auditing the store", job)
+
+    @on(Progress)
+    def _progress(self, message: Progress) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=message.done)
+        self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.query_one("#loading").add_class("-hidden")
+        self.run = message.result
+        self.apply_filters()
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.query_one("#loading").add_class("-hidden")
+        self.notify(message.explanation, title="Audit failed", severity="error", timeout=10)
+
+    @on(Select.Changed)
+    @on(Input.Changed, "#search")
+    def _filters_changed(self) -> None:
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        if self.run is None:
+            return
+        severity = self.query_one("#severity", Select).value
+        kind = self.query_one("#kind", Select).value
+        needle = self.query_one("#search", Input).value.strip().casefold()
+        findings = [
+            f
+            for f in self.run.report.findings
+            if (severity is Select.NULL or f.severity == severity)
+            and (kind is Select.NULL or f.kind == kind)
+            and (not needle or needle in (f.sku or "").casefold())
+        ]
+        order = {k: i for i, k in enumerate(FINDING_KINDS)}
+        keys = {
+            "severity": lambda f: (SEVERITY_ORDER[f.severity], order[f.kind], f.sku or ""),
+            "sku": lambda f: ((f.sku or "").casefold(), SEVERITY_ORDER[f.severity]),
+            "kind": lambda f: (order[f.kind], SEVERITY_ORDER[f.severity], f.sku or ""),
+        }
+        findings.sort(key=keys[self.sort_by])
+        self.shown = findings
+        table = self.query_one(VirtualTable)
+        decided = {"fix": "fix ✓", "risk": "risk ✓"}
+        table.set_rows(
+            [
+                (
+                    f.severity,
+                    f.kind,
+                    f.sku if f.sku is not None else "—",
+                    f.message,
+                    decided.get(self.decisions.get(f.key, ""), ""),
+                )
+                for f in findings
+            ],
+            [f.severity for f in findings],
+        )
+        total = self.run.report
+        self.query_one("#summary", Label).update(
+            f"{len(findings):,} of {len(total.findings):,} findings · {total.count('blocker')} blockers · "
+            f"{total.count('warning')} warnings · sorted by {self.sort_by} · {total.verdict}"
+        )
+        if not findings:
+            self.query_one("#detail-text", Static).update("Nothing matches the filters.")
+
+    @on(VirtualTable.Highlighted)
+    def _highlighted(self, message: VirtualTable.Highlighted) -> None:
+        if 0 <= message.index < len(self.shown):
+            self.query_one("#detail-text", Static).update(_describe(self.shown[message.index]))
+
+    @property
+    def current(self) -> Finding | None:
+        index = self.query_one(VirtualTable).cursor
+        return self.shown[index] if 0 <= index < len(self.shown) else None
+
+    def action_sort(self) -> None:
+        self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]
+        self.apply_filters()
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_back(self) -> None:
+        if self.workers.cancel_group(self, "audit"):
+            self.query_one("#loading").add_class("-hidden")
+            self.notify("Audit stopped.", title="Cancelled")
+            return
+        self.app.pop_screen()
+
+    def action_rerun(self) -> None:
+        self.load()
+
+    def action_accept_fix(self) -> None:
+        finding = self.current
+        if finding is None or self.run is None:
+            return
+        if finding.kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"}:
+            self._approve_mapping(finding)
+            return
+        if finding.kind not in {"sku_case_mismatch", "sku_whitespace"} or not finding.shopify:
+            self.notify(
+                "This fix is made by hand (see the detail); mark it as an accepted risk with x if it stays.",
+                title="No automatic fix",
+            )
+            return
+        self._decide(finding, "fix")
+
+    def action_accept_risk(self) -> None:
+        finding = self.current
+        if finding is not None:
+            self._decide(finding, None if self.decisions.get(finding.key) == "risk" else "risk")
+
+    def _decide(self, finding: Finding, decision: str | None) -> None:
+        self.decisions = self.console.workspace.decide(self.entry, finding.key, decision)
+        cursor = self.query_one(VirtualTable).cursor
+        self.apply_filters()
+        self.query_one(VirtualTable).cursor = cursor
+
+    def _approve_mapping(self, finding: Finding) -> None:
+        assert self.run is not None
+        settings = self.entry.profile.settings
+        report = self.run.report
+        source = (finding.shopify or {}).get("location_id") or (finding.shopify or {}).get("tax_line")
+        locations, taxes, changes = approve_proposals(
+            settings.location_map,
+            settings.tax_map,
+            report.location_proposals,
+            report.tax_proposals,
+            locations={source} if finding.kind != "unmapped_tax" else set(),
+            taxes={source} if finding.kind == "unmapped_tax" else set(),
+        )
+        if not changes:
+            self.notify(
+                "There is no proposal to accept for this one: pick a target on the mapping screen (m on home).",
+                title="Nothing proposed",
+            )
+            return
+        self.console.workspace.save_settings(
+            self.entry, settings.model_copy(update={"location_map": locations, "tax_map": taxes})
+        )
+        self.notify("; ".join(changes) + ". Re-run the audit (r) to see it cleared.", title="Mapping saved")
+        self._decide(finding, "fix")
+
+    def action_export_report(self) -> None:
+        if self.run is not None:
+            path = self._export_path("md")
+            write_atomically(path, _with_decisions(self.run.report, self.decisions))
+            self.notify(f"Wrote {path}", title="Report exported")
+
+    def action_export_fix(self) -> None:
+        if self.run is None:
+            return
+        accepted = {k for k, v in self.decisions.items() if v == "fix"}
+        report = self.run.report
+        if accepted:
+            report = AuditReport(store=report.store, findings=[f for f in report.findings if f.key in accepted])
+        text, fixed = shopify_fix_csv(report, self.run.shopify)
+        if not fixed:
+            self.notify("No SKU could be fixed automatically.", title="Nothing to export")
+            return
+        path = self._export_path("csv", prefix="shopify-sku-fix")
+        write_atomically(path, text)
+        self.notify(
+            f"Wrote {path} ({fixed} variants). Import it in Shopify with 'Overwrite products with matching handles'.",
+            title="Fix CSV exported",
+        )
+
+    def _export_path(self, suffix: str, *, prefix: str = "audit") -> object:
+        folder = self.console.workspace.export_dir
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return folder / f"{prefix}-{self.entry.name}-{stamp}.{suffix}"
+
+
+def _describe(finding: Finding) -> str:
+    def side(title: str, data: dict[str, object] | None) -> str:
+        if not data:
+            return f"[b]{title}[/b] —"
+        shown = {k: v for k, v in data.items() if v not in (None, "", [], {})}
+        return f"[b]{title}[/b] " + json.dumps(shown, ensure_ascii=False)
+
+    return "\n".join(
+        [
+            f"[b]{KIND_TITLES.get(finding.kind, finding.kind)}[/b] ({finding.severity})",
+            finding.message,
+            f"[b]Fix:[/b] {finding.fix}",
+            side("Shopify", finding.shopify),
+            side("Cin7 Core", finding.cin7),
+        ]
+    )
+
+
+def _with_decisions(report: AuditReport, decisions: dict[str, str]) -> str:
+    text = report_markdown(report)
+    decided = [f for f in report.findings if decisions.get(f.key) == "risk"]
+    if decided:
+        text += "\n## Accepted risks\n\n" + "\n".join(f"- {f.kind} `{f.sku or '—'}`: {f.message}" for f in decided)
+        text += "\n"
+    return text

@@ -1,0 +1,23 @@
+"""Running core work from a screen: errors become one-line explanations, never tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from textual.message_pump import MessagePump
+
+from cin7_shopify.errors import ConsoleError
+from cin7_shopify.tui.messages import Failed, Loaded
+
+
+async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]]) -> None:
+    """Run `job`; post Loaded(what, result) or Failed(what, explanation) to `owner`."""
+    try:
+        result = await job()
+    except ConsoleError as exc:
+        owner.post_message(Failed(what, exc.explain()))
+    except Exception as exc:  # never a traceback on screen: name what broke and keep going
+        owner.post_message(Failed(what, f"Unexpected {type(exc).__name__} while {what}: {exc}"))
+    else:
+        owner.post_message(Loaded(what, result))
