@@ -34,6 +34,7 @@ class Cin7Pacer:
         self._hold_until = 0.0
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
+        self.waiting_until: float | None = None  # on this pacer's clock, while a caller waits for budget
 
     async def acquire(self) -> None:
         """Wait until one more call fits in the budget, then claim it."""
@@ -61,7 +62,15 @@ class Cin7Pacer:
 
     async def _wait(self, seconds: float) -> None:
         self.waited_seconds += seconds
-        await self.clock.sleep(seconds)
+        self.waiting_until = self.clock.now() + seconds
+        try:
+            await self.clock.sleep(seconds)
+        finally:
+            self.waiting_until = None
+
+    def wait_left(self) -> float:
+        """Seconds until the waiting caller may send (0 when nobody waits)."""
+        return max(0.0, self.waiting_until - self.clock.now()) if self.waiting_until is not None else 0.0
 
 
 class PacerRegistry:

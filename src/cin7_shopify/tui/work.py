@@ -21,3 +21,12 @@ async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]
         owner.post_message(Failed(what, f"Unexpected {type(exc).__name__} while {what}: {exc}"))
     else:
         owner.post_message(Loaded(what, result))
+
+
+def budget_note(pacer: object | None) -> str:
+    """What to show while the Cin7 call budget makes a read wait, so the screen never looks stuck."""
+    wait = getattr(pacer, "wait_left", lambda: 0.0)() if pacer is not None else 0.0
+    if wait <= 0:
+        return ""
+    per_minute = getattr(pacer, "calls_per_minute", 60)
+    return f" (Cin7 allows {per_minute} calls/min: {wait:.0f} s)"

@@ -31,10 +31,11 @@ JUMPS = {
 }
 CSS = """
 ErrorLogScreen #filters { height: 3; padding: 0 1; }
-ErrorLogScreen #filters Select { width: 24; margin-right: 1; }
-ErrorLogScreen #badge { width: 1fr; content-align: right middle; color: $warning; text-style: bold; }
-ErrorLogScreen #spark-row { height: 2; padding: 0 1; }
-ErrorLogScreen #spark-label { width: 24; color: $text-muted; }
+ErrorLogScreen #filters Select { width: 1fr; margin-right: 1; }
+ErrorLogScreen #spark-row { height: 1; padding: 0 1; }
+ErrorLogScreen #spark-label { width: 27; color: $text-muted; }
+ErrorLogScreen #spark { width: 1fr; }
+ErrorLogScreen #badge { width: 16; content-align: right middle; color: $warning; text-style: bold; }
 ErrorLogScreen #entries { height: 1fr; }
 ErrorLogScreen #detail { height: 8; border-top: solid $secondary; padding: 0 1; }
 """
@@ -83,12 +84,12 @@ class ErrorLogScreen(Screen[None]):
                 prompt="All stores",
                 id="store",
             )
-            yield Label("", id="badge")
         with Horizontal(id="spark-row"):
             yield Label("Errors per hour, last 24 h", id="spark-label")
             yield Sparkline([0] * 24, id="spark")
+            yield Label("", id="badge")
         yield VirtualTable(
-            [Column("Time", 16), Column("Store", 12), Column("Kind", 18), Column("Ref", 8), Column("What happened", 0)],
+            [Column("Time", 11), Column("Kind", 17), Column("Ref", 6), Column("What happened", 0), Column("Store", 12)],
             id="entries",
         )
         with VerticalScroll(id="detail"):
@@ -174,7 +175,7 @@ class ErrorLogScreen(Screen[None]):
         ]
         table = self.query_one(VirtualTable)
         table.set_rows(
-            [(e.time[:16].replace("T", " "), e.store, e.kind, e.ref, e.message) for e in self.shown],
+            [(e.time[5:16].replace("T", " "), e.kind, e.ref, e.message, e.store) for e in self.shown],
             ["info" if e.status == "resolved" else "blocker" for e in self.shown],
         )
         if to_end and self.shown:

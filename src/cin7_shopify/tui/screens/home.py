@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Spark
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, load_overview
 from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
-from cin7_shopify.tui.work import report
+from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreEntry
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class HomeScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._show_step)
         self.title = "Cin7 Core ↔ Shopify"
         stores = self.query_one("#stores", DataTable)
         stores.add_columns("Store", "Last import", "Stock push", "Held", "Errors")
@@ -209,7 +210,13 @@ class HomeScreen(Screen[None]):
     def _progress(self, message: Progress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.done)
         if message.done < message.total:
-            self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+            self._step = message.step
+            self._show_step()
+
+    def _show_step(self) -> None:
+        entry = self.selected
+        note = budget_note(self.console.workspace.pacer(entry)) if entry else ""
+        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -17,7 +17,7 @@ from cin7_shopify.audit.models import MappingProposal
 from cin7_shopify.audit.service import AuditRun, audit_with_clients
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
-from cin7_shopify.tui.work import report
+from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreEntry
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ CSS = """
 MappingScreen #loading { height: 1; padding: 0 1; }
 MappingScreen #loading.-hidden { display: none; }
 MappingScreen #loading-label { width: 1fr; color: $text-muted; }
-MappingScreen #progress { width: 40; }
+MappingScreen #progress { width: 30; }
 MappingScreen DataTable { height: 1fr; border: round $primary; border-title-color: $text-primary; }
 MappingScreen #blockers { height: auto; padding: 0 1; }
 """
@@ -66,7 +66,7 @@ class Picker(ModalScreen[str | None]):
 class MappingScreen(Screen[None]):
     CSS = CSS
     BINDINGS = [
-        Binding("enter", "change", "Change", id="mapping.change"),
+        Binding("c", "change", "Change", id="mapping.change"),
         Binding("p", "accept_proposal", "Accept proposal", id="mapping.accept"),
         Binding("ctrl+s", "save", "Save", id="mapping.save"),
         Binding("r", "reload", "Re-read", id="mapping.reload"),
@@ -78,7 +78,7 @@ class MappingScreen(Screen[None]):
         "takes the location it ships from), and which Cin7 Core tax rule each Shopify tax line becomes.\n\n"
         "The **Proposed** column is the audit's suggestion (by name for locations, by rate and inclusive setting "
         "for tax) with its confidence. A proposal is never used until you accept it (**p**) or choose a target "
-        "(**Enter**), and **Ctrl+S** saves to the store profile. Rows that would stop the sync are marked "
+        "(**c**), and **Ctrl+S** saves to the store profile. Rows that would stop the sync are marked "
         "blocker until they are resolved."
     )
 
@@ -108,6 +108,7 @@ class MappingScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._show_step)
         self.sub_title = f"Mapping · {self.entry.label}"
         self.query_one("#locations", DataTable).add_columns("Shopify location", "Saved", "Proposed", "Status")
         self.query_one("#taxes", DataTable).add_columns("Tax line", "Orders", "Saved", "Proposed", "Status")
@@ -136,7 +137,12 @@ class MappingScreen(Screen[None]):
     @on(Progress)
     def _progress(self, message: Progress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.done)
-        self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+        self._step = message.step
+        self._show_step()
+
+    def _show_step(self) -> None:
+        note = budget_note(self.console.workspace.pacer(self.entry))
+        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -233,7 +239,7 @@ class MappingScreen(Screen[None]):
         proposals: list[MappingProposal] = report.location_proposals if table == "locations" else report.tax_proposals
         proposal = next((p for p in proposals if p.source == key), None)
         if proposal is None or proposal.target is None:
-            self.notify("No proposal for this row: press Enter to choose.", title="Nothing proposed")
+            self.notify("No proposal for this row: press c to choose.", title="Nothing proposed")
             return
         self._set("location" if table == "locations" else "tax", key, proposal.target)
 

@@ -20,7 +20,7 @@ from cin7_shopify.audit.service import AuditRun, audit_with_clients
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
-from cin7_shopify.tui.work import report
+from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreEntry
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ SkuReviewScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
 SkuReviewScreen #loading { height: 1; padding: 0 1; }
 SkuReviewScreen #loading.-hidden { display: none; }
 SkuReviewScreen #loading-label { width: 1fr; color: $text-muted; }
-SkuReviewScreen #progress { width: 40; }
+SkuReviewScreen #progress { width: 30; }
 SkuReviewScreen #findings { height: 1fr; }
 SkuReviewScreen #detail { height: 9; border-top: solid $secondary; padding: 0 1; }
 """
@@ -108,6 +108,7 @@ class SkuReviewScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
+        self.set_interval(1.0, self._show_step)
         self.sub_title = f"SKU review · {self.entry.label}"
         self.decisions = self.console.workspace.decisions(self.entry)
         if self.run is None:
@@ -142,7 +143,12 @@ class SkuReviewScreen(Screen[None]):
     @on(Progress)
     def _progress(self, message: Progress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.done)
-        self.query_one("#loading-label", Label).update(f"Reading {message.step}…")
+        self._step = message.step
+        self._show_step()
+
+    def _show_step(self) -> None:
+        note = budget_note(self.console.workspace.pacer(self.entry))
+        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

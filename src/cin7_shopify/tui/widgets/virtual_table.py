@@ -70,7 +70,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self, self.cursor))
 
     def _width(self) -> int:
-        return sum(c.width + 1 for c in self.columns) + 20
+        return 0  # never wider than the screen: the flexible column takes what is left
 
     def _widths(self) -> list[int]:
         fixed = sum(c.width + 1 for c in self.columns if c.width)
@@ -102,15 +102,25 @@ class VirtualTable(ScrollView, can_focus=True):
         return Strip([Segment(text[:width].ljust(width), self.rich_style + style)])
 
     def watch_cursor(self, old: int, new: int) -> None:
-        visible = max(1, self.scrollable_content_region.height - 1)
-        top = self.scroll_offset.y
-        if new < top:
-            self.scroll_to(y=new, animate=False)
-        elif new >= top + visible:
-            self.scroll_to(y=new - visible + 1, animate=False)
+        self._keep_cursor_in_view()
         self.refresh()
         if self.rows:
             self.post_message(self.Highlighted(self, new))
+
+    def _keep_cursor_in_view(self) -> None:
+        height = self.scrollable_content_region.height
+        if height <= 1:  # not laid out yet: try again once it is
+            self.call_after_refresh(self._keep_cursor_in_view) if self.is_mounted and not height else None
+            return
+        visible = height - 1
+        top = self.scroll_offset.y
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def on_resize(self) -> None:
+        self._keep_cursor_in_view()
 
     def action_move(self, delta: int) -> None:
         if self.rows:
