@@ -41,16 +41,17 @@ class ConsoleApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
-    def __init__(self, workspace: Workspace, *, remember: bool = True) -> None:
+    def __init__(self, workspace: Workspace, *, remember: bool = True, theme: str | None = None) -> None:
         super().__init__()
         self.workspace = workspace
         self.remember = remember  # tests switch it off so they never touch the user's settings
+        self.wanted_theme = theme
 
     def on_mount(self) -> None:
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
-        wanted = (remembered_theme() if self.remember else None) or DEFAULT_THEME
+        wanted = self.wanted_theme or (remembered_theme() if self.remember else None) or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         if problems:
             self.notify("\n".join(problems), title=f"{len(problems)} theme file(s) not loaded", severity="warning")
@@ -105,6 +106,6 @@ class ConsoleApp(App[None]):
         yield SystemCommand("Store: Sync now", "One sync pass for the selected store", home.action_sync_now)
 
 
-def make_app(workspace: Workspace | None = None, *, remember: bool = True) -> ConsoleApp:
+def make_app(workspace: Workspace | None = None, *, remember: bool = True, theme: str | None = None) -> ConsoleApp:
     """Build the console; by default on the bundled demo store plus any saved profiles."""
-    return ConsoleApp(workspace or Workspace.demo(), remember=remember)
+    return ConsoleApp(workspace or Workspace.demo(), remember=remember, theme=theme)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -110,8 +111,8 @@ class MappingScreen(Screen[None]):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_step)
         self.sub_title = f"Mapping · {self.entry.label}"
-        self.query_one("#locations", DataTable).add_columns("Shopify location", "Saved", "Proposed", "Status")
-        self.query_one("#taxes", DataTable).add_columns("Tax line", "Orders", "Saved", "Proposed", "Status")
+        self.query_one("#locations", DataTable).add_columns("", "Shopify location", "Saved", "Proposed")
+        self.query_one("#taxes", DataTable).add_columns("", "Tax line", "Orders", "Saved", "Proposed")
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -173,8 +174,10 @@ class MappingScreen(Screen[None]):
             saved = self.settings.location_map.get(location.id)
             problem = any(k in {"unmapped_location", "unknown_cin7_location"} and s == location.id for k, s in blocking)
             status = "blocker" if problem else ("ok" if saved else "inactive" if not location.is_active else "—")
-            name = location.name if location.is_active else f"{location.name} (inactive)"
-            locations.add_row(name, saved or "—", _proposal(proposals.get(location.id)), status, key=location.id)
+            name = location.name if location.is_active else f"{location.name} (closed)"
+            locations.add_row(
+                _status(status), name, saved or "—", _proposal(proposals.get(location.id)), key=location.id
+            )
         locations.move_cursor(row=min(keep, max(0, locations.row_count - 1)))
         tax_proposals = {p.source: p for p in report.tax_proposals}
         taxes = self.query_one("#taxes", DataTable)
@@ -277,6 +280,12 @@ class MappingScreen(Screen[None]):
     def _location_name(self, location_id: str) -> str:
         assert self.run is not None
         return next((loc.name for loc in self.run.shopify.locations or [] if loc.id == location_id), location_id)
+
+
+def _status(status: str) -> Text:
+    styles = {"blocker": ("✗", "bold red"), "ok": ("✓", "green"), "inactive": ("·", "dim")}
+    label, style = styles.get(status, (status, "dim"))
+    return Text(label, style=style)
 
 
 def _proposal(proposal: MappingProposal | None) -> str:
