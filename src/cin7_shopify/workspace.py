@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import httpx
+
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.connections import open_profile_clients
@@ -19,7 +21,7 @@ from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 from cin7_shopify.secrets import SecretStore, default_store
 from cin7_shopify.settings import StoreSettings
-from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import write_atomically
@@ -103,6 +105,7 @@ class Workspace:
         self.sandbox = sandbox
         self.pacers = PacerRegistry()
         self.export_dir = Path.cwd()  # where reports the consultant exports are written
+        self.transport: httpx.AsyncBaseTransport | None = None  # tests route the network to the sandboxes
         self._sandbox_folder = Path(tempfile.mkdtemp(prefix="cin7-shopify-sandbox-"))
         self._sandbox_profile: StoreProfile | None = None
         if sandbox is not None:
@@ -140,6 +143,28 @@ class Workspace:
             return self.sandbox.cin7_client(), self.sandbox.shopify_client()
         cin7, shopify = open_profile_clients(entry.profile, self.secrets)
         cin7.pacer = self.pacers.for_account(entry.profile.cin7_account_id)  # stores of one account share it
+        return cin7, shopify
+
+    def clients_for(self, profile: StoreProfile, secrets: dict[str, str]) -> tuple[Cin7Client, ShopifyClient]:
+        """Clients for credentials typed in the connection form, before anything is saved."""
+        credentials: AccessToken | ClientCredentials = (
+            AccessToken(secrets["shopify_access_token"])
+            if profile.shopify_auth == "token"
+            else ClientCredentials(profile.shopify_client_id or "", secrets["shopify_client_secret"])
+        )
+        cin7 = Cin7Client(
+            profile.cin7_account_id,
+            secrets["cin7_application_key"],
+            base_url=profile.cin7_base_url,
+            transport=self.transport,
+        )
+        shopify = ShopifyClient(
+            profile.shop_domain,
+            credentials,
+            api_version=profile.api_version,
+            base_url=profile.shopify_base_url,
+            transport=self.transport,
+        )
         return cin7, shopify
 
     def pacer(self, entry: StoreEntry) -> Cin7Pacer | None:

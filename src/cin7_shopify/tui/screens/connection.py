@@ -12,9 +12,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.errors import ConsoleError
-from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient, normalize_shop_domain
+from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
@@ -185,15 +184,7 @@ class ConnectionScreen(Screen[None]):
     @work(exclusive=True, group="test")
     async def _test(self, profile: StoreProfile, secrets: dict[str, str]) -> None:
         async def job() -> ConnectionCheck:
-            credentials: AccessToken | ClientCredentials = (
-                AccessToken(secrets["shopify_access_token"])
-                if profile.shopify_auth == "token"
-                else ClientCredentials(profile.shopify_client_id or "", secrets["shopify_client_secret"])
-            )
-            cin7 = Cin7Client(profile.cin7_account_id, secrets["cin7_application_key"], base_url=profile.cin7_base_url)
-            shopify = ShopifyClient(
-                profile.shop_domain, credentials, api_version=profile.api_version, base_url=profile.shopify_base_url
-            )
+            cin7, shopify = self.console.workspace.clients_for(profile, secrets)
             async with cin7, shopify:
                 return await test_connection(cin7, shopify)
 

@@ -1,0 +1,93 @@
+"""Building the console for tests: the demo sandbox, an isolated profile store, a fixed journal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+
+from cin7_shopify.clock import ManualClock
+from cin7_shopify.sandbox.faults import FaultyTransport
+from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
+from cin7_shopify.secrets import KeyringStore
+from cin7_shopify.state.profiles import ProfileStore
+from cin7_shopify.tui.app import ConsoleApp, make_app
+from cin7_shopify.workspace import Workspace
+from tests.conftest import DEMO
+
+FIXED_JOURNAL = [
+    {
+        "event": "error",
+        "id": f"e{n}",
+        "time": f"2026-11-20T0{n}:15:00Z",
+        "kind": kind,
+        "ref": ref,
+        "message": message,
+        "fix": fix,
+        "status": "open",
+        "store": "demo-apparel",
+        "order_id": f"gid://shopify/Order/{5500000 + n}",
+    }
+    for n, (kind, ref, message, fix) in enumerate(
+        [
+            (
+                "unknown_sku",
+                "#1006",
+                "Order #1006: SKU TOTE-CANVAS ('Canvas Tote') is not a Cin7 Core product.",
+                "Create TOTE-CANVAS in Cin7 Core or correct the Shopify SKU; the order is retried by itself.",
+            ),
+            (
+                "unmapped_tax",
+                "#1010",
+                "Order #1010: tax line 'VAT 20%' has no Cin7 Core tax rule.",
+                "Map 'VAT 20%' to a Cin7 Core sale tax rule (audit → mapping); the order is retried by itself.",
+            ),
+            (
+                "cin7_rejected",
+                "#1015",
+                "Order #1015: Cin7 Core said: Product 'RJK-YEL-S' is deprecated.",
+                "Fix what Cin7 Core names (product, customer, tax rule or location); the order is retried by itself.",
+            ),
+        ],
+        start=1,
+    )
+]
+
+
+class SandboxRouter:
+    """The test's network: each host goes to its sandbox."""
+
+    def __init__(self, session: SandboxSession) -> None:
+        self.cin7 = FaultyTransport(session.cin7, session.cin7_faults)
+        self.shopify = FaultyTransport(session.shopify, session.shopify_faults)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        target = self.cin7 if request.url.host in {"cin7.sandbox", "inventory.dearsystems.com"} else self.shopify
+        return await target.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        pass
+
+
+def demo_app(tmp_path: Path, *, theme: str | None = "cin7-dark", journal: bool = False) -> ConsoleApp:
+    # A simulated clock: Cin7's 60 calls a minute hold, but waiting for them takes no real time.
+    session = open_sandbox(DEMO, clock=ManualClock())
+    workspace = Workspace(ProfileStore(tmp_path / "profiles.json"), KeyringStore(), sandbox=session)
+    workspace.export_dir = tmp_path / "exports"
+    workspace.transport = SandboxRouter(session)  # type: ignore[assignment]
+    if journal:
+        entry = workspace.stores()[0]
+        entry.folder.mkdir(parents=True, exist_ok=True)
+        entry.journal_path.write_text("".join(json.dumps(r) + "\n" for r in FIXED_JOURNAL))
+    return make_app(workspace, remember=False, theme=theme)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait for every worker (reads through the clients) and the repaint after it."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause(0.1)
