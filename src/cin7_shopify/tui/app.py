@@ -36,6 +36,7 @@ class HelpScreen(ModalScreen[None]):
 
 class ConsoleApp(App[None]):
     TITLE = "Cin7 Core ↔ Shopify"
+    CSS_PATH = "console.tcss"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -22,20 +22,8 @@ from cin7_shopify.workspace import ConnectionCheck, StoreEntry, test_connection
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
-CSS = """
-ConnectionScreen #form { padding: 0 1; }
-ConnectionScreen .row { height: 3; }
-ConnectionScreen .row > Label { width: 24; padding: 1 1 0 0; text-align: right; color: $text-muted; }
-ConnectionScreen .row > Input, ConnectionScreen .row > Select { width: 1fr; }
-ConnectionScreen #buttons { height: 3; margin-top: 1; }
-ConnectionScreen #buttons Button { margin-right: 2; }
-ConnectionScreen #result { margin: 1 0; padding: 0 1; border: round $secondary; height: auto; }
-ConnectionScreen .-hidden { display: none; }
-"""
-
 
 class ConnectionScreen(Screen[None]):
-    CSS = CSS
     BINDINGS = [
         Binding("ctrl+t", "test", "Test connection", id="connection.test"),
         Binding("ctrl+s", "save", "Save", id="connection.save"),

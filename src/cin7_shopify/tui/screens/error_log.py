@@ -29,20 +29,9 @@ JUMPS = {
     "unmapped_tax": "mapping",
     "unmapped_location": "mapping",
 }
-CSS = """
-ErrorLogScreen #filters { height: 3; padding: 0 1; }
-ErrorLogScreen #filters Select { width: 1fr; margin-right: 1; }
-ErrorLogScreen #spark-row { height: 1; padding: 0 1; }
-ErrorLogScreen #spark-label { width: 27; color: $text-muted; }
-ErrorLogScreen #spark { width: 1fr; }
-ErrorLogScreen #badge { width: 16; content-align: right middle; color: $warning; text-style: bold; }
-ErrorLogScreen #entries { height: 1fr; }
-ErrorLogScreen #detail { height: 8; border-top: solid $secondary; padding: 0 1; }
-"""
 
 
 class ErrorLogScreen(Screen[None]):
-    CSS = CSS
     BINDINGS = [
         Binding("f", "toggle_follow", "Follow", id="errors.follow"),
         Binding("enter", "jump", "Go fix", id="errors.jump"),

@@ -20,25 +20,8 @@ from cin7_shopify.workspace import StoreEntry
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
-HOME_CSS = """
-HomeScreen { layout: vertical; }
-#stores { height: auto; max-height: 10; border: round $primary; border-title-color: $text-primary; }
-#details { height: 1fr; border: round $secondary; border-title-color: $text-secondary; padding: 0 1; }
-#identity, #counts, #budget { height: auto; }
-#identity { margin-bottom: 1; }
-#budget { color: $text-muted; margin-top: 1; }
-#errors-row { height: 1; margin-top: 1; }
-#errors-label { width: 26; color: $text-muted; }
-#errors-spark { width: 1fr; }
-#loading { height: 1; padding: 0 1; }
-#loading.-hidden { display: none; }
-#loading-label { width: 1fr; color: $text-muted; }
-#progress { width: 40; }
-"""
-
 
 class HomeScreen(Screen[None]):
-    CSS = HOME_CSS
     BINDINGS = [
         Binding("k", "open('sku')", "SKUs", id="home.sku_review"),
         Binding("m", "open('mapping')", "Mapping", id="home.mapping"),

@@ -25,14 +25,6 @@ if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
 UNMAP = "\0unmap"
-CSS = """
-MappingScreen #loading { height: 1; padding: 0 1; }
-MappingScreen #loading.-hidden { display: none; }
-MappingScreen #loading-label { width: 1fr; color: $text-muted; }
-MappingScreen #progress { width: 30; }
-MappingScreen DataTable { height: 1fr; border: round $primary; border-title-color: $text-primary; }
-MappingScreen #blockers { height: auto; padding: 0 1; }
-"""
 
 
 class Picker(ModalScreen[str | None]):
@@ -65,7 +57,6 @@ class Picker(ModalScreen[str | None]):
 
 
 class MappingScreen(Screen[None]):
-    CSS = CSS
     BINDINGS = [
         Binding("c", "change", "Change", id="mapping.change"),
         Binding("p", "accept_proposal", "Accept proposal", id="mapping.accept"),

@@ -27,23 +27,10 @@ if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
 READ_STEPS = 10
-CSS = """
-SkuReviewScreen #filters { height: 3; padding: 0 1; }
-SkuReviewScreen #filters Select { width: 22; margin-right: 1; }
-SkuReviewScreen #search { width: 1fr; }
-SkuReviewScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
-SkuReviewScreen #loading { height: 1; padding: 0 1; }
-SkuReviewScreen #loading.-hidden { display: none; }
-SkuReviewScreen #loading-label { width: 1fr; color: $text-muted; }
-SkuReviewScreen #progress { width: 30; }
-SkuReviewScreen #findings { height: 1fr; }
-SkuReviewScreen #detail { height: 9; border-top: solid $secondary; padding: 0 1; }
-"""
 SORTS = ("severity", "sku", "kind")
 
 
 class SkuReviewScreen(Screen[None]):
-    CSS = CSS
     BINDINGS = [
         Binding("a", "accept_fix", "Accept fix", id="sku.accept_fix"),
         Binding("x", "accept_risk", "Accept risk", id="sku.accept_risk"),
