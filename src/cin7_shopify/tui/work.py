@@ -24,9 +24,9 @@ async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]
 
 
 def budget_note(pacer: object | None) -> str:
-    """What to show while the Cin7 call budget makes a read wait, so the screen never looks stuck."""
+    """Shown instead of the step while the Cin7 call budget makes a read wait: the screen never looks stuck."""
     wait = getattr(pacer, "wait_left", lambda: 0.0)() if pacer is not None else 0.0
     if wait <= 0:
         return ""
     per_minute = getattr(pacer, "calls_per_minute", 60)
-    return f" (Cin7 allows {per_minute} calls/min: {wait:.0f} s)"
+    return f"Cin7 budget ({per_minute}/min): waiting {wait:.0f} s"

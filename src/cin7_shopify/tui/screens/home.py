@@ -199,7 +199,7 @@ class HomeScreen(Screen[None]):
     def _show_step(self) -> None:
         entry = self.selected
         note = budget_note(self.console.workspace.pacer(entry)) if entry else ""
-        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
+        self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

@@ -134,7 +134,7 @@ class MappingScreen(Screen[None]):
 
     def _show_step(self) -> None:
         note = budget_note(self.console.workspace.pacer(self.entry))
-        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
+        self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

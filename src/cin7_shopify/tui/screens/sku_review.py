@@ -82,11 +82,11 @@ class SkuReviewScreen(Screen[None]):
         yield Label("", id="summary")
         yield VirtualTable(
             [
-                Column("Severity", 8),
-                Column("Kind", 20),
-                Column("SKU", 16),
+                Column("Severity", 7),
+                Column("Kind", 17),
+                Column("SKU", 13),
                 Column("What is wrong", 0),
-                Column("Decision", 8),
+                Column("Decided", 7),
             ],
             id="findings",
         )
@@ -135,7 +135,7 @@ class SkuReviewScreen(Screen[None]):
 
     def _show_step(self) -> None:
         note = budget_note(self.console.workspace.pacer(self.entry))
-        self.query_one("#loading-label", Label).update(f"Reading {getattr(self, '_step', '…')}…{note}")
+        self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -175,7 +175,7 @@ class SkuReviewScreen(Screen[None]):
         findings.sort(key=keys[self.sort_by])
         self.shown = findings
         table = self.query_one(VirtualTable)
-        decided = {"fix": "fix ✓", "risk": "risk ✓"}
+        decided = {"fix": "fix ✓", "risk": "risk ✓"}  # shown in the Decided column
         table.set_rows(
             [
                 (
@@ -190,9 +190,10 @@ class SkuReviewScreen(Screen[None]):
             [f.severity for f in findings],
         )
         total = self.run.report
+        verdict = "[b $success]GO[/]" if total.ready else "[b $error]NO-GO[/]"
         self.query_one("#summary", Label).update(
-            f"{len(findings):,} of {len(total.findings):,} findings · {total.count('blocker')} blockers · "
-            f"{total.count('warning')} warnings · sorted by {self.sort_by} · {total.verdict}"
+            f"{verdict} · {len(findings):,} of {len(total.findings):,} shown · {total.count('blocker')} blockers · "
+            f"{total.count('warning')} warnings · by {self.sort_by}"
         )
         if not findings:
             self.query_one("#detail-text", Static).update("Nothing matches the filters.")
