@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -82,7 +81,7 @@ class SkuReviewScreen(Screen[None]):
         yield Label("", id="summary")
         yield VirtualTable(
             [
-                Column("Severity", 7),
+                Column("Level", 7),
                 Column("Kind", 17),
                 Column("SKU", 13),
                 Column("What is wrong", 0),
@@ -311,8 +310,16 @@ def _describe(finding: Finding) -> str:
     def side(title: str, data: dict[str, object] | None) -> str:
         if not data:
             return f"[b]{title}[/b] —"
-        shown = {k: v for k, v in data.items() if v not in (None, "", [], {})}
-        return f"[b]{title}[/b] " + json.dumps(shown, ensure_ascii=False)
+        parts = []
+        for key, value in data.items():
+            if value in (None, "", [], {}) or (isinstance(value, str) and value.startswith("gid://")):
+                continue  # ids mean nothing to the merchant
+            if isinstance(value, dict):
+                value = ", ".join(f"{k}={v}" for k, v in value.items())
+            elif isinstance(value, list):
+                value = ", ".join(str(v) for v in value)
+            parts.append(f"{key.replace('_', ' ')}: {value}")
+        return f"[b]{title}[/b] " + " · ".join(parts)
 
     return "\n".join(
         [
