@@ -336,6 +336,81 @@ class ShopifyMutations(ShopifyStore):
         order["fulfillments"].append(record)
         return {"fulfillment": record, "userErrors": []}
 
+    def _order_create(
+        self, _: Any, info: GraphQLResolveInfo[Any], order: dict[str, Any], options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """orderCreate: a new order from line items (by variant), assigned to a location that stocks them."""
+        errors = []
+        lines = order.get("lineItems") or []
+        if not lines:
+            errors.append({"field": ["order", "lineItems"], "message": "Line items can't be empty.", "code": "INVALID"})
+        variants = []
+        for index, line in enumerate(lines):
+            variant = self.variants_by_id.get(line.get("variantId") or "")
+            if variant is None:
+                errors.append(
+                    {
+                        "field": ["order", "lineItems", str(index), "variantId"],
+                        "message": "The variant does not exist.",
+                        "code": "PRODUCT_DOES_NOT_EXIST",
+                    }
+                )
+            variants.append(variant)
+        if errors:
+            return {"order": None, "userErrors": errors}
+        stocking = [
+            loc
+            for loc in self.locations
+            if loc["isActive"]
+            and loc["fulfillsOnlineOrders"]
+            and all((v["inventoryItem"]["id"], loc["id"]) in self.levels for v in variants if v is not None)
+        ]
+        location = (stocking or self.locations)[0]
+        number = 9000 + len(self.orders)
+        now = _now_iso()
+
+        def amount(money: dict[str, Any] | None, fallback: str) -> str:
+            return str(((money or {}).get("shopMoney") or {}).get("amount") or fallback)
+
+        record = {
+            "id": f"gid://shopify/Order/{next(self._ids)}",
+            "name": f"#{number}",
+            "createdAt": now,
+            "processedAt": now,
+            "updatedAt": now,
+            "email": order.get("email"),
+            "test": bool(order.get("test")),
+            "tags": order.get("tags") or [],
+            "displayFinancialStatus": order.get("financialStatus") or "PENDING",
+            "currencyCode": order.get("currency") or self.currency,
+            "taxesIncluded": self.shop["taxesIncluded"],
+            "customer": {"id": f"gid://shopify/Customer/{next(self._ids)}", "email": order.get("email")}
+            if order.get("email")
+            else None,
+            "lineItems": [
+                {
+                    "id": f"gid://shopify/LineItem/{next(self._ids)}",
+                    "sku": variant["sku"],
+                    "variantId": variant["id"],
+                    "quantity": line["quantity"],
+                    "originalUnitPrice": amount(line.get("priceSet"), variant["price"]),
+                    "taxLines": [
+                        {"title": t["title"], "rate": float(t["rate"]), "price": amount(t.get("priceSet"), "0")}
+                        for t in line.get("taxLines") or []
+                    ],
+                }
+                for line, variant in zip(lines, variants, strict=True)
+            ],
+            "fulfillmentLocationId": location["id"],
+        }
+        created = self.add_order(record)
+        for line, variant in zip(lines, variants, strict=True):
+            level = self.levels.get((variant["inventoryItem"]["id"], location["id"]))
+            if level is not None:  # placing an order commits stock, as in Shopify
+                level["_quantities"]["available"] -= line["quantity"]
+                level["_quantities"]["committed"] = level["_quantities"].get("committed", 0) + line["quantity"]
+        return {"order": created, "userErrors": []}
+
     def _bulk_run(self, _: Any, info: GraphQLResolveInfo[Any], query: str, groupObjects: bool) -> dict[str, Any]:
         def fail(text: str, code: str = "INVALID") -> dict[str, Any]:
             return {

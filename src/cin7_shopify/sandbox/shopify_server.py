@@ -136,6 +136,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         mutation["inventorySetQuantities"].resolve = self._inventory_set_quantities
         mutation["fulfillmentCreate"].resolve = self._fulfillment_create
         mutation["bulkOperationRunQuery"].resolve = self._bulk_run
+        mutation["orderCreate"].resolve = self._order_create
 
     def _connection_resolver(self, field_name: str) -> Any:
         def resolve(source: dict[str, Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import math
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
@@ -575,6 +576,52 @@ class ShopifyClient:
         data = await self.execute(document("inventory_set_quantities"), variables, idempotent=True)
         payload: dict[str, Any] = data["inventorySetQuantities"]
         return payload
+
+    async def place_order(
+        self,
+        lines: list[tuple[str, int, Decimal]],
+        *,
+        email: str,
+        currency: str,
+        tax: tuple[str, float] | None,
+        taxes_included: bool,
+        tags: list[str],
+        test: bool = True,
+    ) -> tuple[str, str]:
+        """A paid test order for (variant id, quantity, unit price) lines; returns (order id, name)."""
+
+        def money(amount: Decimal) -> dict[str, Any]:
+            return {"shopMoney": {"amount": str(amount), "currencyCode": currency}}
+
+        def tax_line(amount: Decimal) -> list[dict[str, Any]]:
+            if tax is None:
+                return []
+            title, rate = tax
+            share = (
+                amount * Decimal(str(rate)) / (1 + Decimal(str(rate)))
+                if taxes_included
+                else amount * Decimal(str(rate))
+            )
+            return [{"title": title, "rate": rate, "priceSet": money(share.quantize(Decimal("0.01")))}]
+
+        order = {
+            "email": email,
+            "currency": currency,
+            "financialStatus": "PAID",
+            "test": test,
+            "tags": tags,
+            "lineItems": [
+                {"variantId": variant, "quantity": qty, "priceSet": money(price), "taxLines": tax_line(price * qty)}
+                for variant, qty, price in lines
+            ],
+        }
+        data = await self.execute(
+            document("order_create"), {"order": order, "options": {"sendReceipt": False}}, idempotent=False
+        )
+        payload = data["orderCreate"]
+        if payload["userErrors"]:
+            raise ShopifyError("; ".join(e["message"] for e in payload["userErrors"]), code="USER_ERROR")
+        return payload["order"]["id"], payload["order"]["name"]
 
     async def create_fulfillment(
         self,

@@ -17,6 +17,7 @@ DOCUMENT_NAMES = (
     "fulfillment_orders",
     "inventory_set_quantities",
     "fulfillment_create",
+    "order_create",
     "bulk_run",
     "bulk_status",
     "bulk_variants",
