@@ -344,7 +344,7 @@ class ShopifyMutations(ShopifyStore):
         lines = order.get("lineItems") or []
         if not lines:
             errors.append({"field": ["order", "lineItems"], "message": "Line items can't be empty.", "code": "INVALID"})
-        variants = []
+        variants: list[dict[str, Any]] = []
         for index, line in enumerate(lines):
             variant = self.variants_by_id.get(line.get("variantId") or "")
             if variant is None:
@@ -355,7 +355,8 @@ class ShopifyMutations(ShopifyStore):
                         "code": "PRODUCT_DOES_NOT_EXIST",
                     }
                 )
-            variants.append(variant)
+            else:
+                variants.append(variant)
         if errors:
             return {"order": None, "userErrors": errors}
         stocking = [
@@ -363,7 +364,7 @@ class ShopifyMutations(ShopifyStore):
             for loc in self.locations
             if loc["isActive"]
             and loc["fulfillsOnlineOrders"]
-            and all((v["inventoryItem"]["id"], loc["id"]) in self.levels for v in variants if v is not None)
+            and all((v["inventoryItem"]["id"], loc["id"]) in self.levels for v in variants)
         ]
         location = (stocking or self.locations)[0]
         number = 9000 + len(self.orders)
