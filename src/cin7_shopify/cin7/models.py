@@ -352,6 +352,7 @@ class Sale(Cin7Model):
     """GET /sale. Read-side names: TaxCalculation, not TaxInclusive."""
 
     ID: str
+    OrderNumber: str | None = None
     Customer: str | None = None
     CustomerID: str | None = None
     Email: str | None = None

@@ -95,7 +95,7 @@ class ShopifyVariant(ShopifyModel):
         selected = node.get("selectedOptions")
         title = node.get("title") or ""
         if selected is not None:
-            values = [o["value"] for o in selected]
+            values = [o["value"] for o in selected if o["value"] != "Default Title"]
         else:
             values = [] if title == "Default Title" else [part.strip() for part in title.split(" / ") if part.strip()]
         return cls(

@@ -57,6 +57,7 @@ class OrderSync:
         self.crash = crash or CrashPoints()
         self.reference: Cin7Reference | None = None
         self._template: Customer | None = None
+        self.pilot_orders: set[str] = set()  # test orders the pilot placed: imported despite skip_test_orders
 
     # -- reference data -------------------------------------------------------------------
 
@@ -145,7 +146,12 @@ class OrderSync:
             return
         if entry is not None and entry.status == "voided":
             return
-        reason = waiting_reason(order, self.settings(), backfill=backfill or bool(entry and entry.reason == "backfill"))
+        reason = waiting_reason(
+            order,
+            self.settings(),
+            backfill=backfill or bool(entry and entry.reason == "backfill"),
+            allow_test=order.id in self.pilot_orders,
+        )
         if reason is not None and not self._has_open_intents(order.id):
             status = "waiting" if reason.startswith("waiting") else "skipped"
             if entry is None or entry.status != status or entry.reason != reason:

@@ -50,13 +50,15 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def waiting_reason(order: ShopifyOrder, settings: StoreSettings, *, backfill: bool = False) -> str | None:
+def waiting_reason(
+    order: ShopifyOrder, settings: StoreSettings, *, backfill: bool = False, allow_test: bool = False
+) -> str | None:
     """Why this order is not imported now (None: import it). Never an error: these are the rules."""
     if order.cancelled_at:
         return "cancelled before it was imported"
     if not backfill and settings.go_live and parse_time(order.created_at) < settings.go_live:
         return "placed before go-live"
-    if order.test and settings.skip_test_orders:
+    if order.test and settings.skip_test_orders and not allow_test:
         return "a test order"
     excluded = sorted(set(order.tags) & set(settings.exclude_tags))
     if excluded:

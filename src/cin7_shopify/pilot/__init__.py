@@ -1,0 +1,1 @@
+"""The pilot walkthrough: place or pick test orders and trace each one end to end."""

@@ -1,0 +1,401 @@
+"""The pilot: test orders traced from Shopify through Cin7 Core and back, step by step.
+
+Each order is followed through `imported`, `lines_match`, `customer`, `tax`, `stock_allocated`,
+`shipped_in_cin7` and `fulfilled_in_shopify`. A failed step names its cause and the fix; an order
+the sync could not import is `held` with the sync's own error kinds. In a sandbox the pilot also
+plays the warehouse (pick, pack, ship with a tracking number); against a real account it reports
+the shipment steps as waiting until someone ships in Cin7 Core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from cin7_shopify.cin7.models import PickPackLine, Sale, ShipLine
+from cin7_shopify.errors import ConsoleError
+from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
+from cin7_shopify.sync.runner import StoreSync
+
+STEPS = ("imported", "lines_match", "customer", "tax", "stock_allocated", "shipped_in_cin7", "fulfilled_in_shopify")
+PILOT_TAG = "cin7-shopify-pilot"
+PILOT_EMAIL = "pilot@cin7-shopify-console.test"
+Outcome = Literal["passed", "held", "failed"]
+
+
+@dataclass
+class PilotStep:
+    step: str
+    ok: bool | None  # None: not reached, or still waiting
+    detail: str = ""
+
+
+@dataclass
+class PilotOrder:
+    order_id: str
+    name: str
+    kind: str = ""  # what the pilot placed it to test: simple, variant, kit, multi-location
+    steps: list[PilotStep] = field(default_factory=lambda: [PilotStep(s, None) for s in STEPS])
+    errors: list[dict[str, str]] = field(default_factory=list)
+    timeline: list[tuple[str, str]] = field(default_factory=list)  # (time, what happened)
+    held: bool = False
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.held:
+            return "held"
+        return "passed" if all(s.ok for s in self.steps) else "failed"
+
+    def set(self, step: str, ok: bool | None, detail: str) -> None:
+        self.steps[STEPS.index(step)] = PilotStep(step, ok, detail)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "order": self.name,
+            "outcome": self.outcome,
+            "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in self.steps],
+            "errors": self.errors,
+        }
+
+
+@dataclass
+class PilotReport:
+    store: str
+    orders: list[PilotOrder] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.orders) and all(o.outcome == "passed" for o in self.orders)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "orders": [o.to_json() for o in self.orders],
+            "skipped": [{"order": name, "reason": reason} for name, reason in self.skipped],
+        }
+
+    def markdown(self) -> str:
+        lines = [
+            f"# Pilot sign-off: {self.store}",
+            "",
+            f"{sum(o.outcome == 'passed' for o in self.orders)} of {len(self.orders)} test orders passed "
+            "every step from Shopify through Cin7 Core and back.",
+            "",
+            "| Order | " + " | ".join(s.replace("_", " ") for s in STEPS) + " | Outcome |",
+            "|---|" + "---|" * (len(STEPS) + 1),
+        ]
+        mark = {True: "✓", False: "✗", None: "…"}
+        for order in self.orders:
+            lines.append(f"| {order.name} | " + " | ".join(mark[s.ok] for s in order.steps) + f" | {order.outcome} |")
+        problems = [o for o in self.orders if o.outcome != "passed"]
+        if problems:
+            lines += ["", "## What to fix", ""]
+            for order in problems:
+                for error in order.errors:
+                    lines.append(f"- **{order.name}** ({error['kind']}): {error['message']} — {error['fix']}")
+                for step in order.steps:
+                    if step.ok is False and not order.errors:
+                        lines.append(f"- **{order.name}** ({step.step}): {step.detail}")
+        lines += ["", "Signed off by: ______________________   Date: ____________", ""]
+        return "\n".join(lines)
+
+
+class Pilot:
+    def __init__(
+        self, sync: StoreSync, *, plays_warehouse: bool, on_update: Callable[[PilotOrder], None] | None = None
+    ) -> None:
+        self.sync = sync
+        self.plays_warehouse = plays_warehouse
+        self.on_update = on_update or (lambda _: None)
+
+    # -- the two ways in --------------------------------------------------------------------
+
+    async def trace_existing(self) -> PilotReport:
+        """Import what the store already has (its orders since go-live), then trace each order."""
+        await self.sync.orders_pass()
+        orders = {o.id: o for o in await self.sync.shopify.orders(self._since())}
+        report = PilotReport(self.sync.store)
+        for order_id, entry in sorted(self.sync.ledger.orders.items(), key=lambda item: item[1].name):
+            if entry.status in {"skipped", "waiting"}:
+                report.skipped.append((entry.name, entry.reason))
+            elif order_id in orders:
+                report.orders.append(PilotOrder(order_id, entry.name))
+        await self._trace(report, orders)
+        return report
+
+    async def place_and_trace(self, count: int) -> PilotReport:
+        """Place `count` test orders covering simple, variant, kit and multi-location products; trace them."""
+        if self.sync.orders.reference is None:
+            await self.sync.orders.load_reference()
+        picks = await self.pick_products()
+        if not picks:
+            raise ConsoleError(
+                "No product is ready for a pilot order: every SKU has an open audit problem.",
+                hint="Run the audit (SKU review) and fix its blockers first.",
+            )
+        settings = self.sync.settings()
+        shop = await self.sync.shopify.shop_info()
+        tax = next(
+            (
+                (key.rsplit(" ", 1)[0], float(key.rsplit(" ", 1)[1].rstrip("%")) / 100)
+                for key in settings.tax_map
+                if key.rsplit(" ", 1)[-1].endswith("%")
+            ),
+            None,
+        )
+        report = PilotReport(self.sync.store)
+        for index in range(count):
+            kind, variant = picks[index % len(picks)]
+            order_id, name = await self.sync.shopify.place_order(
+                [(variant.id, 1, variant.price)],
+                email=PILOT_EMAIL,
+                currency=shop.currency,
+                tax=tax,
+                taxes_included=shop.taxes_included,
+                tags=[PILOT_TAG],
+            )
+            pilot_order = PilotOrder(order_id, name, kind=kind)
+            pilot_order.timeline.append((_now(), f"placed test order {name} for 1 × {variant.sku} ({kind}) in Shopify"))
+            self.sync.orders.pilot_orders.add(order_id)
+            report.orders.append(pilot_order)
+            self.on_update(pilot_order)
+        await self.sync.orders_pass()
+        orders = {o.id: o for o in await self.sync.shopify.orders(f"tag:{PILOT_TAG}")}
+        await self._trace(report, orders)
+        return report
+
+    async def pick_products(self) -> list[tuple[str, ShopifyVariant]]:
+        """One product of each kind the pilot should cover, from SKUs that match Cin7 exactly."""
+        reference = self.sync.orders.reference
+        assert reference is not None
+        settings = self.sync.settings()
+        variants = await self.sync.shopify.bulk_variants()
+        counts: dict[str, int] = {}
+        for v in variants:
+            counts[v.sku or ""] = counts.get(v.sku or "", 0) + 1
+        mapped = set(settings.location_map)
+
+        def ready(v: ShopifyVariant) -> bool:
+            product = reference.products.get(v.sku or "")
+            return (
+                bool(v.sku)
+                and counts[v.sku or ""] == 1
+                and v.tracked
+                and product is not None
+                and product.is_active
+                and v.product_status == "ACTIVE"
+            )
+
+        candidates = [v for v in variants if ready(v)]
+        kinds: list[tuple[str, Callable[[ShopifyVariant], bool]]] = [
+            ("simple", lambda v: not v.option_values and not reference.products[v.sku or ""].BillOfMaterial),
+            ("variant", lambda v: bool(v.option_values)),
+            ("kit", lambda v: reference.products[v.sku or ""].BillOfMaterial),
+            ("multi-location", lambda v: len({lvl.location_id for lvl in v.levels if lvl.available > 0} & mapped) >= 2),
+        ]
+        picks: list[tuple[str, ShopifyVariant]] = []
+        for kind, test in kinds:
+            found = next((v for v in candidates if test(v) and v not in [p for _, p in picks]), None)
+            if found is not None:
+                picks.append((kind, found))
+        return picks
+
+    # -- tracing ------------------------------------------------------------------------
+
+    async def _trace(self, report: PilotReport, orders: dict[str, ShopifyOrder]) -> None:
+        for pilot_order in report.orders:
+            order = orders.get(pilot_order.order_id)
+            if order is not None:
+                await self._trace_import(pilot_order, order)
+            self.on_update(pilot_order)
+        shipped = [o for o in report.orders if self._imported(o)]
+        for pilot_order in shipped:
+            await self._ship(pilot_order)
+            self.on_update(pilot_order)
+        await self.sync.fulfilment_pass()
+        for pilot_order in shipped:
+            await self._check_fulfilment(pilot_order)
+            self._timeline_from_ledger(pilot_order)
+            self.on_update(pilot_order)
+        for pilot_order in report.orders:
+            if not self._imported(pilot_order):
+                self._timeline_from_ledger(pilot_order)
+
+    def _imported(self, pilot_order: PilotOrder) -> bool:
+        return pilot_order.steps[0].ok is True
+
+    async def _trace_import(self, pilot_order: PilotOrder, order: ShopifyOrder) -> None:
+        entry = self.sync.ledger.order(order.id)
+        if entry is None or entry.status != "imported" or not entry.sale_id:
+            pilot_order.held = entry is not None and entry.status in {"held", "retry"}
+            pilot_order.errors = list(entry.errors) if entry else []
+            cause = pilot_order.errors[0]["message"] if pilot_order.errors else (entry.reason if entry else "not seen")
+            pilot_order.set("imported", False, cause)
+            return
+        sale = await self.sync.cin7.get_sale(entry.sale_id)
+        pilot_order.set("imported", True, f"Cin7 Core sale {sale.OrderNumber or sale.ID[:8]} at {sale.Location}")
+        pilot_order.set("lines_match", *self._lines(order, sale))
+        pilot_order.set("customer", *self._customer(order, sale))
+        pilot_order.set("tax", *self._tax(order, sale))
+        allocated = sale.Order is not None and sale.Order.Status == "AUTHORISED" and sale.Status != "BACKORDERED"
+        pilot_order.set(
+            "stock_allocated",
+            allocated,
+            f"allocated at {sale.Location}"
+            if allocated
+            else f"backordered at {sale.Location}: Cin7 Core has too little stock there",
+        )
+
+    def _lines(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
+        sent = {
+            (
+                line.sku,
+                line.current_quantity,
+                (line.discounted_unit_price * line.current_quantity).quantize(Decimal("0.01")),
+            )
+            for line in order.lines
+            if line.current_quantity > 0
+        }
+        booked = {
+            (line.SKU, int(line.Quantity), line.Total.quantize(Decimal("0.01")))
+            for line in (sale.Order.Lines if sale.Order else [])
+        }
+        if sent == booked:
+            return True, f"{len(booked)} line(s): SKUs, quantities and totals agree"
+        missing = ", ".join(f"{q} × {s} ({t})" for s, q, t in sorted(sent - booked, key=str)) or "—"
+        extra = ", ".join(f"{q} × {s} ({t})" for s, q, t in sorted(booked - sent, key=str)) or "—"
+        return False, f"Shopify has {missing} that Cin7 Core lacks; Cin7 Core has {extra} that Shopify lacks"
+
+    def _customer(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
+        settings = self.sync.settings()
+        email = (order.contact_email or "").strip().lower()
+        if settings.customer_mode == "default_customer" or not email:
+            ok = sale.Customer == settings.default_customer
+            return (
+                ok,
+                f"default customer {sale.Customer}"
+                if ok
+                else f"{sale.Customer} instead of default customer {settings.default_customer}",
+            )
+        known = self.sync.ledger.customers.get(email)
+        ok = known is not None and known["id"] == sale.CustomerID
+        return ok, f"{sale.Customer} (matched by {email})" if ok else f"{sale.Customer} does not hold {email}"
+
+    def _tax(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
+        settings = self.sync.settings()
+        keys = [t.key for line in order.lines for t in line.tax_lines] or ["no tax 0%"]
+        wanted = settings.tax_map.get(keys[0])
+        inclusive = "Inclusive" if order.taxes_included else "Exclusive"
+        if sale.TaxRule == wanted and sale.TaxCalculation == inclusive:
+            return True, f"{sale.TaxRule}, tax {inclusive.lower()} (Shopify: {keys[0]})"
+        return False, (
+            f"sale has {sale.TaxRule} ({sale.TaxCalculation}); Shopify's {keys[0]} maps to {wanted} ({inclusive})"
+        )
+
+    async def _ship(self, pilot_order: PilotOrder) -> None:
+        entry = self.sync.ledger.order(pilot_order.order_id)
+        assert entry is not None and entry.sale_id
+        sale = await self.sync.cin7.get_sale(entry.sale_id)
+        if sale.CombinedShippingStatus not in {"SHIPPED", "PARTIALLY SHIPPED"} and self.plays_warehouse:
+            tracking = f"PILOT{pilot_order.name.lstrip('#')}"
+            await play_warehouse(self.sync, sale, tracking)
+            pilot_order.timeline.append(
+                ("warehouse", f"picked, packed and shipped in Cin7 Core with tracking {tracking}")
+            )
+            sale = await self.sync.cin7.get_sale(entry.sale_id)
+        if sale.CombinedShippingStatus in {"SHIPPED", "PARTIALLY SHIPPED"}:
+            numbers = [
+                line.TrackingNumber for task in sale.Fulfilments for line in task.ship_lines if line.TrackingNumber
+            ]
+            pilot_order.set("shipped_in_cin7", True, f"shipped, tracking {', '.join(numbers) or 'none'}")
+        else:
+            pilot_order.set("shipped_in_cin7", None, "waiting for the warehouse to ship it in Cin7 Core")
+
+    async def _check_fulfilment(self, pilot_order: PilotOrder) -> None:
+        if not pilot_order.steps[STEPS.index("shipped_in_cin7")].ok:
+            return
+        _, numbers = await self.sync.shopify.fulfilment_state(pilot_order.order_id)
+        if numbers:
+            pilot_order.set("fulfilled_in_shopify", True, f"fulfilled with tracking {', '.join(numbers)}")
+        else:
+            pilot_order.set(
+                "fulfilled_in_shopify",
+                False,
+                "Cin7 Core shipped it but Shopify shows no fulfilment: see the error log for why",
+            )
+
+    def _timeline_from_ledger(self, pilot_order: PilotOrder) -> None:
+        """What the sync sent and what came back, from its ledger (time, intent, result)."""
+        path = self.sync.ledger.path
+        if not path.exists():
+            return
+        wanted = {f"create_sale:{pilot_order.order_id}", f"authorise_order:{pilot_order.order_id}"}
+        tasks = set((self.sync.ledger.order(pilot_order.order_id) or _NO_ENTRY).shipments)
+        wanted |= {f"fulfil:{task}" for task in tasks}
+        labels = {
+            "create_sale": "POST /sale",
+            "authorise_order": "POST /sale/order (AUTHORISED)",
+            "fulfil": "fulfillmentCreate in Shopify",
+        }
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if event.get("key") in wanted:
+                label = labels[event["key"].split(":", 1)[0]]
+                if event["e"] == "begin":
+                    pilot_order.timeline.append((event.get("t", "")[11:19], f"sent {label}"))
+                else:
+                    result = event.get("result") or {}
+                    answer = (
+                        "refused"
+                        if result.get("failed")
+                        else (f"answered: sale {result['sale_id'][:8]}" if result.get("sale_id") else "answered: done")
+                    )
+                    pilot_order.timeline.append((event.get("t", "")[11:19], f"{label} {answer}"))
+        pilot_order.timeline.sort(key=lambda event: event[0])
+        for error in pilot_order.errors:
+            pilot_order.timeline.append(("held", f"{error['kind']}: {error['message']}"))
+
+    def _since(self) -> str:
+        go_live = self.sync.settings().go_live
+        return f"created_at:>='{go_live.strftime('%Y-%m-%dT%H:%M:%SZ')}'" if go_live else ""
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%H:%M:%S")
+
+
+class _NoEntry:
+    shipments: list[str] = []
+
+
+_NO_ENTRY = _NoEntry()
+
+
+async def play_warehouse(sync: StoreSync, sale: Sale, tracking: str) -> None:
+    """Sandbox only: pick, pack and ship the whole sale, as a warehouse would."""
+    assert sale.Order is not None
+    task = sale.Fulfilments[0].TaskID if sale.Fulfilments else (await sync.cin7.get_fulfilments(sale.ID))[0].TaskID
+    lines = [(line.SKU or "", line.Quantity) for line in sale.Order.Lines]
+    await sync.cin7.pick(task, [PickPackLine(SKU=sku, Quantity=qty, Location=sale.Location) for sku, qty in lines])
+    await sync.cin7.pack(task, [PickPackLine(SKU=sku, Quantity=qty, Box="Box 1") for sku, qty in lines])
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    await sync.cin7.ship(
+        task,
+        [
+            ShipLine(
+                ShipmentDate=today,
+                Carrier="Australia Post",
+                Box="Box 1",
+                TrackingNumber=tracking,
+                TrackingURL=f"https://auspost.com.au/mypost/track/#/details/{tracking}",
+            )
+        ],
+    )
