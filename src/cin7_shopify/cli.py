@@ -54,6 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--all", action="store_true", help="every proposal that has a target")
     approve.add_argument("--min-confidence", type=float, default=0.0, metavar="0..1")
 
+    pilot = commands.add_parser("pilot", help="place or pick test orders and trace each one end to end")
+    pilot_source = pilot.add_mutually_exclusive_group(required=True)
+    pilot_source.add_argument("--store", metavar="NAME", help="a saved store (a development store for placing)")
+    pilot_source.add_argument("--scenario", type=Path, metavar="DIR", help="trace a scenario's orders in the sandboxes")
+    pilot.add_argument("--place", type=int, default=0, metavar="N", help="place N test orders instead")
+    pilot.add_argument("--format", choices=["text", "json"], default="text")
+    pilot.add_argument("--signoff", type=Path, metavar="FILE", help="write the Markdown sign-off for the client")
+    pilot.add_argument(
+        "--play-warehouse",
+        action="store_true",
+        help="sandbox stores only: pick, pack and ship in Cin7 Core as the warehouse would",
+    )
+
     sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
     sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")
     sync_run = sync_commands.add_parser("run", help="poll and sync until Ctrl-C (or once)")
@@ -141,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_mapping_command(args)
         if args.command == "mapping":
             parser.parse_args(["mapping", "--help"])
+        if args.command == "pilot":
+            from cin7_shopify.commands.pilot import run_pilot_command
+
+            return run_pilot_command(args)
         if args.command == "sync" and args.sync_command == "run":
             from cin7_shopify.commands.sync import run_sync_command
 

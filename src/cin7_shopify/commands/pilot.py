@@ -1,0 +1,64 @@
+"""`cin7-shopify pilot`: test orders traced end to end, with the SCENARIO.md JSON contract."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from cin7_shopify.clock import ManualClock
+from cin7_shopify.commands.output import emit, write_text_atomically
+from cin7_shopify.pilot.engine import Pilot, PilotReport
+from cin7_shopify.settings import StoreSettings
+
+EXIT_OK, EXIT_BLOCKING = 0, 1
+
+
+def run_pilot_command(args: argparse.Namespace) -> int:
+    report = asyncio.run(_scenario(args) if args.scenario else _store(args))
+    if args.format == "json":
+        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", None)
+    else:
+        for order in report.orders:
+            marks = "".join({True: "✓", False: "✗", None: "…"}[s.ok] for s in order.steps)
+            problem = next((s.detail for s in order.steps if s.ok is False), "")
+            print(f"{order.name:<8} {marks}  {order.outcome:<7} {problem}")
+        passed = sum(o.outcome == "passed" for o in report.orders)
+        print(f"{passed} of {len(report.orders)} orders passed every step.", file=sys.stderr)
+    if args.signoff:
+        write_text_atomically(args.signoff, report.markdown())
+        print(f"wrote {args.signoff}", file=sys.stderr)
+    return EXIT_OK if report.passed else EXIT_BLOCKING
+
+
+async def _scenario(args: argparse.Namespace) -> PilotReport:
+    """A scenario runs in both sandboxes on a simulated clock: the pilot plays the warehouse."""
+    from cin7_shopify.sandbox.session import open_sandbox
+    from cin7_shopify.sync.runner import StoreSync
+
+    session = open_sandbox(args.scenario, clock=ManualClock())
+    settings = StoreSettings.from_json_dict(session.scenario.settings, source="settings.json")
+    sync = StoreSync(
+        session.scenario.name,
+        session.cin7_client(),
+        session.shopify_client(),
+        lambda: settings,
+        home=Path(tempfile.mkdtemp(prefix="cin7-shopify-pilot-")),
+    )
+    async with sync.cin7, sync.shopify:
+        with sync:
+            pilot = Pilot(sync, plays_warehouse=True)
+            return await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+
+
+async def _store(args: argparse.Namespace) -> PilotReport:
+    from cin7_shopify.commands.sync import _store_sync
+
+    sync, _ = _store_sync(args.store)
+    async with sync.cin7, sync.shopify:
+        with sync:
+            pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
+            return await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
