@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="sandbox stores only: pick, pack and ship in Cin7 Core as the warehouse would",
     )
+    pilot.add_argument(
+        "--wait",
+        type=int,
+        default=0,
+        metavar="MINUTES",
+        help="watch up to MINUTES for the warehouse to ship the test orders in Cin7 Core",
+    )
 
     sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
     sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")

@@ -61,4 +61,21 @@ async def _store(args: argparse.Namespace) -> PilotReport:
     async with sync.cin7, sync.shopify:
         with sync:
             pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
-            return await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+            report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+            return await _watch(pilot, report, args.wait)
+
+
+async def _watch(pilot: Pilot, report: PilotReport, minutes: int) -> PilotReport:
+    """Give the warehouse `minutes` to ship in Cin7 Core, looking once a minute (a read per waiting order)."""
+    waiting = pilot.waiting(report)
+    for left in range(minutes, 0, -1):
+        if not waiting:
+            break
+        print(
+            f"{len(waiting)} order(s) waiting for Cin7 Core to ship; looking again in a minute "
+            f"({left} minute(s) left, Ctrl+C to stop).",
+            file=sys.stderr,
+        )
+        await asyncio.sleep(60)
+        waiting = await pilot.follow_up(report)
+    return report

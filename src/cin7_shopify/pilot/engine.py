@@ -226,6 +226,28 @@ class Pilot:
             if not self._imported(pilot_order):
                 self._timeline_from_ledger(pilot_order)
 
+    def waiting(self, report: PilotReport) -> list[PilotOrder]:
+        """Imported orders whose shipment has not yet shown up in Shopify."""
+        return [o for o in report.orders if self._imported(o) and not o.steps[STEPS.index("fulfilled_in_shopify")].ok]
+
+    async def follow_up(self, report: PilotReport) -> list[PilotOrder]:
+        """Look again at orders still waiting for the warehouse; return those still waiting.
+
+        Against a real account the consultant ships in Cin7 Core; this watches for it (one sale read per
+        waiting order, then one fulfilment pass) without placing or importing anything again.
+        """
+        waiting = self.waiting(report)
+        if not waiting:
+            return []
+        for pilot_order in waiting:
+            await self._ship(pilot_order)
+        await self.sync.fulfilment_pass()
+        for pilot_order in waiting:
+            await self._check_fulfilment(pilot_order)
+            self._timeline_from_ledger(pilot_order)
+            self.on_update(pilot_order)
+        return [o for o in waiting if not o.steps[STEPS.index("fulfilled_in_shopify")].ok]
+
     def _imported(self, pilot_order: PilotOrder) -> bool:
         return pilot_order.steps[0].ok is True
 
@@ -305,7 +327,7 @@ class Pilot:
             tracking = f"PILOT{pilot_order.name.lstrip('#')}"
             await play_warehouse(self.sync, sale, tracking)
             pilot_order.timeline.append(
-                ("warehouse", f"picked, packed and shipped in Cin7 Core with tracking {tracking}")
+                (_now(), f"warehouse (played by the pilot): picked, packed, shipped with tracking {tracking}")
             )
             sale = await self.sync.cin7.get_sale(entry.sale_id)
         if sale.CombinedShippingStatus in {"SHIPPED", "PARTIALLY SHIPPED"}:
@@ -342,6 +364,7 @@ class Pilot:
             "authorise_order": "POST /sale/order (AUTHORISED)",
             "fulfil": "fulfillmentCreate in Shopify",
         }
+        seen: list[tuple[str, str]] = []
         for line in path.read_text(encoding="utf-8").splitlines():
             try:
                 event = json.loads(line)
@@ -350,7 +373,7 @@ class Pilot:
             if event.get("key") in wanted:
                 label = labels[event["key"].split(":", 1)[0]]
                 if event["e"] == "begin":
-                    pilot_order.timeline.append((event.get("t", "")[11:19], f"sent {label}"))
+                    seen.append((event.get("t", "")[11:19], f"sent {label}"))
                 else:
                     result = event.get("result") or {}
                     answer = (
@@ -358,10 +381,11 @@ class Pilot:
                         if result.get("failed")
                         else (f"answered: sale {result['sale_id'][:8]}" if result.get("sale_id") else "answered: done")
                     )
-                    pilot_order.timeline.append((event.get("t", "")[11:19], f"{label} {answer}"))
-        pilot_order.timeline.sort(key=lambda event: event[0])
-        for error in pilot_order.errors:
-            pilot_order.timeline.append(("held", f"{error['kind']}: {error['message']}"))
+                    seen.append((event.get("t", "")[11:19], f"{label} {answer}"))
+        seen += [("held", f"{error['kind']}: {error['message']}") for error in pilot_order.errors]
+        # Called again on each follow-up: add only what is new, keep the order of events.
+        pilot_order.timeline += [event for event in seen if event not in pilot_order.timeline]
+        pilot_order.timeline.sort(key=lambda event: (event[0] == "held", event[0]))
 
     def _since(self) -> str:
         go_live = self.sync.settings().go_live
