@@ -18,6 +18,7 @@ from cin7_shopify.tui.screens.connection import ConnectionScreen
 from cin7_shopify.tui.screens.error_log import ErrorLogScreen
 from cin7_shopify.tui.screens.home import HomeScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen, Picker
+from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
 from tests.tui_support import demo_app, settle
@@ -213,6 +214,7 @@ async def test_f1_help_on_every_screen(tmp_path: Path) -> None:
             ("m", "## Mapping"),
             ("l", "## Error log"),
             ("a", "## Connection setup"),
+            ("p", "## Pilot"),
         ]:
             if key:
                 await pilot.press(key)
@@ -258,6 +260,8 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         ErrorLogScreen,
         ConnectionScreen,
         Picker,
+        PilotScreen,
+        ConfirmScreen,
     ):
         for binding in owner.BINDINGS:
             assert getattr(binding, "id", None) and getattr(binding, "description", None), (owner, binding)
@@ -265,7 +269,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
 
 SIZES = [(80, 24), (120, 40)]
 THEMES = ["cin7-dark", "cin7-light"]
-SCREENS = {"home": "", "sku_review": "k", "mapping": "m", "error_log": "l", "connection": "a"}
+SCREENS = {"home": "", "sku_review": "k", "mapping": "m", "error_log": "l", "connection": "a", "pilot": "p"}
 
 
 @pytest.mark.parametrize("theme", THEMES)

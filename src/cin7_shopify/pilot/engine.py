@@ -125,6 +125,7 @@ class Pilot:
                 report.skipped.append((entry.name, entry.reason))
             elif order_id in orders:
                 report.orders.append(PilotOrder(order_id, entry.name))
+                self.on_update(report.orders[-1])
         await self._trace(report, orders)
         return report
 
@@ -225,6 +226,20 @@ class Pilot:
         for pilot_order in report.orders:
             if not self._imported(pilot_order):
                 self._timeline_from_ledger(pilot_order)
+
+    async def retry(self, report: PilotReport) -> None:
+        """After a fix: one order pass (held orders are retried by the sync itself), then trace again what failed."""
+        for pilot_order in report.orders:
+            if pilot_order.kind:  # placed by the pilot: a test order the sync must still import
+                self.sync.orders.pilot_orders.add(pilot_order.order_id)
+        await self.sync.orders_pass()
+        again = [o for o in report.orders if o.outcome != "passed"]
+        for pilot_order in again:
+            pilot_order.held, pilot_order.errors = False, []
+            pilot_order.steps = [PilotStep(s, None) for s in STEPS]
+            self.on_update(pilot_order)
+        orders = {o.id: o for o in await self.sync.shopify.orders(self._since())}
+        await self._trace(PilotReport(report.store, again), orders)
 
     def waiting(self, report: PilotReport) -> list[PilotOrder]:
         """Imported orders whose shipment has not yet shown up in Shopify."""

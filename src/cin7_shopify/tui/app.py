@@ -75,12 +75,14 @@ class ConsoleApp(App[None]):
     def open_screen(self, what: str, entry: StoreEntry) -> None:
         from cin7_shopify.tui.screens.error_log import ErrorLogScreen
         from cin7_shopify.tui.screens.mapping import MappingScreen
+        from cin7_shopify.tui.screens.pilot import PilotScreen
         from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 
         screens: dict[str, type[Screen[None]]] = {
             "sku": SkuReviewScreen,
             "mapping": MappingScreen,
             "errors": ErrorLogScreen,
+            "pilot": PilotScreen,
         }
         self.push_screen(screens[what](entry))  # type: ignore[call-arg]
 
@@ -101,6 +103,7 @@ class ConsoleApp(App[None]):
             ("Go: SKU review", "sku", "The pre-go-live audit of the selected store"),
             ("Go: Mapping", "mapping", "Location and tax mapping of the selected store"),
             ("Go: Error log", "errors", "The live error journal of the selected store"),
+            ("Go: Pilot", "pilot", "Place test orders and trace each one end to end"),
         ]:
             yield SystemCommand(title, help_text, partial(self.open_screen, what, entry))
         yield SystemCommand("Store: Add", "Set up a new store profile", partial(self.open_connection, None))

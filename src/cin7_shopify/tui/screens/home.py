@@ -26,6 +26,7 @@ class HomeScreen(Screen[None]):
         Binding("k", "open('sku')", "SKUs", id="home.sku_review"),
         Binding("m", "open('mapping')", "Mapping", id="home.mapping"),
         Binding("l", "open('errors')", "Errors", id="home.error_log"),
+        Binding("p", "open('pilot')", "Pilot", id="home.pilot"),
         Binding("s", "sync_now", "Sync", id="home.sync_now"),
         Binding("a", "add_store", "Add", id="home.add_store"),
         Binding("e", "edit_store", "Edit", id="home.edit_store"),
@@ -40,6 +41,7 @@ class HomeScreen(Screen[None]):
         "orders are held and how many errors are open. Below, both sides of the selected store are read "
         "through their APIs and counted; large differences are the first thing to ask the merchant about.\n\n"
         "- **k** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
+        "- **p** pilot: place test orders and trace each one from Shopify to Cin7 Core and back\n"
         "- **s** runs one sync pass now (orders, fulfilment, stock) · **r** reads the store again\n"
         "- **a** adds a store, **e** edits the selected one · **Escape** stops a read in progress.\n"
         "- **Ctrl+P** opens the command palette: every action, and the colour theme."

@@ -1,0 +1,329 @@
+"""Pilot order tracing: test orders as rows, the seven steps as columns filling in live, a timeline per order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Label, Markdown, Static
+
+from cin7_shopify.commands.output import write_text_atomically
+from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
+from cin7_shopify.sync.runner import StoreSync
+from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.screens.error_log import JUMPS
+from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
+from cin7_shopify.tui.work import budget_note, report
+from cin7_shopify.workspace import StoreEntry
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
+
+PLACE_COUNT = 4  # one order per product kind: simple, variant, kit, multi-location
+STEP_HEADERS = ("Imp", "Line", "Cust", "Tax", "Stck", "Ship", "Fulf")
+MARKS = {True: "✓", False: "✗", None: "·"}
+
+
+@dataclass
+class PilotUpdated(Message):
+    order: PilotOrder
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Says exactly what will be touched before anything is: y goes ahead, Escape or n does nothing."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Go ahead", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "Cancel", id="confirm.no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 90%;
+        border: round $warning; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = self.title_text
+            scroll.border_subtitle = "y: go ahead · n/Escape: cancel"
+            yield Markdown(self.text)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class PilotScreen(Screen[None]):
+    BINDINGS = [
+        Binding("p", "place", "Place tests", id="pilot.place"),
+        Binding("t", "trace", "Trace orders", id="pilot.trace"),
+        Binding("r", "retry", "Retry", id="pilot.retry"),
+        Binding("w", "follow_up", "Look again", id="pilot.follow_up"),
+        Binding("enter", "jump", "Go fix", id="pilot.jump"),
+        Binding("x", "export", "Sign-off", id="pilot.export"),
+        Binding("escape", "app.pop_screen", "Back", id="pilot.back"),
+    ]
+    HELP = (
+        "## Pilot\n\n"
+        "Test orders traced from Shopify through Cin7 Core and back, one row per order and one column per "
+        "step: **Imp**orted, **Line**s match, **Cust**omer, **Tax**, **St**oc**k** allocated, **Ship**ped in "
+        "Cin7 Core, **Fulf**illed in Shopify. ✓ passed, ✗ failed, · not reached or waiting.\n\n"
+        f"- **p** places {PLACE_COUNT} test orders in Shopify (a simple product, one with variants, a kit, a "
+        "multi-location item), tagged so the sync imports them, and traces them.\n"
+        "- **t** traces the store's own orders since go-live instead.\n"
+        "- **Enter** goes where the highlighted order's problem is fixed; **r** retries after the fix.\n"
+        "- In the sandbox the pilot plays the warehouse (pick, pack, ship). On a real account ship the test "
+        "sales in Cin7 Core yourself, then **w** looks again.\n"
+        "- **x** writes the Markdown sign-off for the client."
+    )
+
+    def __init__(self, entry: StoreEntry) -> None:
+        super().__init__()
+        self.entry = entry
+        self.report: PilotReport | None = None
+        self.busy = ""
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def plays_warehouse(self) -> bool:
+        return self.entry.kind == "sandbox"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Label("", id="pilot-status")
+        yield VirtualTable(
+            [Column("Order", 7), *(Column(h, 5) for h in STEP_HEADERS), Column("Outcome", 8), Column("Tests", 0)],
+            id="orders",
+        )
+        with VerticalScroll(id="detail"):
+            yield Static("", id="detail-text")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Pilot · {self.entry.label}"
+        self._show()
+        self.query_one(VirtualTable).focus()
+        self.set_interval(0.5, self._show_budget)
+
+    def _show_budget(self) -> None:
+        """While busy, say when the Cin7 call budget is what we wait for: the screen never looks stuck."""
+        if self.busy:
+            note = budget_note(self.console.workspace.pacer(self.entry))
+            self.query_one("#pilot-status", Label).update(f"{self.busy} {note}".strip())
+
+    # -- drawing ---------------------------------------------------------------------------
+
+    def _show(self) -> None:
+        orders = self.report.orders if self.report else []
+        rows = [
+            (o.name, *(MARKS[s.ok] for s in o.steps), o.outcome if self._settled(o) else "…", o.kind or "store order")
+            for o in orders
+        ]
+        tones = ["" if o.outcome == "passed" else ("warning" if self._waiting(o) else "blocker") for o in orders]
+        self.query_one(VirtualTable).set_rows(rows, tones)
+        passed = sum(o.outcome == "passed" for o in orders)
+        mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; w looks again"
+        status = self.busy or (f"{passed} of {len(orders)} passed every step · {mode}" if orders else mode)
+        self.query_one("#pilot-status", Label).update(status)
+        self._detail()
+
+    def _settled(self, order: PilotOrder) -> bool:
+        return order.held or any(s.ok is False for s in order.steps) or all(s.ok for s in order.steps)
+
+    def _waiting(self, order: PilotOrder) -> bool:
+        return order.steps[0].ok is True and not any(s.ok is False for s in order.steps) and order.outcome != "passed"
+
+    @property
+    def current(self) -> PilotOrder | None:
+        orders = self.report.orders if self.report else []
+        index = self.query_one(VirtualTable).cursor
+        return orders[index] if 0 <= index < len(orders) else None
+
+    def _detail(self) -> None:
+        order = self.current
+        text = self.query_one("#detail-text", Static)
+        if order is None:
+            text.update(
+                f"No pilot yet. p places {PLACE_COUNT} test orders covering each product kind; t traces the "
+                "store's orders since go-live. F1 explains the columns."
+            )
+            return
+        outcome = order.outcome if self._settled(order) else "in progress"
+        lines = [f"[b]{order.name}[/b] · {order.kind or 'store order'} · {outcome}"]
+        for error in order.errors:
+            lines.append(f"[b]{error['kind']}[/b]: {error['message']}\n[b]Fix:[/b] {error['fix']}")
+            if JUMPS.get(error["kind"]):
+                lines.append("Enter goes where this is fixed; r retries once it is.")
+        for step in order.steps:
+            if not order.errors or step.ok is not False:
+                lines.append(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {step.detail or 'not reached'}")
+        if order.timeline:
+            lines.append("[b]Timeline[/b]")
+            lines += [f"  {when}  {what}" for when, what in order.timeline]
+        text.update("\n".join(lines))
+
+    @on(VirtualTable.Highlighted)
+    def _highlighted(self, _: VirtualTable.Highlighted) -> None:
+        self._detail()
+
+    @on(PilotUpdated)
+    def _updated(self, _: PilotUpdated) -> None:
+        self._show()
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def _pilot(self, sync: StoreSync) -> Pilot:
+        return Pilot(sync, plays_warehouse=self.plays_warehouse, on_update=lambda o: self.post_message(PilotUpdated(o)))
+
+    def _start(self, what: str) -> bool:
+        if self.busy:
+            self.notify(f"Still {self.busy.lower()}", title="Busy")
+            return False
+        self.busy = what
+        self._show()
+        return True
+
+    def action_place(self) -> None:
+        if self.entry.kind == "sandbox":
+            self._place()
+            return
+        self.app.push_screen(
+            ConfirmScreen(
+                "Place test orders",
+                f"This places **{PLACE_COUNT} real test orders** in the Shopify store **{self.entry.label}** "
+                "(customer pilot@cin7-shopify-console.test, tagged `cin7-shopify-pilot`, not paid), and the sync "
+                "imports them into Cin7 Core as sales.\n\nUse a development store, or clean up afterwards.",
+            ),
+            lambda yes: self._place() if yes else None,
+        )
+
+    @work(exclusive=True, group="pilot")
+    async def _place(self) -> None:
+        if not self._start("Placing test orders…"):
+            return
+
+        async def job() -> PilotReport:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    pilot = self._pilot(sync)
+                    placed = PilotReport(self.entry.name)
+                    self.report = placed
+                    pilot.on_update = lambda o: self._collect(placed, o)
+                    return await pilot.place_and_trace(PLACE_COUNT)
+
+        await report(self, "placing test orders", job)
+
+    def _collect(self, placed: PilotReport, order: PilotOrder) -> None:
+        """Placed orders show up as rows while the others are still being placed."""
+        if order not in placed.orders:
+            placed.orders.append(order)
+        self.post_message(PilotUpdated(order))
+
+    @work(exclusive=True, group="pilot")
+    async def action_trace(self) -> None:
+        if not self._start("Tracing the store's orders…"):
+            return
+
+        async def job() -> PilotReport:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    pilot = self._pilot(sync)
+                    traced = PilotReport(self.entry.name)
+                    self.report = traced
+                    pilot.on_update = lambda o: self._collect(traced, o)
+                    return await pilot.trace_existing()
+
+        await report(self, "tracing orders", job)
+
+    @work(exclusive=True, group="pilot")
+    async def action_retry(self) -> None:
+        current = self.report
+        if current is None or not current.orders:
+            self.notify("Nothing to retry yet: p places test orders, t traces the store's orders.")
+            return
+        if not self._start("Retrying what failed…"):
+            return
+
+        async def job() -> PilotReport:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    await self._pilot(sync).retry(current)
+            return current
+
+        await report(self, "retrying", job)
+
+    @work(exclusive=True, group="pilot")
+    async def action_follow_up(self) -> None:
+        current = self.report
+        if current is None or not current.orders:
+            return
+        if not self._start("Looking for shipments…"):
+            return
+
+        async def job() -> PilotReport:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    waiting = await self._pilot(sync).follow_up(current)
+            if waiting:
+                self.notify(f"{len(waiting)} order(s) not shipped in Cin7 Core yet.", title="Still waiting")
+            return current
+
+        await report(self, "looking for shipments", job)
+
+    def _sync(self, cin7: object, shopify: object) -> StoreSync:
+        entry = self.entry
+        return StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder)  # type: ignore[arg-type]
+
+    def action_jump(self) -> None:
+        order = self.current
+        if order is None or not order.errors:
+            return
+        where = JUMPS.get(order.errors[0]["kind"])
+        if where is None:
+            self.notify("This one is fixed outside the console: follow the fix in the detail.", title="Fix")
+            return
+        self.console.open_screen(where, self.entry)
+
+    def action_export(self) -> None:
+        if self.report is None or not self.report.orders:
+            self.notify("Nothing to sign off yet: run a pilot first (p or t).")
+            return
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
+        path = self.console.workspace.export_dir / f"pilot-signoff-{self.entry.name}-{stamp}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(path, self.report.markdown())
+        self.notify(str(path), title="Sign-off written")
+
+    @on(Loaded)
+    def _done(self, message: Loaded) -> None:
+        self.busy = ""
+        if isinstance(message.result, PilotReport):
+            self.report = message.result
+        self._show()
+        if self.report is not None:
+            passed = sum(o.outcome == "passed" for o in self.report.orders)
+            self.notify(f"{passed} of {len(self.report.orders)} orders passed every step.", title="Pilot")
+
+    @on(Failed)
+    def _failed(self, message: Failed) -> None:
+        self.busy = ""
+        self._show()
+        self.notify(message.explanation, title=f"Pilot stopped {message.what}", severity="error", timeout=10)

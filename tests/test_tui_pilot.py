@@ -1,0 +1,101 @@
+"""The pilot screen: test orders filling in step by step, the failures explained, the sign-off exported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.tui.screens.mapping import MappingScreen
+from cin7_shopify.tui.screens.pilot import PilotScreen
+from cin7_shopify.tui.widgets.virtual_table import VirtualTable
+from tests.test_tui import SIZES, THEMES, SnapCompare
+from tests.tui_support import demo_app, settle
+
+ALL_PASSED = ("✓",) * 7
+
+
+async def open_pilot(pilot: Pilot[Any]) -> PilotScreen:
+    await settle(pilot)
+    await pilot.press("p")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, PilotScreen)
+    return screen
+
+
+def detail(screen: PilotScreen) -> str:
+    return str(screen.query_one("#detail-text").render())
+
+
+async def test_placing_test_orders_passes_each_kind_and_exports_the_signoff(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_pilot(pilot)
+        assert "No pilot yet" in detail(screen)
+        await pilot.press("p")
+        await settle(pilot)
+        rows = screen.query_one(VirtualTable).rows
+        assert [row[-1] for row in rows] == ["simple", "variant", "kit", "multi-location"]
+        assert all(tuple(row[1:8]) == ALL_PASSED and row[8] == "passed" for row in rows), rows
+        assert "4 of 4 passed every step" in str(screen.query_one("#pilot-status").render())
+        assert "placed test order" in detail(screen) and "fulfilled with tracking PILOT" in detail(screen)
+        await pilot.press("x")
+        await pilot.pause()
+        (signoff,) = (tmp_path / "exports").glob("pilot-signoff-demo-apparel-*.md")
+        assert "4 of 4 test orders passed" in signoff.read_text()
+
+
+async def test_tracing_the_store_explains_each_held_order_and_goes_to_the_fix(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_pilot(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.query_one(VirtualTable)
+        outcomes = {row[0]: row[8] for row in table.rows}
+        assert len(outcomes) == 25
+        assert {name for name, outcome in outcomes.items() if outcome == "held"} == set(SEEDED_ORDER_ERRORS)
+        assert all(outcome == "passed" for name, outcome in outcomes.items() if name not in SEEDED_ORDER_ERRORS)
+        table.cursor = [row[0] for row in table.rows].index("#1010")
+        await pilot.pause()
+        assert "unmapped_tax" in detail(screen) and "Fix: Map 'VAT 20%'" in detail(screen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, MappingScreen), "an unmapped tax line is fixed on the mapping screen"
+
+
+async def test_retry_after_the_fix_imports_the_held_orders(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_pilot(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        entry = screen.entry
+        settings = entry.profile.settings
+        fixed = settings.model_copy(update={"tax_map": {**settings.tax_map, "VAT 20%": settings.tax_map["GST 10%"]}})
+        app.workspace.save_settings(entry, fixed)  # what the mapping screen's save does
+        await pilot.press("r")
+        await settle(pilot)
+        rows = {row[0]: row for row in screen.query_one(VirtualTable).rows}
+        assert rows["#1010"][1] == "✓", "the order held for its tax line is imported once the line is mapped"
+        assert rows["#1006"][8] == "held", "an order held for another reason stays held"
+        assert sum(row[8] == "passed" for row in rows.values()) >= 14
+
+
+@pytest.mark.parametrize("theme", THEMES)
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_pilot_traced(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int], theme: str) -> None:
+    async def trace(pilot: Pilot[Any]) -> None:
+        screen = await open_pilot(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.query_one(VirtualTable)
+        table.cursor = [row[0] for row in table.rows].index("#1006")  # a held order: its timeline has no clock times
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path, theme=theme), terminal_size=size, run_before=trace)
