@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cin7_shopify.cli import main
+from cin7_shopify.pilot.cleanup import plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import STEPS, Pilot
 from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
@@ -133,3 +134,40 @@ async def test_the_pilot_watches_for_the_consultants_shipment(demo: SandboxSessi
         texts = [text for _, text in first.timeline]
         assert len(texts) == len(set(texts)), "a follow-up adds only what is new to the timeline"
         assert texts[0].startswith("placed test order") and texts[-1].startswith("fulfillmentCreate in Shopify")
+
+
+async def test_clean_up_lists_then_cancels_the_test_orders_and_voids_their_sales(
+    demo: SandboxSession, tmp_path: Path
+) -> None:
+    harness = Harness(demo, tmp_path)
+    with harness.sync() as sync:
+        report = await Pilot(sync, plays_warehouse=False).place_and_trace(2)
+        placed = [o.order_id for o in report.orders]
+        real = harness.order_id("#1001")
+        demo.shopify.update_order(real, tags=["cin7-shopify-pilot"])  # a real order someone tagged: never touched
+
+        items = await plan_cleanup(sync)
+        assert [i.order_id for i in items] == placed
+        assert all(i.sale.startswith("SO-") and i.cin7_action == "voided, its stock released" for i in items)
+        assert not any(s["Status"] == "VOIDED" for o in placed for s in harness.sales_for(o)), "listing touches nothing"
+
+        assert await run_cleanup(sync, items) == [o.name for o in report.orders]
+        for order_id in placed:
+            assert demo.shopify.orders_by_id[order_id]["cancelledAt"]
+            (sale,) = harness.sales_for(order_id)
+            assert sale["Status"] == "VOIDED"
+        assert not demo.shopify.orders_by_id[real]["cancelledAt"]
+        assert await plan_cleanup(sync) == [], "nothing is left to clean up"
+
+
+async def test_clean_up_of_shipped_orders_asks_for_a_credit_note(demo: SandboxSession, tmp_path: Path) -> None:
+    harness = Harness(demo, tmp_path)
+    with harness.sync() as sync:
+        report = await Pilot(sync, plays_warehouse=True).place_and_trace(1)
+        (item,) = await plan_cleanup(sync)
+        assert "will not void it" in item.cin7_action
+        await run_cleanup(sync, [item])
+        (sale,) = harness.sales_for(report.orders[0].order_id)
+        assert sale["Status"] != "VOIDED", "Cin7 Core refuses to void a shipped sale"
+        kinds = [e.kind for e in sync.journal.entries() if e.ref == report.orders[0].name]
+        assert "credit_note_needed" in kinds

@@ -10,7 +10,7 @@ from textual.pilot import Pilot
 
 from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
 from cin7_shopify.tui.screens.mapping import MappingScreen
-from cin7_shopify.tui.screens.pilot import PilotScreen
+from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
 from tests.test_tui import SIZES, THEMES, SnapCompare
 from tests.tui_support import demo_app, settle
@@ -84,6 +84,29 @@ async def test_retry_after_the_fix_imports_the_held_orders(tmp_path: Path) -> No
         assert rows["#1010"][1] == "✓", "the order held for its tax line is imported once the line is mapped"
         assert rows["#1006"][8] == "held", "an order held for another reason stays held"
         assert sum(row[8] == "passed" for row in rows.values()) >= 14
+
+
+async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_pilot(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        placed = [o.order_id for o in screen.report.orders] if screen.report else []
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        assert all(f"#{9030 + i}: cancel in Shopify" in app.screen.text for i in range(4))
+        await pilot.press("n")
+        await pilot.pause()
+        shopify = app.workspace.sandbox.shopify if app.workspace.sandbox else None
+        assert shopify is not None
+        assert not any(shopify.orders_by_id[o]["cancelledAt"] for o in placed), "no means nothing is touched"
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert all(shopify.orders_by_id[o]["cancelledAt"] for o in placed)
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MINUTES",
         help="watch up to MINUTES for the warehouse to ship the test orders in Cin7 Core",
     )
+    pilot.add_argument(
+        "--clean-up",
+        action="store_true",
+        help="cancel the pilot's test orders in Shopify and void or credit their Cin7 Core sales (lists them first)",
+    )
+    pilot.add_argument("--yes", action="store_true", help="with --clean-up: go ahead without asking")
 
     sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
     sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")

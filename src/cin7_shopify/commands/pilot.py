@@ -11,13 +11,16 @@ from pathlib import Path
 
 from cin7_shopify.clock import ManualClock
 from cin7_shopify.commands.output import emit, write_text_atomically
+from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotReport
 from cin7_shopify.settings import StoreSettings
 
-EXIT_OK, EXIT_BLOCKING = 0, 1
+EXIT_OK, EXIT_BLOCKING, EXIT_CANNOT_RUN = 0, 1, 2
 
 
 def run_pilot_command(args: argparse.Namespace) -> int:
+    if args.clean_up and not args.scenario:
+        return asyncio.run(_clean_up_store(args))
     report = asyncio.run(_scenario(args) if args.scenario else _store(args))
     if args.format == "json":
         emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", None)
@@ -51,7 +54,12 @@ async def _scenario(args: argparse.Namespace) -> PilotReport:
     async with sync.cin7, sync.shopify:
         with sync:
             pilot = Pilot(sync, plays_warehouse=True)
-            return await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+            report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+            if args.clean_up:  # a rehearsal: the sandbox's test orders are cleaned up at once
+                items = await plan_cleanup(sync)
+                _list(items)
+                await run_cleanup(sync, items)
+            return report
 
 
 async def _store(args: argparse.Namespace) -> PilotReport:
@@ -79,3 +87,33 @@ async def _watch(pilot: Pilot, report: PilotReport, minutes: int) -> PilotReport
         await asyncio.sleep(60)
         waiting = await pilot.follow_up(report)
     return report
+
+
+def _list(items: list[CleanupItem]) -> None:
+    print(f"{len(items)} pilot test order(s) to clean up:", file=sys.stderr)
+    for item in items:
+        print(f"  {item.line()}", file=sys.stderr)
+
+
+async def _clean_up_store(args: argparse.Namespace) -> int:
+    """List exactly what will be touched, ask, then cancel in Shopify and undo in Cin7 Core."""
+    from cin7_shopify.commands.sync import _store_sync
+
+    sync, _ = _store_sync(args.store)
+    async with sync.cin7, sync.shopify:
+        with sync:
+            items = await plan_cleanup(sync)
+            _list(items)
+            if not items:
+                return EXIT_OK
+            if not args.yes:
+                if not sys.stdin.isatty():
+                    print("Nothing was touched: add --yes to clean up without asking.", file=sys.stderr)
+                    return EXIT_CANNOT_RUN
+                answer = input(f"Cancel these {len(items)} order(s) and undo their sales? [y/N] ")
+                if answer.strip().lower() not in {"y", "yes"}:
+                    print("Nothing was touched.", file=sys.stderr)
+                    return EXIT_OK
+            done = await run_cleanup(sync, items)
+    print(f"Cleaned up {len(done)} test order(s): {', '.join(done)}. The error log lists anything left to do.")
+    return EXIT_OK

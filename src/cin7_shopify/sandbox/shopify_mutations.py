@@ -412,6 +412,42 @@ class ShopifyMutations(ShopifyStore):
                 level["_quantities"]["committed"] = level["_quantities"].get("committed", 0) + line["quantity"]
         return {"order": created, "userErrors": []}
 
+    def _order_cancel(
+        self,
+        _: Any,
+        info: GraphQLResolveInfo[Any],
+        orderId: str,
+        reason: str,
+        restock: bool,
+        **_options: Any,
+    ) -> dict[str, Any]:
+        """orderCancel: done at once here (Shopify runs a job); unfulfilled quantities go back on restock."""
+        order = self.orders_by_id.get(orderId)
+        if order is None:
+            error = {"field": ["orderId"], "message": "Order does not exist.", "code": "NOT_FOUND"}
+            return {"job": None, "orderCancelUserErrors": [error]}
+        if order.get("cancelledAt"):
+            error = {"field": ["orderId"], "message": "Order has already been cancelled.", "code": "INVALID"}
+            return {"job": None, "orderCancelUserErrors": [error]}
+        open_lines = [
+            (fo["assignedLocation"]["location"], line)
+            for fo in order["fulfillmentOrders"]
+            if fo["status"] in {"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"}
+            for line in fo["lineItems"]
+            if line["remainingQuantity"] > 0
+        ]
+        self.cancel_order(orderId, reason)
+        for location, line in open_lines:
+            variant = line["lineItem"].get("variant")
+            level = self.levels.get((variant["inventoryItem"]["id"], location["id"])) if variant and location else None
+            if restock and level is not None:
+                quantities = level["_quantities"]
+                back = min(line["remainingQuantity"], quantities.get("committed", 0))
+                quantities["committed"] = quantities.get("committed", 0) - back
+                quantities["available"] += back
+            line["remainingQuantity"] = 0
+        return {"job": {"id": f"gid://shopify/Job/{next(self._ids)}", "done": True}, "orderCancelUserErrors": []}
+
     def _bulk_run(self, _: Any, info: GraphQLResolveInfo[Any], query: str, groupObjects: bool) -> dict[str, Any]:
         def fail(text: str, code: str = "INVALID") -> dict[str, Any]:
             return {

@@ -137,6 +137,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         mutation["fulfillmentCreate"].resolve = self._fulfillment_create
         mutation["bulkOperationRunQuery"].resolve = self._bulk_run
         mutation["orderCreate"].resolve = self._order_create
+        mutation["orderCancel"].resolve = self._order_cancel
 
     def _connection_resolver(self, field_name: str) -> Any:
         def resolve(source: dict[str, Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:

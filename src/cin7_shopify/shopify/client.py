@@ -623,6 +623,14 @@ class ShopifyClient:
             raise ShopifyError("; ".join(e["message"] for e in payload["userErrors"]), code="USER_ERROR")
         return payload["order"]["id"], payload["order"]["name"]
 
+    async def cancel_order(self, order_id: str, *, restock: bool = True, staff_note: str = "") -> None:
+        """Cancel an order (reason OTHER), refunded to the original payment and restocked; the customer not told."""
+        variables = {"orderId": order_id, "reason": "OTHER", "restock": restock, "staffNote": staff_note or None}
+        data = await self.execute(document("order_cancel"), variables, idempotent=False)
+        payload = data["orderCancel"]
+        if payload["orderCancelUserErrors"]:
+            raise ShopifyError("; ".join(e["message"] for e in payload["orderCancelUserErrors"]), code="USER_ERROR")
+
     async def create_fulfillment(
         self,
         fulfillment_order_id: str,

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Label, Markdown, Static
 
 from cin7_shopify.commands.output import write_text_atomically
+from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
 from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.tui.messages import Failed, Loaded
@@ -72,6 +73,7 @@ class PilotScreen(Screen[None]):
         Binding("w", "follow_up", "Look again", id="pilot.follow_up"),
         Binding("enter", "jump", "Go fix", id="pilot.jump"),
         Binding("x", "export", "Sign-off", id="pilot.export"),
+        Binding("c", "clean_up", "Clean up", id="pilot.clean_up"),
         Binding("escape", "app.pop_screen", "Back", id="pilot.back"),
     ]
     HELP = (
@@ -85,7 +87,9 @@ class PilotScreen(Screen[None]):
         "- **Enter** goes where the highlighted order's problem is fixed; **r** retries after the fix.\n"
         "- In the sandbox the pilot plays the warehouse (pick, pack, ship). On a real account ship the test "
         "sales in Cin7 Core yourself, then **w** looks again.\n"
-        "- **x** writes the Markdown sign-off for the client."
+        "- **x** writes the Markdown sign-off for the client.\n"
+        "- **c** cleans up: lists the test orders and what happens to each, then (only if you say yes) cancels "
+        "them in Shopify and voids their Cin7 Core sales (a shipped sale needs a credit note instead)."
     )
 
     def __init__(self, entry: StoreEntry) -> None:
@@ -312,9 +316,57 @@ class PilotScreen(Screen[None]):
         write_text_atomically(path, self.report.markdown())
         self.notify(str(path), title="Sign-off written")
 
+    @work(exclusive=True, group="pilot")
+    async def action_clean_up(self) -> None:
+        if not self._start("Listing the test orders to clean up…"):
+            return
+
+        async def job() -> list[CleanupItem]:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    return await plan_cleanup(sync)
+
+        await report(self, "listing the test orders", job)
+
+    def _confirm_clean_up(self, items: list[CleanupItem]) -> None:
+        if not items:
+            self.notify("No open pilot test orders: nothing to clean up.", title="Clean up")
+            return
+        listing = "\n".join(f"- {item.line()}" for item in items)
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Clean up {len(items)} test order(s)",
+                f"Exactly these are touched, nothing else:\n\n{listing}\n\nCancelling in Shopify cannot be undone.",
+            ),
+            lambda yes: self._clean_up(items) if yes else None,
+        )
+
+    @work(exclusive=True, group="pilot")
+    async def _clean_up(self, items: list[CleanupItem]) -> None:
+        if not self._start("Cleaning up…"):
+            return
+
+        async def job() -> str:
+            cin7, shopify = self.console.workspace.open_clients(self.entry)
+            async with cin7, shopify:
+                with self._sync(cin7, shopify) as sync:
+                    done = await run_cleanup(sync, items)
+            return f"Cancelled {len(done)} test order(s) in Shopify; the error log lists anything left to do."
+
+        await report(self, "cleaning up", job)
+
     @on(Loaded)
     def _done(self, message: Loaded) -> None:
         self.busy = ""
+        if isinstance(message.result, list):
+            self._show()
+            self._confirm_clean_up(message.result)
+            return
+        if isinstance(message.result, str):
+            self._show()
+            self.notify(message.result, title="Clean up")
+            return
         if isinstance(message.result, PilotReport):
             self.report = message.result
         self._show()
