@@ -28,8 +28,11 @@ from cin7_shopify.workspace import Workspace
 
 def workspace() -> Workspace:
     folder = Path(tempfile.mkdtemp())
-    return Workspace(ProfileStore(folder / "profiles.json"), EnvironmentStore(),
-                     sandbox=open_sandbox(demo_scenario_dir(), clock=ManualClock()))
+    return Workspace(
+        ProfileStore(folder / "profiles.json"),
+        EnvironmentStore(),
+        sandbox=open_sandbox(demo_scenario_dir(), clock=ManualClock()),
+    )
 
 
 async def paint_times() -> None:
@@ -40,8 +43,12 @@ async def paint_times() -> None:
         started = time.perf_counter()
         await pilot.pause()
         idle = time.perf_counter() - started  # what a bare pause costs: taken off the figures below
-        for key, name in [("a", "connection setup"), ("l", "error log"), ("k", "SKU review (audit included)"),
-                          ("m", "mapping (reads included)")]:
+        for key, name in [
+            ("a", "connection setup"),
+            ("l", "error log"),
+            ("k", "SKU review (audit included)"),
+            ("m", "mapping (reads included)"),
+        ]:
             started = time.perf_counter()
             await pilot.press(key)
             await pilot.pause()
@@ -56,17 +63,27 @@ async def paint_times() -> None:
 
 def big_run(count: int) -> AuditRun:
     kinds = ["only_in_shopify", "sku_case_mismatch", "duplicate_sku", "only_in_cin7"]
-    severities = {"only_in_shopify": "blocker", "sku_case_mismatch": "blocker", "duplicate_sku": "blocker",
-                  "only_in_cin7": "info"}
+    severities = {
+        "only_in_shopify": "blocker",
+        "sku_case_mismatch": "blocker",
+        "duplicate_sku": "blocker",
+        "only_in_cin7": "info",
+    }
     findings = [
-        Finding(kinds[n % 4], severities[kinds[n % 4]], f"P{n:06d}-M",  # type: ignore[arg-type]
-                {"variant_id": f"gid://shopify/ProductVariant/{n}", "product": f"Product {n}"}, None,
-                f"Product {n} (SKU P{n:06d}-M) has no Cin7 Core product; its orders will be held until it exists.",
-                "Create it in Cin7 Core.")
+        Finding(
+            kinds[n % 4],
+            severities[kinds[n % 4]],
+            f"P{n:06d}-M",  # type: ignore[arg-type]
+            {"variant_id": f"gid://shopify/ProductVariant/{n}", "product": f"Product {n}"},
+            None,
+            f"Product {n} (SKU P{n:06d}-M) has no Cin7 Core product; its orders will be held until it exists.",
+            "Create it in Cin7 Core.",
+        )
         for n in range(count)
     ]
-    return AuditRun(AuditReport(store="bench", findings=findings), ShopifyCatalog("bench", True, []),
-                    Cin7Catalog("bench", []))
+    return AuditRun(
+        AuditReport(store="bench", findings=findings), ShopifyCatalog("bench", True, []), Cin7Catalog("bench", [])
+    )
 
 
 async def big_review(count: int) -> None:
@@ -92,8 +109,10 @@ async def big_review(count: int) -> None:
         app.screen.query_one("#search").value = "P09999"  # type: ignore[attr-defined]
         await pilot.pause()
         search = time.perf_counter() - started
-        print(f"SKU review, {count:,} findings: first page {first_page * 1000:.0f} ms; page down "
-              f"{scroll * 1000:.1f} ms a page; search {search * 1000:.0f} ms ({len(table.rows)} rows match)")
+        print(
+            f"SKU review, {count:,} findings: first page {first_page * 1000:.0f} ms; page down "
+            f"{scroll * 1000:.1f} ms a page; search {search * 1000:.0f} ms ({len(table.rows)} rows match)"
+        )
 
 
 def main() -> None:
