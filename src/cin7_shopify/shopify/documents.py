@@ -18,6 +18,7 @@ DOCUMENT_NAMES = (
     "inventory_set_quantities",
     "fulfillment_create",
     "order_create",
+    "order_cancel",
     "bulk_run",
     "bulk_status",
     "bulk_variants",

@@ -172,9 +172,12 @@ class PilotScreen(Screen[None]):
             lines.append(f"[b]{error['kind']}[/b]: {error['message']}\n[b]Fix:[/b] {error['fix']}")
             if JUMPS.get(error["kind"]):
                 lines.append("Enter goes where this is fixed; r retries once it is.")
+        unreached = [s.step.replace("_", " ") for s in order.steps if s.ok is None and not s.detail]
         for step in order.steps:
-            if not order.errors or step.ok is not False:
-                lines.append(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {step.detail or 'not reached'}")
+            if (step.ok is not None or step.detail) and not (order.errors and step.ok is False):
+                lines.append(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {step.detail}")
+        if unreached:
+            lines.append(f"· not reached yet: {', '.join(unreached)}")
         if order.timeline:
             lines.append("[b]Timeline[/b]")
             lines += [f"  {when}  {what}" for when, what in order.timeline]
