@@ -321,7 +321,10 @@ class Pilot:
             )
         known = self.sync.ledger.customers.get(email)
         ok = known is not None and known["id"] == sale.CustomerID
-        return ok, f"{sale.Customer} (matched by {email})" if ok else f"{sale.Customer} does not hold {email}"
+        if not ok:
+            return False, f"{sale.Customer} does not hold {email}"
+        # A customer the sync created is named after the email: say so once, not twice.
+        return True, f"{sale.Customer} (matched by email)" if sale.Customer == email else f"{sale.Customer} ({email})"
 
     def _tax(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
         settings = self.sync.settings()
