@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import tempfile
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +29,7 @@ from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.paths import store_dir
+from cin7_shopify.sync.runner import StoreSync
 
 REQUIRED_SCOPES = (
     "read_products",
@@ -144,6 +147,15 @@ class Workspace:
         cin7, shopify = open_profile_clients(entry.profile, self.secrets)
         cin7.pacer = self.pacers.for_account(entry.profile.cin7_account_id)  # stores of one account share it
         return cin7, shopify
+
+    @asynccontextmanager
+    async def open_sync(self, entry: StoreEntry) -> AsyncIterator[StoreSync]:
+        """The store's sync with its clients open and its lock held, for one piece of console work."""
+        cin7, shopify = self.open_clients(entry)
+        async with cin7, shopify:
+            # Settings are read through the entry, so a mapping saved meanwhile is what the next pass uses.
+            with StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder) as sync:
+                yield sync
 
     def clients_for(self, profile: StoreProfile, secrets: dict[str, str]) -> tuple[Cin7Client, ShopifyClient]:
         """Clients for credentials typed in the connection form, before anything is saved."""

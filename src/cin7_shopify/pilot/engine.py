@@ -221,11 +221,9 @@ class Pilot:
         await self.sync.fulfilment_pass()
         for pilot_order in shipped:
             await self._check_fulfilment(pilot_order)
-            self._timeline_from_ledger(pilot_order)
-            self.on_update(pilot_order)
+        self._timelines(report.orders)
         for pilot_order in report.orders:
-            if not self._imported(pilot_order):
-                self._timeline_from_ledger(pilot_order)
+            self.on_update(pilot_order)
 
     async def retry(self, report: PilotReport) -> None:
         """After a fix: one order pass (held orders are retried by the sync itself), then trace again what failed."""
@@ -259,7 +257,8 @@ class Pilot:
         await self.sync.fulfilment_pass()
         for pilot_order in waiting:
             await self._check_fulfilment(pilot_order)
-            self._timeline_from_ledger(pilot_order)
+        self._timelines(waiting)
+        for pilot_order in waiting:
             self.on_update(pilot_order)
         return [o for o in waiting if not o.steps[STEPS.index("fulfilled_in_shopify")].ok]
 
@@ -369,41 +368,48 @@ class Pilot:
                 "Cin7 Core shipped it but Shopify shows no fulfilment: see the error log for why",
             )
 
-    def _timeline_from_ledger(self, pilot_order: PilotOrder) -> None:
-        """What the sync sent and what came back, from its ledger (time, intent, result)."""
-        path = self.sync.ledger.path
-        if not path.exists():
-            return
-        wanted = {f"create_sale:{pilot_order.order_id}", f"authorise_order:{pilot_order.order_id}"}
-        tasks = set((self.sync.ledger.order(pilot_order.order_id) or _NO_ENTRY).shipments)
-        wanted |= {f"fulfil:{task}" for task in tasks}
+    def _timelines(self, pilot_orders: list[PilotOrder]) -> None:
+        """What the sync sent and what came back, from its ledger (time, intent, result): one read for all orders."""
         labels = {
             "create_sale": "POST /sale",
             "authorise_order": "POST /sale/order (AUTHORISED)",
             "fulfil": "fulfillmentCreate in Shopify",
         }
-        seen: list[tuple[str, str]] = []
-        for line in path.read_text(encoding="utf-8").splitlines():
+        owner: dict[str, PilotOrder] = {}
+        for pilot_order in pilot_orders:
+            for step in ("create_sale", "authorise_order"):
+                owner[f"{step}:{pilot_order.order_id}"] = pilot_order
+            for task in (self.sync.ledger.order(pilot_order.order_id) or _NO_ENTRY).shipments:
+                owner[f"fulfil:{task}"] = pilot_order
+        seen: dict[str, list[tuple[str, str]]] = {o.order_id: [] for o in pilot_orders}
+        path = self.sync.ledger.path
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        for line in lines:
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if event.get("key") in wanted:
-                label = labels[event["key"].split(":", 1)[0]]
-                if event["e"] == "begin":
-                    seen.append((event.get("t", "")[11:19], f"sent {label}"))
-                else:
-                    result = event.get("result") or {}
-                    answer = (
-                        "refused"
-                        if result.get("failed")
-                        else (f"answered: sale {result['sale_id'][:8]}" if result.get("sale_id") else "answered: done")
-                    )
-                    seen.append((event.get("t", "")[11:19], f"{label} {answer}"))
-        seen += [("held", f"{error['kind']}: {error['message']}") for error in pilot_order.errors]
-        # Called again on each follow-up: add only what is new, keep the order of events.
-        pilot_order.timeline += [event for event in seen if event not in pilot_order.timeline]
-        pilot_order.timeline.sort(key=lambda event: (event[0] == "held", event[0]))
+            sender = owner.get(event.get("key", ""))
+            if sender is None:
+                continue
+            label = labels[event["key"].split(":", 1)[0]]
+            when = event.get("t", "")[11:19]
+            if event["e"] == "begin":
+                seen[sender.order_id].append((when, f"sent {label}"))
+            else:
+                result = event.get("result") or {}
+                answer = (
+                    "refused"
+                    if result.get("failed")
+                    else (f"answered: sale {result['sale_id'][:8]}" if result.get("sale_id") else "answered: done")
+                )
+                seen[sender.order_id].append((when, f"{label} {answer}"))
+        for pilot_order in pilot_orders:
+            events = seen[pilot_order.order_id]
+            events += [("held", f"{error['kind']}: {error['message']}") for error in pilot_order.errors]
+            # Called again on each follow-up: add only what is new, keep the order of events.
+            pilot_order.timeline += [event for event in events if event not in pilot_order.timeline]
+            pilot_order.timeline.sort(key=lambda event: (event[0] == "held", event[0]))
 
     def _since(self) -> str:
         go_live = self.sync.settings().go_live

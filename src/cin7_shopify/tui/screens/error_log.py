@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
 
 from cin7_shopify.sync.journal import JournalEntry, fold, read_records
-from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
@@ -229,11 +228,8 @@ class ErrorLogScreen(Screen[None]):
         store = self.console.workspace.store(entry.store) if entry else self.entry
 
         async def job() -> str:
-            cin7, shopify = self.console.workspace.open_clients(store)
-            async with cin7, shopify:
-                sync = StoreSync(store.name, cin7, shopify, lambda: store.profile.settings, home=store.folder)
-                with sync:
-                    result = await sync.orders_pass()
+            async with self.console.workspace.open_sync(store) as sync:
+                result = await sync.orders_pass()
             return f"{len(result.imported)} imported, {len(result.held)} still held."
 
         self.notify(f"Retrying held orders of {store.label}…")

@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, load_overview
-from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreEntry
@@ -177,13 +176,10 @@ class HomeScreen(Screen[None]):
         self.notify(f"Running one sync pass for {entry.label}…", title="Sync")
 
         async def job() -> str:
-            cin7, shopify = self.console.workspace.open_clients(entry)
-            async with cin7, shopify:
-                sync = StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder)
-                with sync:
-                    orders = await sync.orders_pass()
-                    shipped = await sync.fulfilment_pass()
-                    plan, pushed = await sync.stock_push()
+            async with self.console.workspace.open_sync(entry) as sync:
+                orders = await sync.orders_pass()
+                shipped = await sync.fulfilment_pass()
+                plan, pushed = await sync.stock_push()
             return (
                 f"{len(orders.imported)} orders imported, {len(orders.held)} held; {len(shipped.sent)} "
                 f"fulfilments sent; {pushed.applied} stock levels updated of {len(plan.changes)}."

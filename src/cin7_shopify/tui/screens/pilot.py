@@ -193,8 +193,17 @@ class PilotScreen(Screen[None]):
 
     # -- actions ---------------------------------------------------------------------------
 
-    def _pilot(self, sync: StoreSync) -> Pilot:
-        return Pilot(sync, plays_warehouse=self.plays_warehouse, on_update=lambda o: self.post_message(PilotUpdated(o)))
+    def _pilot(self, sync: StoreSync, *, live: bool = False) -> Pilot:
+        """The pilot for one piece of work; `live`: a new run whose orders show up as rows as they come."""
+        if live:
+            self.report = PilotReport(self.entry.name)
+
+        def updated(order: PilotOrder) -> None:
+            if live and self.report is not None and order not in self.report.orders:
+                self.report.orders.append(order)
+            self.post_message(PilotUpdated(order))
+
+        return Pilot(sync, plays_warehouse=self.plays_warehouse, on_update=updated)
 
     def _start(self, what: str) -> bool:
         if self.busy:
@@ -224,22 +233,10 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    pilot = self._pilot(sync)
-                    placed = PilotReport(self.entry.name)
-                    self.report = placed
-                    pilot.on_update = lambda o: self._collect(placed, o)
-                    return await pilot.place_and_trace(PLACE_COUNT)
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                return await self._pilot(sync, live=True).place_and_trace(PLACE_COUNT)
 
         await report(self, "placing test orders", job)
-
-    def _collect(self, placed: PilotReport, order: PilotOrder) -> None:
-        """Placed orders show up as rows while the others are still being placed."""
-        if order not in placed.orders:
-            placed.orders.append(order)
-        self.post_message(PilotUpdated(order))
 
     @work(exclusive=True, group="pilot")
     async def action_trace(self) -> None:
@@ -247,14 +244,8 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    pilot = self._pilot(sync)
-                    traced = PilotReport(self.entry.name)
-                    self.report = traced
-                    pilot.on_update = lambda o: self._collect(traced, o)
-                    return await pilot.trace_existing()
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                return await self._pilot(sync, live=True).trace_existing()
 
         await report(self, "tracing orders", job)
 
@@ -268,10 +259,8 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    await self._pilot(sync).retry(current)
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                await self._pilot(sync).retry(current)
             return current
 
         await report(self, "retrying", job)
@@ -285,19 +274,13 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    waiting = await self._pilot(sync).follow_up(current)
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                waiting = await self._pilot(sync).follow_up(current)
             if waiting:
                 self.notify(f"{len(waiting)} order(s) not shipped in Cin7 Core yet.", title="Still waiting")
             return current
 
         await report(self, "looking for shipments", job)
-
-    def _sync(self, cin7: object, shopify: object) -> StoreSync:
-        entry = self.entry
-        return StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder)  # type: ignore[arg-type]
 
     def action_jump(self) -> None:
         order = self.current
@@ -325,10 +308,8 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> list[CleanupItem]:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    return await plan_cleanup(sync)
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                return await plan_cleanup(sync)
 
         await report(self, "listing the test orders", job)
 
@@ -351,10 +332,8 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> str:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                with self._sync(cin7, shopify) as sync:
-                    done = await run_cleanup(sync, items)
+            async with self.console.workspace.open_sync(self.entry) as sync:
+                done = await run_cleanup(sync, items)
             return f"Cancelled {len(done)} test order(s) in Shopify; the error log lists anything left to do."
 
         await report(self, "cleaning up", job)
