@@ -18,6 +18,7 @@ from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.clock import ManualClock
 from cin7_shopify.paths import demo_scenario_dir
 from cin7_shopify.sandbox.session import open_sandbox
+from cin7_shopify.sandbox.store import SandboxStore
 from cin7_shopify.secrets import EnvironmentStore
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.tui.app import make_app
@@ -31,7 +32,7 @@ def workspace() -> Workspace:
     return Workspace(
         ProfileStore(folder / "profiles.json"),
         EnvironmentStore(),
-        sandbox=open_sandbox(demo_scenario_dir(), clock=ManualClock()),
+        sources=[SandboxStore(open_sandbox(demo_scenario_dir(), clock=ManualClock()))],
     )
 
 

@@ -30,7 +30,7 @@ async def bench(place: int) -> None:
         session.cin7_client(),
         session.shopify_client(),
         lambda: settings,
-        home=Path(tempfile.mkdtemp(prefix="bench-pilot-")),
+        folder=Path(tempfile.mkdtemp(prefix="bench-pilot-")),
     )
     with sync:
         if place:  # a store already in sync: only what the pilot itself costs is counted

@@ -34,7 +34,7 @@ async def bench(orders: int, customers: int, variants: int) -> None:
         {**data["settings"], "order_trigger": "created", "go_live": "2026-10-01T00:00:00Z"}
     )
     home = Path(tempfile.mkdtemp())
-    sync = StoreSync("bench", session.cin7_client(), session.shopify_client(), lambda: settings, home=home)
+    sync = StoreSync("bench", session.cin7_client(), session.shopify_client(), lambda: settings, folder=home)
     with sync:
         await sync.orders.load_reference()
         cin7_before, shopify_before, clock_before = sync.cin7.calls, sync.shopify.calls, clock.now()

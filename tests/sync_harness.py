@@ -29,7 +29,7 @@ class Harness:
             self.session.shopify_client(),
             lambda: self.settings,
             crash=crash or CrashPoints(),
-            home=self.home,
+            folder=self.home,
         )
         with sync:
             yield sync

@@ -14,7 +14,8 @@ from cin7_shopify.audit.csv_sources import CsvError, read_shopify_csv
 from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.export import report_csv, report_json, report_markdown, shopify_fix_csv
 from cin7_shopify.audit.models import AuditReport, Finding
-from cin7_shopify.audit.service import AuditRun, audit_csv, audit_scenario
+from cin7_shopify.audit.service import AuditRun, audit_csv
+from cin7_shopify.commands.session import scenario_session
 from cin7_shopify.sandbox.demo_data import SEEDED_PROBLEMS
 from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.settings import StoreSettings
@@ -36,8 +37,11 @@ CATALOGUE_KINDS = {
 
 
 @pytest.fixture(scope="module")
-def demo_run() -> AuditRun:
-    return asyncio.run(audit_scenario(DEMO))
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path_factory.mktemp("home")))
+        with scenario_session(DEMO) as session:
+            return asyncio.run(session.audit())
 
 
 def subject(finding: Finding) -> str:

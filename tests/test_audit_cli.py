@@ -90,7 +90,7 @@ def test_csv_mode_takes_the_saved_settings(tmp_path: Path, capsys: pytest.Captur
     [
         (["audit", "--shopify-csv", "s.csv"], "--shopify-csv needs --cin7-csv too."),
         (["audit", "--scenario", "/nowhere"], "Scenario folder /nowhere does not exist."),
-        (["audit", "--store", "nope"], "No store profile named 'nope' (saved profiles: none yet)."),
+        (["audit", "--store", "nope"], "No store named 'nope' (stores: none yet)."),
         (["audit", "--shopify-csv", "missing.csv", "--cin7-csv", "c.csv"], "missing.csv: no such file."),
     ],
 )

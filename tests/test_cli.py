@@ -52,7 +52,7 @@ def test_generate_writes_a_loadable_scenario(tmp_path: Path) -> None:
 
 def test_generate_refuses_nonsense(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["sandbox", "generate", "--variants", "0", "--out", str(tmp_path)]) == 2
-    assert "--variants must be at least 1" in capsys.readouterr().err
+    assert "argument --variants: 0 is out of range: use 1 to 1,000,000" in capsys.readouterr().err
 
 
 async def test_sandbox_serves_both_apis_over_http(served_sandbox: str) -> None:

@@ -69,7 +69,7 @@ async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
         assert isinstance(screen, ErrorLogScreen)
         table = screen.query_one(VirtualTable)
         await pilot.press("up")  # scrolled up: new entries are counted, not jumped to
-        journal = app.workspace.journal(app.workspace.stores()[0])
+        journal = app.workspace.stores()[0].journal()
         journal.record("unknown_sku", "#1099", "Order #1099: SKU X is not a Cin7 Core product.", "Create X.")
         screen.tail()
         await pilot.pause()
@@ -150,7 +150,7 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         assert cells(locations)[4][2] == "Melbourne Store"
         await pilot.press("ctrl+s")
         await pilot.pause()
-        saved = app.workspace.stores()[0].profile.settings.location_map
+        saved = app.workspace.stores()[0].settings().location_map
         assert saved["gid://shopify/Location/71003"] == saved["gid://shopify/Location/71005"] == "Melbourne Store"
 
 

@@ -77,7 +77,7 @@ async def test_retry_after_the_fix_imports_the_held_orders(tmp_path: Path) -> No
         entry = screen.entry
         settings = entry.profile.settings
         fixed = settings.model_copy(update={"tax_map": {**settings.tax_map, "VAT 20%": settings.tax_map["GST 10%"]}})
-        app.workspace.save_settings(entry, fixed)  # what the mapping screen's save does
+        entry.save_settings(fixed)  # what the mapping screen's save does
         await pilot.press("r")
         await settle(pilot)
         rows = {row[0]: row for row in screen.query_one(VirtualTable).rows}
@@ -99,7 +99,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
         assert all(f"#{9030 + i}: cancel in Shopify" in app.screen.text for i in range(4))
         await pilot.press("n")
         await pilot.pause()
-        shopify = app.workspace.sandbox.shopify if app.workspace.sandbox else None
+        shopify = app.workspace.sources[0].session.shopify  # type: ignore[attr-defined]
         assert shopify is not None
         assert not any(shopify.orders_by_id[o]["cancelledAt"] for o in placed), "no means nothing is touched"
         await pilot.press("c")

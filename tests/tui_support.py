@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 from cin7_shopify.clock import ManualClock
 from cin7_shopify.sandbox.faults import FaultyTransport
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
+from cin7_shopify.sandbox.store import SandboxStore
 from cin7_shopify.secrets import KeyringStore
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.tui.app import ConsoleApp, make_app
@@ -75,9 +76,13 @@ class SandboxRouter:
 def demo_app(tmp_path: Path, *, theme: str | None = "cin7-dark", journal: bool = False) -> ConsoleApp:
     # A simulated clock: Cin7's 60 calls a minute hold, but waiting for them takes no real time.
     session = open_sandbox(DEMO, clock=ManualClock())
-    workspace = Workspace(ProfileStore(tmp_path / "profiles.json"), KeyringStore(), sandbox=session)
+    workspace = Workspace(
+        ProfileStore(tmp_path / "profiles.json"),
+        KeyringStore(),
+        sources=[SandboxStore(session)],
+        transport=SandboxRouter(session),  # type: ignore[arg-type]
+    )
     workspace.export_dir = tmp_path / "exports"
-    workspace.transport = SandboxRouter(session)  # type: ignore[assignment]
     if journal:
         entry = workspace.stores()[0]
         entry.folder.mkdir(parents=True, exist_ok=True)

@@ -1,19 +1,42 @@
-"""The command line: `cin7-shopify demo`, `cin7-shopify sandbox serve|generate|check`.
+"""The command line. Each command parses its arguments, asks a store session, and formats the answer.
 
-Every command prints a one-line explanation and exits 2 when it cannot run; never a traceback.
+Every command prints a one-line explanation and exits 2 when it cannot run; never a traceback (an
+unexpected error's traceback goes to the log file, which the line names).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cin7_shopify import __version__
-from cin7_shopify.errors import ConsoleError
+from cin7_shopify.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OK, ConsoleError
 
-EXIT_OK, EXIT_BLOCKING, EXIT_CANNOT_RUN = 0, 1, 2
+log = logging.getLogger("cin7_shopify.cli")
+
+
+def _number_in(kind: Callable[[str], float], low: float, high: float | None = None) -> Callable[[str], float]:
+    """An argparse type that refuses numbers out of range, naming the range."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value != value or value < low or (high is not None and value > high):  # NaN fails too
+            span = f"{_plain(low)} to {_plain(high)}" if high is not None else f"{_plain(low)} or more"
+            raise argparse.ArgumentTypeError(f"{text} is out of range: use {span}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
+
+
+def _plain(number: float) -> str:
+    return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
+    demo = commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
+    demo.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder instead of the demo store")
+
+    from cin7_shopify.commands.stores import add_store_parser
+
+    add_store_parser(commands)
 
     audit = commands.add_parser(
         "audit",
@@ -52,13 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
     approve.add_argument("--location", action="append", metavar="ID_OR_NAME", help="a Shopify location (repeatable)")
     approve.add_argument("--tax", action="append", metavar="LINE", help='a tax line such as "GST 10%%" (repeatable)')
     approve.add_argument("--all", action="store_true", help="every proposal that has a target")
-    approve.add_argument("--min-confidence", type=float, default=0.0, metavar="0..1")
+    approve.add_argument("--min-confidence", type=_number_in(float, 0, 1), default=0.0, metavar="0..1")
 
     pilot = commands.add_parser("pilot", help="place or pick test orders and trace each one end to end")
     pilot_source = pilot.add_mutually_exclusive_group(required=True)
     pilot_source.add_argument("--store", metavar="NAME", help="a saved store (a development store for placing)")
     pilot_source.add_argument("--scenario", type=Path, metavar="DIR", help="trace a scenario's orders in the sandboxes")
-    pilot.add_argument("--place", type=int, default=0, metavar="N", help="place N test orders instead")
+    pilot.add_argument(
+        "--place", type=_number_in(int, 0, 50), default=0, metavar="N", help="place N test orders instead"
+    )
     pilot.add_argument("--format", choices=["text", "json"], default="text")
     pilot.add_argument("--signoff", type=Path, metavar="FILE", help="write the Markdown sign-off for the client")
     pilot.add_argument(
@@ -68,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pilot.add_argument(
         "--wait",
-        type=int,
+        type=_number_in(int, 0, 24 * 60),
         default=0,
         metavar="MINUTES",
         help="watch up to MINUTES for the warehouse to ship the test orders in Cin7 Core",
@@ -82,8 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
     sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")
-    sync_run = sync_commands.add_parser("run", help="poll and sync until Ctrl-C (or once)")
-    sync_run.add_argument("--store", required=True, metavar="NAME")
+    sync_run = sync_commands.add_parser(
+        "run",
+        help="poll and sync until Ctrl-C or SIGTERM (or once)",
+        description="Run the sync. --all runs every saved store in one process, sharing one Cin7 budget per "
+        "account (what the systemd unit and the container run). Exit 2 when a pass could not run.",
+    )
+    which = sync_run.add_mutually_exclusive_group(required=True)
+    which.add_argument("--store", metavar="NAME")
+    which.add_argument("--all", action="store_true", help="every saved store")
     sync_run.add_argument("--once", action="store_true", help="one pass of each, then exit")
 
     backfill = commands.add_parser("backfill", help="import past orders (before go-live) on request")
@@ -120,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
     serve.add_argument("--scenario", type=Path, default=None, help="scenario folder (default: the demo store)")
-    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--port", type=_number_in(int, 1, 65535), default=8765)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument(
         "--cin7-throttle",
@@ -130,20 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--cin7-calls-per-minute",
-        type=int,
+        type=_number_in(int, 1, 100_000),
         default=60,
         metavar="N",
         help="Cin7's limit per account (default 60, as the real API)",
     )
     serve.add_argument(
         "--shopify-restore-rate",
-        type=float,
+        type=_number_in(float, 1, 100_000),
         default=100.0,
         metavar="POINTS",
         help="Shopify's query-cost restore rate per second (Standard 100, Advanced 200, Plus 1000)",
     )
     generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
-    generate.add_argument("--variants", type=int, required=True)
+    generate.add_argument("--variants", type=_number_in(int, 1, 1_000_000), required=True)
     generate.add_argument("--out", type=Path, required=True)
     generate.add_argument("--seed", type=int, default=7)
     check = sandbox_commands.add_parser("check", help="validate a scenario folder")
@@ -153,74 +190,101 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        if args.command == "demo":
-            return _demo()
-        if args.command == "audit":
-            from cin7_shopify.commands.audit import run_audit_command
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has said what is wrong (exit 2) or printed help (exit 0)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else EXIT_CANNOT_RUN
+    from cin7_shopify.logs import configure_logging, reset_logging
 
-            return run_audit_command(args)
-        if args.command == "mapping" and args.mapping_command:
-            from cin7_shopify.commands.mapping import run_mapping_command
-
-            return run_mapping_command(args)
-        if args.command == "mapping":
-            parser.parse_args(["mapping", "--help"])
-        if args.command == "pilot":
-            from cin7_shopify.commands.pilot import run_pilot_command
-
-            return run_pilot_command(args)
-        if args.command == "sync" and args.sync_command == "run":
-            from cin7_shopify.commands.sync import run_sync_command
-
-            return run_sync_command(args)
-        if args.command in {"backfill", "reconcile"}:
-            from cin7_shopify.commands.sync import run_sync_command
-
-            return run_sync_command(args)
-        if args.command == "stock" and args.stock_command:
-            from cin7_shopify.commands.sync import run_stock_command
-
-            return run_stock_command(args)
-        if args.command == "errors":
-            from cin7_shopify.commands.sync import run_errors_command
-
-            return run_errors_command(args)
-        if args.command in {"sync", "stock"}:
-            parser.parse_args([args.command, "--help"])
-        if args.command == "sandbox":
-            if args.sandbox_command == "serve":
-                return _serve(
-                    args.scenario,
-                    args.host,
-                    args.port,
-                    args.cin7_throttle,
-                    args.cin7_calls_per_minute,
-                    args.shopify_restore_rate,
-                )
-            if args.sandbox_command == "generate":
-                return _generate(args.variants, args.out, args.seed)
-            if args.sandbox_command == "check":
-                return _check(args.scenario)
-            parser.parse_args(["sandbox", "--help"])
-        parser.print_help()
-        return EXIT_OK
+    log_path = configure_logging(to_stderr=args.command == "sync")
+    try:
+        return _dispatch(parser, args)
     except ConsoleError as exc:
+        log.info("could not run: %s", exc.explain())
         print(f"error: {exc.explain()}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # last line of defence: one line, no traceback
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # last line of defence: one line here, the traceback in the log
+        log.exception("unexpected error in %s", " ".join(sys.argv[1:2]) or "cin7-shopify")
+        where = f" (details in {log_path})" if log_path else ""
+        print(f"error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         return EXIT_CANNOT_RUN
+    finally:
+        reset_logging()
 
 
-def _demo() -> int:
+def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return _demo(args.scenario)
+    if args.command == "store":
+        from cin7_shopify.commands.stores import run_store_command
+
+        if not args.store_command:
+            parser.parse_args(["store", "--help"])
+        return run_store_command(args)
+    if args.command == "audit":
+        from cin7_shopify.commands.audit import run_audit_command
+
+        return run_audit_command(args)
+    if args.command == "mapping" and args.mapping_command:
+        from cin7_shopify.commands.mapping import run_mapping_command
+
+        return run_mapping_command(args)
+    if args.command == "mapping":
+        parser.parse_args(["mapping", "--help"])
+    if args.command == "pilot":
+        from cin7_shopify.commands.pilot import run_pilot_command
+
+        return run_pilot_command(args)
+    if args.command == "sync" and args.sync_command == "run":
+        from cin7_shopify.commands.sync import run_sync_command
+
+        return run_sync_command(args)
+    if args.command in {"backfill", "reconcile"}:
+        from cin7_shopify.commands.sync import run_sync_command
+
+        return run_sync_command(args)
+    if args.command == "stock" and args.stock_command:
+        from cin7_shopify.commands.sync import run_stock_command
+
+        return run_stock_command(args)
+    if args.command == "errors":
+        from cin7_shopify.commands.sync import run_errors_command
+
+        return run_errors_command(args)
+    if args.command in {"sync", "stock"}:
+        parser.parse_args([args.command, "--help"])
+    if args.command == "sandbox":
+        if args.sandbox_command == "serve":
+            return _serve(
+                args.scenario,
+                args.host,
+                args.port,
+                args.cin7_throttle,
+                args.cin7_calls_per_minute,
+                args.shopify_restore_rate,
+            )
+        if args.sandbox_command == "generate":
+            return _generate(args.variants, args.out, args.seed)
+        if args.sandbox_command == "check":
+            return _check(args.scenario)
+        parser.parse_args(["sandbox", "--help"])
+    parser.print_help()
+    return EXIT_OK
+
+
+def _demo(scenario: Path | None) -> int:
+    """The console on a scenario (the demo store by default) beside any saved profiles."""
+    from cin7_shopify.sandbox.store import sandbox_workspace
     from cin7_shopify.tui.app import make_app
 
-    make_app().run()
+    workspace, _ = sandbox_workspace(scenario)
+    try:
+        make_app(workspace).run()
+    finally:
+        workspace.close()
     return EXIT_OK
 
 

@@ -17,3 +17,10 @@ class ConsoleError(Exception):
     def explain(self) -> str:
         """The one-line explanation printed by the CLI and shown by the console."""
         return f"{self.message} {self.hint}".strip()
+
+
+# Exit status of every command (SCENARIO.md): the one place these numbers are written.
+EXIT_OK = 0  # nothing blocking
+EXIT_BLOCKING = 1  # blocking problems found
+EXIT_CANNOT_RUN = 2  # bad input, no credentials, no connection
+EXIT_INTERRUPTED = 130  # Ctrl-C

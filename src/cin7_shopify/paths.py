@@ -28,6 +28,16 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def store_dir(store: str) -> Path:
+    """A saved store's ledger, journal, snapshots and health file."""
+    return data_dir() / "stores" / store
+
+
+def log_dir() -> Path:
+    """The rotating log, with the traceback of any unexpected error."""
+    return data_dir() / "logs"
+
+
 def _bundled(name: str) -> Path:
     """Folders shipped beside the package: in the wheel, or at the repository root when editable."""
     packaged = Path(str(resources.files("cin7_shopify"))) / f"_{name}"

@@ -1,34 +1,42 @@
-"""What the console works with: the store profiles (and the sandbox demo), their credentials, their
-sync files, and the services each screen calls. No Textual here: the CLI could use it too."""
+"""One way to a store: the workspace of saved stores, and the store session both faces work through.
+
+A `StoreSession` is everything the CLI and the console need of one store: its clients (with the
+Cin7 pacer at the profile's rate, shared by every store on the same Cin7 account), its journal that
+scrubs the store's own secrets, its sync, its live settings and its last audit. The faces parse,
+call a session, and format; they never build clients themselves, so the two cannot drift.
+
+Stores that are not saved profiles (the sandbox) come from a `StoreSource` that a face or a test
+registers: the core never imports the sandbox.
+"""
 
 from __future__ import annotations
 
 import json
-import tempfile
+import shutil
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import httpx
 
+from cin7_shopify.audit.service import AuditRun, Step, audit_with_clients
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
-from cin7_shopify.connections import open_profile_clients
 from cin7_shopify.errors import ConsoleError
-from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT
-from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
-from cin7_shopify.secrets import SecretStore, default_store
+from cin7_shopify.overview import StoreOverview, load_overview
+from cin7_shopify.paths import store_dir
+from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
-from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.state.health import StoreHealth, read_health
+from cin7_shopify.state.ledger import read_ledger_summary
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
-from cin7_shopify.sync.paths import store_dir
 from cin7_shopify.sync.runner import StoreSync
 
 REQUIRED_SCOPES = (
@@ -41,28 +49,30 @@ REQUIRED_SCOPES = (
     "write_merchant_managed_fulfillment_orders",
 )
 
+# Notices the sync writes as resolved: not errors, so they stay out of the error counts.
+NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
 
-@dataclass
-class StoreEntry:
+
+class MissingCredential(ConsoleError):
+    pass
+
+
+class StoreSource(Protocol):
+    """A store that is not a saved profile, e.g. a scenario in the sandboxes.
+
+    It brings its own clients and pacer, and a folder of its own for the ledger and journal, which
+    `close()` removes (a sandbox's state lives as long as the sandbox does).
+    """
+
     profile: StoreProfile
-    kind: Literal["sandbox", "live"]
-    folder: Path  # where its ledger, journal and snapshots live
+    folder: Path
+    title: str  # the store's name in reports (the shop's name)
 
-    @property
-    def name(self) -> str:
-        return self.profile.name
+    def open_clients(self) -> tuple[Cin7Client, ShopifyClient]: ...
 
-    @property
-    def label(self) -> str:
-        return f"{self.profile.name} (sandbox)" if self.kind == "sandbox" else self.profile.name
+    def pacer(self) -> Cin7Pacer | None: ...
 
-    @property
-    def journal_path(self) -> Path:
-        return self.folder / "errors.jsonl"
-
-    @property
-    def ledger_path(self) -> Path:
-        return self.folder / "ledger.jsonl"
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -73,6 +83,7 @@ class StoreStatus:
     held: int = 0
     open_errors: int = 0
     errors_by_hour: list[int] = field(default_factory=list)  # the last 24 hours, oldest first
+    health: StoreHealth | None = None  # what a running `sync run` last wrote
 
 
 @dataclass
@@ -91,74 +102,262 @@ class ConnectionCheck:
         return not self.problems and not self.missing_scopes
 
 
+class StoreSession:
+    """One store as both faces reach it."""
+
+    def __init__(self, workspace: Workspace, profile: StoreProfile, source: StoreSource | None = None) -> None:
+        self.workspace = workspace
+        self.profile = profile
+        self.source = source
+        self.kind: Literal["sandbox", "live"] = "sandbox" if source is not None else "live"
+        self.folder: Path = source.folder if source is not None else store_dir(profile.name)
+        self.last_audit: AuditRun | None = None
+        self._profile_stamp = self._stamp()
+
+    # -- identity -------------------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self.profile.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.profile.name} (sandbox)" if self.kind == "sandbox" else self.profile.name
+
+    @property
+    def title(self) -> str:
+        """The store's name in reports."""
+        return self.source.title if self.source is not None else self.profile.name
+
+    @property
+    def journal_path(self) -> Path:
+        return self.folder / "errors.jsonl"
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.folder / "ledger.jsonl"
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.folder / "snapshots"
+
+    # -- settings -------------------------------------------------------------------------
+
+    def _stamp(self) -> float:
+        path = self.workspace.profiles.path
+        return path.stat().st_mtime if self.kind == "live" and path.exists() else 0.0
+
+    def settings(self) -> StoreSettings:
+        """The live settings: a mapping approved in another process takes effect on the next pass."""
+        if self.kind == "live":
+            stamp = self._stamp()
+            if stamp != self._profile_stamp:
+                self._profile_stamp = stamp
+                self.profile = self.workspace.profiles.get(self.name)
+        return self.profile.settings
+
+    def save_settings(self, settings: StoreSettings) -> None:
+        self.profile = self.profile.model_copy(update={"settings": settings})
+        if self.kind == "live":  # the sandbox keeps its settings for this session only
+            self.workspace.profiles.save(self.profile)
+            self._profile_stamp = self._stamp()
+
+    # -- clients --------------------------------------------------------------------------
+
+    def pacer(self) -> Cin7Pacer:
+        if self.source is not None:
+            pacer = self.source.pacer()
+            if pacer is not None:
+                return pacer
+        return self.workspace.pacers.for_account(self.profile.cin7_account_id, self.profile.cin7_calls_per_minute)
+
+    def secret_values(self) -> list[str]:
+        """The store's own secrets, so everything it writes can scrub them."""
+        if self.source is not None:
+            return []
+        found = (self.workspace.secrets.get(self.name, n) for n in SECRET_NAMES)
+        return [s.get_secret_value() for s in found if s is not None]
+
+    def open_clients(self) -> tuple[Cin7Client, ShopifyClient]:
+        """Both clients, unopened (use them in `async with`)."""
+        if self.source is not None:
+            return self.source.open_clients()
+        return self.workspace.clients_for(self.profile, self._saved_secrets(), pacer=self.pacer())
+
+    def _saved_secrets(self) -> dict[str, str]:
+        profile, secrets = self.profile, self.workspace.secrets
+
+        def need(name: str, what: str) -> str:
+            value = secrets.get(profile.name, name)
+            if value is None:
+                raise MissingCredential(
+                    f"Store '{profile.name}' has no {what} saved.",
+                    hint=f"Save it with `cin7-shopify store add` or the console's connection setup, or set "
+                    f"{environment_variable(profile.name, name)}.",
+                )
+            return value.get_secret_value()
+
+        found = {"cin7_application_key": need("cin7_application_key", "Cin7 Core application key")}
+        if profile.shopify_auth == "client_credentials":
+            if not profile.shopify_client_id:
+                raise MissingCredential(
+                    f"Store '{profile.name}' has no Shopify client id.",
+                    hint=f"Set it with `cin7-shopify store add {profile.name} --shopify-client-id ID`.",
+                )
+            found["shopify_client_secret"] = need("shopify_client_secret", "Shopify client secret")
+        else:
+            found["shopify_access_token"] = need("shopify_access_token", "Shopify access token")
+        return found
+
+    # -- work -----------------------------------------------------------------------------
+
+    def journal(self) -> Journal:
+        return Journal(self.journal_path, store=self.name, secrets=self.secret_values())
+
+    def journal_entries(self) -> list[JournalEntry]:
+        return list(fold(read_records(self.journal_path)))
+
+    def make_sync(self, cin7: Cin7Client, shopify: ShopifyClient) -> StoreSync:
+        return StoreSync(self.name, cin7, shopify, self.settings, folder=self.folder, secrets=self.secret_values())
+
+    @asynccontextmanager
+    async def open_sync(self) -> AsyncIterator[StoreSync]:
+        """The store's sync with its clients open and its lock held, for one piece of work."""
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            with self.make_sync(cin7, shopify) as sync:
+                yield sync
+
+    async def audit(self, *, settings: StoreSettings | None = None, on_step: Step | None = None) -> AuditRun:
+        """The audit, with the other stores on this Cin7 account in view (shared locations); kept as
+        last_audit. `settings`: mappings being edited, not yet saved (the mapping screen)."""
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            run = await audit_with_clients(
+                cin7,
+                shopify,
+                settings or self.settings(),
+                store=self.title,
+                other_stores=self.workspace.other_location_maps(self),
+                on_step=on_step,
+            )
+        self.last_audit = run
+        return run
+
+    async def overview(self, *, on_step: Callable[[str, int, int], None] | None = None) -> StoreOverview:
+        go_live = self.settings().go_live
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await load_overview(
+                cin7,
+                shopify,
+                orders_since=go_live.strftime("%Y-%m-%dT%H:%M:%SZ") if go_live else None,
+                on_step=on_step,
+            )
+
+    async def test_connection(self) -> ConnectionCheck:
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await test_connection(cin7, shopify)
+
+    # -- audit decisions --------------------------------------------------------------------
+
+    def decisions(self) -> dict[str, str]:
+        """Per finding: "fix" (accepted: goes in the fix file) or "risk" (accepted as it is)."""
+        path = self.folder / "audit-decisions.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+    def decide(self, key: str, decision: str | None) -> dict[str, str]:
+        decisions = self.decisions()
+        if decision is None:
+            decisions.pop(key, None)
+        else:
+            decisions[key] = decision
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.folder / "audit-decisions.json", json.dumps(decisions, indent=1))
+        return decisions
+
+    # -- status -----------------------------------------------------------------------------
+
+    def status(self) -> StoreStatus:
+        """What home shows: read without the sync's lock, so it never stands in a running sync's way."""
+        status = StoreStatus()
+        summary = read_ledger_summary(self.ledger_path)
+        status.imported, status.held = summary.imported, summary.held
+        status.last_import, status.last_stock_push = summary.last_import, summary.last_stock_push
+        entries = self.journal_entries()
+        status.open_errors = sum(1 for e in entries if e.status == "open")
+        status.errors_by_hour = errors_per_hour(entries)
+        status.health = read_health(self.folder)
+        return status
+
+
 class Workspace:
+    """The stores this machine knows: saved profiles, plus any registered sources (the sandbox)."""
+
     def __init__(
         self,
         profiles: ProfileStore | None = None,
         secrets: SecretStore | None = None,
         *,
-        sandbox: SandboxSession | None = None,
+        sources: Iterable[StoreSource] = (),
         secrets_notice: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if secrets is None:
             secrets, secrets_notice = default_store()
         self.profiles = profiles or ProfileStore()
         self.secrets = secrets
-        self.secrets_notice = secrets_notice
-        self.sandbox = sandbox
+        self.secrets_notice = secrets_notice  # said where credentials are entered: no keyring here
+        self.sources = list(sources)
         self.pacers = PacerRegistry()
         self.export_dir = Path.cwd()  # where reports the consultant exports are written
-        self.transport: httpx.AsyncBaseTransport | None = None  # tests route the network to the sandboxes
-        self._sandbox_folder = Path(tempfile.mkdtemp(prefix="cin7-shopify-sandbox-"))
-        self._sandbox_profile: StoreProfile | None = None
-        if sandbox is not None:
-            settings = StoreSettings.from_json_dict(sandbox.scenario.settings, source="settings.json")
-            self._sandbox_profile = StoreProfile(
-                name=sandbox.scenario.name,
-                shop_domain=sandbox.scenario.shopify["shop"]["myshopifyDomain"],
-                cin7_account_id=SANDBOX_CIN7_ACCOUNT,
-                settings=settings,
-            )
-
-    @classmethod
-    def demo(cls) -> Workspace:
-        """The bundled Demo Apparel store in both sandboxes, beside any saved profiles."""
-        return cls(sandbox=open_sandbox())
+        self.transport = transport  # tests route the network to the sandboxes
+        self._sessions: dict[str, StoreSession] = {}
 
     # -- stores ---------------------------------------------------------------------------
 
-    def stores(self) -> list[StoreEntry]:
-        entries = []
-        if self._sandbox_profile is not None:
-            entries.append(StoreEntry(self._sandbox_profile, "sandbox", self._sandbox_folder))
-        entries += [StoreEntry(p, "live", store_dir(p.name)) for p in self.profiles.list()]
-        return entries
+    def stores(self) -> list[StoreSession]:
+        """Every store, sandbox first; a session is kept per store so its last audit survives."""
+        wanted: list[tuple[StoreProfile, StoreSource | None]] = [(s.profile, s) for s in self.sources]
+        wanted += [(p, None) for p in self.profiles.list()]
+        sessions = []
+        for profile, source in wanted:
+            session = self._sessions.get(profile.name)
+            if session is None or session.source is not source:
+                session = self._sessions[profile.name] = StoreSession(self, profile, source)
+            elif source is None:
+                session.profile = profile
+            sessions.append(session)
+        return sessions
 
-    def store(self, name: str) -> StoreEntry:
-        for entry in self.stores():
-            if entry.name == name:
-                return entry
-        raise ConsoleError(f"No store named '{name}'.")
+    def session(self, name: str) -> StoreSession:
+        for session in self.stores():
+            if session.name == name:
+                return session
+        known = ", ".join(s.name for s in self.stores()) or "none yet"
+        raise ConsoleError(
+            f"No store named '{name}' (stores: {known}).",
+            hint="Add one with `cin7-shopify store add`, or in the console's connection setup.",
+        )
 
-    def open_clients(self, entry: StoreEntry) -> tuple[Cin7Client, ShopifyClient]:
-        if entry.kind == "sandbox":
-            assert self.sandbox is not None
-            return self.sandbox.cin7_client(), self.sandbox.shopify_client()
-        cin7, shopify = open_profile_clients(entry.profile, self.secrets)
-        cin7.pacer = self.pacers.for_account(entry.profile.cin7_account_id)  # stores of one account share it
-        return cin7, shopify
+    def other_location_maps(self, session: StoreSession) -> dict[str, dict[str, str]]:
+        """Location maps of the other stores on the same Cin7 Core account (for shared-location checks)."""
+        account = session.profile.cin7_account_id.strip().lower()
+        return {
+            other.name: other.settings().location_map
+            for other in self.stores()
+            if other.name != session.name and other.profile.cin7_account_id.strip().lower() == account
+        }
 
-    @asynccontextmanager
-    async def open_sync(self, entry: StoreEntry) -> AsyncIterator[StoreSync]:
-        """The store's sync with its clients open and its lock held, for one piece of console work."""
-        cin7, shopify = self.open_clients(entry)
-        async with cin7, shopify:
-            # Settings are read through the entry, so a mapping saved meanwhile is what the next pass uses.
-            with StoreSync(entry.name, cin7, shopify, lambda: entry.profile.settings, home=entry.folder) as sync:
-                yield sync
-
-    def clients_for(self, profile: StoreProfile, secrets: dict[str, str]) -> tuple[Cin7Client, ShopifyClient]:
-        """Clients for credentials typed in the connection form, before anything is saved."""
+    def clients_for(
+        self, profile: StoreProfile, secrets: Mapping[str, str], *, pacer: Cin7Pacer | None = None
+    ) -> tuple[Cin7Client, ShopifyClient]:
+        """Clients for a profile and its credentials (also those typed in a form, before anything is saved)."""
         credentials: AccessToken | ClientCredentials = (
             AccessToken(secrets["shopify_access_token"])
             if profile.shopify_auth == "token"
@@ -169,6 +368,7 @@ class Workspace:
             secrets["cin7_application_key"],
             base_url=profile.cin7_base_url,
             transport=self.transport,
+            pacer=pacer or self.pacers.for_account(profile.cin7_account_id, profile.cin7_calls_per_minute),
         )
         shopify = ShopifyClient(
             profile.shop_domain,
@@ -179,78 +379,49 @@ class Workspace:
         )
         return cin7, shopify
 
-    def pacer(self, entry: StoreEntry) -> Cin7Pacer | None:
-        if entry.kind == "sandbox":
-            return self.sandbox.cin7_pacer if self.sandbox else None
-        return self.pacers.for_account(entry.profile.cin7_account_id)
+    def save_profile(self, profile: StoreProfile, secrets: Mapping[str, str]) -> list[str]:
+        """Credentials to the keyring first (so a failure leaves no half-made profile), then the profile.
 
-    def save_settings(self, entry: StoreEntry, settings: StoreSettings) -> None:
-        entry.profile = entry.profile.model_copy(update={"settings": settings})
-        if entry.kind == "sandbox":
-            self._sandbox_profile = entry.profile  # the demo keeps its settings for this session only
-        else:
-            self.profiles.save(entry.profile)
-
-    def save_profile(self, profile: StoreProfile, secrets: dict[str, str]) -> None:
-        """Credentials to the keyring first (so a failure leaves no half-made profile), then the profile."""
+        Where there is no keyring, a profile still saves when each secret is already in its
+        environment variable; the names of those variables come back so a face can say so.
+        """
+        from_environment = []
         for name, value in secrets.items():
-            if value:
+            if not value:
+                continue
+            variable = environment_variable(profile.name, name)
+            current = self.secrets.get(profile.name, name)
+            if self.secrets_notice is not None:  # no keyring: the environment is the only home
+                if current is None or current.get_secret_value() != value:
+                    raise MissingCredential(
+                        f"No OS keyring here, so the {name.replace('_', ' ')} cannot be saved.",
+                        hint=f"Set {variable} in the environment (e.g. in the service's environment file) "
+                        "and save again.",
+                    )
+                from_environment.append(variable)
+            else:
                 self.secrets.set(profile.name, name, value)
         self.profiles.save(profile)
+        self._sessions.pop(profile.name, None)
+        return from_environment
 
-    # -- audit decisions --------------------------------------------------------------------
+    def remove_profile(self, name: str) -> None:
+        """The profile and its saved credentials; the store's ledger and journal stay on disk."""
+        profile = self.profiles.get(name)
+        if self.secrets_notice is None:
+            for secret in SECRET_NAMES:
+                self.secrets.delete(profile.name, secret)
+        self.profiles.delete(profile.name)
+        self._sessions.pop(profile.name, None)
 
-    def decisions(self, entry: StoreEntry) -> dict[str, str]:
-        """Per finding: "fix" (accepted: goes in the fix file) or "risk" (accepted as it is)."""
-        path = entry.folder / "audit-decisions.json"
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-    def decide(self, entry: StoreEntry, key: str, decision: str | None) -> dict[str, str]:
-        decisions = self.decisions(entry)
-        if decision is None:
-            decisions.pop(key, None)
-        else:
-            decisions[key] = decision
-        entry.folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(entry.folder / "audit-decisions.json", json.dumps(decisions, indent=1))
-        return decisions
-
-    # -- sync files -----------------------------------------------------------------------
-
-    def journal(self, entry: StoreEntry) -> Journal:
-        return Journal(entry.journal_path, store=entry.name)
-
-    def journal_entries(self, entry: StoreEntry) -> list[JournalEntry]:
-        return list(fold(read_records(entry.journal_path)))
-
-    def status(self, entry: StoreEntry) -> StoreStatus:
-        status = StoreStatus()
-        if entry.ledger_path.exists():
-            ledger = Ledger(entry.ledger_path)
-            try:
-                ledger.open()
-            except ConsoleError:
-                pass  # the sync is running and holds the ledger: show the journal only
-            else:
-                try:
-                    imported = [o for o in ledger.orders.values() if o.status == "imported"]
-                    status.imported, status.held = len(imported), len(ledger.held())
-                    status.last_import = max((o.updated for o in imported), default=None)
-                    status.last_stock_push = ledger.meta.get("last_stock_push")
-                finally:
-                    ledger.close()
-        entries = self.journal_entries(entry)
-        status.open_errors = sum(1 for e in entries if e.status == "open")
-        status.errors_by_hour = errors_per_hour(entries)
-        return status
+    def close(self) -> None:
+        """Remove what registered sources kept on disk (a sandbox's state dies with the sandbox)."""
+        for source in self.sources:
+            source.close()
 
 
 def errors_per_hour(entries: list[JournalEntry], *, hours: int = 24, now: datetime | None = None) -> list[int]:
-    """Errors still open, by the hour they were raised in, over the last `hours` hours, oldest first."""
+    """Errors by the hour they were raised in, over the last `hours` hours, oldest first."""
     now = now or datetime.now(UTC)
     counts: Counter[int] = Counter()
     for entry in entries:
@@ -259,12 +430,7 @@ def errors_per_hour(entries: list[JournalEntry], *, hours: int = 24, now: dateti
         except ValueError:
             continue
         age = int((now - when) / timedelta(hours=1))
-        if 0 <= age < hours and entry.kind not in {
-            "retrying",
-            "order_voided",
-            "product_created",
-            "credit_note_created",
-        }:
+        if 0 <= age < hours and entry.kind not in NOTICE_KINDS:
             counts[age] += 1
     return [counts[hours - 1 - i] for i in range(hours)]
 
@@ -284,3 +450,8 @@ async def test_connection(cin7: Cin7Client, shopify: ShopifyClient) -> Connectio
     except ConsoleError as exc:
         check.problems.append(exc.explain())
     return check
+
+
+def remove_folder(folder: Path) -> None:
+    """For sources: their state folder goes with them."""
+    shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Run an audit from wherever the catalogues are: live clients, a scenario folder, or CSV exports."""
+"""Run an audit from wherever the catalogues are: a store's clients (through its session), or CSV exports."""
 
 from __future__ import annotations
 
@@ -49,18 +49,6 @@ async def audit_with_clients(
         on_step("comparing")
     report = run_audit(shopify_catalog, cin7_catalog, settings, store=store, other_stores=other_stores)
     return AuditRun(report, shopify_catalog, cin7_catalog, cin7.calls - cin7_before, shopify.calls - shopify_before)
-
-
-async def audit_scenario(folder: Path, *, on_step: Step | None = None) -> AuditRun:
-    """Audit a scenario folder through the real clients against both sandboxes."""
-    from cin7_shopify.sandbox.session import open_sandbox
-
-    session = open_sandbox(folder)
-    settings = StoreSettings.from_json_dict(session.scenario.settings, source="settings.json")
-    async with session.cin7_client() as cin7, session.shopify_client() as shopify:
-        return await audit_with_clients(
-            cin7, shopify, settings, store=session.scenario.shopify["shop"]["name"], on_step=on_step
-        )
 
 
 def audit_csv(

@@ -81,8 +81,13 @@ class PacerRegistry:
         self.clock = clock
         self._pacers: dict[str, Cin7Pacer] = {}
 
-    def for_account(self, account_id: str) -> Cin7Pacer:
+    def for_account(self, account_id: str, calls_per_minute: int | None = None) -> Cin7Pacer:
+        """The account's pacer; where two profiles of one account set different rates, the lower holds."""
         key = account_id.strip().lower()
-        if key not in self._pacers:
-            self._pacers[key] = Cin7Pacer(self.calls_per_minute, clock=self.clock)
-        return self._pacers[key]
+        rate = calls_per_minute or self.calls_per_minute
+        pacer = self._pacers.get(key)
+        if pacer is None:
+            pacer = self._pacers[key] = Cin7Pacer(rate, clock=self.clock)
+        elif rate < pacer.calls_per_minute:
+            pacer.calls_per_minute = rate
+        return pacer

@@ -8,13 +8,14 @@ import json
 import sys
 
 from cin7_shopify.audit.export import report_csv, report_json_text, report_markdown, shopify_fix_csv
-from cin7_shopify.audit.service import AuditRun, audit_csv, audit_scenario
-from cin7_shopify.commands.output import emit, write_text_atomically
+from cin7_shopify.audit.service import AuditRun, audit_csv
+from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.progress import step_progress
-from cin7_shopify.errors import ConsoleError
+from cin7_shopify.commands.session import scenario_session, store_session
+from cin7_shopify.errors import EXIT_BLOCKING, EXIT_OK, ConsoleError
 from cin7_shopify.settings import SettingsError, StoreSettings
+from cin7_shopify.state.storage import write_atomically
 
-EXIT_OK, EXIT_BLOCKING = 0, 1
 READ_STEPS = 10  # five Cin7 reads, four Shopify reads, the comparison
 
 
@@ -25,7 +26,7 @@ def run_audit_command(args: argparse.Namespace) -> int:
     emit(text, args.out)
     if args.fix_csv:
         fix_text, fixed = shopify_fix_csv(report, run.shopify)
-        write_text_atomically(args.fix_csv, fix_text)
+        write_atomically(args.fix_csv, fix_text)
         print(f"wrote {args.fix_csv}: corrected SKUs for {fixed} Shopify variants", file=sys.stderr)
     if args.out:
         print(f"wrote {args.out}: {report.verdict}", file=sys.stderr)
@@ -40,12 +41,11 @@ def _run(args: argparse.Namespace) -> AuditRun:
     if args.cin7_csv or args.cin7_stock_csv or args.settings:
         raise ConsoleError("--cin7-csv, --cin7-stock-csv and --settings go with --shopify-csv.")
     if args.scenario:
-        with step_progress(READ_STEPS) as step:
-            return asyncio.run(audit_scenario(args.scenario, on_step=step))
-    from cin7_shopify.commands.stores import audit_store
-
+        with scenario_session(args.scenario) as session, step_progress(READ_STEPS) as step:
+            return asyncio.run(session.audit(on_step=step))
+    session = store_session(args.store)
     with step_progress(READ_STEPS) as step:
-        return asyncio.run(audit_store(args.store, on_step=step))
+        return asyncio.run(session.audit(on_step=step))
 
 
 def _settings(args: argparse.Namespace) -> StoreSettings:

@@ -8,19 +8,17 @@ import sys
 
 from cin7_shopify.audit.mapping import approve_proposals
 from cin7_shopify.commands.progress import step_progress
-from cin7_shopify.commands.stores import audit_store
-from cin7_shopify.errors import ConsoleError
-from cin7_shopify.state.profiles import ProfileStore
+from cin7_shopify.commands.session import store_session
+from cin7_shopify.errors import EXIT_OK, ConsoleError
 
 READ_STEPS = 10
 
 
 def run_mapping_command(args: argparse.Namespace) -> int:
-    profiles = ProfileStore()
-    profile = profiles.get(args.store)  # fail before spending any API calls
+    session = store_session(args.store)  # fails before spending any API calls
     with step_progress(READ_STEPS) as step:
-        run = asyncio.run(audit_store(args.store, on_step=step))
-    report = run.report
+        run = asyncio.run(session.audit(on_step=step))
+    report, profile = run.report, session.profile
     if args.mapping_command == "show":
         print(f"Locations of {profile.name} (saved → proposed):")
         for proposal in report.location_proposals:
@@ -31,7 +29,7 @@ def run_mapping_command(args: argparse.Namespace) -> int:
         for proposal in report.tax_proposals:
             saved = profile.settings.tax_map.get(proposal.source, "—")
             print(f"  {proposal.source:<28} {saved:<24} {proposal.target or 'no proposal'} ({proposal.reason})")
-        return 0
+        return EXIT_OK
     if not (args.all or args.location or args.tax):
         raise ConsoleError("Say what to approve.", hint="Use --location, --tax, or --all.")
     locations, taxes, changes = approve_proposals(
@@ -45,9 +43,8 @@ def run_mapping_command(args: argparse.Namespace) -> int:
     )
     if not changes:
         print("Nothing to approve: the chosen proposals are already saved or have no target.", file=sys.stderr)
-        return 0
-    settings = profile.settings.model_copy(update={"location_map": locations, "tax_map": taxes})
-    profiles.save(profile.model_copy(update={"settings": settings}))
+        return EXIT_OK
+    session.save_settings(profile.settings.model_copy(update={"location_map": locations, "tax_map": taxes}))
     for change in changes:
         print(f"approved {change}", file=sys.stderr)
-    return 0
+    return EXIT_OK

@@ -2,32 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-from cin7_shopify.errors import ConsoleError
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside the target, fsync, then rename over it."""
-    target = path.expanduser()
-    if target.is_dir():
-        raise ConsoleError(f"{target} is a folder.", hint="Give a file name, e.g. --out report.md")
-    directory = target.parent if str(target.parent) else Path(".")
-    if not directory.exists():
-        raise ConsoleError(f"The folder {directory} does not exist.", hint="Create it first or choose another path.")
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+from cin7_shopify.state.storage import write_atomically
 
 
 def emit(text: str, out: Path | None) -> None:
@@ -35,4 +13,4 @@ def emit(text: str, out: Path | None) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        write_text_atomically(out, text)
+        write_atomically(out, text)

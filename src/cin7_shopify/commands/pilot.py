@@ -6,16 +6,13 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
-from pathlib import Path
 
-from cin7_shopify.clock import ManualClock
-from cin7_shopify.commands.output import emit, write_text_atomically
+from cin7_shopify.commands.output import emit
+from cin7_shopify.commands.session import scenario_session, store_session
+from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotReport
-from cin7_shopify.settings import StoreSettings
-
-EXIT_OK, EXIT_BLOCKING, EXIT_CANNOT_RUN = 0, 1, 2
+from cin7_shopify.state.storage import write_atomically
 
 
 def run_pilot_command(args: argparse.Namespace) -> int:
@@ -32,27 +29,15 @@ def run_pilot_command(args: argparse.Namespace) -> int:
         passed = sum(o.outcome == "passed" for o in report.orders)
         print(f"{passed} of {len(report.orders)} orders passed every step.", file=sys.stderr)
     if args.signoff:
-        write_text_atomically(args.signoff, report.markdown())
+        write_atomically(args.signoff, report.markdown())
         print(f"wrote {args.signoff}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_BLOCKING
 
 
 async def _scenario(args: argparse.Namespace) -> PilotReport:
     """A scenario runs in both sandboxes on a simulated clock: the pilot plays the warehouse."""
-    from cin7_shopify.sandbox.session import open_sandbox
-    from cin7_shopify.sync.runner import StoreSync
-
-    session = open_sandbox(args.scenario, clock=ManualClock())
-    settings = StoreSettings.from_json_dict(session.scenario.settings, source="settings.json")
-    sync = StoreSync(
-        session.scenario.name,
-        session.cin7_client(),
-        session.shopify_client(),
-        lambda: settings,
-        home=Path(tempfile.mkdtemp(prefix="cin7-shopify-pilot-")),
-    )
-    async with sync.cin7, sync.shopify:
-        with sync:
+    with scenario_session(args.scenario) as session:
+        async with session.open_sync() as sync:
             pilot = Pilot(sync, plays_warehouse=True)
             report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
             if args.clean_up:  # a rehearsal: the sandbox's test orders are cleaned up at once
@@ -63,14 +48,10 @@ async def _scenario(args: argparse.Namespace) -> PilotReport:
 
 
 async def _store(args: argparse.Namespace) -> PilotReport:
-    from cin7_shopify.commands.sync import _store_sync
-
-    sync, _ = _store_sync(args.store)
-    async with sync.cin7, sync.shopify:
-        with sync:
-            pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
-            report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
-            return await _watch(pilot, report, args.wait)
+    async with store_session(args.store).open_sync() as sync:
+        pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
+        report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
+        return await _watch(pilot, report, args.wait)
 
 
 async def _watch(pilot: Pilot, report: PilotReport, minutes: int) -> PilotReport:
@@ -97,23 +78,19 @@ def _list(items: list[CleanupItem]) -> None:
 
 async def _clean_up_store(args: argparse.Namespace) -> int:
     """List exactly what will be touched, ask, then cancel in Shopify and undo in Cin7 Core."""
-    from cin7_shopify.commands.sync import _store_sync
-
-    sync, _ = _store_sync(args.store)
-    async with sync.cin7, sync.shopify:
-        with sync:
-            items = await plan_cleanup(sync)
-            _list(items)
-            if not items:
+    async with store_session(args.store).open_sync() as sync:
+        items = await plan_cleanup(sync)
+        _list(items)
+        if not items:
+            return EXIT_OK
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print("Nothing was touched: add --yes to clean up without asking.", file=sys.stderr)
+                return EXIT_CANNOT_RUN
+            answer = input(f"Cancel these {len(items)} order(s) and undo their sales? [y/N] ")
+            if answer.strip().lower() not in {"y", "yes"}:
+                print("Nothing was touched.", file=sys.stderr)
                 return EXIT_OK
-            if not args.yes:
-                if not sys.stdin.isatty():
-                    print("Nothing was touched: add --yes to clean up without asking.", file=sys.stderr)
-                    return EXIT_CANNOT_RUN
-                answer = input(f"Cancel these {len(items)} order(s) and undo their sales? [y/N] ")
-                if answer.strip().lower() not in {"y", "yes"}:
-                    print("Nothing was touched.", file=sys.stderr)
-                    return EXIT_OK
-            done = await run_cleanup(sync, items)
+        done = await run_cleanup(sync, items)
     print(f"Cleaned up {len(done)} test order(s): {', '.join(done)}. The error log lists anything left to do.")
     return EXIT_OK

@@ -4,51 +4,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
+import signal
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from cin7_shopify.commands.output import emit
-from cin7_shopify.connections import open_profile_clients
-from cin7_shopify.errors import ConsoleError
-from cin7_shopify.secrets import SECRET_NAMES, default_store
-from cin7_shopify.settings import StoreSettings
-from cin7_shopify.state.profiles import ProfileStore, StoreProfile
-from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
-from cin7_shopify.sync.paths import journal_path, snapshots_dir
+from cin7_shopify.commands.session import store_session
+from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK, ConsoleError
+from cin7_shopify.sync.journal import JournalEntry, fold, read_records
 from cin7_shopify.sync.runner import StoreSync, run_forever
+from cin7_shopify.workspace import StoreSession, Workspace
 
-EXIT_OK, EXIT_BLOCKING = 0, 1
-
-
-class ProfileSettings:
-    """The store's settings, re-read when the profile file changes (an approval takes effect at once)."""
-
-    def __init__(self, profiles: ProfileStore, name: str) -> None:
-        self.profiles = profiles
-        self.name = name
-        self._stamp = -1.0
-        self._settings = StoreSettings()
-
-    def __call__(self) -> StoreSettings:
-        stamp = self.profiles.path.stat().st_mtime if self.profiles.path.exists() else 0.0
-        if stamp != self._stamp:
-            self._settings = self.profiles.get(self.name).settings
-            self._stamp = stamp
-        return self._settings
-
-
-def _store_sync(name: str) -> tuple[StoreSync, StoreProfile]:
-    profiles = ProfileStore()
-    profile = profiles.get(name)
-    secrets, _ = default_store()
-    cin7, shopify = open_profile_clients(profile, secrets)
-    known = [s.get_secret_value() for n in SECRET_NAMES if (s := secrets.get(name, n)) is not None]
-    return StoreSync(name, cin7, shopify, ProfileSettings(profiles, name), secrets=known), profile
+log = logging.getLogger("cin7_shopify.sync")
+T = TypeVar("T")
 
 
 def _date(text: str) -> datetime:
@@ -59,27 +34,17 @@ def _date(text: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _say(text: str) -> None:
-    print(f"{datetime.now().strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
-
-
-T = TypeVar("T")
-
-
-async def _run(name: str, job: Callable[[StoreSync], Awaitable[T]]) -> T:
-    sync, _ = _store_sync(name)
-    async with sync.cin7, sync.shopify:
-        with sync:
-            return await job(sync)
+async def _with_sync(session: StoreSession, job: Callable[[StoreSync], Awaitable[T]]) -> T:
+    async with session.open_sync() as sync:
+        return await job(sync)
 
 
 def run_sync_command(args: argparse.Namespace) -> int:
     if args.command == "sync":
-        asyncio.run(_run(args.store, lambda sync: run_forever(sync, once=args.once, report=_say)))
-        return EXIT_OK
+        return _sync_run(args)
     if args.command == "backfill":
         since = _date(args.since)
-        result = asyncio.run(_run(args.store, lambda sync: sync.backfill(since)))
+        result = asyncio.run(_with_sync(store_session(args.store), lambda sync: sync.backfill(since)))
         data = {
             "imported": result.imported,
             "held": result.held,
@@ -99,11 +64,64 @@ def run_sync_command(args: argparse.Namespace) -> int:
     raise ConsoleError(f"unknown command {args.command}")
 
 
+# -- sync run -------------------------------------------------------------------------------
+
+
+def _sync_run(args: argparse.Namespace) -> int:
+    """One store, or every saved store in one process (one Cin7 budget per account, shared)."""
+    workspace = Workspace()
+    if args.all:
+        sessions = [s for s in workspace.stores() if s.kind == "live"]
+        if not sessions:
+            raise ConsoleError("No saved stores to sync.", hint="Add one with `cin7-shopify store add`.")
+    else:
+        sessions = [workspace.session(args.store)]
+    went_through = asyncio.run(_run_stores(sessions, once=args.once))
+    return EXIT_OK if all(went_through) else EXIT_CANNOT_RUN
+
+
+async def _run_stores(sessions: list[StoreSession], *, once: bool) -> list[bool]:
+    stop = asyncio.Event()
+    with _stop_on_signals(stop):
+        return list(await asyncio.gather(*(_run_store(s, once=once, stop=stop) for s in sessions)))
+
+
+async def _run_store(session: StoreSession, *, once: bool, stop: asyncio.Event) -> bool:
+    """A store that cannot start (no credentials, already running) is reported; the others go on."""
+    try:
+        async with session.open_sync() as sync:
+            log.info("%s: sync started", session.name)
+            return await run_forever(sync, once=once, stop=stop)
+    except ConsoleError as exc:
+        log.error("%s: %s", session.name, exc.explain())
+        return False
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Ctrl-C or SIGTERM (a service manager stopping us) ends every store's loop after its call in flight."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows, not off the main thread
+            loop.add_signal_handler(signum, stop.set)
+            installed.append(signum)
+    try:
+        yield
+    finally:
+        for signum in installed:
+            loop.remove_signal_handler(signum)
+
+
+# -- stock ----------------------------------------------------------------------------------
+
+
 def run_stock_command(args: argparse.Namespace) -> int:
     from cin7_shopify.sync.stock import rollback_stock
 
+    session = store_session(args.store)
     if args.stock_command == "plan":
-        plan = asyncio.run(_run(args.store, lambda sync: sync.stock_plan()))
+        plan = asyncio.run(_with_sync(session, lambda sync: sync.stock_plan()))
         changes = plan.changes
         if args.format == "json":
             emit(
@@ -124,31 +142,35 @@ def run_stock_command(args: argparse.Namespace) -> int:
             print(f"{len(changes)} levels differ of {plan.tracked} tracked; nothing written.", file=sys.stderr)
         return EXIT_OK
     if args.stock_command == "push":
-        plan, pushed = asyncio.run(_run(args.store, lambda sync: sync.stock_push(force=args.force)))
+        plan, pushed = asyncio.run(_with_sync(session, lambda sync: sync.stock_push(force=args.force)))
         print(f"{pushed.applied} levels updated of {len(plan.changes)}; snapshot {pushed.snapshot}", file=sys.stderr)
         for failure in pushed.failed:
             print(f"not updated: {failure}", file=sys.stderr)
         return EXIT_BLOCKING if pushed.failed else EXIT_OK
     snapshot = Path(args.snapshot)
     if not snapshot.exists():
-        candidate = snapshots_dir(args.store) / args.snapshot
+        candidate = session.snapshots_dir / args.snapshot
         if not candidate.exists():
-            raise ConsoleError(f"No snapshot {args.snapshot}.", hint=f"Snapshots are in {snapshots_dir(args.store)}.")
+            raise ConsoleError(f"No snapshot {args.snapshot}.", hint=f"Snapshots are in {session.snapshots_dir}.")
         snapshot = candidate
-    restored = asyncio.run(_run(args.store, lambda sync: rollback_stock(sync.shopify, snapshot)))
+    restored = asyncio.run(_with_sync(session, lambda sync: rollback_stock(sync.shopify, snapshot)))
     print(f"restored {restored.applied} levels from {snapshot.name}", file=sys.stderr)
     return EXIT_OK
+
+
+# -- reconcile and errors -------------------------------------------------------------------
 
 
 def _reconcile(args: argparse.Namespace) -> int:
     from cin7_shopify.sync.reconcile import ReconcileReport, reconcile, report_csv, report_json_text, report_markdown
 
     since = _date(args.since)
-    sync, profile = _store_sync(args.store)
+    session = store_session(args.store)
 
     async def job() -> ReconcileReport:
-        async with sync.cin7, sync.shopify:
-            return await reconcile(sync.cin7, sync.shopify, profile.settings, since)
+        cin7, shopify = session.open_clients()
+        async with cin7, shopify:
+            return await reconcile(cin7, shopify, session.settings(), since)
 
     report = asyncio.run(job())
     text = {"json": report_json_text, "md": report_markdown, "csv": report_csv}[args.format](report)
@@ -157,8 +179,7 @@ def _reconcile(args: argparse.Namespace) -> int:
 
 
 def run_errors_command(args: argparse.Namespace) -> int:
-    ProfileStore().get(args.store)
-    path = journal_path(args.store)
+    path = store_session(args.store).journal_path
 
     def wanted(entry: JournalEntry) -> bool:
         return (args.all or entry.status == "open") and (not args.kind or entry.kind == args.kind)
@@ -198,6 +219,3 @@ def _print_entry(entry: JournalEntry, fmt: str) -> None:
             f"{'':>30}fix: {entry.fix}",
             flush=True,
         )
-
-
-__all__ = ["Journal", "run_errors_command", "run_stock_command", "run_sync_command"]

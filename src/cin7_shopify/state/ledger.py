@@ -63,19 +63,23 @@ class Ledger:
         """Take the writer lock (one sync per store) and replay the events."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock.acquire()
-        if self.path.exists():
-            with self.path.open("r", encoding="utf-8") as stream:
-                for line in stream:
-                    try:
-                        event = json.loads(line)
-                    except ValueError:
-                        continue  # the torn tail of a crash
-                    self._apply(event)
-                    self._events += 1
+        self._replay()
         if self._events > COMPACT_AFTER:
             self._compact()
         self._handle = self.path.open("a", encoding="utf-8")
         return self
+
+    def _replay(self) -> None:
+        if not self.path.exists():
+            return
+        with self.path.open("r", encoding="utf-8") as stream:
+            for line in stream:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # the torn tail of a crash
+                self._apply(event)
+                self._events += 1
 
     def close(self) -> None:
         if self._handle is not None:
@@ -153,3 +157,25 @@ class Ledger:
         events += [{"e": "begin", "key": i.key, "detail": i.detail, "t": i.started} for i in self.pending.values()]
         write_atomically(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
         self._events = len(events)
+
+
+@dataclass
+class LedgerSummary:
+    imported: int = 0
+    held: int = 0
+    last_import: str | None = None
+    last_stock_push: str | None = None
+
+
+def read_ledger_summary(path: Path) -> LedgerSummary:
+    """Counts for a status line, read without the writer's lock and without compacting: a running
+    sync is never kept from starting, and its figures show while it runs."""
+    ledger = Ledger(path)
+    ledger._replay()
+    imported = [o for o in ledger.orders.values() if o.status == "imported"]
+    return LedgerSummary(
+        imported=len(imported),
+        held=len(ledger.held()),
+        last_import=max((o.updated for o in imported), default=None),
+        last_stock_push=ledger.meta.get("last_stock_push"),
+    )

@@ -56,17 +56,25 @@ class CrashSafeStorage(Storage):
 
 
 def write_atomically(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """The one way the tool writes a whole file: a temporary file beside the target (owner-only),
+    fsynced, renamed over it, and the folder fsynced, so a crash leaves the old file or the new one."""
+    target = path.expanduser()
+    if target.is_dir():
+        raise ConsoleError(f"{target} is a folder.", hint="Give a file name, e.g. --out report.md")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.exists():
+        raise ConsoleError(f"The folder {folder} does not exist.", hint="Create it first or choose another path.")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
+    _fsync_folder(folder)
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -1,18 +1,19 @@
 """One store's sync, wired together, and the scheduler that runs it.
 
-Orders every few minutes and fulfilment after each order pass; stock at the store's interval. Ctrl-C
-or SIGTERM asks the loop to stop: the call in flight finishes (its ledger entry is closed) and no new
-one starts. The ledger's lock allows one sync process per store.
+Orders every few minutes and fulfilment after each order pass; stock at the store's interval. Setting
+the stop event (the CLI sets it on Ctrl-C or SIGTERM) ends the loop: the call in flight finishes (its
+ledger entry is closed) and no new one starts. The ledger's lock allows one sync process per store.
+After every pass the store's health file says how it went, for a monitor to read.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cin7_shopify.cin7.client import Cin7Client
@@ -20,15 +21,16 @@ from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.state.health import StoreHealth, stamp, write_health
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.sync.crash import CrashPoints
 from cin7_shopify.sync.fulfilment import FulfilmentResult, push_fulfilments
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.orders import OrderSync, PassResult
-from cin7_shopify.sync.paths import journal_path, ledger_path, snapshots_dir
 from cin7_shopify.sync.stock import PushResult, StockPlan, StockPushRefused, plan_stock, push_stock
 
 Report = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -37,17 +39,14 @@ class StoreSync:
     cin7: Cin7Client
     shopify: ShopifyClient
     settings: Callable[[], StoreSettings]
+    folder: Path  # the store's ledger, journal, snapshots and health file
     secrets: list[str] = field(default_factory=list)
     crash: CrashPoints = field(default_factory=CrashPoints)
-    home: Path | None = None  # overrides the data folder (tests)
 
     def __post_init__(self) -> None:
-        self.ledger = Ledger(self._path(ledger_path(self.store)))
-        self.journal = Journal(self._path(journal_path(self.store)), store=self.store, secrets=self.secrets)
+        self.ledger = Ledger(self.folder / "ledger.jsonl")
+        self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets)
         self.orders = OrderSync(self.cin7, self.shopify, self.ledger, self.journal, self.settings, crash=self.crash)
-
-    def _path(self, path: Path) -> Path:
-        return self.home / path.name if self.home else path
 
     def __enter__(self) -> StoreSync:
         self.ledger.open()
@@ -70,8 +69,9 @@ class StoreSync:
 
     async def stock_push(self, *, force: bool = False) -> tuple[StockPlan, PushResult]:
         plan = await self.stock_plan()
-        folder = self.home / "snapshots" if self.home else snapshots_dir(self.store)
-        pushed = await push_stock(self.shopify, plan, self.settings(), folder, store=self.store, force=force)
+        pushed = await push_stock(
+            self.shopify, plan, self.settings(), self.folder / "snapshots", store=self.store, force=force
+        )
         self.ledger.set_meta(last_stock_push=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return plan, pushed
 
@@ -83,57 +83,79 @@ async def run_forever(
     report: Report | None = None,
     clock: Clock | None = None,
     stop: asyncio.Event | None = None,
-) -> None:
-    """The scheduler. `once`: one order pass, one fulfilment pass and one stock push, then return."""
-    say = report or (lambda _: None)
+) -> bool:
+    """The scheduler. `once`: one order pass, one fulfilment pass and one stock push, then return.
+
+    Returns whether the last pass went through (a `--once` run exits non-zero when it did not).
+    """
+    say = report or (lambda text: log.info("%s: %s", sync.store, text))
     clock = clock or SystemClock()
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows, not off the main thread
-            loop.add_signal_handler(signum, stop.set)
     next_stock = clock.now()
-    try:
-        while not stop.is_set():
-            settings = sync.settings()
+    went_through = True
+    while not stop.is_set():
+        settings = sync.settings()
+        started, went_through, problem = stamp(), True, None
+        try:
+            passed = await sync.orders_pass()
+            say(
+                f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
+                f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
+            )
+            if not stop.is_set():
+                shipped = await sync.fulfilment_pass()
+                if shipped.sent or shipped.failed:
+                    say(f"fulfilment: {len(shipped.sent)} sent to Shopify, {len(shipped.failed)} failed")
+        except ConsoleError as exc:  # an outage must not end the sync: note it, try again next pass
+            sync.journal.record("sync_pass_failed", sync.store, exc.message, exc.hint or "Retried on the next pass.")
+            went_through, problem = False, sync.journal.scrub(exc.explain())
+            say(f"pass failed: {problem}")
+        if not stop.is_set() and (clock.now() >= next_stock or once):
             try:
-                passed = await sync.orders_pass()
-                say(
-                    f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
-                    f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
-                )
-                if not stop.is_set():
-                    shipped = await sync.fulfilment_pass()
-                    if shipped.sent or shipped.failed:
-                        say(f"fulfilment: {len(shipped.sent)} sent to Shopify, {len(shipped.failed)} failed")
-            except ConsoleError as exc:  # an outage must not end the sync: note it, try again next pass
+                plan, pushed = await sync.stock_push()
+                say(f"stock: {pushed.applied} levels updated of {len(plan.changes)} that differed")
+            except StockPushRefused as exc:
                 sync.journal.record(
-                    "sync_pass_failed", sync.store, exc.message, exc.hint or "Retried on the next pass."
+                    "stock_push_refused",
+                    sync.store,
+                    exc.message,
+                    "Review with `cin7-shopify stock plan`, then push with --force if correct.",
                 )
-                say(f"pass failed: {exc.explain()}")
-            if stop.is_set():
-                break
-            if clock.now() >= next_stock or once:
-                try:
-                    plan, pushed = await sync.stock_push()
-                    say(f"stock: {pushed.applied} levels updated of {len(plan.changes)} that differed")
-                except StockPushRefused as exc:
-                    sync.journal.record(
-                        "stock_push_refused",
-                        sync.store,
-                        exc.message,
-                        "Review with `cin7-shopify stock plan`, then push with --force if correct.",
-                    )
-                    say(f"stock: {exc.message}")
-                except ConsoleError as exc:
-                    sync.journal.record("stock_push_failed", sync.store, exc.message, exc.hint or "Retried next time.")
-                    say(f"stock: {exc.explain()}")
-                next_stock = clock.now() + settings.inventory_interval_minutes * 60
-            if once:
-                break
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=settings.order_poll_minutes * 60)
-    finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(signum)
+                problem = exc.message
+                say(f"stock: {exc.message}")
+            except ConsoleError as exc:
+                sync.journal.record("stock_push_failed", sync.store, exc.message, exc.hint or "Retried next time.")
+                went_through, problem = False, sync.journal.scrub(exc.explain())
+                say(f"stock: {problem}")
+            next_stock = clock.now() + settings.inventory_interval_minutes * 60
+        _write_health(sync, started, went_through, problem, None if once else settings.order_poll_minutes)
+        if once or stop.is_set():
+            break
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=settings.order_poll_minutes * 60)
+    return went_through
+
+
+def _write_health(
+    sync: StoreSync, started: str, went_through: bool, problem: str | None, next_in_minutes: int | None
+) -> None:
+    previous_error = (sync.ledger.meta.get("last_error"), sync.ledger.meta.get("last_error_time"))
+    if problem:
+        sync.ledger.set_meta(last_error=problem, last_error_time=stamp())
+        previous_error = (problem, stamp())
+    now = datetime.now(UTC)
+    write_health(
+        sync.folder,
+        StoreHealth(
+            store=sync.store,
+            last_pass_start=started,
+            last_pass_end=stamp(now),
+            last_pass_ok=went_through,
+            held=len(sync.ledger.held()),
+            imported=sum(1 for o in sync.ledger.orders.values() if o.status == "imported"),
+            last_error=previous_error[0],
+            last_error_time=previous_error[1],
+            last_stock_push=sync.ledger.meta.get("last_stock_push"),
+            next_pass=stamp(now + timedelta(minutes=next_in_minutes)) if next_in_minutes else None,
+        ),
+    )

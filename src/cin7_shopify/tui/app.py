@@ -12,7 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
-from cin7_shopify.workspace import StoreEntry, Workspace
+from cin7_shopify.workspace import StoreSession, Workspace
 
 
 class HelpScreen(ModalScreen[None]):
@@ -72,7 +72,7 @@ class ConsoleApp(App[None]):
 
     # -- navigation -------------------------------------------------------------------------
 
-    def open_screen(self, what: str, entry: StoreEntry) -> None:
+    def open_screen(self, what: str, entry: StoreSession) -> None:
         from cin7_shopify.tui.screens.error_log import ErrorLogScreen
         from cin7_shopify.tui.screens.mapping import MappingScreen
         from cin7_shopify.tui.screens.pilot import PilotScreen
@@ -86,7 +86,7 @@ class ConsoleApp(App[None]):
         }
         self.push_screen(screens[what](entry))  # type: ignore[call-arg]
 
-    def open_connection(self, entry: StoreEntry | None) -> None:
+    def open_connection(self, entry: StoreSession | None) -> None:
         from cin7_shopify.tui.screens.connection import ConnectionScreen
 
         self.push_screen(ConnectionScreen(entry))
@@ -112,4 +112,8 @@ class ConsoleApp(App[None]):
 
 def make_app(workspace: Workspace | None = None, *, remember: bool = True, theme: str | None = None) -> ConsoleApp:
     """Build the console; by default on the bundled demo store plus any saved profiles."""
-    return ConsoleApp(workspace or Workspace.demo(), remember=remember, theme=theme)
+    if workspace is None:
+        from cin7_shopify.sandbox.store import sandbox_workspace
+
+        workspace, _ = sandbox_workspace()
+    return ConsoleApp(workspace, remember=remember, theme=theme)

@@ -17,7 +17,7 @@ from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
-from cin7_shopify.workspace import ConnectionCheck, StoreEntry, test_connection
+from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -41,7 +41,7 @@ class ConnectionScreen(Screen[None]):
         "the operating system's keyring, never to a file. Left blank when editing, a secret stays as saved."
     )
 
-    def __init__(self, entry: StoreEntry | None) -> None:
+    def __init__(self, entry: StoreSession | None) -> None:
         super().__init__()
         self.entry = entry
 

@@ -15,7 +15,7 @@ from cin7_shopify.sync.journal import JournalEntry, fold, read_records
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
-from cin7_shopify.workspace import StoreEntry, errors_per_hour
+from cin7_shopify.workspace import StoreSession, errors_per_hour
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -48,7 +48,7 @@ class ErrorLogScreen(Screen[None]):
         "fixed.\n- **x** marks an entry resolved (it stays in the journal, marked)."
     )
 
-    def __init__(self, entry: StoreEntry) -> None:
+    def __init__(self, entry: StoreSession) -> None:
         super().__init__()
         self.entry = entry
         self.entries: list[JournalEntry] = []
@@ -90,7 +90,7 @@ class ErrorLogScreen(Screen[None]):
         self.set_interval(0.5, self.tail)
         self.query_one(VirtualTable).focus()
 
-    def _stores(self) -> list[StoreEntry]:
+    def _stores(self) -> list[StoreSession]:
         chosen = self.query_one("#store", Select).value
         return [s for s in self.console.workspace.stores() if chosen is Select.NULL or s.name == chosen]
 
@@ -212,23 +212,23 @@ class ErrorLogScreen(Screen[None]):
         if where is None:
             self.notify("This one is fixed outside the console: follow the fix in the detail.", title="Fix")
             return
-        self.console.open_screen(where, self.console.workspace.store(entry.store))
+        self.console.open_screen(where, self.console.workspace.session(entry.store))
 
     def action_resolve(self) -> None:
         entry = self.current
         if entry is None or entry.status == "resolved":
             return
-        store = self.console.workspace.store(entry.store)
-        self.console.workspace.journal(store).resolve(entry.id, note="marked resolved in the console")
+        store = self.console.workspace.session(entry.store)
+        store.journal().resolve(entry.id, note="marked resolved in the console")
         self.tail()
 
     @work(exclusive=True, group="retry")
     async def action_retry(self) -> None:
         entry = self.current
-        store = self.console.workspace.store(entry.store) if entry else self.entry
+        store = self.console.workspace.session(entry.store) if entry else self.entry
 
         async def job() -> str:
-            async with self.console.workspace.open_sync(store) as sync:
+            async with store.open_sync() as sync:
                 result = await sync.orders_pass()
             return f"{len(result.imported)} imported, {len(result.held)} still held."
 

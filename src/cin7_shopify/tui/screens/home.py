@@ -11,10 +11,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
-from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, load_overview
+from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
-from cin7_shopify.workspace import StoreEntry
+from cin7_shopify.workspace import StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -48,7 +48,7 @@ class HomeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.entries: list[StoreEntry] = []
+        self.entries: list[StoreSession] = []
 
     @property
     def console(self) -> ConsoleApp:
@@ -85,7 +85,7 @@ class HomeScreen(Screen[None]):
             self.refresh_status()
 
     @property
-    def selected(self) -> StoreEntry | None:
+    def selected(self) -> StoreSession | None:
         stores = self.query_one("#stores", DataTable)
         if not self.entries:
             return None
@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
     def refresh_status(self) -> None:
         stores = self.query_one("#stores", DataTable)
         for entry in self.entries:
-            status = self.console.workspace.status(entry)
+            status = entry.status()
             for column, value in zip(
                 stores.ordered_columns[1:],
                 [_when(status.last_import), _when(status.last_stock_push), str(status.held), str(status.open_errors)],
@@ -154,17 +154,11 @@ class HomeScreen(Screen[None]):
         self._read(entry)
 
     @work(exclusive=True, group="overview")
-    async def _read(self, entry: StoreEntry) -> None:
+    async def _read(self, entry: StoreSession) -> None:
         async def job() -> StoreOverview:
-            cin7, shopify = self.console.workspace.open_clients(entry)
-            go_live = entry.profile.settings.go_live
-            async with cin7, shopify:
-                return await load_overview(
-                    cin7,
-                    shopify,
-                    orders_since=go_live.strftime("%Y-%m-%dT%H:%M:%SZ") if go_live else None,
-                    on_step=lambda step, done, total: self.post_message(Progress(step, done, total)),
-                )
+            return await entry.overview(
+                on_step=lambda step, done, total: self.post_message(Progress(step, done, total))
+            )
 
         await report(self, "reading the store", job)
 
@@ -176,7 +170,7 @@ class HomeScreen(Screen[None]):
         self.notify(f"Running one sync pass for {entry.label}…", title="Sync")
 
         async def job() -> str:
-            async with self.console.workspace.open_sync(entry) as sync:
+            async with entry.open_sync() as sync:
                 orders = await sync.orders_pass()
                 shipped = await sync.fulfilment_pass()
                 plan, pushed = await sync.stock_push()
@@ -196,7 +190,7 @@ class HomeScreen(Screen[None]):
 
     def _show_step(self) -> None:
         entry = self.selected
-        note = budget_note(self.console.workspace.pacer(entry)) if entry else ""
+        note = budget_note(entry.pacer()) if entry else ""
         self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
@@ -229,7 +223,7 @@ class HomeScreen(Screen[None]):
         )
         counts.add_row("Cin7 Core", str(overview.cin7_products), "—", str(overview.cin7_locations), "—")
         entry = self.selected
-        pacer = self.console.workspace.pacer(entry) if entry else None
+        pacer = entry.pacer() if entry else None
         budget = f"; {pacer.in_use()} of {pacer.calls_per_minute} Cin7 calls used this minute" if pacer else ""
         self.query_one("#budget", Static).update(
             f"Read with {overview.cin7_calls} Cin7 calls and {overview.shopify_calls} Shopify calls{budget}."

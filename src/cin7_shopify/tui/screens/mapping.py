@@ -15,11 +15,11 @@ from textual.widgets.option_list import Option
 
 from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.models import MappingProposal
-from cin7_shopify.audit.service import AuditRun, audit_with_clients
+from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
-from cin7_shopify.workspace import StoreEntry
+from cin7_shopify.workspace import StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -74,11 +74,11 @@ class MappingScreen(Screen[None]):
         "blocker until they are resolved."
     )
 
-    def __init__(self, entry: StoreEntry) -> None:
+    def __init__(self, entry: StoreSession) -> None:
         super().__init__()
         self.entry = entry
         self.run: AuditRun | None = None
-        self.settings: StoreSettings = entry.profile.settings
+        self.settings: StoreSettings = entry.settings()
         self.dirty = False
 
     @property
@@ -120,9 +120,7 @@ class MappingScreen(Screen[None]):
             self.post_message(Progress(what, done, 10))
 
         async def job() -> AuditRun:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                return await audit_with_clients(cin7, shopify, self.settings, store=self.entry.name, on_step=step)
+            return await self.entry.audit(settings=self.settings, on_step=step)
 
         await report(self, "reading both sides", job)
 
@@ -133,7 +131,7 @@ class MappingScreen(Screen[None]):
         self._show_step()
 
     def _show_step(self) -> None:
-        note = budget_note(self.console.workspace.pacer(self.entry))
+        note = budget_note(self.entry.pacer())
         self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
@@ -251,7 +249,7 @@ class MappingScreen(Screen[None]):
         self.redraw()
 
     def action_save(self) -> None:
-        self.console.workspace.save_settings(self.entry, self.settings)
+        self.entry.save_settings(self.settings)
         self.dirty = False
         self.redraw()
         self.notify("Mappings saved to the store profile; the sync uses them from its next pass.", title="Saved")

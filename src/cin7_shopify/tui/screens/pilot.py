@@ -14,15 +14,15 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Label, Markdown, Static
 
-from cin7_shopify.commands.output import write_text_atomically
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
+from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.screens.error_log import JUMPS
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
-from cin7_shopify.workspace import StoreEntry
+from cin7_shopify.workspace import StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -92,7 +92,7 @@ class PilotScreen(Screen[None]):
         "them in Shopify and voids their Cin7 Core sales (a shipped sale needs a credit note instead)."
     )
 
-    def __init__(self, entry: StoreEntry) -> None:
+    def __init__(self, entry: StoreSession) -> None:
         super().__init__()
         self.entry = entry
         self.report: PilotReport | None = None
@@ -126,7 +126,7 @@ class PilotScreen(Screen[None]):
     def _show_budget(self) -> None:
         """While busy, say when the Cin7 call budget is what we wait for: the screen never looks stuck."""
         if self.busy:
-            note = budget_note(self.console.workspace.pacer(self.entry))
+            note = budget_note(self.entry.pacer())
             self.query_one("#pilot-status", Label).update(f"{self.busy} {note}".strip())
 
     # -- drawing ---------------------------------------------------------------------------
@@ -233,7 +233,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 return await self._pilot(sync, live=True).place_and_trace(PLACE_COUNT)
 
         await report(self, "placing test orders", job)
@@ -244,7 +244,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 return await self._pilot(sync, live=True).trace_existing()
 
         await report(self, "tracing orders", job)
@@ -259,7 +259,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 await self._pilot(sync).retry(current)
             return current
 
@@ -274,7 +274,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> PilotReport:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 waiting = await self._pilot(sync).follow_up(current)
             if waiting:
                 self.notify(f"{len(waiting)} order(s) not shipped in Cin7 Core yet.", title="Still waiting")
@@ -299,7 +299,7 @@ class PilotScreen(Screen[None]):
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         path = self.console.workspace.export_dir / f"pilot-signoff-{self.entry.name}-{stamp}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_text_atomically(path, self.report.markdown())
+        write_atomically(path, self.report.markdown())
         self.notify(str(path), title="Sign-off written")
 
     @work(exclusive=True, group="pilot")
@@ -308,7 +308,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> list[CleanupItem]:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 return await plan_cleanup(sync)
 
         await report(self, "listing the test orders", job)
@@ -332,7 +332,7 @@ class PilotScreen(Screen[None]):
             return
 
         async def job() -> str:
-            async with self.console.workspace.open_sync(self.entry) as sync:
+            async with self.entry.open_sync() as sync:
                 done = await run_cleanup(sync, items)
             return f"Cancelled {len(done)} test order(s) in Shopify; the error log lists anything left to do."
 

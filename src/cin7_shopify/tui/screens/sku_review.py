@@ -15,12 +15,12 @@ from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, S
 from cin7_shopify.audit.export import KIND_TITLES, report_markdown, shopify_fix_csv
 from cin7_shopify.audit.mapping import approve_proposals
 from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Finding
-from cin7_shopify.audit.service import AuditRun, audit_with_clients
+from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
-from cin7_shopify.workspace import StoreEntry
+from cin7_shopify.workspace import StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -53,7 +53,7 @@ class SkuReviewScreen(Screen[None]):
         "- **Escape** stops a read in progress, or goes back."
     )
 
-    def __init__(self, entry: StoreEntry, *, run: AuditRun | None = None) -> None:
+    def __init__(self, entry: StoreSession, *, run: AuditRun | None = None) -> None:
         super().__init__()
         self.entry = entry
         self.run: AuditRun | None = run
@@ -96,7 +96,7 @@ class SkuReviewScreen(Screen[None]):
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_step)
         self.sub_title = f"SKU review · {self.entry.label}"
-        self.decisions = self.console.workspace.decisions(self.entry)
+        self.decisions = self.entry.decisions()
         if self.run is None:
             self.load()
         else:
@@ -118,11 +118,7 @@ class SkuReviewScreen(Screen[None]):
             self.post_message(Progress(what, done, READ_STEPS))
 
         async def job() -> AuditRun:
-            cin7, shopify = self.console.workspace.open_clients(self.entry)
-            async with cin7, shopify:
-                return await audit_with_clients(
-                    cin7, shopify, self.entry.profile.settings, store=self.entry.name, on_step=step
-                )
+            return await self.entry.audit(on_step=step)
 
         await report(self, "auditing the store", job)
 
@@ -133,7 +129,7 @@ class SkuReviewScreen(Screen[None]):
         self._show_step()
 
     def _show_step(self) -> None:
-        note = budget_note(self.console.workspace.pacer(self.entry))
+        note = budget_note(self.entry.pacer())
         self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
@@ -245,14 +241,14 @@ class SkuReviewScreen(Screen[None]):
             self._decide(finding, None if self.decisions.get(finding.key) == "risk" else "risk")
 
     def _decide(self, finding: Finding, decision: str | None) -> None:
-        self.decisions = self.console.workspace.decide(self.entry, finding.key, decision)
+        self.decisions = self.entry.decide(finding.key, decision)
         cursor = self.query_one(VirtualTable).cursor
         self.apply_filters()
         self.query_one(VirtualTable).cursor = cursor
 
     def _approve_mapping(self, finding: Finding) -> None:
         assert self.run is not None
-        settings = self.entry.profile.settings
+        settings = self.entry.settings()
         report = self.run.report
         source = (finding.shopify or {}).get("location_id") or (finding.shopify or {}).get("tax_line")
         locations, taxes, changes = approve_proposals(
@@ -269,9 +265,7 @@ class SkuReviewScreen(Screen[None]):
                 title="Nothing proposed",
             )
             return
-        self.console.workspace.save_settings(
-            self.entry, settings.model_copy(update={"location_map": locations, "tax_map": taxes})
-        )
+        self.entry.save_settings(settings.model_copy(update={"location_map": locations, "tax_map": taxes}))
         self.notify("; ".join(changes) + ". Re-run the audit (r) to see it cleared.", title="Mapping saved")
         self._decide(finding, "fix")
 

@@ -1,0 +1,73 @@
+"""The sandbox as a store source: how the CLI, the console's demo and the tests register it.
+
+The core reaches stores through `Workspace` and never imports the sandbox; a face that wants a
+scenario's store builds one of these and hands it to the workspace.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.pacer import Cin7Pacer
+from cin7_shopify.clock import Clock, ManualClock
+from cin7_shopify.paths import data_dir
+from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT
+from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.state.profiles import ProfileStore, StoreProfile
+from cin7_shopify.workspace import Workspace, remove_folder
+
+
+class SandboxStore:
+    """A scenario served by both sandboxes in this process, as one store of a workspace."""
+
+    def __init__(self, session: SandboxSession, *, settings: StoreSettings | None = None) -> None:
+        self.session = session
+        scenario = session.scenario
+        self.title = str(scenario.shopify["shop"].get("name") or scenario.name)  # what reports call it
+        self.profile = StoreProfile(
+            name=_profile_name(scenario.name),
+            shop_domain=scenario.shopify["shop"]["myshopifyDomain"],
+            cin7_account_id=SANDBOX_CIN7_ACCOUNT,
+            settings=settings or StoreSettings.from_json_dict(scenario.settings, source="settings.json"),
+        )
+        # The sandbox's state lives as long as the sandbox: kept under the tool's home (never in the
+        # system temp folder, it holds customer data) and removed on close.
+        runs = data_dir() / "sandbox-runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{scenario.name}-", dir=runs))
+
+    def open_clients(self) -> tuple[Cin7Client, ShopifyClient]:
+        return self.session.cin7_client(), self.session.shopify_client()
+
+    def pacer(self) -> Cin7Pacer | None:
+        return self.session.cin7_pacer
+
+    def close(self) -> None:
+        remove_folder(self.folder)
+
+
+def _profile_name(folder_name: str) -> str:
+    """Any scenario folder name as a valid profile name ("My Store 2" → "my-store-2")."""
+    return re.sub(r"[^a-z0-9]+", "-", folder_name.lower()).strip("-")[:63] or "scenario"
+
+
+def sandbox_workspace(
+    scenario: str | Path | None = None, *, clock: Clock | None = None, workspace: Workspace | None = None
+) -> tuple[Workspace, SandboxStore]:
+    """A workspace holding one scenario's store (the demo store by default) beside any saved profiles."""
+    store = SandboxStore(open_sandbox(scenario, clock=clock))
+    workspace = workspace or Workspace()
+    workspace.sources.append(store)
+    return workspace, store
+
+
+def scenario_workspace(scenario: str | Path) -> tuple[Workspace, SandboxStore]:
+    """A scenario run by a command, on its own: the simulated clock (limits enforced, waits take no
+    real time) and no saved profiles beside it."""
+    store = SandboxStore(open_sandbox(scenario, clock=ManualClock()))
+    return Workspace(ProfileStore(store.folder / "profiles.json"), sources=[store]), store
