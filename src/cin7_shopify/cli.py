@@ -7,6 +7,7 @@ unexpected error's traceback goes to the log file, which the line names).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -206,6 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`… | head`): nothing more to say to it
+        _silence_stdout()
+        return EXIT_OK
     except Exception as exc:  # last line of defence: one line here, the traceback in the log
         log.exception("unexpected error in %s", " ".join(sys.argv[1:2]) or "cin7-shopify")
         where = f" (details in {log_path})" if log_path else ""
@@ -213,6 +217,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     finally:
         reset_logging()
+
+
+def _silence_stdout() -> None:
+    """Point stdout at nowhere, so the interpreter's final flush cannot raise a second BrokenPipeError."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
