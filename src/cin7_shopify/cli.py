@@ -123,6 +123,20 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--store", metavar="NAME")
     which.add_argument("--all", action="store_true", help="every saved store")
     sync_run.add_argument("--once", action="store_true", help="one pass of each, then exit")
+    sync_health = sync_commands.add_parser(
+        "health",
+        help="is each store's sync alive and well? (for monitors; exit 1 when not)",
+        description="Reads each store's health file (written after every pass). Exit 0 every store's last pass "
+        "went through within --max-age-minutes, 1 one did not (failed, stale, never ran), 2 no stores.",
+    )
+    sync_health.add_argument("--store", metavar="NAME", help="one store (default: every saved store)")
+    sync_health.add_argument("--max-age-minutes", type=_number_in(int, 1, 7 * 24 * 60), default=15, metavar="N")
+    sync_health.add_argument("--format", choices=["text", "json"], default="text")
+
+    service = commands.add_parser(
+        "service", help="print the systemd unit or the container file that runs the sync as a service"
+    )
+    service.add_argument("what", choices=["systemd", "containerfile"])
 
     backfill = commands.add_parser("backfill", help="import past orders (before go-live) on request")
     backfill.add_argument("--store", required=True, metavar="NAME")
@@ -254,6 +268,16 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.sync import run_sync_command
 
         return run_sync_command(args)
+    if args.command == "sync" and args.sync_command == "health":
+        from cin7_shopify.commands.sync import run_health_command
+
+        return run_health_command(args)
+    if args.command == "service":
+        from importlib import resources
+
+        name = {"systemd": "cin7-shopify-sync.service", "containerfile": "Containerfile"}[args.what]
+        sys.stdout.write((resources.files("cin7_shopify") / "service" / name).read_text(encoding="utf-8"))
+        return EXIT_OK
     if args.command in {"backfill", "reconcile"}:
         from cin7_shopify.commands.sync import run_sync_command
 

@@ -33,6 +33,11 @@ def store_dir(store: str) -> Path:
     return data_dir() / "stores" / store
 
 
+def store_locks_dir() -> Path:
+    """One lock per real store (Shopify shop and Cin7 account), whatever profile names it."""
+    return data_dir() / "locks"
+
+
 def log_dir() -> Path:
     """The rotating log, with the traceback of any unexpected error."""
     return data_dir() / "logs"

@@ -11,11 +11,12 @@ registers: the core never imports the sandbox.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,14 +29,14 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
-from cin7_shopify.paths import store_dir
+from cin7_shopify.paths import store_dir, store_locks_dir
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger_summary
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
-from cin7_shopify.state.storage import write_atomically
+from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.runner import StoreSync
 
@@ -222,11 +223,43 @@ class StoreSession:
 
     @asynccontextmanager
     async def open_sync(self) -> AsyncIterator[StoreSync]:
-        """The store's sync with its clients open and its lock held, for one piece of work."""
-        cin7, shopify = self.open_clients()
-        async with cin7, shopify:
-            with self.make_sync(cin7, shopify) as sync:
-                yield sync
+        """The store's sync with its clients open and its locks held, for one piece of work."""
+        with self._store_lock():
+            cin7, shopify = self.open_clients()
+            async with cin7, shopify:
+                with self.make_sync(cin7, shopify) as sync:
+                    yield sync
+
+    @contextmanager
+    def _store_lock(self) -> Iterator[None]:
+        """One sync per real store however many profiles name it: locked on the shop and the Cin7 account.
+
+        (The ledger's own lock only keeps one process per profile.) A sandbox source keeps its state
+        apart per run, so it needs none.
+        """
+        if self.source is not None:
+            yield
+            return
+        profile = self.profile
+        identity = "|".join(
+            [profile.shop_domain, profile.cin7_account_id.strip().lower(), profile.shopify_base_url or ""]
+        )
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        lock = WriterLock(store_locks_dir() / f"{digest}", owner=profile.name)
+        try:
+            lock.acquire()
+        except StoreLocked:
+            pid, _, holder = lock.holder().partition(" ")
+            raise StoreLocked(
+                f"{profile.shop_domain} with Cin7 account {profile.cin7_account_id} is being synced already"
+                + (f" by store profile '{holder}' (process {pid})" if holder else "")
+                + ".",
+                hint="One sync per store: stop that one first, or remove the duplicate profile.",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     async def audit(self, *, settings: StoreSettings | None = None, on_step: Step | None = None) -> AuditRun:
         """The audit, with the other stores on this Cin7 account in view (shared locations); kept as

@@ -13,7 +13,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import store_session
@@ -111,6 +111,33 @@ def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
+
+
+def run_health_command(args: argparse.Namespace) -> int:
+    """For monitors: every store's last pass went through, and recently."""
+    workspace = Workspace()
+    sessions = [workspace.session(args.store)] if args.store else [s for s in workspace.stores() if s.kind == "live"]
+    if not sessions:
+        raise ConsoleError("No saved stores.", hint="Add one with `cin7-shopify store add`.")
+    rows: list[dict[str, Any]] = []
+    for session in sessions:
+        health = session.status().health
+        if health is None:
+            verdict = "never ran"
+        elif not health.last_pass_ok:
+            verdict = f"last pass failed: {health.last_error}"
+        elif health.age_seconds() > args.max_age_minutes * 60:
+            verdict = f"stale: last pass ended {health.last_pass_end}"
+        else:
+            verdict = "ok"
+        rows.append({"store": session.name, "verdict": verdict, "health": health.__dict__ if health else None})
+    if args.format == "json":
+        emit(json.dumps(rows, indent=2) + "\n", None)
+    else:
+        for row in rows:
+            held = f", {row['health']['held']} held" if row["health"] else ""
+            print(f"{row['store']:<24} {row['verdict']}{held}")
+    return EXIT_OK if all(r["verdict"] == "ok" for r in rows) else EXIT_BLOCKING
 
 
 # -- stock ----------------------------------------------------------------------------------

@@ -88,11 +88,23 @@ def _fsync_folder(folder: Path) -> None:
 
 
 class WriterLock:
-    """An exclusive, non-blocking lock on `<file>.lock`, released when the process dies."""
+    """An exclusive, non-blocking lock on `<file>.lock`, released when the process dies.
 
-    def __init__(self, path: Path) -> None:
+    The holder writes its pid (and `owner`, a name a person knows it by) into the lock file, so a
+    refused process can say who holds it.
+    """
+
+    def __init__(self, path: Path, *, owner: str = "") -> None:
         self.path = path.with_name(path.name + ".lock")
+        self.owner = owner
         self._descriptor: int | None = None
+
+    def holder(self) -> str:
+        """Who holds the lock, as the holder wrote it: "pid owner" (may be empty or stale)."""
+        try:
+            return self.path.read_text(encoding="utf-8").strip()
+        except OSError:
+            return ""
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +115,7 @@ class WriterLock:
             os.close(descriptor)
             raise StoreLocked(f"{self.path.with_suffix('')} is in use by another process.") from None
         os.ftruncate(descriptor, 0)
-        os.write(descriptor, str(os.getpid()).encode())
+        os.write(descriptor, f"{os.getpid()} {self.owner}".strip().encode())
         self._descriptor = descriptor
 
     def release(self) -> None:
