@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +11,8 @@ from textual.message_pump import MessagePump
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.tui.messages import Failed, Loaded
 
+log = logging.getLogger("cin7_shopify.tui")
+
 
 async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]]) -> None:
     """Run `job`; post Loaded(what, result) or Failed(what, explanation) to `owner`."""
@@ -17,8 +20,13 @@ async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]
         result = await job()
     except ConsoleError as exc:
         owner.post_message(Failed(what, exc.explain()))
-    except Exception as exc:  # never a traceback on screen: name what broke and keep going
-        owner.post_message(Failed(what, f"Unexpected {type(exc).__name__} while {what}: {exc}"))
+    except Exception as exc:  # never a traceback on screen: name what broke, keep the traceback in the log
+        log.exception("unexpected error while %s", what)
+        from cin7_shopify.logs import log_file
+
+        owner.post_message(
+            Failed(what, f"Unexpected {type(exc).__name__} while {what}: {exc} (details in {log_file()})")
+        )
     else:
         owner.post_message(Loaded(what, result))
 
