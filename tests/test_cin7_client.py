@@ -96,6 +96,31 @@ async def test_each_throttle_shape_is_retried_and_no_record_is_lost(clock: Manua
     assert len(products) == 2500 and len({p.SKU for p in products}) == 2500
 
 
+async def test_a_403_throttle_on_an_account_that_just_answered_is_waited_out(clock: ManualClock) -> None:
+    """Production clients report Cin7 throttling with 403 too: mid-run it is retried, not bad credentials."""
+    session = open_sandbox(catalogue(2500), clock=clock, throttle_shape="403")
+    async with session.cin7_client() as cin7:
+        await cin7.me()
+        session.cin7_faults.throttle_next = 2
+        products = await cin7.list_products()
+    assert [status for *_, status in session.cin7.call_log].count(403) == 2
+    assert cin7.retries == 2 and len(products) == 2500
+
+
+async def test_a_403_that_persists_or_comes_first_is_bad_credentials(clock: ManualClock) -> None:
+    session = open_sandbox(catalogue(3), clock=clock, throttle_shape="403")
+    async with session.cin7_client(key="not-the-key") as cin7:
+        with pytest.raises(Cin7AuthError):
+            await cin7.me()  # nothing answered before: a connection test says so at once
+    assert len(session.cin7.call_log) == 1
+    async with session.cin7_client(max_retries=3) as cin7:
+        await cin7.me()
+        session.cin7_faults.throttle_next = 100
+        with pytest.raises(Cin7AuthError) as caught:
+            await cin7.me()
+    assert "after 3 retries" in caught.value.explain()
+
+
 async def test_a_server_that_throttles_for_real_is_waited_out(clock: ManualClock) -> None:
     """The sandbox allows fewer calls than the pacer thinks: the client backs off and finishes."""
     session = open_sandbox(catalogue(10), clock=clock, cin7_calls_per_minute=20, throttle_shape="503")

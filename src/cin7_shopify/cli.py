@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument(
         "--cin7-throttle",
-        choices=["429", "503", "400"],
+        choices=["429", "503", "400", "403"],
         default="429",
         help="how Cin7 answers past its call limit (default 429)",
     )

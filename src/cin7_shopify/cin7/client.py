@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from cin7_shopify.cin7.errors import (
     Cin7AuthError,
@@ -57,6 +58,7 @@ from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
+RECENT_ANSWER_SECONDS = 120.0  # a 403 this soon after a good answer is taken for a throttle first
 PAGE_LIMIT = 1000
 _THROTTLE_TEXT = re.compile(r"calls per|api limit|too many requests", re.IGNORECASE)
 
@@ -84,6 +86,7 @@ class Cin7Client:
         self.max_retries = max_retries
         self.calls = 0  # HTTP requests sent, retries included: the scarce resource
         self.retries = 0
+        self._last_answer: float | None = None  # when Cin7 last accepted these credentials (pacer clock)
         base_url = base_url or DEFAULT_BASE_URL
         self._http = httpx.AsyncClient(
             base_url=base_url if base_url.endswith("/") else base_url + "/",
@@ -341,85 +344,127 @@ class Cin7Client:
         params: dict[str, str] | None = None,
         json_body: Any = None,
     ) -> Any:
+        """One call, retried by policy: reads after a timeout, a lost connection or a 5xx (with backoff);
+        every call after a throttle answer (the pacer holds the whole account for the wait). A write is
+        never resent after an answer that may mean it was kept; the caller's ledger decides."""
         endpoint = f"{method} /{path}"
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=_planned_wait,
+            retry=retry_if_exception_type(_TryAgain),
+            sleep=self.clock.sleep,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(method, path, params, json_body, endpoint, attempt.retry_state)
+        except _TryAgain as exhausted:
+            raise exhausted.final() from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.retries += 1
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, str] | None,
+        json_body: Any,
+        endpoint: str,
+        state: RetryCallState,
+    ) -> Any:
         is_read = method == "GET"
-        attempt = 0
-        while True:
-            await self.pacer.acquire()
-            self.calls += 1
-            try:
-                response = await self._http.request(
-                    method,
-                    path,
-                    params=params,
-                    content=None if json_body is None else _dumps(json_body),
-                )
-            except httpx.TimeoutException:
-                if is_read and attempt < self.max_retries:
-                    attempt += 1
-                    await self._backoff(attempt)
-                    continue
-                raise Cin7ConnectionError(
-                    "no answer in time" + ("" if is_read else "; the change may or may not have been saved"),
-                    endpoint=endpoint,
-                ) from None
-            except httpx.TransportError as exc:
-                if is_read and attempt < self.max_retries:
-                    attempt += 1
-                    await self._backoff(attempt)
-                    continue
-                raise Cin7ConnectionError(f"connection failed ({type(exc).__name__})", endpoint=endpoint) from None
+        attempt = state.attempt_number
+        await self.pacer.acquire()
+        self.calls += 1
+        try:
+            response = await self._http.request(
+                method,
+                path,
+                params=params,
+                content=None if json_body is None else _dumps(json_body),
+            )
+        except httpx.TimeoutException:
+            error: Cin7Error = Cin7ConnectionError(
+                "no answer in time" + ("" if is_read else "; the change may or may not have been saved"),
+                endpoint=endpoint,
+            )
+            raise _TryAgain(error) if is_read else error from None
+        except httpx.TransportError as exc:
+            error = Cin7ConnectionError(f"connection failed ({type(exc).__name__})", endpoint=endpoint)
+            raise _TryAgain(error) if is_read else error from None
 
-            status = response.status_code
-            text = response.text
-            errors = _error_list(text)
-            message = "; ".join(str(e.get("Exception") or "").strip() for e in errors) if errors else ""
-            if _is_throttle(status, message):
-                if attempt >= self.max_retries:
-                    raise Cin7RateLimited(message or "too many calls", status=status, endpoint=endpoint)
-                attempt += 1
-                self.retries += 1
-                wait = _retry_after(response) or min(60.0, 5.0 * 2 ** (attempt - 1))
-                self.pacer.hold(wait)
-                continue
-            if status >= 500:
-                if is_read and attempt < self.max_retries:
-                    attempt += 1
-                    self.retries += 1
-                    await self._backoff(attempt)
-                    continue
-                raise Cin7ServerError(message or f"HTTP {status}", status=status, endpoint=endpoint)
-            if status == 403 or status == 401:
-                raise Cin7AuthError(
-                    message or text.strip()[:200] or "Incorrect credentials",
-                    status=status,
-                    endpoint=endpoint,
-                )
-            if status == 404:
-                raise Cin7NotFound(message or "not found (HTTP 404)", status=404, endpoint=endpoint)
-            if errors:
-                code = _int_or_none(errors[0].get("ErrorCode"))
-                cls: type[Cin7Error] = Cin7NotFound if code == 404 else Cin7ValidationError
-                raise cls(message or "rejected", status=status, error_code=code, endpoint=endpoint)
-            if status >= 400:
-                raise Cin7ValidationError(text.strip()[:300] or f"HTTP {status}", status=status, endpoint=endpoint)
-            if status == 204 or not text.strip():
-                return {}
-            if text.lstrip().startswith("<"):
-                raise Cin7UnexpectedResponse(
-                    "answered with an HTML page instead of JSON (usually a wrong path)",
-                    status=status,
-                    endpoint=endpoint,
-                )
-            try:
-                return json.loads(text)
-            except ValueError:
-                raise Cin7UnexpectedResponse(
-                    "answered with a body that is not JSON", status=status, endpoint=endpoint
-                ) from None
+        status = response.status_code
+        text = response.text
+        errors = _error_list(text)
+        message = "; ".join(str(e.get("Exception") or "").strip() for e in errors) if errors else ""
+        if _is_throttle(status, message):
+            self.pacer.hold(_retry_after(response) or min(60.0, 5.0 * 2 ** (attempt - 1)))
+            raise _TryAgain(Cin7RateLimited(message or "too many calls", status=status, endpoint=endpoint), held=True)
+        if status >= 500:
+            error = Cin7ServerError(message or f"HTTP {status}", status=status, endpoint=endpoint)
+            raise _TryAgain(error) if is_read else error
+        if status == 403 or status == 401:
+            error = Cin7AuthError(
+                message or text.strip()[:200] or "Incorrect credentials", status=status, endpoint=endpoint
+            )
+            if self._answered_recently():
+                # Cin7 answers some throttles with 403 too (a production client's finding): on an account
+                # that answered moments ago, wait as for a throttle; if it persists, it is the credentials.
+                self.pacer.hold(min(60.0, 5.0 * 2 ** (attempt - 1)))
+                raise _TryAgain(error, held=True, persisted=f"after {self.max_retries} retries")
+            raise error
+        self._last_answer = self.clock.now()
+        if status == 404:
+            raise Cin7NotFound(message or "not found (HTTP 404)", status=404, endpoint=endpoint)
+        if errors:
+            code = _int_or_none(errors[0].get("ErrorCode"))
+            cls: type[Cin7Error] = Cin7NotFound if code == 404 else Cin7ValidationError
+            raise cls(message or "rejected", status=status, error_code=code, endpoint=endpoint)
+        if status >= 400:
+            raise Cin7ValidationError(text.strip()[:300] or f"HTTP {status}", status=status, endpoint=endpoint)
+        if status == 204 or not text.strip():
+            return {}
+        if text.lstrip().startswith("<"):
+            raise Cin7UnexpectedResponse(
+                "answered with an HTML page instead of JSON (usually a wrong path)",
+                status=status,
+                endpoint=endpoint,
+            )
+        try:
+            return json.loads(text)
+        except ValueError:
+            raise Cin7UnexpectedResponse(
+                "answered with a body that is not JSON", status=status, endpoint=endpoint
+            ) from None
 
-    async def _backoff(self, attempt: int) -> None:
-        await self.clock.sleep(min(30.0, 1.0 * 2 ** (attempt - 1)))
+    def _answered_recently(self) -> bool:
+        return self._last_answer is not None and self.clock.now() - self._last_answer <= RECENT_ANSWER_SECONDS
+
+
+class _TryAgain(Exception):
+    """An answer worth another attempt. `held`: the pacer already holds the account for the wait."""
+
+    def __init__(self, error: Cin7Error, *, held: bool = False, persisted: str = "") -> None:
+        super().__init__(error.message)
+        self.error, self.held, self.persisted = error, held, persisted
+
+    def final(self) -> Cin7Error:
+        """What the caller sees once the retries are spent."""
+        if self.persisted:
+            self.error.message = f"{self.error.message} ({self.persisted})"
+        return self.error
+
+
+def _planned_wait(state: RetryCallState) -> float:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    if isinstance(error, _TryAgain) and error.held:
+        return 0.0  # the pacer makes every caller on the account wait instead
+    return min(30.0, 2.0 ** (state.attempt_number - 1))
 
 
 def _dumps(body: Any) -> bytes:

@@ -8,7 +8,7 @@ from typing import Literal
 
 import httpx
 
-ThrottleShape = Literal["429", "503", "400"]
+ThrottleShape = Literal["429", "503", "400", "403"]
 
 
 @dataclass

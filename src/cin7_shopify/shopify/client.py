@@ -1,7 +1,7 @@
 """Async client for the Shopify Admin GraphQL API.
 
 - tokens: an admin-created token, or the client-credentials grant (renewed 5 minutes before it
-  expires and once on a 401);
+  expires and once on a 401), both as an `httpx.Auth`;
 - pacing from `extensions.cost.throttleStatus`: before a call we wait until the bucket, refilled at
   the restore rate, holds what that operation cost last time; THROTTLED (an HTTP 200) and 429 are
   retried after the wait the restore rate implies;
@@ -15,13 +15,14 @@ import json
 import math
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
 
 import httpx
 from pydantic import SecretStr
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
@@ -88,7 +89,7 @@ class AccessToken:
     def __init__(self, token: str | SecretStr) -> None:
         self._token = token if isinstance(token, SecretStr) else SecretStr(token)
 
-    async def get(self, http: httpx.AsyncClient, shop_url: str, *, force: bool = False) -> str:
+    def token(self) -> str:
         return self._token.get_secret_value()
 
 
@@ -107,41 +108,64 @@ class ClientCredentials:
         self.scopes: list[str] = []
         self.grants = 0
 
-    async def get(self, http: httpx.AsyncClient, shop_url: str, *, force: bool = False) -> str:
-        if force or self._token is None or self.clock.now() >= self._expires_at - self.RENEW_BEFORE_SECONDS:
-            await self._grant(http, shop_url)
-        assert self._token is not None
-        return self._token.get_secret_value()
+    def needs_grant(self) -> bool:
+        return self._token is None or self.clock.now() >= self._expires_at - self.RENEW_BEFORE_SECONDS
 
-    async def _grant(self, http: httpx.AsyncClient, shop_url: str) -> None:
-        try:
-            response = await http.post(
-                f"{shop_url}/admin/oauth/access_token",
-                data={
-                    "grant_type": "client_credentials",
-                    "client_id": self.client_id,
-                    "client_secret": self._secret.get_secret_value(),
-                },
-                headers={"Accept": "application/json"},
-            )
-        except httpx.TransportError as exc:
-            raise ShopifyConnectionError(f"could not reach the shop to get a token ({type(exc).__name__})") from None
+    def grant_request(self, shop_url: str) -> httpx.Request:
+        return httpx.Request(
+            "POST",
+            f"{shop_url}/admin/oauth/access_token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self._secret.get_secret_value(),
+            },
+            headers={"Accept": "application/json"},
+        )
+
+    def accept(self, response: httpx.Response) -> None:
+        """Take the token from the grant's answer, or say why there is none."""
         if response.status_code in (400, 401, 403):
             raise ShopifyAuthError("the app's client id or client secret was refused", status=response.status_code)
         if response.status_code != 200:
             raise ShopifyServerError(
-                f"token request failed with HTTP {response.status_code}",
-                status=response.status_code,
+                f"token request failed with HTTP {response.status_code}", status=response.status_code
             )
         try:
             body = response.json()
             token = body["access_token"]
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
             raise ShopifyUnexpectedResponse("the token answer had no access_token") from None
         self.grants += 1
         self._token = SecretStr(token)
         self._expires_at = self.clock.now() + float(body.get("expires_in") or 86399)
         self.scopes = [s for s in str(body.get("scope") or "").split(",") if s]
+
+    def token(self) -> str:
+        assert self._token is not None, "grant first"
+        return self._token.get_secret_value()
+
+
+class ShopifyAuth(httpx.Auth):
+    """The access token on every request. A client-credentials token is granted before it is needed
+    (5 minutes before it expires) and once more when Shopify answers 401 (it was revoked or rotated)."""
+
+    requires_response_body = True  # the grant's answer is read inside the flow (httpx reads it for us)
+
+    def __init__(self, credentials: AccessToken | ClientCredentials, shop_url: str) -> None:
+        self.credentials = credentials
+        self.shop_url = shop_url
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        credentials = self.credentials
+        if isinstance(credentials, ClientCredentials) and credentials.needs_grant():
+            credentials.accept((yield credentials.grant_request(self.shop_url)))
+        request.headers["X-Shopify-Access-Token"] = credentials.token()
+        response = yield request
+        if response.status_code == 401 and isinstance(credentials, ClientCredentials):
+            credentials.accept((yield credentials.grant_request(self.shop_url)))
+            request.headers["X-Shopify-Access-Token"] = credentials.token()
+            yield request
 
 
 class ShopifyClient:
@@ -164,7 +188,9 @@ class ShopifyClient:
         self.max_retries = max_retries
         self.shop_url = (base_url or f"https://{self.shop_domain}").rstrip("/")
         self._transport = transport
-        self._http = httpx.AsyncClient(transport=transport, timeout=timeout)
+        self._http = httpx.AsyncClient(
+            transport=transport, timeout=timeout, auth=ShopifyAuth(credentials, self.shop_url)
+        )
         self.calls = 0
         self.retries = 0
         self.throttle_waits: list[float] = []
@@ -198,107 +224,94 @@ class ShopifyClient:
         name = operation_name or _operation_name(query)
         payload = {"query": query, "variables": variables or {}, "operationName": name}
         body_bytes = json.dumps(payload).encode()
-        attempt = 0
-        refreshed = False
-        while True:
-            await self._wait_for_budget(name)
-            token = await self.credentials.get(self._http, self.shop_url)
-            self.calls += 1
-            try:
-                response = await self._http.post(
-                    self.endpoint,
-                    content=body_bytes,
-                    headers={
-                        "X-Shopify-Access-Token": token,
-                        "Content-Type": "application/json",
-                        "Accept": "application/json",
-                    },
-                )
-            except httpx.TransportError as exc:
-                if idempotent and attempt < self.max_retries:
-                    attempt += 1
-                    self.retries += 1
-                    await self.clock.sleep(min(30.0, 2.0 ** (attempt - 1)))
-                    continue
-                what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "connection failed"
-                raise ShopifyConnectionError(
-                    what + ("" if idempotent else "; the change may or may not have been made")
-                ) from None
-            status = response.status_code
-            if status == 401:
-                if self.credentials.renewable and not refreshed:
-                    refreshed = True
-                    await self.credentials.get(self._http, self.shop_url, force=True)
-                    continue
-                raise ShopifyAuthError(_rest_error(response) or "invalid API key or access token", status=401)
-            if status == 429:
-                if attempt >= self.max_retries:
-                    raise ShopifyThrottled("too many requests (HTTP 429)", status=429)
-                attempt += 1
-                self.retries += 1
-                wait = _float(response.headers.get("Retry-After")) or 1.0
-                self.throttle_waits.append(wait)
-                await self.clock.sleep(wait)
-                continue
-            if status >= 500:
-                if idempotent and attempt < self.max_retries:
-                    attempt += 1
-                    self.retries += 1
-                    await self.clock.sleep(min(30.0, 2.0 ** (attempt - 1)))
-                    continue
-                raise ShopifyServerError(f"HTTP {status}", status=status)
-            if status == 402:
-                raise ShopifyError(
-                    "the shop is frozen (payment required)",
-                    status=402,
-                    hint="The merchant must settle the Shopify bill before the API answers.",
-                )
-            if status == 423:
-                raise ShopifyError(
-                    "the shop is locked",
-                    status=423,
-                    hint="Ask Shopify support why the shop is locked.",
-                )
-            if status == 403:
-                raise ShopifyAccessDenied(_rest_error(response) or "access denied", status=403)
-            if status == 404:
-                raise ShopifyError(
-                    f"{self.shop_domain} has no Admin API at version {self.api_version}",
-                    status=404,
-                    hint="Check the shop domain and the API version in the store profile.",
-                )
-            if status != 200:
-                raise ShopifyUnexpectedResponse(_rest_error(response) or f"HTTP {status}", status=status)
-            try:
-                body = response.json()
-            except ValueError:
-                raise ShopifyUnexpectedResponse("answered with a body that is not JSON") from None
-            if not isinstance(body, dict):
-                raise ShopifyUnexpectedResponse("answered with JSON that is not an object")
-            cost = (body.get("extensions") or {}).get("cost") or {}
-            self._observe(name, cost)
-            errors = body.get("errors") or []
-            codes = {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
-            if "THROTTLED" in codes:
-                if attempt >= self.max_retries:
-                    raise ShopifyThrottled("Throttled", code="THROTTLED")
-                attempt += 1
-                self.retries += 1
-                wait = _throttle_wait(cost)
-                self.throttle_waits.append(wait)
-                await self.clock.sleep(wait)
-                continue
-            if errors:
-                message = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-                if "ACCESS_DENIED" in codes or "Access denied" in message:
-                    raise ShopifyAccessDenied(message, code="ACCESS_DENIED")
-                if "MAX_COST_EXCEEDED" in codes or "max cost limit" in message:
-                    raise ShopifyQueryTooCostly(message.splitlines()[0], code="MAX_COST_EXCEEDED")
-                raise ShopifyError(message, code=next(iter(codes - {"None"}), None))
-            data = body.get("data")
-            if not isinstance(data, dict):
-                raise ShopifyUnexpectedResponse("the answer had no data")
-            return data
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=_planned_wait,
+            retry=retry_if_exception_type(_TryAgain),
+            sleep=self.clock.sleep,
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._attempt(name, body_bytes, idempotent=idempotent)
+        except _TryAgain as exhausted:
+            raise exhausted.error from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    def _count_retry(self, state: RetryCallState) -> None:
+        self.retries += 1
+        outcome = state.outcome
+        error = outcome.exception() if outcome is not None else None
+        if isinstance(error, _TryAgain) and error.wait is not None:
+            self.throttle_waits.append(error.wait)
+
+    async def _attempt(self, name: str, body_bytes: bytes, *, idempotent: bool) -> dict[str, Any]:
+        """One send: the answer's data, a typed error, or _TryAgain for what a retry may cure."""
+        await self._wait_for_budget(name)
+        self.calls += 1
+        try:
+            response = await self._http.post(
+                self.endpoint,
+                content=body_bytes,
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+            )
+        except httpx.TransportError as exc:
+            what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+            if idempotent:
+                raise _TryAgain(ShopifyConnectionError(what)) from None
+            raise ShopifyConnectionError(what + "; the change may or may not have been made") from None
+        status = response.status_code
+        if status == 401:
+            raise ShopifyAuthError(_rest_error(response) or "invalid API key or access token", status=401)
+        if status == 429:
+            wait = _float(response.headers.get("Retry-After")) or 1.0
+            raise _TryAgain(ShopifyThrottled("too many requests (HTTP 429)", status=429), wait=wait)
+        if status >= 500:
+            error = ShopifyServerError(f"HTTP {status}", status=status)
+            raise _TryAgain(error) if idempotent else error
+        if status == 402:
+            raise ShopifyError(
+                "the shop is frozen (payment required)",
+                status=402,
+                hint="The merchant must settle the Shopify bill before the API answers.",
+            )
+        if status == 423:
+            raise ShopifyError("the shop is locked", status=423, hint="Ask Shopify support why the shop is locked.")
+        if status == 403:
+            raise ShopifyAccessDenied(_rest_error(response) or "access denied", status=403)
+        if status == 404:
+            raise ShopifyError(
+                f"{self.shop_domain} has no Admin API at version {self.api_version}",
+                status=404,
+                hint="Check the shop domain and the API version in the store profile.",
+            )
+        if status != 200:
+            raise ShopifyUnexpectedResponse(_rest_error(response) or f"HTTP {status}", status=status)
+        try:
+            body = response.json()
+        except ValueError:
+            raise ShopifyUnexpectedResponse("answered with a body that is not JSON") from None
+        if not isinstance(body, dict):
+            raise ShopifyUnexpectedResponse("answered with JSON that is not an object")
+        cost = (body.get("extensions") or {}).get("cost") or {}
+        self._observe(name, cost)
+        errors = body.get("errors") or []
+        codes = {str((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
+        if "THROTTLED" in codes:
+            raise _TryAgain(ShopifyThrottled("Throttled", code="THROTTLED"), wait=_throttle_wait(cost))
+        if errors:
+            message = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
+            if "ACCESS_DENIED" in codes or "Access denied" in message:
+                raise ShopifyAccessDenied(message, code="ACCESS_DENIED")
+            if "MAX_COST_EXCEEDED" in codes or "max cost limit" in message:
+                raise ShopifyQueryTooCostly(message.splitlines()[0], code="MAX_COST_EXCEEDED")
+            raise ShopifyError(message, code=next(iter(codes - {"None"}), None))
+        data = body.get("data")
+        if not isinstance(data, dict):
+            raise ShopifyUnexpectedResponse("the answer had no data")
+        return data
 
     async def _wait_for_budget(self, operation: str) -> None:
         if self._bucket is None:
@@ -730,3 +743,19 @@ def _rest_error(response: httpx.Response) -> str:
         return response.text.strip()[:200]
     errors = body.get("errors") if isinstance(body, dict) else None
     return str(errors) if errors else ""
+
+
+class _TryAgain(Exception):
+    """An answer a retry may cure; `wait`: how long Shopify says to wait (else backoff)."""
+
+    def __init__(self, error: ShopifyError, *, wait: float | None = None) -> None:
+        super().__init__(error.message)
+        self.error, self.wait = error, wait
+
+
+def _planned_wait(state: RetryCallState) -> float:
+    outcome = state.outcome
+    error = outcome.exception() if outcome is not None else None
+    if isinstance(error, _TryAgain) and error.wait is not None:
+        return error.wait
+    return min(30.0, 2.0 ** (state.attempt_number - 1))
