@@ -274,3 +274,20 @@ def test_console_and_cli_see_the_same_audit_and_the_console_scrubs_secrets(
     assert any("also feeds store 'store-nz'" in n for n in report.notices), "other stores on the account"
     assert SANDBOX_CIN7_KEY not in session.journal_path.read_text() and "[redacted]" in session.journal_path.read_text()
     assert session.pacer().calls_per_minute == 6000, "the console paces at the profile's rate"
+
+
+def test_scenario_runs_leave_nothing_in_the_temp_folder(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Scenario state holds customer data: it lives under the tool's home while it runs, then goes."""
+    import tempfile
+
+    from tests.conftest import DEMO
+
+    scratch = tmp_path / "system-temp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    assert main(["pilot", "--scenario", str(DEMO), "--format", "json"]) == 1
+    assert main(["audit", "--scenario", str(DEMO), "--format", "json"]) == 1
+    assert list(scratch.iterdir()) == []
+    assert list((isolated_home / "data" / "sandbox-runs").iterdir()) == []

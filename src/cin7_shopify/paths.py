@@ -33,6 +33,11 @@ def store_dir(store: str) -> Path:
     return data_dir() / "stores" / store
 
 
+def sandbox_runs_dir() -> Path:
+    """Where a sandbox store keeps its ledger and journal while it runs (removed when it closes)."""
+    return data_dir() / "sandbox-runs"
+
+
 def store_locks_dir() -> Path:
     """One lock per real store (Shopify shop and Cin7 account), whatever profile names it."""
     return data_dir() / "locks"
