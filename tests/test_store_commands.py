@@ -291,3 +291,39 @@ def test_scenario_runs_leave_nothing_in_the_temp_folder(
     assert main(["audit", "--scenario", str(DEMO), "--format", "json"]) == 1
     assert list(scratch.iterdir()) == []
     assert list((isolated_home / "data" / "sandbox-runs").iterdir()) == []
+
+
+def test_a_connection_test_names_the_cause_within_seconds(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Unreachable hosts: named (DNS, refused, no answer) in seconds, not after six retries a side."""
+    import socket
+    import time
+
+    import cin7_shopify.workspace as workspace_module
+
+    monkeypatch.setattr(workspace_module, "CONNECTION_TEST_SECONDS", 0.5)
+    silent = socket.socket()  # accepts connections and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))
+    closed_port = refused.getsockname()[1]
+    refused.close()
+    piped(monkeypatch, "cin7-key-123456", "shpat_abcdef123456")
+    args = add_args("far-away", "http://shop.nowhere.invalid")
+    args[args.index("--cin7-url") + 1] = f"http://127.0.0.1:{silent.getsockname()[1]}/ExternalApi/v2/"
+    assert main(args) == 0
+    capsys.readouterr()
+    started = time.monotonic()
+    assert main(["store", "test", "far-away"]) == 2
+    elapsed = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert "the host shop.nowhere.invalid could not be found (DNS)" in out
+    assert "no answer from 127.0.0.1 in time" in out
+    assert elapsed < 5
+    main(["store", "set", "far-away", f"cin7_url=http://127.0.0.1:{closed_port}/ExternalApi/v2/"])
+    capsys.readouterr()
+    assert main(["store", "test", "far-away"]) == 2
+    assert "127.0.0.1 refused the connection" in capsys.readouterr().out
+    silent.close()

@@ -11,6 +11,7 @@ registers: the core never imports the sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shutil
@@ -20,7 +21,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import httpx
 
@@ -40,15 +41,25 @@ from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.runner import StoreSync
 
-REQUIRED_SCOPES = (
-    "read_products",
-    "read_inventory",
-    "write_inventory",
-    "read_locations",
-    "read_orders",
-    "read_merchant_managed_fulfillment_orders",
-    "write_merchant_managed_fulfillment_orders",
-)
+# Shopify access scopes the sync cannot work without, and what breaks without each.
+SCOPES_NEEDED = {
+    "read_products": "the audit cannot read the catalogue",
+    "read_inventory": "stock levels cannot be read",
+    "write_inventory": "stock cannot be pushed from Cin7 Core to Shopify",
+    "read_locations": "Shopify locations cannot be mapped",
+    "read_orders": "no order can be imported",
+    "read_merchant_managed_fulfillment_orders": "orders at your own locations cannot be fulfilled",
+    "write_merchant_managed_fulfillment_orders": "shipments cannot be sent back to Shopify",
+}
+# Scopes some work needs; without them the rest still runs.
+SCOPES_WANTED = {
+    "write_orders": "the pilot cannot place or cancel test orders",
+    "read_all_orders": "backfill and reconcile cannot see orders older than 60 days",
+    "read_third_party_fulfillment_orders": "orders at a 3PL (fulfilment service) location cannot be read",
+    "write_third_party_fulfillment_orders": "orders at a 3PL (fulfilment service) location cannot be fulfilled",
+}
+REQUIRED_SCOPES = tuple(SCOPES_NEEDED)
+CONNECTION_TEST_SECONDS = 8.0  # per side, both sides at once: a dead host is named within 10 s
 
 # Notices the sync writes as resolved: not errors, so they stay out of the error counts.
 NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
@@ -94,6 +105,7 @@ class ConnectionCheck:
     api_version: str = ""
     scopes: list[str] = field(default_factory=list)
     missing_scopes: list[str] = field(default_factory=list)
+    scope_warnings: list[str] = field(default_factory=list)  # optional scopes missing, with what breaks
     cin7_company: str = ""
     cin7_currency: str = ""
     problems: list[str] = field(default_factory=list)
@@ -179,11 +191,11 @@ class StoreSession:
         found = (self.workspace.secrets.get(self.name, n) for n in SECRET_NAMES)
         return [s.get_secret_value() for s in found if s is not None]
 
-    def open_clients(self) -> tuple[Cin7Client, ShopifyClient]:
-        """Both clients, unopened (use them in `async with`)."""
+    def open_clients(self, *, quick: bool = False) -> tuple[Cin7Client, ShopifyClient]:
+        """Both clients, unopened (use them in `async with`). `quick`: no retries, a short timeout."""
         if self.source is not None:
             return self.source.open_clients()
-        return self.workspace.clients_for(self.profile, self._saved_secrets(), pacer=self.pacer())
+        return self.workspace.clients_for(self.profile, self._saved_secrets(), pacer=self.pacer(), quick=quick)
 
     def _saved_secrets(self) -> dict[str, str]:
         profile, secrets = self.profile, self.workspace.secrets
@@ -289,7 +301,7 @@ class StoreSession:
             )
 
     async def test_connection(self) -> ConnectionCheck:
-        cin7, shopify = self.open_clients()
+        cin7, shopify = self.open_clients(quick=True)
         async with cin7, shopify:
             return await test_connection(cin7, shopify)
 
@@ -388,9 +400,18 @@ class Workspace:
         }
 
     def clients_for(
-        self, profile: StoreProfile, secrets: Mapping[str, str], *, pacer: Cin7Pacer | None = None
+        self,
+        profile: StoreProfile,
+        secrets: Mapping[str, str],
+        *,
+        pacer: Cin7Pacer | None = None,
+        quick: bool = False,
     ) -> tuple[Cin7Client, ShopifyClient]:
-        """Clients for a profile and its credentials (also those typed in a form, before anything is saved)."""
+        """Clients for a profile and its credentials (also those typed in a form, before anything is saved).
+
+        `quick` (a connection test): no retries and a short timeout, so a dead host is named in seconds.
+        """
+        patience: dict[str, Any] = {"max_retries": 0, "timeout": CONNECTION_TEST_SECONDS} if quick else {}
         credentials: AccessToken | ClientCredentials = (
             AccessToken(secrets["shopify_access_token"])
             if profile.shopify_auth == "token"
@@ -402,6 +423,7 @@ class Workspace:
             base_url=profile.cin7_base_url,
             transport=self.transport,
             pacer=pacer or self.pacers.for_account(profile.cin7_account_id, profile.cin7_calls_per_minute),
+            **patience,
         )
         shopify = ShopifyClient(
             profile.shop_domain,
@@ -409,6 +431,7 @@ class Workspace:
             api_version=profile.api_version,
             base_url=profile.shopify_base_url,
             transport=self.transport,
+            **patience,
         )
         return cin7, shopify
 
@@ -469,19 +492,32 @@ def errors_per_hour(entries: list[JournalEntry], *, hours: int = 24, now: dateti
 
 
 async def test_connection(cin7: Cin7Client, shopify: ShopifyClient) -> ConnectionCheck:
-    """Both sides in two calls each way, every failure named in words (never a secret)."""
+    """Both sides at once, one call each way; every failure named in words (never a secret): the host
+    not found, TLS, refused, no answer, refused credentials, and each missing scope with what breaks."""
     check = ConnectionCheck(api_version=shopify.api_version)
-    try:
-        shop = await shopify.shop_info()
+
+    async def shopify_side() -> None:
+        try:
+            shop = await shopify.shop_info()
+        except ConsoleError as exc:
+            check.problems.append(exc.explain())
+            return
         check.shop_name, check.plan, check.scopes = shop.name, shop.plan, shop.scopes
-        check.missing_scopes = [s for s in REQUIRED_SCOPES if s not in shop.scopes]
-    except ConsoleError as exc:
-        check.problems.append(exc.explain())
-    try:
-        me = await cin7.me()
+        check.missing_scopes = [s for s in SCOPES_NEEDED if s not in shop.scopes]
+        check.problems += [f"Shopify scope {s} is missing: {SCOPES_NEEDED[s]}." for s in check.missing_scopes]
+        check.scope_warnings = [
+            f"Shopify scope {s} is missing: {why}." for s, why in SCOPES_WANTED.items() if s not in shop.scopes
+        ]
+
+    async def cin7_side() -> None:
+        try:
+            me = await cin7.me()
+        except ConsoleError as exc:
+            check.problems.append(exc.explain())
+            return
         check.cin7_company, check.cin7_currency = me.Company, me.Currency or ""
-    except ConsoleError as exc:
-        check.problems.append(exc.explain())
+
+    await asyncio.gather(shopify_side(), cin7_side())
     return check
 
 

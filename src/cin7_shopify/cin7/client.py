@@ -56,6 +56,7 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
+from cin7_shopify.net import describe_transport_error
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 RECENT_ANSWER_SECONDS = 120.0  # a 403 this soon after a good answer is taken for a throttle first
@@ -387,14 +388,14 @@ class Cin7Client:
                 params=params,
                 content=None if json_body is None else _dumps(json_body),
             )
-        except httpx.TimeoutException:
+        except httpx.TimeoutException as exc:
             error: Cin7Error = Cin7ConnectionError(
-                "no answer in time" + ("" if is_read else "; the change may or may not have been saved"),
+                describe_transport_error(exc) + ("" if is_read else "; the change may or may not have been saved"),
                 endpoint=endpoint,
             )
             raise _TryAgain(error) if is_read else error from None
         except httpx.TransportError as exc:
-            error = Cin7ConnectionError(f"connection failed ({type(exc).__name__})", endpoint=endpoint)
+            error = Cin7ConnectionError(describe_transport_error(exc), endpoint=endpoint)
             raise _TryAgain(error) if is_read else error from None
 
         status = response.status_code

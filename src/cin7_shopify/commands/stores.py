@@ -346,10 +346,10 @@ def _test(session: StoreSession) -> int:
         print(f"Shopify    {check.shop_name} · plan {check.plan or '?'} · API {check.api_version}")
     if check.cin7_company:
         print(f"Cin7 Core  {check.cin7_company} · base currency {check.cin7_currency}")
-    for scope in check.missing_scopes:
-        print(f"missing scope: {scope}")
     for problem in check.problems:
         print(f"✗ {problem}")
+    for warning in check.scope_warnings:
+        print(f"! {warning}")
     if check.ok:
         print("✓ Both connections work.")
         return EXIT_OK

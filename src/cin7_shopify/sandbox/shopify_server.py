@@ -53,7 +53,7 @@ SANDBOX_SHOPIFY_TOKEN = "shpat_sandbox_demo_token"
 SANDBOX_CLIENT_ID = "sandbox-client-id"
 SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
 SANDBOX_SCOPES = (
-    "read_products,read_inventory,write_inventory,read_locations,read_orders,read_all_orders,"
+    "read_products,read_inventory,write_inventory,read_locations,read_orders,read_all_orders,write_orders,"
     "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,read_customers"
 )
 INVALID_TOKEN_BODY = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}

@@ -26,6 +26,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.net import describe_transport_error
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.errors import (
     ShopifyAccessDenied,
@@ -258,7 +259,7 @@ class ShopifyClient:
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
             )
         except httpx.TransportError as exc:
-            what = "no answer in time" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+            what = describe_transport_error(exc)
             if idempotent:
                 raise _TryAgain(ShopifyConnectionError(what)) from None
             raise ShopifyConnectionError(what + "; the change may or may not have been made") from None

@@ -188,14 +188,12 @@ class ConnectionScreen(Screen[None]):
                 f"[b]Shopify[/b]  {check.shop_name} · plan {check.plan or '?'} · API {check.api_version} · "
                 f"{len(check.scopes)} scopes granted"
             )
-        if check.missing_scopes:
-            lines.append(
-                f"[b $error]Missing scopes:[/] {', '.join(check.missing_scopes)} — grant them to the app and "
-                "reinstall it."
-            )
         if check.cin7_company:
             lines.append(f"[b]Cin7 Core[/b] {check.cin7_company} · base currency {check.cin7_currency}")
         lines += [f"[b $error]✗[/] {problem}" for problem in check.problems]
+        lines += [f"[b $warning]![/] {warning}" for warning in check.scope_warnings]
+        if check.missing_scopes or check.scope_warnings:
+            lines.append("Grant the missing scopes to the app in Shopify and install it again.")
         if check.ok:
             lines.append("[b $success]✓ Both connections work.[/] Save to keep this profile.")
         result = self.query_one("#result", Static)

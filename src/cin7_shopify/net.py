@@ -1,0 +1,58 @@
+"""What went wrong on the network, in words a consultant can act on (DNS, TLS, refused, timeout)."""
+
+from __future__ import annotations
+
+import ssl
+
+import httpx
+
+_DNS_WORDS = (
+    "name or service not known",
+    "nodename nor servname",
+    "temporary failure in name resolution",
+    "getaddrinfo failed",
+    "no address associated",
+    "name resolution",
+)
+
+
+def describe_transport_error(exc: httpx.TransportError) -> str:
+    """One phrase naming the cause: the host could not be found, TLS failed, refused, or no answer in time."""
+    host = exc.request.url.host if _has_request(exc) else "the server"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer from {host} in time"
+    chain = _chain_text(exc)
+    if any(word in chain for word in _DNS_WORDS):
+        return f"the host {host} could not be found (DNS): check the address"
+    if "certificate" in chain or "ssl" in chain or "tls" in chain or _has_ssl_error(exc):
+        return f"the secure connection (TLS) to {host} failed: check the address, or a proxy in the way"
+    if "connection refused" in chain or "errno 111" in chain:
+        return f"{host} refused the connection: is the service (or the sandbox) running on that port?"
+    return f"could not connect to {host} ({type(exc).__name__})"
+
+
+def _has_request(exc: httpx.TransportError) -> bool:
+    try:
+        exc.request  # noqa: B018 - raises RuntimeError when the error carries no request
+    except RuntimeError:
+        return False
+    return True
+
+
+def _chain_text(exc: BaseException) -> str:
+    parts, seen = [], set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        parts.append(f"{type(current).__name__} {current}")
+        current = current.__cause__ or current.__context__
+    return " ".join(parts).lower()
+
+
+def _has_ssl_error(exc: BaseException) -> bool:
+    current: BaseException | None = exc
+    while current is not None:
+        if isinstance(current, ssl.SSLError):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
