@@ -14,8 +14,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# exec: the console takes the terminal itself (no shell between), so a hang-up reaches it at once.
 demo: $(STAMP)
-	$(BIN)/cin7-shopify demo
+	@exec $(BIN)/cin7-shopify demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests scripts

@@ -317,11 +317,12 @@ def _demo(scenario: Path | None) -> int:
     from cin7_shopify.tui.app import make_app
 
     workspace, _ = sandbox_workspace(scenario)
+    app = make_app(workspace)
     try:
-        make_app(workspace).run()
+        app.run()
     finally:
         workspace.close()
-    return EXIT_OK
+    return app.return_code or EXIT_OK
 
 
 def _serve(

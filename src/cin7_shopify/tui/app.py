@@ -49,6 +49,10 @@ class ConsoleApp(App[None]):
         self.wanted_theme = theme
 
     def on_mount(self) -> None:
+        if not self.is_headless:
+            from cin7_shopify.tui.terminal_watch import guard_terminal
+
+            guard_terminal(self)
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
