@@ -11,7 +11,7 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.models import PickPackLine, ShipLine
 from cin7_shopify.sandbox.session import SandboxSession
 from cin7_shopify.settings import StoreSettings
-from cin7_shopify.sync.crash import CrashPoints
+from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.sync.runner import StoreSync
 
 

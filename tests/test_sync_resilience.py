@@ -14,7 +14,7 @@ from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.large_catalog import generate_large
 from cin7_shopify.sandbox.scenario import Scenario
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
-from cin7_shopify.sync.crash import CrashPoints, SimulatedCrash
+from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
 from tests.conftest import DEMO
 from tests.sync_harness import Harness, ship
 

@@ -370,6 +370,7 @@ class Sale(Cin7Model):
     FulFilmentStatus: str | None = None
     Order: SaleOrder | None = None
     Fulfilments: ListOrNull[Fulfilment] = Field(default_factory=list)
+    Invoices: ListOrNull[dict[str, Any]] = Field(default_factory=list)
     CreditNotes: ListOrNull[CreditNote] = Field(default_factory=list)
 
     @property

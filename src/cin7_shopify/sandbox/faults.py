@@ -22,6 +22,10 @@ class Faults:
     malformed_next: int = 0
     error_in_200_next: int = 0  # Cin7: an ErrorCode array inside an HTTP 200, as Cin7 sometimes answers
     drop_next: int = 0  # the connection drops before the server sees the call
+    # The server does the work, then answers 500: Cin7 documents 500 as "an unexpected error while
+    # processing" (APIB:L123) without saying whether the write was kept [U]; emulate the worst case.
+    server_error_after_work_next: int = 0
+    server_error_after_work_on: str | None = None  # once, on the first call like "POST /sale"
     # Chaos: this share of calls, drawn at random (seeded), is throttled, fails with a 5xx, or loses its answer.
     chaos_rate: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(7))
@@ -58,6 +62,15 @@ class FaultyTransport(httpx.AsyncBaseTransport):
         if self.faults.take("drop_next"):
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         response = await self._inner.handle_async_request(request)
+        wanted = self.faults.server_error_after_work_on
+        aimed = wanted is not None and f"{request.method} {request.url.path}".lower().endswith(wanted.lower())
+        if aimed:
+            self.faults.server_error_after_work_on = None
+            self.faults.log.append(f"server_error_after_work {wanted}")
+        if aimed or self.faults.take("server_error_after_work_next"):
+            await response.aread()
+            body = [{"ErrorCode": 500, "Exception": "An unexpected error occurred while processing the request."}]
+            return httpx.Response(500, json=body, request=request)
         if self.faults.take("timeout_next") or self.faults.chaos(after_work=True):
             await response.aread()
             raise httpx.ReadTimeout("The read operation timed out", request=request)

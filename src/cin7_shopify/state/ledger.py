@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.storage import WriterLock, write_atomically
 
 OrderStatus = Literal["seen", "waiting", "skipped", "held", "retry", "imported", "voided", "cancelled_after_pick"]
@@ -47,10 +48,12 @@ class Intent:
 
 
 class Ledger:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, crash: CrashPoints | None = None) -> None:
         self.path = path
+        self.crash = crash or CrashPoints()
         self.orders: dict[str, OrderEntry] = {}
         self.pending: dict[str, Intent] = {}  # begun, not known to have finished
+        self.finished: dict[str, dict[str, Any]] = {}  # what each write that went through left behind
         self.customers: dict[str, dict[str, str]] = {}  # email (lower case) → {"id", "name"}
         self.meta: dict[str, Any] = {}
         self._events = 0
@@ -119,6 +122,7 @@ class Ledger:
         os.fsync(self._handle.fileno())
         self._apply(event)
         self._events += 1
+        self.crash.hit(f"ledger {event.get('e')}")
 
     # -- reading --------------------------------------------------------------------------
 
@@ -127,6 +131,10 @@ class Ledger:
 
     def is_pending(self, key: str) -> bool:
         return key in self.pending
+
+    def result_of(self, key: str) -> dict[str, Any] | None:
+        """What a write that went through recorded (None: it never finished, or was refused)."""
+        return self.finished.get(key)
 
     def held(self) -> list[OrderEntry]:
         return [entry for entry in self.orders.values() if entry.status == "held"]
@@ -137,6 +145,11 @@ class Ledger:
             self.pending[event["key"]] = Intent(event["key"], event.get("t", ""), event.get("detail") or {})
         elif kind == "finish":
             self.pending.pop(event["key"], None)
+            result = event.get("result") or {}
+            if result.get("failed"):
+                self.finished.pop(event["key"], None)
+            else:
+                self.finished[event["key"]] = result
         elif kind == "order":
             entry = self.orders.setdefault(event["order_id"], OrderEntry(event["order_id"]))
             for name, value in (event.get("fields") or {}).items():
@@ -154,6 +167,7 @@ class Ledger:
         for entry in self.orders.values():
             fields = {k: v for k, v in entry.__dict__.items() if k not in {"order_id", "updated"}}
             events.append({"e": "order", "order_id": entry.order_id, "fields": fields, "t": entry.updated})
+        events += [{"e": "finish", "key": k, "result": r} for k, r in self.finished.items()]
         events += [{"e": "begin", "key": i.key, "detail": i.detail, "t": i.started} for i in self.pending.values()]
         write_atomically(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events))
         self._events = len(events)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from cin7_shopify.cin7.errors import Cin7Error
 from cin7_shopify.cin7.models import PickPackLine, Sale
 from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.sync.write_step import MAYBE_APPLIED
 
 if TYPE_CHECKING:
     from cin7_shopify.sync.orders import OrderSync
@@ -35,21 +36,37 @@ async def credit_cancelled_sale(sync: OrderSync, order: ShopifyOrder, sale: Sale
         return
     assert sale.Order is not None
     lines = sale.Order.Lines
-    key = f"credit_note:{order.id}"
-    sync.ledger.begin(key, sale_id=sale.ID)
+    sale_id = sale.ID
+
+    async def invoice() -> dict[str, str]:
+        await sync.cin7.create_invoice(sale_id, lines, invoice_date=datetime.now(UTC).strftime("%Y-%m-%d"))
+        return {}
+
+    async def credit() -> dict[str, str]:
+        restock = [PickPackLine(SKU=line.SKU or "", Quantity=line.Quantity) for line in lines]
+        note = await sync.cin7.create_credit_note(
+            sale_id, lines, restock=restock, restock_location=sale.Location, memo=f"Shopify {order.name} cancelled"
+        )
+        return {"credit_note": note.CreditNoteNumber or ""}
+
+    async def invoiced() -> dict[str, str] | None:
+        found = await sync.cin7.get_sale(sale_id)
+        return {} if any(i.get("Status") in {"AUTHORISED", "PAID"} for i in found.Invoices) else None
+
+    async def credited() -> dict[str, str] | None:
+        found = await sync.cin7.get_sale(sale_id)
+        return {"credit_note": found.CreditNotes[0].CreditNoteNumber or ""} if found.CreditNotes else None
+
     try:
-        if not sale.CreditNotes:
-            today = datetime.now(UTC).strftime("%Y-%m-%d")
-            sync.crash.hit("before invoice")
-            await sync.cin7.create_invoice(sale.ID, lines, invoice_date=today)
-            restock = [PickPackLine(SKU=line.SKU or "", Quantity=line.Quantity) for line in lines]
-            sync.crash.hit("before credit_note")
-            await sync.cin7.create_credit_note(
-                sale.ID, lines, restock=restock, restock_location=sale.Location, memo=f"Shopify {order.name} cancelled"
-            )
-            sync.crash.hit("after credit_note")
+        if not sale.CreditNotes:  # a credit note needs an invoice to credit
+            if not any(i.get("Status") in {"AUTHORISED", "PAID"} for i in sale.Invoices):
+                await sync.writes.write(
+                    "invoice", order.id, send=invoice, look_up=invoiced, detail={"sale_id": sale_id}
+                )
+            await sync.writes.write("credit_note", order.id, send=credit, look_up=credited, detail={"sale_id": sale_id})
     except Cin7Error as exc:
-        sync.ledger.finish(key, failed=True)
+        if isinstance(exc, MAYBE_APPLIED):
+            raise  # the intent stays open: the next pass looks before it writes again
         sync.journal.record(
             "credit_note_failed",
             order.name,
@@ -58,7 +75,6 @@ async def credit_cancelled_sale(sync: OrderSync, order: ShopifyOrder, sale: Sale
             order_id=order.id,
         )
         return
-    sync.ledger.finish(key)
     sync.journal.record(
         "credit_note_created",
         order.name,

@@ -2,8 +2,8 @@
 
 Only truly despatched shipments (Ship authorised) are sent. Each Cin7 fulfilment task is one
 Shopify fulfilment of exactly what it packed, so a partial shipment is a partial fulfilment. A task
-is sent once: the ledger records the intent first, and if a crash leaves it open the next run looks
-for the tracking number on the Shopify order before sending anything.
+is sent once, through the one write step: if a crash or a lost answer leaves its intent open, the next
+run looks for the tracking number on the Shopify order before sending anything.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.models import Fulfilment
 from cin7_shopify.shopify.client import ShopifyClient
-from cin7_shopify.shopify.errors import ShopifyConnectionError, ShopifyError
+from cin7_shopify.shopify.errors import ShopifyError
 from cin7_shopify.shopify.models import FulfillmentOrder
+from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.ledger import Ledger
-from cin7_shopify.sync.crash import CrashPoints
 from cin7_shopify.sync.journal import Journal
+from cin7_shopify.sync.write_step import MAYBE_APPLIED, WriteSteps
 
 SHIPPED = {"SHIPPED", "PARTIALLY SHIPPED"}
 
@@ -50,7 +51,7 @@ async def push_fulfilments(
                 continue
             try:
                 label = await _send(task, entry.order_id, entry.name, shopify, ledger, crash)
-            except ShopifyConnectionError:
+            except MAYBE_APPLIED:
                 result.failed.append(entry.name)  # the intent stays open; the next pass checks before resending
                 continue
             except ShopifyError as exc:
@@ -62,7 +63,6 @@ async def push_fulfilments(
                     "Check the order in Shopify: it may be cancelled, on hold or already fulfilled.",
                     order_id=entry.order_id,
                 )
-                ledger.finish(f"fulfil:{task.TaskID}", failed=True)
                 continue
             ledger.update_order(entry.order_id, shipments=[*entry.shipments, task.TaskID])
             result.sent.append(label)
@@ -77,24 +77,26 @@ async def _send(
 ) -> str:
     ship = task.ship_lines[0] if task.ship_lines else None
     number = ship.TrackingNumber if ship and ship.TrackingNumber else None
-    key = f"fulfil:{task.TaskID}"
     fulfillment_orders, sent_numbers = await shopify.fulfilment_state(order_id)
-    if ledger.is_pending(key) and number and number in sent_numbers:
-        ledger.finish(key, recovered=True)  # it landed before the crash
-        return f"{name} ({number})"
-    plan = _match_lines(task, fulfillment_orders)
-    ledger.begin(key, order_id=order_id)
-    for fulfillment_order_id, lines in plan.items():
-        crash.hit("before fulfillment_create")
-        await shopify.create_fulfillment(
-            fulfillment_order_id,
-            lines,
-            company=ship.Carrier if ship else None,
-            number=number,
-            url=ship.TrackingURL if ship and ship.TrackingURL else None,
-        )
-        crash.hit("after fulfillment_create")
-    ledger.finish(key)
+
+    async def send() -> dict[str, str]:
+        for fulfillment_order_id, lines in _match_lines(task, fulfillment_orders).items():
+            await shopify.create_fulfillment(
+                fulfillment_order_id,
+                lines,
+                company=ship.Carrier if ship else None,
+                number=number,
+                url=ship.TrackingURL if ship and ship.TrackingURL else None,
+            )
+        return {"tracking": number or ""}
+
+    async def look_up() -> dict[str, str] | None:
+        # fulfilment_state was read just now: a shipment that landed before a crash shows its number
+        return {"tracking": number} if number and number in sent_numbers else None
+
+    await WriteSteps(ledger, crash).write(
+        "fulfil", task.TaskID, send=send, look_up=look_up, detail={"order_id": order_id}
+    )
     return f"{name} ({number})" if number else name
 
 

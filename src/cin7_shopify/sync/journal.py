@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from cin7_shopify.state.crash import CrashPoints
+
 _TOKEN_PATTERNS = re.compile(r"\b(shpat|shpca|shppa|shpss)_[A-Za-z0-9]+")
 
 
@@ -37,9 +39,12 @@ class JournalEntry:
 
 
 class Journal:
-    def __init__(self, path: Path, *, store: str = "", secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self, path: Path, *, store: str = "", secrets: Iterable[str] = (), crash: CrashPoints | None = None
+    ) -> None:
         self.path = path
         self.store = store
+        self.crash = crash or CrashPoints()
         self._secrets = [s for s in secrets if s and len(s) >= 6]
 
     def scrub(self, text: str) -> str:
@@ -88,6 +93,7 @@ class Journal:
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")
             stream.flush()
             os.fsync(stream.fileno())
+        self.crash.hit(f"journal {record.get('event')}")
 
     def entries(self) -> list[JournalEntry]:
         """Every error with its current status, oldest first."""

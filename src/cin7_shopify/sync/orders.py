@@ -1,10 +1,11 @@
 """Orders in: poll Shopify, import each eligible order as a Cin7 Core sale, exactly once.
 
-Each write is framed by the ledger: the intent is recorded before the call and the result after.
-An intent left open by a crash means "this may have landed": the next run looks in Cin7 Core
-(saleList by ExternalID, the sale's order status, the customer by email) and finishes the work
-instead of repeating it. An order that cannot be imported is held, one journal entry per cause, and
-retried on every pass until its cause is fixed.
+Each write goes through the one write step (write_step.py): the intent is recorded before the call
+and the result after; an intent left open by a crash or an answer that may have been applied means
+"this may have landed", so the next attempt looks in Cin7 Core (saleList by ExternalID, the sale's
+order status, the customer by email, the product by SKU) and finishes the work instead of repeating it.
+An order that cannot be imported is held, one journal entry per cause, and retried on every pass
+until its cause is fixed.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from cin7_shopify.cin7.models import Contact, Customer, Product
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.ledger import Ledger
-from cin7_shopify.sync.crash import CrashPoints
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
+from cin7_shopify.sync.write_step import WriteSteps
 
 OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopify's updated_at can lag
 TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
@@ -55,6 +57,7 @@ class OrderSync:
         self.journal = journal
         self.settings = settings
         self.crash = crash or CrashPoints()
+        self.writes = WriteSteps(ledger, self.crash)
         self.reference: Cin7Reference | None = None
         self._template: Customer | None = None
         self.pilot_orders: set[str] = set()  # test orders the pilot placed: imported despite skip_test_orders
@@ -260,13 +263,6 @@ class OrderSync:
         for line in order.lines:
             if not line.sku or not line.sku.strip() or line.sku in self.reference.products:
                 continue
-            key = f"create_product:{line.sku}"
-            if self.ledger.is_pending(key):
-                found = await self._products_by_sku(line.sku)
-                if found:
-                    self.reference.products[line.sku] = found[0]
-                    self.ledger.finish(key, recovered=True)
-                    continue
             rule = next((settings.tax_map.get(t.key) for t in line.tax_lines if settings.tax_map.get(t.key)), None)
             product = Product(
                 SKU=line.sku,
@@ -279,16 +275,27 @@ class OrderSync:
                 SaleTaxRule=rule,
                 PriceTier1=line.unit_price,
             )
-            self.ledger.begin(key, order_id=order.id)
-            self.crash.hit("before create_product")
-            created = await self.cin7.create_product(product)
-            self.crash.hit("after create_product")
-            self.ledger.finish(key, product_id=created.ID)
-            self.reference.products[created.SKU] = created
+            sku = line.sku
+
+            async def create(product: Product = product) -> dict[str, str]:
+                created = await self.cin7.create_product(product)
+                return {"product_id": created.ID or "", "name": created.Name}
+
+            async def look_up(sku: str = sku) -> dict[str, str] | None:
+                found = await self._products_by_sku(sku)
+                return {"product_id": found[0].ID or "", "name": found[0].Name} if found else None
+
+            made = await self.writes.write(
+                "create_product", sku, send=create, look_up=look_up, detail={"order_id": order.id}
+            )
+            if made.get("recovered") or sku not in self.reference.products:
+                self.reference.products[sku] = product.model_copy(update={"ID": made["product_id"]})
+            else:
+                continue  # made by an earlier pass: its notice was written then
             self.journal.record(
                 "product_created",
                 line.sku,
-                f"Created Cin7 Core product {line.sku} ('{created.Name}') for order {order.name}.",
+                f"Created Cin7 Core product {sku} ('{made['name']}') for order {order.name}.",
                 "Check its category, cost and supplier in Cin7 Core.",
                 order_id=order.id,
                 notice=True,
@@ -315,10 +322,7 @@ class OrderSync:
         cached = self.ledger.customers.get(email)
         if cached:
             return Customer(ID=cached["id"], Name=cached["name"])
-        key = f"create_customer:{email}"
         found = await self.cin7.find_customer_by_email(email)
-        if found is not None and self.ledger.is_pending(key):
-            self.ledger.finish(key, customer_id=found.ID, recovered=True)  # the lost create had landed
         if found is None:
             template = await self._customer_template()
             name = await self._free_name(plan.customer_name, email)
@@ -333,11 +337,19 @@ class OrderSync:
                 PriceTier=template.PriceTier if template else None,
                 Contacts=[Contact(Name=plan.customer_name, Email=plan.email.strip(), Default=True)],
             )
-            self.ledger.begin(key, order_id=order.id)
-            self.crash.hit("before create_customer")
-            found = await self.cin7.create_customer(new)
-            self.crash.hit("after create_customer")
-            self.ledger.finish(key, customer_id=found.ID)
+
+            async def create() -> dict[str, str]:
+                created = await self.cin7.create_customer(new)
+                return {"customer_id": created.ID or "", "name": created.Name}
+
+            async def look_up() -> dict[str, str] | None:
+                landed = await self.cin7.find_customer_by_email(email)
+                return {"customer_id": landed.ID or "", "name": landed.Name} if landed else None
+
+            made = await self.writes.write(
+                "create_customer", email, send=create, look_up=look_up, detail={"order_id": order.id}
+            )
+            found = Customer(ID=made["customer_id"], Name=made["name"])
         assert found.ID is not None
         self.ledger.remember_customer(email, found.ID, found.Name)
         return found
@@ -372,52 +384,37 @@ class OrderSync:
         return found
 
     async def _create_sale(self, order: ShopifyOrder, plan: SalePlan) -> str:
-        key = f"create_sale:{order.id}"
         entry = self.ledger.order(order.id)
         if entry is not None and entry.sale_id:
             return entry.sale_id
-        if self.ledger.is_pending(key):
-            # A crash (or a lost answer) left this open: the sale may exist already.
+
+        async def create() -> dict[str, str]:
+            return {"sale_id": (await self.cin7.create_sale(plan.header)).ID}
+
+        async def look_up() -> dict[str, str] | None:
             existing = await self.cin7.find_sales_by_external_id(order.id)
-            if existing:
-                sale_id = existing[0].SaleID
-                self.ledger.finish(key, sale_id=sale_id, recovered=True)
-                self.ledger.update_order(order.id, name=order.name, sale_id=sale_id)
-                return sale_id
-        self.ledger.begin(key, order=order.name)
-        self.crash.hit("before create_sale")
-        try:
-            sale = await self.cin7.create_sale(plan.header)
-        except Cin7ConnectionError:
-            raise  # the intent stays open: the next pass looks before it creates
-        except Cin7Error:
-            self.ledger.finish(key, failed=True)
-            raise
-        self.crash.hit("after create_sale")
-        self.ledger.finish(key, sale_id=sale.ID)
-        self.ledger.update_order(order.id, name=order.name, sale_id=sale.ID)
-        return sale.ID
+            return {"sale_id": existing[0].SaleID} if existing else None
+
+        made = await self.writes.write(
+            "create_sale", order.id, send=create, look_up=look_up, detail={"order": order.name}
+        )
+        self.ledger.update_order(order.id, name=order.name, sale_id=made["sale_id"])
+        return str(made["sale_id"])
 
     async def _authorise_order(self, order: ShopifyOrder, sale_id: str, plan: SalePlan) -> None:
-        key = f"authorise_order:{order.id}"
-        if self.ledger.is_pending(key):
-            sale = await self.cin7.get_sale(sale_id)
-            if sale.Order is not None and sale.Order.Status == "AUTHORISED":
-                self.ledger.finish(key, recovered=True)
-                return
-        self.ledger.begin(key, sale_id=sale_id)
-        self.crash.hit("before authorise_order")
-        try:
+        async def authorise() -> dict[str, str]:
             await self.cin7.save_order(
                 sale_id, plan.lines, additional_charges=plan.charges, memo=f"Shopify {order.name}"
             )
-        except Cin7ConnectionError:
-            raise
-        except Cin7Error:
-            self.ledger.finish(key, failed=True)
-            raise
-        self.crash.hit("after authorise_order")
-        self.ledger.finish(key)
+            return {}
+
+        async def look_up() -> dict[str, str] | None:
+            sale = await self.cin7.get_sale(sale_id)
+            return {} if sale.Order is not None and sale.Order.Status == "AUTHORISED" else None
+
+        await self.writes.write(
+            "authorise_order", order.id, send=authorise, look_up=look_up, detail={"sale_id": sale_id}
+        )
 
     # -- refunds and cancellations --------------------------------------------------------
 
@@ -452,16 +449,17 @@ class OrderSync:
         sale = await self.cin7.get_sale(entry.sale_id)
         picked = any(task.Pick.Status == "AUTHORISED" for task in sale.Fulfilments)
         if not picked:
-            key = f"void_sale:{order.id}"
-            self.ledger.begin(key, sale_id=entry.sale_id)
-            self.crash.hit("before void_sale")
-            if sale.Status != "VOIDED":
-                try:
-                    await self.cin7.void_sale(entry.sale_id)
-                except Cin7ConnectionError:
-                    raise
-            self.crash.hit("after void_sale")
-            self.ledger.finish(key)
+            sale_id = entry.sale_id
+
+            async def void() -> dict[str, str]:
+                if sale.Status != "VOIDED":
+                    await self.cin7.void_sale(sale_id)
+                return {}
+
+            async def look_up() -> dict[str, str] | None:
+                return {} if (await self.cin7.get_sale(sale_id)).Status == "VOIDED" else None
+
+            await self.writes.write("void_sale", order.id, send=void, look_up=look_up, detail={"sale_id": sale_id})
             self.ledger.update_order(order.id, status="voided")
             self.journal.record(
                 "order_voided",

@@ -21,9 +21,9 @@ from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.health import StoreHealth, stamp, write_health
 from cin7_shopify.state.ledger import Ledger
-from cin7_shopify.sync.crash import CrashPoints
 from cin7_shopify.sync.fulfilment import FulfilmentResult, push_fulfilments
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.orders import OrderSync, PassResult
@@ -44,8 +44,8 @@ class StoreSync:
     crash: CrashPoints = field(default_factory=CrashPoints)
 
     def __post_init__(self) -> None:
-        self.ledger = Ledger(self.folder / "ledger.jsonl")
-        self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets)
+        self.ledger = Ledger(self.folder / "ledger.jsonl", crash=self.crash)
+        self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets, crash=self.crash)
         self.orders = OrderSync(self.cin7, self.shopify, self.ledger, self.journal, self.settings, crash=self.crash)
 
     def __enter__(self) -> StoreSync:

@@ -1,0 +1,75 @@
+"""Exactly once at the exact points where the hand-written write steps used to fail."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cin7_shopify.clock import ManualClock
+from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.session import open_sandbox
+from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
+from tests.conftest import DEMO
+from tests.sync_harness import Harness
+
+EXPECTED_IMPORTED = {f"#{n}" for n in range(1001, 1026)} - set(SEEDED_ORDER_ERRORS)
+
+
+def points_of_first_pass(tmp_path: Path) -> list[str]:
+    harness = Harness(open_sandbox(DEMO, clock=ManualClock()), tmp_path / "count")
+    crash = CrashPoints(exit_process=False)
+
+    async def run() -> None:
+        with harness.sync(crash=crash) as sync:
+            await sync.orders_pass()
+
+    import asyncio
+
+    asyncio.run(run())
+    return crash.reached
+
+
+@pytest.mark.parametrize("after", ["create_sale", "authorise_order", "create_customer"])
+def test_a_crash_just_after_the_ledger_records_a_write_does_not_repeat_it(after: str, tmp_path: Path) -> None:
+    """Killed the moment 'finished' is on disk, before the order's own record says so."""
+    import asyncio
+
+    points = points_of_first_pass(tmp_path)
+    at = points.index(f"after {after}") + 2  # the next point is the ledger's "finish", just written
+    assert points[at - 1] == "ledger finish"
+    session = open_sandbox(DEMO, clock=ManualClock())
+    harness = Harness(session, tmp_path / "run")
+
+    async def crash_then_resume() -> tuple[set[str], set[str]]:
+        with pytest.raises(SimulatedCrash), harness.sync(crash=CrashPoints(at, exit_process=False)) as sync:
+            await sync.orders_pass()
+        with harness.sync() as sync:
+            await sync.orders_pass()
+            await sync.orders_pass()
+            imported = {e.name for e in sync.ledger.orders.values() if e.status == "imported"}
+            return imported, {e.name for e in sync.ledger.held()}
+
+    imported, held = asyncio.run(crash_then_resume())
+    per_order = Counter(s["ExternalID"] for s in session.cin7.sales.values())
+    assert max(per_order.values()) == 1, "no order has two sales"
+    assert imported == EXPECTED_IMPORTED and held == set(SEEDED_ORDER_ERRORS), "nothing stuck, nothing lost"
+    customers = Counter(c["Name"] for c in session.cin7.customers)
+    assert max(customers.values()) == 1, "no customer made twice"
+
+
+async def test_a_500_after_cin7_kept_the_sale_is_looked_up_not_posted_again(tmp_path: Path) -> None:
+    session = open_sandbox(DEMO, clock=ManualClock())
+    harness = Harness(session, tmp_path)
+    session.cin7_faults.server_error_after_work_on = "POST /ExternalApi/v2/sale"  # kept, then a 500
+    with harness.sync() as sync:
+        first = await sync.orders_pass()
+        assert len(first.retry_later) == 1, "the order whose answer was a 500 waits for the next pass"
+        assert len(sync.ledger.pending) == 1, "its intent stays open: the sale may exist"
+        again = await sync.orders_pass()
+        assert not again.retry_later and not sync.ledger.pending
+        imported = {e.name for e in sync.ledger.orders.values() if e.status == "imported"}
+    per_order = Counter(s["ExternalID"] for s in session.cin7.sales.values())
+    assert max(per_order.values()) == 1, "the kept sale was found, not posted again"
+    assert imported == EXPECTED_IMPORTED
