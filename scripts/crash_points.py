@@ -292,11 +292,17 @@ def every_kind(points: list[str]) -> list[int]:
     return sorted(n for n in chosen if 1 <= n <= len(points))
 
 
-def run(every: int | None = None, only: list[tuple[str, int]] | None = None) -> Figures:
+def run(
+    every: int | None = None,
+    only: list[tuple[str, int]] | None = None,
+    clean_run: tuple[Outcome, dict[str, list[str]]] | None = None,
+) -> Figures:
     """`every`: kill at every Nth point; default: every durable step of every write kind."""
     figures = Figures()
-    with tempfile.TemporaryDirectory(prefix="crash-clean-") as folder:
-        clean, points = play(Path(folder))
+    if clean_run is None:
+        with tempfile.TemporaryDirectory(prefix="crash-clean-") as folder:
+            clean_run = play(Path(folder))
+    clean, points = clean_run
     figures.points = sum(len(p) for p in points.values())
     if only:
         trials = only
