@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
@@ -109,9 +109,12 @@ def parse_search(query: str | None, fields: dict[str, Callable[[dict[str, Any]],
 def _compare(getter: Callable[[dict[str, Any]], Any], comparator: str, value: str) -> Predicate:
     def as_time(text: str) -> datetime | None:
         try:
-            return datetime.fromisoformat(text.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
+        # Shopify's search syntax takes a bare date too (created_at:>=2026-01-01); without a zone it
+        # means UTC here (shopify.dev "Search syntax": dates are ISO 8601; the shop's zone is [U]).
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     wanted_time = as_time(value)
 
