@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
     demo.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder instead of the demo store")
+    demo.add_argument(
+        "--real-time",
+        action="store_true",
+        help="wait out Cin7's 60 calls a minute in real time (by default the sandboxes run on a simulated "
+        "clock: the limits hold, the waits take no time)",
+    )
 
     from cin7_shopify.commands.stores import add_store_parser
 
@@ -243,7 +249,7 @@ def _silence_stdout() -> None:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "demo":
-        return _demo(args.scenario)
+        return _demo(args.scenario, real_time=args.real_time)
     if args.command == "store":
         from cin7_shopify.commands.stores import run_store_command
 
@@ -311,12 +317,17 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo(scenario: Path | None) -> int:
-    """The console on a scenario (the demo store by default) beside any saved profiles."""
+def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
+    """The console on a scenario (the demo store by default) beside any saved profiles.
+
+    The sandboxes run on a simulated clock unless `real_time`: Cin7's budget is enforced as ever, but
+    a wait for it takes no time, so a demo keeps pace with a conversation.
+    """
+    from cin7_shopify.clock import ManualClock, SystemClock
     from cin7_shopify.sandbox.store import sandbox_workspace
     from cin7_shopify.tui.app import make_app
 
-    workspace, _ = sandbox_workspace(scenario)
+    workspace, _ = sandbox_workspace(scenario, clock=SystemClock() if real_time else ManualClock())
     app = make_app(workspace)
     try:
         app.run()

@@ -450,7 +450,7 @@ class ShopifyClient:
         query: str,
         *,
         on_progress: Progress | None = None,
-        poll_seconds: float = 0.5,
+        poll_seconds: float = 0.1,  # small catalogues are done at once: look soon, then back off
         max_poll_seconds: float = 5.0,
         max_polls: int = 5000,
     ) -> list[dict[str, Any]]:
