@@ -6,8 +6,10 @@ Unknown keys are errors with a "did you mean" hint, so a typo never silently fal
 from __future__ import annotations
 
 import difflib
+import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -68,3 +70,44 @@ class StoreSettings(BaseModel):
             err = exc.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
             raise SettingsError(f"{source}: {where}: {str(err['msg']).removeprefix('Value error, ')}.") from None
+
+    def with_text_values(self, values: Mapping[str, str], *, source: str = "settings") -> StoreSettings:
+        """These settings changed by values typed as text (`store set` and the console's settings form),
+        validated as settings.json is. Lists take commas or JSON; maps take JSON, or `map.entry` keys
+        (an empty value removes the entry); an empty value clears an optional setting."""
+        data = self.model_dump(mode="json")
+        for key, text in values.items():
+            field, dot, entry = key.partition(".")
+            if dot and isinstance(data.get(field), dict):
+                if text.strip():
+                    data[field][entry] = text.strip()
+                else:
+                    data[field].pop(entry, None)
+            else:
+                data[key] = _typed(key, text, source)
+        return StoreSettings.from_json_dict(data, source=source)
+
+
+def _typed(key: str, text: str, source: str) -> Any:
+    field = StoreSettings.model_fields.get(key)
+    value = text.strip()
+    if field is None:
+        return value  # unknown: validation names it and suggests the right key
+    annotation = field.annotation
+    origin = get_origin(annotation)
+    if origin is list:
+        if value.startswith("["):
+            return _json(key, value, source)
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if origin is dict:
+        return _json(key, value, source) if value else {}
+    if not value:
+        return None if type(None) in get_args(annotation) else value
+    return value
+
+
+def _json(key: str, value: str, source: str) -> Any:
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{source}: {key}: not valid JSON ({exc.msg}).") from None

@@ -36,6 +36,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger_summary
+from cin7_shopify.state.milestones import reach, read_milestones
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
@@ -61,6 +62,7 @@ SCOPES_WANTED = {
 REQUIRED_SCOPES = tuple(SCOPES_NEEDED)
 CONNECTION_TEST_SECONDS = 8.0  # per side, both sides at once: a dead host is named within 10 s
 
+UNMAPPED_KINDS = frozenset({"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
 # Notices the sync writes as resolved: not errors, so they stay out of the error counts.
 NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
 
@@ -85,6 +87,18 @@ class StoreSource(Protocol):
     def pacer(self) -> Cin7Pacer | None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass
+class ChecklistStep:
+    """One step towards go-live, as home shows it: its state now, when it was first reached, the way there."""
+
+    key: str
+    title: str
+    done: bool
+    detail: str
+    action: str  # the key on home that goes where this step is done
+    reached: str | None = None  # first reached (UTC), from milestones.json
 
 
 @dataclass
@@ -171,6 +185,8 @@ class StoreSession:
 
     def save_settings(self, settings: StoreSettings) -> None:
         self.profile = self.profile.model_copy(update={"settings": settings})
+        if settings.go_live is not None:
+            reach(self.folder, "settings")
         if self.kind == "live":  # the sandbox keeps its settings for this session only
             self.workspace.profiles.save(self.profile)
             self._profile_stamp = self._stamp()
@@ -287,7 +303,126 @@ class StoreSession:
                 on_step=on_step,
             )
         self.last_audit = run
+        report = run.report
+        summary = {
+            "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "ready": report.ready,
+            "verdict": report.verdict,
+            "blockers": sum(f.severity == "blocker" for f in report.findings),
+            "unmapped": sum(f.kind in UNMAPPED_KINDS for f in report.findings),
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(self.folder / "audit-summary.json", json.dumps(summary, indent=1) + "\n")
         return run
+
+    def note_pilot(self, passed: int, total: int) -> None:
+        """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        write_atomically(
+            self.folder / "pilot-summary.json", json.dumps({"when": when, "passed": passed, "total": total}) + "\n"
+        )
+
+    def _summary(self, name: str) -> dict[str, Any]:
+        try:
+            data = json.loads((self.folder / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def checklist(self, *, now: datetime | None = None) -> list[ChecklistStep]:
+        """Connect → Test → Settings → Mapping approved → Audit GO → Pilot passed → Go live → First week clean."""
+        now = now or datetime.now(UTC)
+        settings = self.settings()
+        audit, pilot, status = self._summary("audit-summary.json"), self._summary("pilot-summary.json"), self.status()
+        milestones = read_milestones(self.folder)
+        missing = [] if self.source is not None else [n for n in self._needed_secrets() if not self._has_secret(n)]
+        go_live = settings.go_live
+        ran_after_go_live = bool(
+            go_live and status.health and status.health.last_pass_end >= go_live.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+        steps = [
+            ChecklistStep(
+                "connect",
+                "Connect",
+                not missing,
+                "credentials saved" if not missing else "missing: " + ", ".join(m.replace("_", " ") for m in missing),
+                "e",
+            ),
+            ChecklistStep(
+                "test",
+                "Test",
+                "test" in milestones or self.source is not None,
+                "both sides answered" if "test" in milestones or self.source else "test both sides (e, then Ctrl+T)",
+                "e",
+            ),
+            ChecklistStep(
+                "settings",
+                "Settings",
+                go_live is not None,
+                f"go-live {go_live:%Y-%m-%d %H:%M %Z}, orders on {settings.order_trigger}"
+                if go_live
+                else "set the go-live date and order trigger",
+                "g",
+            ),
+            ChecklistStep(
+                "mapping",
+                "Mapping approved",
+                bool(audit) and not audit.get("unmapped"),
+                ("every location and tax line mapped" if not audit.get("unmapped") else f"{audit['unmapped']} unmapped")
+                if audit
+                else "run the audit to see what needs mapping",
+                "m",
+            ),
+            ChecklistStep(
+                "audit",
+                "Audit GO",
+                bool(audit.get("ready")),
+                str(audit.get("verdict") or "not run yet"),
+                "k",
+            ),
+            ChecklistStep(
+                "pilot",
+                "Pilot passed",
+                bool(pilot) and pilot.get("passed") == pilot.get("total") and bool(pilot.get("total")),
+                f"{pilot['passed']} of {pilot['total']} orders passed every step" if pilot else "not run yet",
+                "p",
+            ),
+            ChecklistStep(
+                "go_live",
+                "Go live",
+                ran_after_go_live,
+                "the sync has run since go-live"
+                if ran_after_go_live
+                else (f"go-live {go_live:%Y-%m-%d}; start the sync" if go_live else "no go-live date yet"),
+                "s",
+            ),
+            ChecklistStep(
+                "first_week",
+                "First week clean",
+                ran_after_go_live
+                and go_live is not None
+                and now >= go_live + timedelta(days=7)
+                and status.open_errors == 0,
+                f"{status.open_errors} open errors" if status.open_errors else "no open errors",
+                "l",
+            ),
+        ]
+        for step in steps:
+            if step.done and step.key not in milestones:
+                reach(self.folder, step.key, when=now)
+                milestones = read_milestones(self.folder)
+            step.reached = milestones.get(step.key) if step.done else None
+        return steps
+
+    def _needed_secrets(self) -> list[str]:
+        second = (
+            "shopify_client_secret" if self.profile.shopify_auth == "client_credentials" else "shopify_access_token"
+        )
+        return ["cin7_application_key", second]
+
+    def _has_secret(self, name: str) -> bool:
+        return self.workspace.secrets.get(self.name, name) is not None
 
     async def overview(self, *, on_step: Callable[[str, int, int], None] | None = None) -> StoreOverview:
         go_live = self.settings().go_live
@@ -303,7 +438,10 @@ class StoreSession:
     async def test_connection(self) -> ConnectionCheck:
         cin7, shopify = self.open_clients(quick=True)
         async with cin7, shopify:
-            return await test_connection(cin7, shopify)
+            check = await test_connection(cin7, shopify)
+        if check.ok:
+            reach(self.folder, "test")
+        return check
 
     # -- audit decisions --------------------------------------------------------------------
 

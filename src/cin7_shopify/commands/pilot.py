@@ -48,10 +48,13 @@ async def _scenario(args: argparse.Namespace) -> PilotReport:
 
 
 async def _store(args: argparse.Namespace) -> PilotReport:
-    async with store_session(args.store).open_sync() as sync:
+    session = store_session(args.store)
+    async with session.open_sync() as sync:
         pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
         report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
-        return await _watch(pilot, report, args.wait)
+        report = await _watch(pilot, report, args.wait)
+    session.note_pilot(sum(o.outcome == "passed" for o in report.orders), len(report.orders))
+    return report
 
 
 async def _watch(pilot: Pilot, report: PilotReport, minutes: int) -> PilotReport:

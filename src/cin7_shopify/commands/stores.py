@@ -14,7 +14,7 @@ import getpass
 import json
 import re
 import sys
-from typing import Any, get_args, get_origin
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from cin7_shopify.commands.output import emit
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK, ConsoleError
 from cin7_shopify.secrets import environment_variable
-from cin7_shopify.settings import SettingsError, StoreSettings
+from cin7_shopify.settings import SettingsError
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.workspace import StoreSession, Workspace
 
@@ -205,8 +205,8 @@ def _set(workspace: Workspace, name: str, assignments: list[str]) -> int:
     if session.kind != "live":
         raise ConsoleError(f"'{name}' is a sandbox store; its settings come from its scenario's settings.json.")
     profile = session.profile
-    settings = profile.settings.model_dump(mode="json")
     profile_fields: dict[str, Any] = {}
+    typed: dict[str, str] = {}
     for assignment in assignments:
         key, sep, value = assignment.partition("=")
         key = key.strip()
@@ -214,16 +214,9 @@ def _set(workspace: Workspace, name: str, assignments: list[str]) -> int:
             raise SettingsError(f"'{assignment}' is not KEY=VALUE.", hint="e.g. order_trigger=paid")
         if key in PROFILE_KEYS:
             profile_fields.update(_profile_value(key, value))
-            continue
-        field, dot, entry = key.partition(".")
-        if dot and field in settings and isinstance(settings[field], dict):
-            if value.strip():
-                settings[field][entry] = value.strip()
-            else:
-                settings[field].pop(entry, None)
-            continue
-        settings[key] = _setting_value(key, value)
-    updated = StoreSettings.from_json_dict(settings, source="store set")
+        else:
+            typed[key] = value
+    updated = profile.settings.with_text_values(typed, source="store set")
     new_profile = validate_profile({**profile.model_dump(mode="json"), **profile_fields, "settings": updated})
     workspace.profiles.save(new_profile)
     for assignment in assignments:
@@ -237,32 +230,6 @@ def _profile_value(key: str, value: str) -> dict[str, Any]:
     if key == "cin7_url":
         return {"cin7_base_url": cin7_url(value) if value.strip() else None}
     return {key: value.strip() or None}
-
-
-def _setting_value(key: str, text: str) -> Any:
-    """A value as settings.json would hold it: lists by commas or JSON, maps as JSON, empty is null."""
-    field = StoreSettings.model_fields.get(key)
-    value = text.strip()
-    if field is None:
-        return value  # unknown: validation names it and suggests the right key
-    annotation = field.annotation
-    origin = get_origin(annotation)
-    if origin is list:
-        if value.startswith("["):
-            return _json(key, value)
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if origin is dict:
-        return _json(key, value) if value else {}
-    if not value:
-        return None if type(None) in get_args(annotation) else value
-    return value
-
-
-def _json(key: str, value: str) -> Any:
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError as exc:
-        raise SettingsError(f"store set: {key}: not valid JSON ({exc.msg}).") from None
 
 
 # -- show, list, test, remove ---------------------------------------------------------------------

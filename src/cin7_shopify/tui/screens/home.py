@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Spark
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
-from cin7_shopify.workspace import StoreSession
+from cin7_shopify.workspace import ChecklistStep, StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
@@ -27,6 +28,7 @@ class HomeScreen(Screen[None]):
         Binding("l", "open('errors')", "Errors", id="home.error_log"),
         Binding("p", "open('pilot')", "Pilot", id="home.pilot"),
         Binding("s", "sync_now", "Sync", id="home.sync_now"),
+        Binding("g", "settings", "Settings", id="home.settings"),
         Binding("a", "add_store", "Add", id="home.add_store"),
         Binding("e", "edit_store", "Edit", id="home.edit_store"),
         Binding("r", "refresh_store", "Refresh", id="home.refresh"),
@@ -42,6 +44,9 @@ class HomeScreen(Screen[None]):
         "- **k** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
         "- **p** pilot: place test orders and trace each one from Shopify to Cin7 Core and back\n"
         "- **s** runs one sync pass now (orders, fulfilment, stock) · **r** reads the store again\n"
+        "- **g** the store's settings: go-live date, order trigger, customers, unknown SKUs, buffer…\n"
+        "- The **go-live checklist** on the right is what to show the client: each step, whether it holds "
+        "now, the date it was first reached, and the key that goes where it is done.\n"
         "- **a** adds a store, **e** edits the selected one · **Escape** stops a read in progress.\n"
         "- **Ctrl+P** opens the command palette: every action, and the colour theme."
     )
@@ -69,6 +74,9 @@ class HomeScreen(Screen[None]):
                 yield Label("Open errors, last 24 h", id="errors-label")
                 yield Sparkline([0] * 24, id="errors-spark")
             yield Static("", id="budget")
+        checklist = Static("", id="checklist")
+        checklist.border_title = "Go-live checklist"
+        yield checklist
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -115,6 +123,7 @@ class HomeScreen(Screen[None]):
                 stores.update_cell(entry.name, column.key, value, update_width=True)
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
+                self.query_one("#checklist", Static).update(checklist_text(entry.checklist()))
 
     @on(DataTable.RowHighlighted, "#stores")
     def _store_changed(self) -> None:
@@ -132,6 +141,12 @@ class HomeScreen(Screen[None]):
     def action_open(self, what: str) -> None:
         if self.selected is not None:
             self.console.open_screen(what, self.selected)
+
+    def action_settings(self) -> None:
+        if self.selected is not None:
+            from cin7_shopify.tui.screens.settings import SettingsScreen
+
+            self.app.push_screen(SettingsScreen(self.selected))
 
     def action_add_store(self) -> None:
         self.console.open_connection(None)
@@ -231,6 +246,21 @@ class HomeScreen(Screen[None]):
 
     def _set_loading(self, loading: bool) -> None:
         self.query_one("#loading").set_class(not loading, "-hidden")
+
+
+def checklist_text(steps: list[ChecklistStep]) -> Text:
+    """One line a step: ✓ or ·, the step, the date it was first reached, what holds now, the key to go."""
+    text = Text()
+    for number, step in enumerate(steps, start=1):
+        if number > 1:
+            text.append("\n")
+        text.append("✓ " if step.done else "· ", style="bold green" if step.done else "dim")
+        text.append(f"{number}. {step.title:<18}", style="bold" if step.done else "")
+        text.append(f"{_when(step.reached):<12}", style="dim")
+        text.append(step.detail)
+        if not step.done:
+            text.append(f"  ({step.action})", style="dim")
+    return text
 
 
 def _when(stamp: str | None) -> str:

@@ -1,0 +1,177 @@
+"""A store's settings in the console: every setting, validated exactly as `store set` and settings.json."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Select, Static
+
+from cin7_shopify.errors import ConsoleError
+from cin7_shopify.settings import StoreSettings
+from cin7_shopify.tui.screens.pilot import ConfirmScreen
+from cin7_shopify.workspace import StoreSession
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
+
+# Maps are edited where they can be seen against both sides: the mapping screen.
+ON_THE_MAPPING_SCREEN = {"location_map", "tax_map"}
+HINTS = {
+    "go_live": "e.g. 2026-12-01T00:00:00+10:00 — orders created before it are never imported",
+    "exclude_tags": "Shopify order tags never imported, separated by commas",
+    "default_customer": "the Cin7 Core customer for orders without an email (or all, by customer mode)",
+    "safety_buffer": "units held back from Shopify per SKU and location",
+}
+
+
+class SettingsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", id="settings.save"),
+        Binding("escape", "back", "Back", id="settings.back"),
+    ]
+    HELP = (
+        "## Store settings\n\n"
+        "Every choice the sync makes for this store: when an order is imported (created, paid or fulfilled), "
+        "which customer it goes to, what happens to a SKU Cin7 Core does not know, the go-live date before "
+        "which nothing is imported, tags that are never imported, the stock held back, how often it runs, "
+        "and the service products for shipping and other charges.\n\n"
+        "Values are checked as `cin7-shopify store set` and settings.json check them; a problem is named "
+        "under the form and nothing is saved. Location and tax maps are changed on the mapping screen.\n\n"
+        "**Ctrl+S** saves · **Escape** goes back (asks first when something changed)."
+    )
+
+    def __init__(self, entry: StoreSession) -> None:
+        super().__init__()
+        self.entry = entry
+        self.original = self._as_text(entry.settings())
+
+    @property
+    def console(self) -> ConsoleApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        settings = self.entry.settings()
+        yield Header()
+        with VerticalScroll(id="settings-form"):
+            for name, field in StoreSettings.model_fields.items():
+                if name in ON_THE_MAPPING_SCREEN:
+                    continue
+                widget = _widget(name, field.annotation, self.original[name])
+                with Horizontal(classes="row"):
+                    yield Label(name.replace("_", " ").capitalize())
+                    yield widget
+            yield Static(
+                f"Location and tax maps: {len(settings.location_map)} locations and {len(settings.tax_map)} tax "
+                "lines mapped — change them on the mapping screen (m on home).",
+                id="maps-note",
+            )
+        yield Static("", id="settings-problem", classes="-hidden")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Settings · {self.entry.label}"
+        first = self.query(Input).first() if self.query(Input) else None
+        if first is not None:
+            first.focus()
+        self._load_customers()
+
+    @work(exclusive=True, group="customers")
+    async def _load_customers(self) -> None:
+        """The default customer is picked from Cin7 Core's own customers (typed names drift)."""
+        try:
+            cin7, shopify = self.entry.open_clients()
+            async with cin7, shopify:
+                customers = await cin7.list_customers()
+        except ConsoleError:
+            return  # the field stays a free text box: the sync checks the name when it needs it
+        names = sorted({c.Name for c in customers if c.Name})
+        current = self.original["default_customer"]
+        if current and current not in names:
+            names.insert(0, current)
+        picker: Select[str] = Select([(n, n) for n in names], value=current or Select.BLANK, id="default_customer")
+        old = self.query_one("#default_customer")
+        await old.parent.mount(picker, after=old)  # type: ignore[union-attr]
+        await old.remove()
+
+    def _values(self) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name in StoreSettings.model_fields:
+            if name in ON_THE_MAPPING_SCREEN:
+                continue
+            widget = self.query_one(f"#{name}")
+            if isinstance(widget, Select):
+                values[name] = "" if widget.value is Select.BLANK else str(widget.value)
+            elif isinstance(widget, Input):
+                values[name] = widget.value
+        return values
+
+    def _as_text(self, settings: StoreSettings) -> dict[str, str]:
+        data = settings.model_dump(mode="json")
+        text = {}
+        for name, value in data.items():
+            if isinstance(value, list):
+                text[name] = ", ".join(str(v) for v in value)
+            elif isinstance(value, bool):
+                text[name] = "true" if value else "false"
+            elif value is None:
+                text[name] = ""
+            else:
+                text[name] = str(value)
+        return text
+
+    def action_save(self) -> None:
+        problem = self.query_one("#settings-problem", Static)
+        try:
+            updated = self.entry.settings().with_text_values(self._values(), source="settings")
+            self.entry.save_settings(updated)
+        except ConsoleError as exc:
+            problem.update(f"Not saved: {exc.explain()}")
+            problem.remove_class("-hidden")
+            return
+        problem.add_class("-hidden")
+        self.original = self._as_text(updated)
+        self.notify(f"Saved the settings of {self.entry.label}.", title="Settings")
+        self.app.pop_screen()
+
+    def action_back(self) -> None:
+        changed = {k: v for k, v in self._values().items() if self.original.get(k, "") != v}
+        if not changed:
+            self.app.pop_screen()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave without saving?",
+                "These settings changed and are not saved: " + ", ".join(f"`{k}`" for k in changed) + ".\n\n"
+                "**y** leaves them unsaved · **n** goes back to the form (Ctrl+S saves).",
+            ),
+            answered,
+        )
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+
+def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
+    choices = _choices(annotation)
+    if choices is not None:
+        return Select([(c, c) for c in choices], value=current if current in choices else Select.BLANK, id=name)
+    return Input(current, placeholder=HINTS.get(name, ""), id=name)
+
+
+def _choices(annotation: Any) -> list[str] | None:
+    if annotation is bool:
+        return ["true", "false"]
+    if get_origin(annotation) is Literal:
+        return [str(a) for a in get_args(annotation)]
+    return None
