@@ -134,6 +134,18 @@ async def test_stock_push_shows_cin7_available_summed_over_bins(harness: Harness
     assert plan.cin7_calls == 1, "one page of availability"
 
 
+async def test_a_backorder_makes_cin7_available_negative_and_shopify_gets_zero(harness: Harness) -> None:
+    sku = "TRK-BLK-S"
+    for row in _rows(harness, sku):
+        row["OnHand"], row["Allocated"] = 0, 0
+    _rows(harness, sku)[0].update(OnHand=1, Allocated=3)  # more sold in Cin7 than it holds
+    with harness.sync() as sync:
+        rows = [r for r in await sync.cin7.list_availability() if r.SKU == sku and r.Location == "Main Warehouse"]
+        await sync.stock_push(force=True)
+    assert sum(r.Available for r in rows) == 1 - 3, "Available = OnHand − Allocated, negative on backorder"
+    assert _shopify_available(harness, sku) == 0, "never a negative in Shopify"
+
+
 async def test_a_sale_between_read_and_write_is_not_overwritten(harness: Harness) -> None:
     with harness.sync() as sync:
         plan = await sync.stock_plan()

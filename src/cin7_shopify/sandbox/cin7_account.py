@@ -163,7 +163,7 @@ class Cin7Account:
                     "ExpiryDate": row.get("ExpiryDate"),
                     "OnHand": on_hand,
                     "Allocated": allocated,
-                    "Available": _num(row.get("Available"), on_hand - allocated),
+                    "Available": on_hand - allocated,  # always; the scenario loader refuses a different one
                     "OnOrder": _num(row.get("OnOrder")),
                     "StockOnHand": _num(row.get("StockOnHand")),
                     "InTransit": _num(row.get("InTransit")),

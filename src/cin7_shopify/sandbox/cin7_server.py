@@ -218,6 +218,10 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         return self._page(q, rows, "ProductFamilies")
 
     def _get_availability(self, q: dict[str, str], _: Any) -> dict[str, Any]:
+        # Available is OnHand − Allocated, never stored apart from them, and negative when more is
+        # allocated than held (backorders): Cin7 help article 9034435115407 (real_behaviour.md).
+        for row in self.availability:
+            row["Available"] = row["OnHand"] - row["Allocated"]
         rows = self.availability
         if q.get("id"):
             rows = [r for r in rows if r["ID"] == q["id"]]

@@ -391,3 +391,7 @@ def _check_references(scenario: Scenario) -> None:
             raise _refuse("cin7.json", record, row["SKU"], "Location", problem)
         if row["SKU"] not in skus:
             raise _refuse("cin7.json", record, row["SKU"], "SKU", "no Cin7 product has this SKU")
+        expected = float(row.get("OnHand") or 0) - float(row.get("Allocated") or 0)
+        if row.get("Available") is not None and float(row["Available"]) != expected:
+            problem = f"{row['Available']} is not OnHand − Allocated ({expected:g}); Cin7 Core derives it"
+            raise _refuse("cin7.json", record, row["SKU"], "Available", problem)
