@@ -159,6 +159,23 @@ async def test_a_sale_between_read_and_write_is_not_overwritten(harness: Harness
     assert level["available"] == change.target - 1, "the sale is kept, not overwritten"
 
 
+async def test_stock_writes_shopify_refuses_as_a_batch_are_retried_or_reported(harness: Harness) -> None:
+    harness.session.shopify_faults.stock_user_error_next = 1  # one refusal: sent again with a fresh key
+    with harness.sync() as sync:
+        plan, pushed = await sync.stock_push()
+    assert pushed.applied == len(plan.changes) > 0 and not pushed.failed
+    harness.session.cin7.availability[0]["OnHand"] += 5  # something to write next time
+    harness.session.shopify_faults.stock_user_error_next = 100  # Shopify keeps refusing
+    with harness.sync() as sync:
+        plan, pushed = await sync.stock_push()
+    assert plan.changes and pushed.applied == 0
+    assert pushed.failed == [
+        f"{c.sku} at {c.location}: A previous request with this idempotency key failed. Retry with a new "
+        "idempotency key. (refused 3 times)"
+        for c in plan.changes
+    ]
+
+
 async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(harness: Harness) -> None:
     for row in harness.session.cin7.availability:
         if row["Location"] == "Main Warehouse":

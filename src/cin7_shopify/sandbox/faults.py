@@ -22,6 +22,11 @@ class Faults:
     malformed_next: int = 0
     error_in_200_next: int = 0  # Cin7: an ErrorCode array inside an HTTP 200, as Cin7 sometimes answers
     drop_next: int = 0  # the connection drops before the server sees the call
+    # Shopify: inventorySetQuantities answers a user error that names no quantity (nothing applied).
+    # The 2026-10 enum InventorySetQuantitiesUserErrorCode has IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED
+    # ("Retry with a new idempotency key") and IDEMPOTENCY_CONCURRENT_REQUEST ("please try again").
+    stock_user_error_next: int = 0
+    stock_user_error_code: str = "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
     # Chaos: this share of calls, drawn at random (seeded), is throttled, fails with a 5xx, or loses its answer.
     chaos_rate: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(7))

@@ -167,7 +167,8 @@ async def push_stock(
         for conflict in outcome.conflicts:
             key = (conflict.inventory_item_id or "", conflict.location_id or "")
             change = pending.get(key)
-            if change is None:
+            if change is None:  # never dropped without a word, even if Shopify names no item
+                result.failed.append(f"a stock write Shopify did not name: {conflict.message}")
                 continue
             if conflict.code != "CHANGE_FROM_QUANTITY_STALE":
                 result.failed.append(f"{change.sku} at {change.location}: {conflict.message}")
