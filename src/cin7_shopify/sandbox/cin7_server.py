@@ -178,7 +178,14 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             rows = [p for p in rows if p["SKU"].lower().startswith(q["sku"].lower())]
         if q.get("modifiedsince"):
             rows = [p for p in rows if (p.get("LastModifiedOn") or "") >= q["modifiedsince"]]
-        return self._page(q, rows, "Products")
+        answer = self._page(q, rows, "Products")
+        if not _truthy(q.get("includebom", "false")):
+            # "IncludeBOM … Include Bill Of Materials information (Default: false)" (APIB:L5034): a kit
+            # still says BillOfMaterial/AutoAssembly, but its components come only when asked for
+            # [U: whether the list is [] or absent then; we send []].
+            for product in answer["Products"]:
+                product["BillOfMaterialsProducts"] = []
+        return answer
 
     def _validate_product(self, body: dict[str, Any], *, existing_id: str | None) -> None:
         sku = (body.get("SKU") or "").strip() if existing_id is None or "SKU" in body else None
