@@ -131,7 +131,7 @@ async def test_stock_push_shows_cin7_available_summed_over_bins(harness: Harness
     assert _shopify_available(harness, split) == expected
     assert replan.changes == [], "a second plan finds nothing to change"
     assert "TEE-BLK-M: shared by 2 Shopify variants" in plan.skipped
-    assert plan.cin7_calls == 1, "one page of availability"
+    assert plan.cin7_calls == 2, "one page of products (kits, SKUs Cin7 knows), one of availability"
 
 
 async def test_a_backorder_makes_cin7_available_negative_and_shopify_gets_zero(harness: Harness) -> None:
