@@ -184,6 +184,8 @@ async def plan_stock(
         in_flight = await orders_not_in_cin7(shopify, settings, ledger)
         held, unplaced = units_on_orders(in_flight, settings.location_map, kits)
         plan.notes += unplaced
+        # A SKU Cin7 does not know has no Cin7 stock to hold back (the order is held for it anyway).
+        held = {key: units for key, units in held.items() if units.sku in products}
         plan.held_back = sorted(held.values(), key=lambda u: (u.sku, u.location))
 
     def pool(sku: str, cin7_location: str) -> int:
