@@ -42,7 +42,7 @@ async def test_500_variants_take_two_paged_calls(clock: ManualClock) -> None:
 async def test_bulk_read_rebuilds_variants_with_their_levels(demo: SandboxSession) -> None:
     async with demo.shopify_client() as shopify:
         variants = await shopify.bulk_variants()
-    assert len(variants) == 158
+    assert len(variants) == 159
     for variant in variants:
         item = demo.shopify.items_by_id[variant.inventory_item_id]
         expected = {level["location"]["id"]: level["_quantities"]["available"] for level in item["inventoryLevels"]}
@@ -75,7 +75,7 @@ async def test_throttled_is_retried_after_the_wait_the_restore_rate_implies(demo
     expected_wait = math.ceil((requested - 100) / demo.shopify.restore_rate)
     assert shopify.throttle_waits == [expected_wait]
     assert clock.now() - started >= expected_wait
-    assert len(variants) == 158
+    assert len(variants) == 159
     assert [entry["throttled"] for entry in demo.shopify.request_log] == [True, False]
 
 
