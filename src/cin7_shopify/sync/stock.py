@@ -209,7 +209,7 @@ async def plan_stock(
             + ", ".join(f"{part.ProductCode} (×{float(part.Quantity):g})" for part in parts)
             + " of the component's stock divided by its quantity."
         )
-    variants, levels_by_location = await _shopify_stock(shopify, settings, locations)
+    variants, levels_by_location = await _shopify_stock(shopify, list(feeds))
     by_item: dict[str, ShopifyVariant] = {}
     sku_count: dict[str, int] = defaultdict(int)
     for variant in variants:
@@ -255,12 +255,11 @@ async def plan_stock(
 
 
 async def _shopify_stock(
-    shopify: ShopifyClient, settings: StoreSettings, locations: dict[str, ShopifyLocation]
+    shopify: ShopifyClient, written: list[str]
 ) -> tuple[list[ShopifyVariant], dict[str, dict[str, StockLevel]]]:
-    """Variants and their levels at the mapped locations: pages for a small shop, one bulk read for a big one."""
+    """Variants and levels at the locations the push writes: pages for a small shop, a bulk read for a big one."""
     data = await shopify.execute(document("variants"), {"after": None, "query": None})
     page = data["productVariants"]
-    mapped = [lid for lid in settings.location_map if lid in locations and locations[lid].is_active]
     if page["pageInfo"]["hasNextPage"]:
         variants = await shopify.bulk_variants()
         levels: dict[str, dict[str, StockLevel]] = defaultdict(dict)
@@ -269,7 +268,7 @@ async def _shopify_stock(
                 levels[level.location_id][variant.inventory_item_id] = level
         return variants, dict(levels)
     variants = [ShopifyVariant.from_graphql(node) for node in page["nodes"]]
-    return variants, {lid: await shopify.location_stock(lid) for lid in mapped}
+    return variants, {lid: await shopify.location_stock(lid) for lid in written}
 
 
 def check_guard(plan: StockPlan, settings: StoreSettings, *, force: bool) -> None:
