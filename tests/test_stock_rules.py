@@ -195,6 +195,17 @@ async def test_units_on_orders_cin7_does_not_hold_yet_are_not_pushed_again(harne
     assert not [c for c in replan.changes if c.sku == sku and c.location_id == LOC_SYDNEY], "nothing moved"
 
 
+async def test_orders_older_than_the_last_order_pass_are_still_held_back(harness: Harness) -> None:
+    """Held orders come from the ledger's copy, waiting ones are re-read from Shopify by id."""
+    with harness.sync() as sync:
+        _new_order(harness, "#2001", [("KEY-01", 2)], displayFinancialStatus="PENDING")
+        _new_order(harness, "#2002", [("KEY-01", 1), ("NOT-IN-CIN7", 1)])
+        await sync.orders_pass()
+        sync.ledger.set_meta(orders_watermark="2026-12-31T00:00:00Z")  # long after both orders changed
+        plan = await sync.stock_plan()
+    assert [u.orders for u in plan.held_back if u.sku == "KEY-01"] == [["#2001 (waiting for payment)", "#2002 (held)"]]
+
+
 async def test_stock_plan_with_a_kit_a_shared_location_a_shopify_only_sku_and_an_order_in_flight(
     harness: Harness,
 ) -> None:

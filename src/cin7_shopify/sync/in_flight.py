@@ -25,6 +25,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.sync.orders import OVERLAP
 from cin7_shopify.sync.translate import waiting_reason
 
 IDS_PER_SEARCH = 50  # waiting orders re-read by id, this many to a search
@@ -52,8 +53,14 @@ class UnitsOnOrders:
 async def orders_not_in_cin7(shopify: ShopifyClient, settings: StoreSettings, ledger: Ledger) -> list[OrderInFlight]:
     fresh: dict[str, ShopifyOrder] = {}
     watermark = ledger.meta.get("orders_watermark")
-    since = watermark or (settings.go_live or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for order in await shopify.orders(f"updated_at:>='{since}'"):
+    # As the order pass does: re-read a little before the watermark, as Shopify's updated_at can lag.
+    since = (
+        datetime.fromisoformat(watermark.replace("Z", "+00:00")) - OVERLAP
+        if watermark
+        else (settings.go_live or datetime.now(UTC))
+    )
+    search = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+    for order in await shopify.orders(search):
         fresh[order.id] = order
     waiting = sorted(e.order_id for e in ledger.orders.values() if e.status == "waiting" and e.order_id not in fresh)
     for start in range(0, len(waiting), IDS_PER_SEARCH):
