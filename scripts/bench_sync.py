@@ -61,8 +61,13 @@ async def bench(orders: int, customers: int, variants: int) -> None:
         plan, pushed = await sync.stock_push(force=True)
         writes = pushed.shopify_calls
         rows = len(data["cin7"]["ProductAvailability"])
+        products = len(data["cin7"]["Products"])
+        floor = math.ceil(rows / 1000) + math.ceil(products / 1000)
         print(f"stock: {len(plan.changes)} changes of {plan.tracked} tracked levels, {pushed.applied} applied")
-        print(f"  Cin7 calls {sync.cin7.calls - cin7_before} (floor ceil({rows}/1000) = {math.ceil(rows / 1000)})")
+        print(
+            f"  Cin7 calls {sync.cin7.calls - cin7_before} "
+            f"(floor ceil({rows} stock rows/1000) + ceil({products} products/1000) = {floor})"
+        )
         print(
             f"  Shopify write calls {writes} = {writes / max(1, len(plan.changes)):.4f} per change "
             f"(floor ceil(changes/250) = {math.ceil(len(plan.changes) / 250)}); reads {plan.shopify_calls}"

@@ -142,10 +142,37 @@ def test_one_cin7_location_feeding_two_stores_is_flagged(demo_run: AuditRun) -> 
         store="Demo Apparel",
         other_stores={"demo-apparel-nz": {"gid://shopify/Location/9": "Main Warehouse"}},
     )
-    assert report.notices == [
-        "Cin7 Core location 'Main Warehouse' also feeds store 'demo-apparel-nz': both stores "
-        "will show the same stock and can oversell it between them."
-    ]
+    (shared,) = [f for f in report.findings if f.kind == "shared_cin7_location"]
+    assert (shared.severity, shared.cin7) == ("warning", {"location": "Main Warehouse"})
+    assert shared.message == (
+        "Cin7 Core location 'Main Warehouse' also feeds store 'demo-apparel-nz': both stores are given its full "
+        "stock and can oversell it between them."
+    )
+    assert shared.shopify == {
+        "location_id": "gid://shopify/Location/71001|demo-apparel-nz",
+        "locations": ["Sydney Warehouse"],
+        "other_store": "demo-apparel-nz",
+    }
+
+
+def test_two_shopify_locations_of_one_store_on_one_cin7_location_are_flagged(demo_run: AuditRun) -> None:
+    settings = StoreSettings.from_json_dict(load_scenario(DEMO).settings)
+    melbourne = "gid://shopify/Location/71003"
+    shared_map = settings.model_copy(update={"location_map": {**settings.location_map, melbourne: "Main Warehouse"}})
+    report = run_audit(demo_run.shopify, demo_run.cin7, shared_map, store="Demo Apparel")
+    (shared,) = [f for f in report.findings if f.kind == "shared_cin7_location"]
+    assert shared.severity == "warning" and shared.shopify["locations"] == ["Sydney Warehouse", "Melbourne Store"]  # type: ignore[index]
+    assert shared.message == (
+        "Shopify locations 'Sydney Warehouse' and 'Melbourne Store' both map to Cin7 Core location 'Main "
+        "Warehouse', so each would be given its full stock. The stock push gives it to 'Sydney Warehouse' only "
+        "(first in the mapping) and leaves 'Melbourne Store' as Shopify has it."
+    )
+    assert "location_split" in shared.fix
+    split = shared_map.model_copy(
+        update={"location_split": {"Main Warehouse": {"gid://shopify/Location/71001": 70, melbourne: 30}}}
+    )
+    again = run_audit(demo_run.shopify, demo_run.cin7, split, store="Demo Apparel")
+    assert not [f for f in again.findings if f.kind == "shared_cin7_location"], "an explicit split settles it"
 
 
 def test_unknown_sku_create_softens_only_in_shopify(demo_run: AuditRun) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import DEMO
 
 def test_check_accepts_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sandbox", "check", "--scenario", str(DEMO)]) == 0
-    assert "valid (158 variants" in capsys.readouterr().out
+    assert "valid (159 variants" in capsys.readouterr().out
 
 
 def test_check_refuses_a_broken_scenario_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -64,5 +64,5 @@ async def test_sandbox_serves_both_apis_over_http(served_sandbox: str) -> None:
     ) as shopify:
         shop = await shopify.shop_info()
         variants = await shopify.bulk_variants()
-    assert me.Company == "Demo Apparel Pty Ltd" and len(products) == 154
-    assert shop.name == "Demo Apparel" and len(variants) == 158 and variants[0].levels
+    assert me.Company == "Demo Apparel Pty Ltd" and len(products) == 155
+    assert shop.name == "Demo Apparel" and len(variants) == 159 and variants[0].levels

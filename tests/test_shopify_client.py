@@ -21,6 +21,7 @@ from cin7_shopify.shopify.errors import (
     ShopifyServerError,
 )
 from cin7_shopify.shopify.models import StockSet
+from tests.conftest import real_shopify_schema
 
 SYDNEY = "gid://shopify/Location/71001"
 
@@ -41,7 +42,7 @@ async def test_500_variants_take_two_paged_calls(clock: ManualClock) -> None:
 async def test_bulk_read_rebuilds_variants_with_their_levels(demo: SandboxSession) -> None:
     async with demo.shopify_client() as shopify:
         variants = await shopify.bulk_variants()
-    assert len(variants) == 158
+    assert len(variants) == 159
     for variant in variants:
         item = demo.shopify.items_by_id[variant.inventory_item_id]
         expected = {level["location"]["id"]: level["_quantities"]["available"] for level in item["inventoryLevels"]}
@@ -74,7 +75,7 @@ async def test_throttled_is_retried_after_the_wait_the_restore_rate_implies(demo
     expected_wait = math.ceil((requested - 100) / demo.shopify.restore_rate)
     assert shopify.throttle_waits == [expected_wait]
     assert clock.now() - started >= expected_wait
-    assert len(variants) == 158
+    assert len(variants) == 159
     assert [entry["throttled"] for entry in demo.shopify.request_log] == [True, False]
 
 
@@ -140,6 +141,62 @@ async def test_stale_change_from_quantity_is_reported_not_overwritten(demo: Sand
     assert after[first].available == first_level.available, "the stale item was not overwritten"
     assert after[second].available == 7 and [s.inventory_item_id for s in result.applied] == [second]
     assert after[second].on_hand == second_level.on_hand + (7 - second_level.available)
+
+
+def _three_writes(stock: dict[str, object]) -> list[StockSet]:
+    return [
+        StockSet(inventory_item_id=item, location_id=SYDNEY, quantity=40 + n, change_from=level.available)  # type: ignore[attr-defined]
+        for n, (item, level) in enumerate(list(stock.items())[:3])
+    ]
+
+
+@pytest.mark.parametrize("code", ["IDEMPOTENCY_CONCURRENT_REQUEST", "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"])
+async def test_a_batch_refused_as_a_whole_is_sent_again_with_a_fresh_key(demo: SandboxSession, code: str) -> None:
+    demo.shopify_faults.stock_user_error_next = 1
+    demo.shopify_faults.stock_user_error_code = code
+    async with demo.shopify_client() as shopify:
+        writes = _three_writes(await shopify.location_stock(SYDNEY))
+        result = await shopify.set_available(writes)
+        after = await shopify.location_stock(SYDNEY)
+    assert demo.shopify_faults.log == ["stock_user_error_next"]
+    assert result.calls == 2 and len(result.applied) == 3 and not result.conflicts
+    assert [after[w.inventory_item_id].available for w in writes] == [40, 41, 42]
+
+
+async def test_a_batch_that_keeps_failing_is_reported_item_by_item(demo: SandboxSession) -> None:
+    demo.shopify_faults.stock_user_error_next = 10
+    async with demo.shopify_client() as shopify:
+        writes = _three_writes(await shopify.location_stock(SYDNEY))
+        result = await shopify.set_available(writes)
+    assert not result.applied and result.calls == 3
+    assert [(c.inventory_item_id, c.code) for c in result.conflicts] == [
+        (w.inventory_item_id, "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED") for w in writes
+    ]
+
+
+async def test_the_sandbox_answers_only_codes_the_2026_10_enum_has(demo: SandboxSession) -> None:
+    enum = real_shopify_schema().get_type("InventorySetQuantitiesUserErrorCode")
+    item = demo.shopify.variants[0]["inventoryItem"]["id"]
+    nowhere = next(
+        loc["id"] for loc in demo.shopify.locations if (item, loc["id"]) not in demo.shopify.levels
+    )  # a location the item is not stocked at
+    async with demo.shopify_client() as shopify:
+        data = await shopify.execute(
+            document("inventory_set_quantities"),
+            {
+                "idempotencyKey": "k-not-stocked",
+                "input": {
+                    "name": "available",
+                    "reason": "correction",
+                    "quantities": [
+                        {"inventoryItemId": item, "locationId": nowhere, "quantity": 1, "changeFromQuantity": None}
+                    ],
+                },
+            },
+        )
+    (error,) = data["inventorySetQuantities"]["userErrors"]
+    assert error["field"][-1] == "locationId"
+    assert error["code"] in enum.values  # type: ignore[union-attr]
 
 
 async def test_stock_writes_go_250_at_a_time(clock: ManualClock) -> None:

@@ -28,6 +28,12 @@ def test_sync_once_then_errors_stock_and_reconcile(served_sandbox: str, tmp_path
 
     plan = json.loads(cli(env, "stock", "plan", "--store", "demo-apparel", "--format", "json").stdout)
     assert plan["changes"] == [], "the sync's stock push left nothing to change"
+    assert {"sku": "BEANIE-RED", "location": "Sydney Warehouse", "current": 22} | {
+        "reason": "Cin7 Core has no product with this SKU: left as Shopify has it."
+    } in plan["left_alone"]
+    assert any("KEY-3PK is a kit" in note for note in plan["notes"])
+    text = cli(env, "stock", "plan", "--store", "demo-apparel").stdout
+    assert "left alone: TOTE-CANVAS at Sydney Warehouse" in text and "held back: " in text
 
     reconciled = cli(env, "reconcile", "--store", "demo-apparel", "--since", "2026-11-01", "--format", "json")
     data = json.loads(reconciled.stdout)

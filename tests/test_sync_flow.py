@@ -131,7 +131,19 @@ async def test_stock_push_shows_cin7_available_summed_over_bins(harness: Harness
     assert _shopify_available(harness, split) == expected
     assert replan.changes == [], "a second plan finds nothing to change"
     assert "TEE-BLK-M: shared by 2 Shopify variants" in plan.skipped
-    assert plan.cin7_calls == 1, "one page of availability"
+    assert plan.cin7_calls == 2, "one page of products (kits, SKUs Cin7 knows), one of availability"
+
+
+async def test_a_backorder_makes_cin7_available_negative_and_shopify_gets_zero(harness: Harness) -> None:
+    sku = "TRK-BLK-S"
+    for row in _rows(harness, sku):
+        row["OnHand"], row["Allocated"] = 0, 0
+    _rows(harness, sku)[0].update(OnHand=1, Allocated=3)  # more sold in Cin7 than it holds
+    with harness.sync() as sync:
+        rows = [r for r in await sync.cin7.list_availability() if r.SKU == sku and r.Location == "Main Warehouse"]
+        await sync.stock_push(force=True)
+    assert sum(r.Available for r in rows) == 1 - 3, "Available = OnHand − Allocated, negative on backorder"
+    assert _shopify_available(harness, sku) == 0, "never a negative in Shopify"
 
 
 async def test_a_sale_between_read_and_write_is_not_overwritten(harness: Harness) -> None:
@@ -145,6 +157,23 @@ async def test_a_sale_between_read_and_write_is_not_overwritten(harness: Harness
         result = await push_stock(sync.shopify, plan, harness.settings, harness.home / "snap", store="demo")
     assert f"{change.sku} at Sydney Warehouse" in result.adjusted_for_sales
     assert level["available"] == change.target - 1, "the sale is kept, not overwritten"
+
+
+async def test_stock_writes_shopify_refuses_as_a_batch_are_retried_or_reported(harness: Harness) -> None:
+    harness.session.shopify_faults.stock_user_error_next = 1  # one refusal: sent again with a fresh key
+    with harness.sync() as sync:
+        plan, pushed = await sync.stock_push()
+    assert pushed.applied == len(plan.changes) > 0 and not pushed.failed
+    harness.session.cin7.availability[0]["OnHand"] += 5  # something to write next time
+    harness.session.shopify_faults.stock_user_error_next = 100  # Shopify keeps refusing
+    with harness.sync() as sync:
+        plan, pushed = await sync.stock_push()
+    assert plan.changes and pushed.applied == 0
+    assert pushed.failed == [
+        f"{c.sku} at {c.location}: A previous request with this idempotency key failed. Retry with a new "
+        "idempotency key. (refused 3 times)"
+        for c in plan.changes
+    ]
 
 
 async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(harness: Harness) -> None:

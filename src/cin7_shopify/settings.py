@@ -39,6 +39,12 @@ class StoreSettings(BaseModel):
     shipping_product: str = "Shipping"  # the Cin7 Core service product that carries shipping charges
     credit_note_on_cancel: bool = False  # cancelled after picking: create the credit note, or only report it
     zero_stock_guard_percent: int = Field(default=20, ge=0, le=100)
+    # Cin7 Core location name → {Shopify location id: percent}: how one Cin7 location's stock is shared
+    # between the Shopify locations the location map sends to it. Without it, the first of them in the
+    # location map gets the stock and the others are left as Shopify has them (never counted twice).
+    # A share for a Shopify location the map no longer sends there is not used (the plan says so): a
+    # remapping must not make the saved settings unreadable.
+    location_split: dict[str, dict[str, int]] = Field(default_factory=dict)
 
     @field_validator("go_live")
     @classmethod
@@ -53,6 +59,19 @@ class StoreSettings(BaseModel):
         for key in value:
             if not key.startswith("gid://shopify/Location/"):
                 raise ValueError(f"'{key}' is not a Shopify location id (gid://shopify/Location/…)")
+        return value
+
+    @field_validator("location_split")
+    @classmethod
+    def _shares_of_whole_stock(cls, value: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+        for cin7_location, shares in value.items():
+            for key, percent in shares.items():
+                if not key.startswith("gid://shopify/Location/"):
+                    raise ValueError(f"'{key}' is not a Shopify location id (gid://shopify/Location/…)")
+                if not 0 <= percent <= 100:
+                    raise ValueError(f"'{cin7_location}' gives {key} {percent}%; a share is 0 to 100")
+            if sum(shares.values()) != 100:
+                raise ValueError(f"the shares of '{cin7_location}' add up to {sum(shares.values())}%, not 100%")
         return value
 
     @classmethod

@@ -25,7 +25,12 @@ def run_audit(
     else:
         report.location_proposals = propose_locations(shopify, cin7)
         findings, notices = location_findings(
-            shopify, cin7, settings.location_map, report.location_proposals, other_stores=other_stores
+            shopify,
+            cin7,
+            settings.location_map,
+            report.location_proposals,
+            other_stores=other_stores,
+            location_split=settings.location_split,
         )
         report.findings += findings
         report.notices += notices

@@ -23,6 +23,7 @@ KIND_TITLES = {
     "deprecated_in_cin7": "On sale in Shopify, deprecated in Cin7 Core",
     "unmapped_location": "Shopify locations with no Cin7 Core location",
     "unknown_cin7_location": "Mappings to Cin7 Core locations that are gone",
+    "shared_cin7_location": "Cin7 Core locations feeding two Shopify locations",
     "missing_tax_rule": "Products without a sale tax rule",
     "unmapped_tax": "Tax lines with no Cin7 Core tax rule",
     "tax_inclusive_mismatch": "Tax-inclusive settings that disagree",

@@ -74,6 +74,7 @@ def location_findings(
     proposals: list[MappingProposal],
     *,
     other_stores: Mapping[str, Mapping[str, str]] | None = None,
+    location_split: Mapping[str, Mapping[str, int]] | None = None,
 ) -> tuple[list[Finding], list[str]]:
     """Unmapped active locations, mappings to Cin7 locations that are gone, and shared locations."""
     findings: list[Finding] = []
@@ -121,14 +122,68 @@ def location_findings(
                 _remap_fix(proposal_for.get(shopify_id), cin7_name),
             )
         )
-    for store, other_map in (other_stores or {}).items():
-        shared = sorted(set(location_map.values()) & set(other_map.values()))
-        for name in shared:
-            notices.append(
-                f"Cin7 Core location '{name}' also feeds store '{store}': both stores will show the same stock "
-                "and can oversell it between them."
-            )
+    findings += shared_location_findings(shopify, location_map, location_split or {}, other_stores or {})
     return findings, notices
+
+
+def shared_location_findings(
+    shopify: ShopifyCatalog,
+    location_map: Mapping[str, str],
+    location_split: Mapping[str, Mapping[str, int]],
+    other_stores: Mapping[str, Mapping[str, str]],
+) -> list[Finding]:
+    """One Cin7 Core location feeding two Shopify locations would give each its full stock.
+
+    Within the store the push gives the stock to the first of them (or shares it as location_split
+    says), so the finding is a warning about the others; across stores each store's push gives its
+    own location the full stock, which the sync cannot prevent: also a warning, as sharing a
+    warehouse between two shops can be a choice, but one the consultant must make knowingly.
+    """
+    findings: list[Finding] = []
+    active = {loc.id: loc for loc in shopify.locations or [] if loc.is_active}
+    sharing: dict[str, list[str]] = {}
+    for location_id, cin7_name in location_map.items():
+        if location_id in active:
+            sharing.setdefault(cin7_name, []).append(location_id)
+    for cin7_name, ids in sharing.items():
+        split = location_split.get(cin7_name) or {}
+        if len(ids) < 2 or set(ids) <= set(split):
+            continue
+        names = [active[i].name for i in ids]
+        shown = ", ".join(f"'{n}'" for n in names[:-1]) + f" and '{names[-1]}'"
+        verb = "both map" if len(names) == 2 else "all map"
+        findings.append(
+            Finding(
+                "shared_cin7_location",
+                "warning",
+                None,
+                {"location_id": ",".join(ids), "locations": names},
+                {"location": cin7_name},
+                f"Shopify locations {shown} {verb} to Cin7 Core location '{cin7_name}', so each would be given "
+                f"its full stock. The stock push gives it to '{names[0]}' only (first in the mapping) and leaves "
+                f"{', '.join(repr(n) for n in names[1:])} as Shopify has it.",
+                "Map each Shopify location to its own Cin7 Core location, or share the stock with the "
+                f'location_split setting, e.g. {{"{cin7_name}": {{"{ids[0]}": 70, "{ids[1]}": 30}}}}.',
+            )
+        )
+    mine = {cin7_name: ids for cin7_name, ids in sharing.items()}
+    for store, other_map in other_stores.items():
+        for cin7_name in sorted(set(mine) & set(other_map.values())):
+            names = [active[i].name for i in mine[cin7_name]]
+            findings.append(
+                Finding(
+                    "shared_cin7_location",
+                    "warning",
+                    None,
+                    {"location_id": f"{','.join(mine[cin7_name])}|{store}", "locations": names, "other_store": store},
+                    {"location": cin7_name},
+                    f"Cin7 Core location '{cin7_name}' also feeds store '{store}': both stores are given its full "
+                    "stock and can oversell it between them.",
+                    f"Give each store its own Cin7 Core location, or keep a safety buffer on both stores if sharing "
+                    f"'{cin7_name}' is intended.",
+                )
+            )
+    return findings
 
 
 def _remap_fix(proposal: MappingProposal | None, current: str) -> str:

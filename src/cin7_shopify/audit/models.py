@@ -24,6 +24,7 @@ FINDING_KINDS = (
     "deprecated_in_cin7",
     "unmapped_location",
     "unknown_cin7_location",
+    "shared_cin7_location",
     "missing_tax_rule",
     "unmapped_tax",
     "tax_inclusive_mismatch",

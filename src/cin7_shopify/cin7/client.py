@@ -116,9 +116,12 @@ class Cin7Client:
         return Me.model_validate(await self._request("GET", "me"))
 
     async def list_products(
-        self, *, include_deprecated: bool = False, on_page: Progress | None = None
+        self, *, include_deprecated: bool = False, include_bom: bool = False, on_page: Progress | None = None
     ) -> list[Product]:
+        """Products; a kit's components only with `include_bom` (Cin7's IncludeBOM, APIB:L5034)."""
         params = {"IncludeDeprecated": str(include_deprecated).lower()}
+        if include_bom:
+            params["IncludeBOM"] = "true"
         return await self._paged("product", "Products", Product, params, on_page)
 
     async def list_product_families(self, *, on_page: Progress | None = None) -> list[ProductFamily]:

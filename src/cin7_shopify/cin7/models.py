@@ -68,7 +68,8 @@ class Product(Cin7Model):
     PriceTier1: Number | None = None
     Sellable: bool = True
     BillOfMaterial: bool = False
-    BillOfMaterialsProducts: ListOrNull[BomComponent] = Field(default_factory=list)
+    AutoAssembly: bool = False
+    BillOfMaterialsProducts: ListOrNull[BomComponent] = Field(default_factory=list)  # only with IncludeBOM
     LastModifiedOn: str | None = None
 
     @property
@@ -78,6 +79,11 @@ class Product(Cin7Model):
     @property
     def is_stock(self) -> bool:
         return (self.Type or "Stock").lower() == "stock"
+
+    @property
+    def is_kit(self) -> bool:
+        """Sold as one, assembled from its components when the sale is authorised (APIB:L5005–5006)."""
+        return self.BillOfMaterial and self.AutoAssembly
 
 
 class ProductFamilyMember(Cin7Model):

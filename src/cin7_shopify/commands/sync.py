@@ -157,6 +157,10 @@ def run_stock_command(args: argparse.Namespace) -> int:
                         "changes": [c.__dict__ for c in changes],
                         "tracked": plan.tracked,
                         "skipped": plan.skipped,
+                        # issue 9: what the push leaves alone or holds back, and why
+                        "left_alone": [item.__dict__ for item in plan.left_alone],
+                        "held_back": [units.__dict__ for units in plan.held_back],
+                        "notes": plan.notes,
                     },
                     indent=2,
                 )
@@ -165,7 +169,14 @@ def run_stock_command(args: argparse.Namespace) -> int:
             )
         else:
             for c in changes:
-                print(f"{c.sku:<24} {c.location:<24} {c.current:>6} → {c.target}")
+                print(f"{c.sku:<24} {c.location:<24} {c.current:>6} → {c.target}" + (f"  ({c.why})" if c.why else ""))
+            # issue 9: what the push leaves alone or holds back, and why
+            for item in plan.left_alone:
+                print(f"left alone: {item.sku} at {item.location} ({item.current}): {item.reason}")
+            for units in plan.held_back:
+                print(f"held back: {units.units} of {units.sku} at {units.location} for {', '.join(units.orders)}")
+            for note in plan.notes:
+                print(f"note: {note}")
             print(f"{len(changes)} levels differ of {plan.tracked} tracked; nothing written.", file=sys.stderr)
         return EXIT_OK
     if args.stock_command == "push":

@@ -117,6 +117,20 @@ class Cin7Account:
         self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.get("Products", [])]
         self.families: list[dict[str, Any]] = []
         by_sku = {p["SKU"]: p for p in self.products}
+        for kit in self.products:
+            # Components as the blueprint shapes them (APIB:L5142): the component's ID, code and name.
+            kit["BillOfMaterialsProducts"] = [
+                {
+                    "ComponentProductID": part.get("ComponentProductID") or by_sku[part["ProductCode"]]["ID"],
+                    "ProductCode": part["ProductCode"],
+                    "Name": part.get("Name") or by_sku[part["ProductCode"]]["Name"],
+                    "Quantity": _num(part.get("Quantity"), 1),
+                    "WastagePercent": _num(part.get("WastagePercent")),
+                    "WastageQuantity": _num(part.get("WastageQuantity")),
+                    "CostPercentage": _num(part.get("CostPercentage"), 100),
+                }
+                for part in kit.get("BillOfMaterialsProducts") or []
+            ]
         for fam in data.get("ProductFamilies", []):
             members = []
             for member in fam.get("Products", []):
@@ -163,7 +177,7 @@ class Cin7Account:
                     "ExpiryDate": row.get("ExpiryDate"),
                     "OnHand": on_hand,
                     "Allocated": allocated,
-                    "Available": _num(row.get("Available"), on_hand - allocated),
+                    "Available": on_hand - allocated,  # always; the scenario loader refuses a different one
                     "OnOrder": _num(row.get("OnOrder")),
                     "StockOnHand": _num(row.get("StockOnHand")),
                     "InTransit": _num(row.get("InTransit")),
@@ -189,6 +203,8 @@ class Cin7Account:
             "PriceTier1": 0,
             "Sellable": True,
             "BillOfMaterial": False,
+            "AutoAssembly": False,  # a kit: assembled from its components when a sale is authorised (APIB:L5006)
+            "AutoDisassembly": False,
             "BillOfMaterialsProducts": [],
             "LastModifiedOn": _utc_now(),
         }

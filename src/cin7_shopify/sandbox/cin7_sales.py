@@ -340,6 +340,12 @@ class Cin7SaleRules(Cin7Account):
                     allocations.append((product["ID"], row, take))
                     wanted -= take
             backordered |= wanted > 0
+            if wanted > 0:
+                # The shortfall is allocated too: Available = OnHand − Allocated goes negative, as Cin7
+                # shows a backorder (Cin7 help article 9034435115407, real_behaviour.md).
+                rows[0]["Allocated"] += wanted
+                rows[0]["Available"] = rows[0]["OnHand"] - rows[0]["Allocated"]
+                allocations.append((product["ID"], rows[0], wanted))
         self.allocations[sale["ID"]] = allocations
         return backordered
 

@@ -183,7 +183,14 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             rows = [p for p in rows if p["SKU"].lower().startswith(q["sku"].lower())]
         if q.get("modifiedsince"):
             rows = [p for p in rows if (p.get("LastModifiedOn") or "") >= q["modifiedsince"]]
-        return self._page(q, rows, "Products")
+        answer = self._page(q, rows, "Products")
+        if not _truthy(q.get("includebom", "false")):
+            # "IncludeBOM … Include Bill Of Materials information (Default: false)" (APIB:L5034): a kit
+            # still says BillOfMaterial/AutoAssembly, but its components come only when asked for
+            # [U: whether the list is [] or absent then; we send []].
+            for product in answer["Products"]:
+                product["BillOfMaterialsProducts"] = []
+        return answer
 
     def _validate_product(self, body: dict[str, Any], *, existing_id: str | None) -> None:
         sku = (body.get("SKU") or "").strip() if existing_id is None or "SKU" in body else None
@@ -223,6 +230,10 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         return self._page(q, rows, "ProductFamilies")
 
     def _get_availability(self, q: dict[str, str], _: Any) -> dict[str, Any]:
+        # Available is OnHand − Allocated, never stored apart from them, and negative when more is
+        # allocated than held (backorders): Cin7 help article 9034435115407 (real_behaviour.md).
+        for row in self.availability:
+            row["Available"] = row["OnHand"] - row["Allocated"]
         rows = self.availability
         if q.get("id"):
             rows = [r for r in rows if r["ID"] == q["id"]]

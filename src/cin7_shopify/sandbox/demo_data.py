@@ -260,6 +260,7 @@ SIMPLE_PRODUCTS = [
 ]
 KIT_SKU = "TEE-3PK"
 KIT_COMPONENTS = ["TEE-BLK-M", "TEE-WHT-M", "TEE-NVY-M"]
+MULTI_KIT_SKU, MULTI_KIT_COMPONENT = "KEY-3PK", "KEY-01"  # a kit of three of one product
 
 # What the scenario deliberately gets wrong, by finding kind (SKU or location as found).
 SEEDED_PROBLEMS: dict[str, list[str]] = {
@@ -681,6 +682,26 @@ def build_demo_apparel() -> dict[str, Any]:
         people.append((first, last))
 
     orders = _orders(variant_by_sku, people, rng)
+    # A kit of three of one component (added last, so no other record's ids or figures move): Shopify
+    # may sell floor(KEY-01's Available / 3) of it.
+    shop_products.append(
+        {
+            "id": f"gid://shopify/Product/{next(product_ids)}",
+            "title": "Brass Keyring 3-Pack",
+            "status": "ACTIVE",
+            "options": [],
+            "variants": [shopify_variant(MULTI_KIT_SKU, [("Title", "Default Title")], "34.95")],
+        }
+    )
+    cin7_product(
+        MULTI_KIT_SKU,
+        "Brass Keyring 3-Pack",
+        "Accessories",
+        "34.95",
+        BillOfMaterial=True,
+        AutoAssembly=True,
+        BillOfMaterialsProducts=[{"ProductCode": MULTI_KIT_COMPONENT, "Name": "Brass Keyring", "Quantity": 3}],
+    )
     shopify = {
         "shop": {
             "name": "Demo Apparel",

@@ -26,6 +26,11 @@ class Faults:
     # processing" (APIB:L123) without saying whether the write was kept [U]; emulate the worst case.
     server_error_after_work_next: int = 0
     server_error_after_work_on: str | None = None  # once, on the first call like "POST /sale"
+    # Shopify: inventorySetQuantities answers a user error that names no quantity (nothing applied).
+    # The 2026-10 enum InventorySetQuantitiesUserErrorCode has IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED
+    # ("Retry with a new idempotency key") and IDEMPOTENCY_CONCURRENT_REQUEST ("please try again").
+    stock_user_error_next: int = 0
+    stock_user_error_code: str = "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"
     # Chaos: this share of calls, drawn at random (seeded), is throttled, fails with a 5xx, or loses its answer.
     chaos_rate: float = 0.0
     rng: random.Random = field(default_factory=lambda: random.Random(7))

@@ -384,6 +384,12 @@ def _check_references(scenario: Scenario) -> None:
             problem = f'"{product["SKU"]}" is used twice; Cin7 Core requires unique SKUs'
             raise _refuse("cin7.json", f"Products[{index}]", product["Name"], "SKU", problem)
         skus.add(product["SKU"])
+    for index, product in enumerate(cin7.get("Products", [])):
+        for part_index, part in enumerate(product.get("BillOfMaterialsProducts") or []):
+            if part.get("ProductCode") not in skus:
+                where = f"BillOfMaterialsProducts[{part_index}].ProductCode"
+                problem = f'"{part.get("ProductCode")}" is not a Cin7 product; a kit is made of products'
+                raise _refuse("cin7.json", f"Products[{index}]", product["SKU"], where, problem)
     for index, row in enumerate(cin7.get("ProductAvailability", [])):
         record = f"ProductAvailability[{index}]"
         if row["Location"] not in cin7_locations:
@@ -391,3 +397,7 @@ def _check_references(scenario: Scenario) -> None:
             raise _refuse("cin7.json", record, row["SKU"], "Location", problem)
         if row["SKU"] not in skus:
             raise _refuse("cin7.json", record, row["SKU"], "SKU", "no Cin7 product has this SKU")
+        expected = float(row.get("OnHand") or 0) - float(row.get("Allocated") or 0)
+        if row.get("Available") is not None and float(row["Available"]) != expected:
+            problem = f"{row['Available']} is not OnHand − Allocated ({expected:g}); Cin7 Core derives it"
+            raise _refuse("cin7.json", record, row["SKU"], "Available", problem)

@@ -16,6 +16,7 @@ from typing import Any
 from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
 from graphql.execution.values import get_directive_values
 
+from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_store import ShopifyStore, _now_iso
 
 VALID_REASONS = {
@@ -39,8 +40,17 @@ VALID_REASONS = {
 }
 
 
+# Messages of the user errors that name no quantity, as the schema describes each code.
+BATCH_ERROR_MESSAGES = {
+    "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED": "A previous request with this idempotency key failed. "
+    "Retry with a new idempotency key.",
+    "IDEMPOTENCY_CONCURRENT_REQUEST": "This request is currently in progress, please try again.",
+}
+
+
 class ShopifyMutations(ShopifyStore):
     schema: GraphQLSchema
+    faults: Faults
 
     def __init__(self, shopify: dict[str, Any]) -> None:
         super().__init__(shopify)
@@ -77,6 +87,19 @@ class ShopifyMutations(ShopifyStore):
                     ],
                 }
             return earlier
+        if self.faults.take("stock_user_error_next"):
+            # Nothing applied, and the error names the request, not a quantity [U: the field path of
+            # these codes is not documented; Shopify gives null for request-level user errors].
+            code = self.faults.stock_user_error_code
+            failed = {
+                "inventoryAdjustmentGroup": None,
+                "userErrors": [
+                    {"field": None, "code": code, "message": BATCH_ERROR_MESSAGES.get(code, "Something went wrong.")}
+                ],
+            }
+            # The same key keeps failing: the schema says to retry with a new key.
+            self.idempotency[key] = (fingerprint, failed)
+            return failed
         errors: list[dict[str, Any]] = []
         name = input["name"]
         if name not in {"available", "on_hand"}:
@@ -138,10 +161,13 @@ class ShopifyMutations(ShopifyStore):
                     }
                 )
             elif pair not in self.levels:
+                # 2026-10's InventorySetQuantitiesUserErrorCode has no ITEM_NOT_STOCKED_AT_LOCATION; the
+                # code it has for a location the item cannot be set at is INVALID_LOCATION [U: which code
+                # Shopify picks for an existing location the item is not stocked at is not documented].
                 errors.append(
                     {
                         "field": [*path, "locationId"],
-                        "code": "ITEM_NOT_STOCKED_AT_LOCATION",
+                        "code": "INVALID_LOCATION",
                         "message": "The specified inventory item is not stocked at the location.",
                     }
                 )

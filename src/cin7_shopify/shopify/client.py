@@ -54,6 +54,7 @@ from cin7_shopify.shopify.models import (
 DEFAULT_API_VERSION = "2026-10"
 PAGE_SIZE = 250
 ORDERS_PAGE_SIZE = 3  # keeps the order document's requested cost under Shopify's 1000 per query
+BATCH_TRIES = 3  # sends of one batch Shopify refused as a whole before its items are reported
 MAX_INPUT_ITEMS = 250
 _SHOP_HANDLE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
 
@@ -531,15 +532,19 @@ class ShopifyClient:
         reference: str | None = None,
         name: str = "available",
     ) -> SetStockResult:
-        """Write absolute stock, compare-and-set, ≤250 per call, one idempotency key per batch.
+        """Write absolute stock, compare-and-set, ≤250 per call, one idempotency key per call.
 
-        Items whose changeFromQuantity is stale are reported, never overwritten; the rest of the
-        batch is then sent again without them.
+        The mutation applies all of its input or none of it. Items whose changeFromQuantity is stale
+        (or that Shopify refuses by index) are reported, never overwritten, and the rest of the batch
+        is sent again without them. An error that names no item (IDEMPOTENCY_CONCURRENT_REQUEST,
+        IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED, or any code Shopify adds later) refused the whole batch:
+        it is sent again with a fresh key, and after the last try every item in it is reported.
         """
         result = SetStockResult()
         pending = list(quantities)
         for start in range(0, len(pending), MAX_INPUT_ITEMS):
             batch = pending[start : start + MAX_INPUT_ITEMS]
+            refused_whole = 0
             while batch:
                 response = await self._set_batch(batch, reason=reason, reference=reference, name=name)
                 result.calls += 1
@@ -548,22 +553,39 @@ class ShopifyClient:
                     result.applied.extend(batch)
                     break
                 rejected: set[int] = set()
+                unplaced: list[dict[str, Any]] = []
                 for error in errors:
                     index = _quantity_index(error.get("field"))
-                    item = batch[index] if index is not None and index < len(batch) else None
+                    if index is None or index >= len(batch):
+                        unplaced.append(error)
+                        continue
+                    item = batch[index]
+                    rejected.add(index)
                     result.conflicts.append(
                         StockConflict(
-                            inventory_item_id=item.inventory_item_id if item else None,
-                            location_id=item.location_id if item else None,
+                            inventory_item_id=item.inventory_item_id,
+                            location_id=item.location_id,
                             code=error.get("code"),
                             message=error["message"],
                         )
                     )
-                    if index is None:
-                        rejected = set(range(len(batch)))
-                    else:
-                        rejected.add(index)
                 batch = [q for i, q in enumerate(batch) if i not in rejected]
+                if not unplaced:
+                    continue
+                refused_whole += 1
+                if refused_whole < BATCH_TRIES:
+                    continue  # _set_batch draws a fresh idempotency key each time
+                error = unplaced[0]
+                result.conflicts += [
+                    StockConflict(
+                        inventory_item_id=q.inventory_item_id,
+                        location_id=q.location_id,
+                        code=error.get("code"),
+                        message=f"{error['message']} (refused {BATCH_TRIES} times)",
+                    )
+                    for q in batch
+                ]
+                break
         return result
 
     async def _set_batch(

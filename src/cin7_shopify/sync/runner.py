@@ -65,7 +65,7 @@ class StoreSync:
         return await push_fulfilments(self.cin7, self.shopify, self.ledger, self.journal, crash=self.crash)
 
     async def stock_plan(self) -> StockPlan:
-        return await plan_stock(self.cin7, self.shopify, self.settings())
+        return await plan_stock(self.cin7, self.shopify, self.settings(), ledger=self.ledger)
 
     async def stock_push(self, *, force: bool = False) -> tuple[StockPlan, PushResult]:
         plan = await self.stock_plan()
