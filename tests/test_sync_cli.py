@@ -82,7 +82,7 @@ def test_one_sync_per_store(served_sandbox: str, tmp_path: Path) -> None:
         assert first.stderr is not None
         first.stderr.readline()
         second = cli(env, "sync", "run", "--store", "demo-apparel", "--once")
-        assert second.returncode == 2 and "in use by another process" in second.stderr
+        assert second.returncode == 2 and "is being synced already by store profile 'demo-apparel'" in second.stderr
     finally:
         first.terminate()
         first.wait(timeout=20)
