@@ -19,6 +19,7 @@ from cin7_shopify.tui.screens.error_log import ErrorLogScreen
 from cin7_shopify.tui.screens.home import HomeScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen, Picker
 from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
+from cin7_shopify.tui.screens.settings import SettingsScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
 from tests.tui_support import demo_app, settle
@@ -262,6 +263,7 @@ def test_every_binding_has_an_id_and_a_description() -> None:
         Picker,
         PilotScreen,
         ConfirmScreen,
+        SettingsScreen,
     ):
         for binding in owner.BINDINGS:
             assert getattr(binding, "id", None) and getattr(binding, "description", None), (owner, binding)
@@ -269,7 +271,15 @@ def test_every_binding_has_an_id_and_a_description() -> None:
 
 SIZES = [(80, 24), (120, 40)]
 THEMES = ["cin7-dark", "cin7-light"]
-SCREENS = {"home": "", "sku_review": "k", "mapping": "m", "error_log": "l", "connection": "a", "pilot": "p"}
+SCREENS = {
+    "home": "",
+    "sku_review": "k",
+    "mapping": "m",
+    "error_log": "l",
+    "connection": "a",
+    "pilot": "p",
+    "settings": "g",
+}
 
 
 @pytest.mark.parametrize("theme", THEMES)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,9 @@ def demo_app(tmp_path: Path, *, theme: str | None = "cin7-dark", journal: bool =
         entry = workspace.stores()[0]
         entry.folder.mkdir(parents=True, exist_ok=True)
         entry.journal_path.write_text("".join(json.dumps(r) + "\n" for r in FIXED_JOURNAL))
-    return make_app(workspace, remember=False, theme=theme)
+    app = make_app(workspace, remember=False, theme=theme)
+    app.now = lambda: datetime(2026, 11, 27, 9, 30, tzinfo=UTC)  # dates on screen stay put for the snapshots
+    return app
 
 
 async def settle(pilot: Pilot[Any]) -> None:

@@ -346,14 +346,18 @@ class StoreSession:
                 "connect",
                 "Connect",
                 not missing,
-                "credentials saved" if not missing else "missing: " + ", ".join(m.replace("_", " ") for m in missing),
+                ("sandbox: no credentials needed" if self.source else "credentials saved")
+                if not missing
+                else "missing: " + ", ".join(m.replace("_", " ") for m in missing),
                 "e",
             ),
             ChecklistStep(
                 "test",
                 "Test",
                 "test" in milestones or self.source is not None,
-                "both sides answered" if "test" in milestones or self.source else "test both sides (e, then Ctrl+T)",
+                ("sandbox: both sides in this process" if self.source else "both sides answered")
+                if "test" in milestones or self.source
+                else "test both sides (e, then Ctrl+T)",
                 "e",
             ),
             ChecklistStep(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from functools import partial
 
 from textual.app import App, ComposeResult, SystemCommand
@@ -46,6 +47,7 @@ class ConsoleApp(App[None]):
         super().__init__()
         self.workspace = workspace
         self.remember = remember  # tests switch it off so they never touch the user's settings
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests fix it: snapshots show dates
         self.wanted_theme = theme
 
     def on_mount(self) -> None:

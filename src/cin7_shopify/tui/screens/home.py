@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 
 class HomeScreen(Screen[None]):
+    # On a short terminal the checklist matters more than the spacing and the sparkline.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("k", "open('sku')", "SKUs", id="home.sku_review"),
         Binding("m", "open('mapping')", "Mapping", id="home.mapping"),
@@ -123,7 +125,7 @@ class HomeScreen(Screen[None]):
                 stores.update_cell(entry.name, column.key, value, update_width=True)
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
-                self.query_one("#checklist", Static).update(checklist_text(entry.checklist()))
+                self.query_one("#checklist", Static).update(checklist_text(entry.checklist(now=self.console.now())))
 
     @on(DataTable.RowHighlighted, "#stores")
     def _store_changed(self) -> None:
@@ -249,7 +251,7 @@ class HomeScreen(Screen[None]):
 
 
 def checklist_text(steps: list[ChecklistStep]) -> Text:
-    """One line a step: ✓ or ·, the step, the date it was first reached, what holds now, the key to go."""
+    """One line a step: ✓ or ·, the step, the date it was first reached, the key that goes there, what holds now."""
     text = Text()
     for number, step in enumerate(steps, start=1):
         if number > 1:
@@ -257,9 +259,9 @@ def checklist_text(steps: list[ChecklistStep]) -> Text:
         text.append("✓ " if step.done else "· ", style="bold green" if step.done else "dim")
         text.append(f"{number}. {step.title:<18}", style="bold" if step.done else "")
         text.append(f"{_when(step.reached):<12}", style="dim")
+        text.append(f"{'' if step.done else step.action:<2}", style="bold")
         text.append(step.detail)
-        if not step.done:
-            text.append(f"  ({step.action})", style="dim")
+    text.no_wrap = True
     return text
 
 

@@ -13,7 +13,9 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
+from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.screens.pilot import ConfirmScreen
+from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession
 
 if TYPE_CHECKING:
@@ -75,28 +77,40 @@ class SettingsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.sub_title = f"Settings · {self.entry.label}"
-        first = self.query(Input).first() if self.query(Input) else None
-        if first is not None:
-            first.focus()
+        self.query_one("#go_live", Input).focus()  # the setting every go-live needs first
         self._load_customers()
 
     @work(exclusive=True, group="customers")
     async def _load_customers(self) -> None:
         """The default customer is picked from Cin7 Core's own customers (typed names drift)."""
-        try:
+
+        async def job() -> list[str]:
             cin7, shopify = self.entry.open_clients()
             async with cin7, shopify:
-                customers = await cin7.list_customers()
-        except ConsoleError:
-            return  # the field stays a free text box: the sync checks the name when it needs it
-        names = sorted({c.Name for c in customers if c.Name})
-        current = self.original["default_customer"]
+                return sorted({c.Name for c in await cin7.list_customers() if c.Name})
+
+        await report(self, "reading Cin7 customers", job)
+
+    @on(Loaded)
+    async def _customers_read(self, message: Loaded) -> None:
+        names: list[str] = list(message.result)
+        old = self.query_one("#default_customer")
+        current = old.value if isinstance(old, Input) else self.original["default_customer"]
         if current and current not in names:
             names.insert(0, current)
-        picker: Select[str] = Select([(n, n) for n in names], value=current or Select.BLANK, id="default_customer")
-        old = self.query_one("#default_customer")
-        await old.parent.mount(picker, after=old)  # type: ignore[union-attr]
+        picker: Select[str] = Select(
+            [(n, n) for n in names], value=current or Select.NULL, prompt="none", id="default_customer"
+        )
+        row, had_focus = old.parent, old.has_focus
         await old.remove()
+        if row is not None:
+            await row.mount(picker)  # type: ignore[attr-defined]
+        if had_focus:
+            picker.focus()
+
+    @on(Failed)
+    def _customers_unread(self, message: Failed) -> None:
+        pass  # the field stays a free text box: the sync checks the name when it needs it
 
     def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -105,7 +119,7 @@ class SettingsScreen(Screen[None]):
                 continue
             widget = self.query_one(f"#{name}")
             if isinstance(widget, Select):
-                values[name] = "" if widget.value is Select.BLANK else str(widget.value)
+                values[name] = "" if widget.value is Select.NULL else str(widget.value)
             elif isinstance(widget, Input):
                 values[name] = widget.value
         return values
@@ -165,7 +179,7 @@ class SettingsScreen(Screen[None]):
 def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
     choices = _choices(annotation)
     if choices is not None:
-        return Select([(c, c) for c in choices], value=current if current in choices else Select.BLANK, id=name)
+        return Select([(c, c) for c in choices], value=current if current in choices else Select.NULL, id=name)
     return Input(current, placeholder=HINTS.get(name, ""), id=name)
 
 
