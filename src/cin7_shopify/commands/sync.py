@@ -144,8 +144,6 @@ def run_health_command(args: argparse.Namespace) -> int:
 
 
 def run_stock_command(args: argparse.Namespace) -> int:
-    from cin7_shopify.sync.stock import rollback_stock
-
     session = store_session(args.store)
     if args.stock_command == "plan":
         plan = asyncio.run(_with_sync(session, lambda sync: sync.stock_plan()))
@@ -191,7 +189,7 @@ def run_stock_command(args: argparse.Namespace) -> int:
         if not candidate.exists():
             raise ConsoleError(f"No snapshot {args.snapshot}.", hint=f"Snapshots are in {session.snapshots_dir}.")
         snapshot = candidate
-    restored = asyncio.run(_with_sync(session, lambda sync: rollback_stock(sync.shopify, snapshot)))
+    restored = asyncio.run(_with_sync(session, lambda sync: sync.stock_rollback(snapshot)))
     print(f"restored {restored.applied} levels from {snapshot.name}", file=sys.stderr)
     return EXIT_OK
 

@@ -27,7 +27,14 @@ from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.sync.fulfilment import FulfilmentResult, push_fulfilments
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.orders import OrderSync, PassResult
-from cin7_shopify.sync.stock import PushResult, StockPlan, StockPushRefused, plan_stock, push_stock
+from cin7_shopify.sync.stock import (
+    PushResult,
+    StockPlan,
+    StockPushRefused,
+    plan_stock,
+    push_stock,
+    rollback_stock,
+)
 
 Report = Callable[[str], None]
 log = logging.getLogger(__name__)
@@ -47,6 +54,7 @@ class StoreSync:
         self.ledger = Ledger(self.folder / "ledger.jsonl", crash=self.crash)
         self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets, crash=self.crash)
         self.orders = OrderSync(self.cin7, self.shopify, self.ledger, self.journal, self.settings, crash=self.crash)
+        self.writes = self.orders.writes  # one write step for everything this store's sync writes
 
     def __enter__(self) -> StoreSync:
         self.ledger.open()
@@ -70,10 +78,19 @@ class StoreSync:
     async def stock_push(self, *, force: bool = False) -> tuple[StockPlan, PushResult]:
         plan = await self.stock_plan()
         pushed = await push_stock(
-            self.shopify, plan, self.settings(), self.folder / "snapshots", store=self.store, force=force
+            self.shopify,
+            plan,
+            self.settings(),
+            self.folder / "snapshots",
+            store=self.store,
+            force=force,
+            writes=self.writes,
         )
         self.ledger.set_meta(last_stock_push=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
         return plan, pushed
+
+    async def stock_rollback(self, snapshot: Path) -> PushResult:
+        return await rollback_stock(self.shopify, snapshot, writes=self.writes)
 
 
 async def run_forever(

@@ -30,10 +30,11 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.documents import document
-from cin7_shopify.shopify.models import ShopifyLocation, ShopifyVariant, StockLevel, StockSet
+from cin7_shopify.shopify.models import SetStockResult, ShopifyLocation, ShopifyVariant, StockLevel, StockSet
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.in_flight import UnitsOnOrders, orders_not_in_cin7, units_on_orders
+from cin7_shopify.sync.write_step import WriteSteps
 
 
 class StockPushRefused(ConsoleError):
@@ -288,26 +289,30 @@ async def push_stock(
     *,
     store: str,
     force: bool = False,
+    writes: WriteSteps | None = None,
 ) -> PushResult:
+    """Write the plan's changes, compare-and-set, through the one write step (`writes`; tests may omit it)."""
     check_guard(plan, settings, force=force)
     result = PushResult()
     if not plan.changes:
         return result
     calls = shopify.calls
+    if writes is not None:
+        writes.supersede("stock_batch")  # this plan was read afresh: an interrupted push is moot
     result.snapshot = save_snapshot(snapshots, store, plan.changes)
     pending = {(c.inventory_item_id, c.location_id): c for c in plan.changes}
-    for _attempt in range(3):
-        outcome = await shopify.set_available(
-            [
-                StockSet(
-                    inventory_item_id=c.inventory_item_id,
-                    location_id=c.location_id,
-                    quantity=c.target,
-                    change_from=c.current,
-                )
-                for c in pending.values()
-            ],
-            reference=f"gid://cin7-shopify-console/StockPush/{result.snapshot.stem}",
+    for attempt in range(3):
+        sets = [
+            StockSet(
+                inventory_item_id=c.inventory_item_id,
+                location_id=c.location_id,
+                quantity=c.target,
+                change_from=c.current,
+            )
+            for c in pending.values()
+        ]
+        outcome = await _write_batch(
+            shopify, writes, sets, f"{result.snapshot.stem}:{attempt}", f"StockPush/{result.snapshot.stem}"
         )
         result.applied += len(outcome.applied)
         retry: dict[tuple[str, str], StockChange] = {}
@@ -350,7 +355,7 @@ def save_snapshot(folder: Path, store: str, changes: list[StockChange]) -> Path:
     return path
 
 
-async def rollback_stock(shopify: ShopifyClient, snapshot: Path) -> PushResult:
+async def rollback_stock(shopify: ShopifyClient, snapshot: Path, *, writes: WriteSteps | None = None) -> PushResult:
     """Put back what a push changed: each item to its value before the push (compare-and-set again)."""
     try:
         data = json.loads(snapshot.read_text())
@@ -380,10 +385,28 @@ async def rollback_stock(shopify: ShopifyClient, snapshot: Path) -> PushResult:
                     change_from=level.available,
                 )
             )
-    outcome = await shopify.set_available(
-        restore, reference=f"gid://cin7-shopify-console/StockRollback/{snapshot.stem}"
+    outcome = await _write_batch(
+        shopify, writes, restore, f"rollback:{snapshot.stem}", f"StockRollback/{snapshot.stem}"
     )
     result.applied = len(outcome.applied)
     result.failed += [c.message for c in outcome.conflicts]
     result.shopify_calls = shopify.calls - calls
     return result
+
+
+async def _write_batch(
+    shopify: ShopifyClient, writes: WriteSteps | None, sets: list[StockSet], subject: str, reference: str
+) -> SetStockResult:
+    """One compare-and-set write of stock levels, framed as every remote write is."""
+    outcome = SetStockResult()
+
+    async def send() -> dict[str, int]:
+        nonlocal outcome
+        outcome = await shopify.set_available(sets, reference=f"gid://cin7-shopify-console/{reference}")
+        return {"applied": len(outcome.applied), "refused": len(outcome.conflicts)}
+
+    if writes is None:
+        await send()
+    else:  # a key of its own per batch, and a new push supersedes an interrupted one: no look-up
+        await writes.write("stock_batch", subject, send=send, look_up=None, detail={"items": len(sets)})
+    return outcome

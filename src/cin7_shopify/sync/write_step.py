@@ -44,16 +44,17 @@ class WriteSteps:
         subject: str,
         *,
         send: Callable[[], Awaitable[Result]],
-        look_up: Callable[[], Awaitable[Result | None]],
+        look_up: Callable[[], Awaitable[Result | None]] | None,
         detail: dict[str, Any] | None = None,
     ) -> Result:
         """Make the write `kind:subject` once. `send` makes it and returns what to keep of its answer;
-        `look_up` finds what an earlier attempt left on the remote side (None: nothing landed)."""
+        `look_up` finds what an earlier attempt left on the remote side (None: nothing landed). A write
+        planned afresh each time under a key of its own (a stock batch) has no look-up: see supersede."""
         key = f"{kind}:{subject}"
         done = self.ledger.result_of(key)
         if done is not None:
             return done
-        if self.ledger.is_pending(key):
+        if self.ledger.is_pending(key) and look_up is not None:
             found = await look_up()
             if found is not None:
                 self.ledger.finish(key, recovered=True, **found)
@@ -71,8 +72,11 @@ class WriteSteps:
         self.ledger.finish(key, **result)
         return result
 
-    def forget(self, kind: str, subject: str) -> None:
-        """A write that must be made again (what it made was undone on purpose)."""
-        key = f"{kind}:{subject}"
-        if self.ledger.result_of(key) is not None or self.ledger.is_pending(key):
-            self.ledger.finish(key, failed=True)
+    def supersede(self, kind: str) -> None:
+        """Close the open intents of a kind whose next write is planned from fresh reads.
+
+        A stock push is planned from the levels Shopify shows now and written compare-and-set, so an
+        interrupted push can never be applied twice: reading afresh is its look-up.
+        """
+        for key in [k for k in self.ledger.pending if k.startswith(f"{kind}:")]:
+            self.ledger.finish(key, superseded=True)
