@@ -73,3 +73,28 @@ async def test_a_500_after_cin7_kept_the_sale_is_looked_up_not_posted_again(tmp_
     per_order = Counter(s["ExternalID"] for s in session.cin7.sales.values())
     assert max(per_order.values()) == 1, "the kept sale was found, not posted again"
     assert imported == EXPECTED_IMPORTED
+
+
+async def test_a_cin7_refusal_holds_that_order_and_the_pass_goes_on(tmp_path: Path) -> None:
+    """Cin7 refuses a product whose category is gone from its reference book ("Category not found.");
+    that order is held with Cin7's words and every other order is still imported."""
+    import copy
+
+    from cin7_shopify.sandbox.scenario import load_scenario
+
+    scenario = load_scenario(DEMO)
+    cin7 = copy.deepcopy(scenario.cin7)
+    template_category = cin7["Products"][0]["Category"]  # new products copy the first product's category
+    cin7["Categories"] = sorted({p["Category"] for p in cin7["Products"]} - {template_category})
+    scenario.cin7 = cin7
+    session = open_sandbox(scenario, clock=ManualClock())
+    harness = Harness(session, tmp_path)
+    harness.settings = harness.settings.model_copy(update={"unknown_sku": "create"})
+    with harness.sync() as sync:
+        result = await sync.orders_pass()
+        held = {e.name: e.errors for e in sync.ledger.held()}
+        assert not sync.ledger.pending, "no intent left open by a refusal"
+    refused = {name for name, errors in held.items() if any("Category not found." in e["message"] for e in errors)}
+    assert refused, "the orders whose SKU could not be created are held with Cin7's words"
+    assert all(errors[0]["kind"] == "cin7_rejected" for name, errors in held.items() if name in refused)
+    assert set(result.imported) >= EXPECTED_IMPORTED - refused, "the pass went on past the refusal"

@@ -115,6 +115,17 @@ class Cin7Account:
                 }
             )
         self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.get("Products", [])]
+        # The reference books a product's Category and UOM must name (APIB:L4945, L4960: "a unit of measure
+        # with this name must exist in reference books under units"; ref/category at APIB:L6007). A scenario
+        # may list them ("Categories", "Units"); otherwise they are what its products use.
+        self.categories: set[str] = {
+            str(c.get("Name", c)) if isinstance(c, dict) else str(c) for c in data.get("Categories", [])
+        } or {str(p["Category"]) for p in self.products if p.get("Category")}
+        self.units: set[str] = (
+            {str(u.get("Name", u)) if isinstance(u, dict) else str(u) for u in data.get("Units", [])}
+            or {str(p["UOM"]) for p in self.products if p.get("UOM")}
+            or {"Item"}
+        )
         self.families: list[dict[str, Any]] = []
         by_sku = {p["SKU"]: p for p in self.products}
         for kit in self.products:

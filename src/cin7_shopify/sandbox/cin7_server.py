@@ -198,6 +198,12 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             for required in ("SKU", "Name", "Category", "Type", "CostingMethod", "UOM", "Status"):
                 if not body.get(required):
                     raise Cin7ApiError(f"{required} is required.")
+        if body.get("Category") and body["Category"] not in self.categories:
+            # Production answer to an unknown category: {"ErrorCode":404,"Exception":"Category not found."}
+            # (repo antonhill/cin7core-feeder docs/cin7-api-findings.md §5; real_behaviour.md).
+            raise Cin7ApiError("Category not found.", 404)
+        if body.get("UOM") and body["UOM"] not in self.units:
+            raise Cin7ApiError("UOM not found.", 404)  # APIB:L4960; the exact words are [U]
         if sku is not None:
             if not sku:
                 raise Cin7ApiError("SKU is required.")

@@ -186,7 +186,25 @@ class OrderSync:
         assert self.reference is not None
         settings = self.settings()
         if settings.unknown_sku == "create":
-            await self._create_missing_products(order, settings)
+            try:
+                await self._create_missing_products(order, settings)
+            except Cin7Error as exc:
+                if isinstance(exc, TRANSIENT):
+                    raise
+                # One refusal holds this order with Cin7's words; the pass goes on with the others.
+                self._hold(
+                    order,
+                    [
+                        HeldError(
+                            "cin7_rejected",
+                            f"Order {order.name}: Cin7 Core would not create a product for it: {exc.cin7_message}",
+                            "Fix what Cin7 Core names (e.g. create the category or unit it lacks, or create the "
+                            "product by hand); the order is retried by itself.",
+                        )
+                    ],
+                    result,
+                )
+                return
         plan = plan_sale(order, settings, self.reference)
         if isinstance(plan, list):
             self._hold(order, plan, result)
