@@ -410,7 +410,8 @@ class ShopifyMutations(ShopifyStore):
             "tags": order.get("tags") or [],
             "displayFinancialStatus": order.get("financialStatus") or "PENDING",
             "currencyCode": order.get("currency") or self.currency,
-            "taxesIncluded": self.shop["taxesIncluded"],
+            # OrderCreateOrderInput.taxesIncluded defaults to false (schema): not the shop's setting.
+            "taxesIncluded": bool(order.get("taxesIncluded", False)),
             "customer": {"id": f"gid://shopify/Customer/{next(self._ids)}", "email": order.get("email")}
             if order.get("email")
             else None,
@@ -431,9 +432,12 @@ class ShopifyMutations(ShopifyStore):
             "fulfillmentLocationId": location["id"],
         }
         created = self.add_order(record)
+        # OrderCreateOptionsInput.inventoryBehaviour defaults to BYPASS, "Do not claim inventory" (schema):
+        # only an order placed with a DECREMENT_* behaviour commits stock.
+        behaviour = (options or {}).get("inventoryBehaviour") or "BYPASS"
         for line, variant in zip(lines, variants, strict=True):
             level = self.levels.get((variant["inventoryItem"]["id"], location["id"]))
-            if level is not None:  # placing an order commits stock, as in Shopify
+            if level is not None and behaviour != "BYPASS":
                 level["_quantities"]["available"] -= line["quantity"]
                 level["_quantities"]["committed"] = level["_quantities"].get("committed", 0) + line["quantity"]
         return {"order": created, "userErrors": []}

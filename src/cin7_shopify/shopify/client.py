@@ -646,13 +646,17 @@ class ShopifyClient:
             "financialStatus": "PAID",
             "test": test,
             "tags": tags,
+            "taxesIncluded": taxes_included,  # Shopify's default is false, whatever the shop's setting
             "lineItems": [
                 {"variantId": variant, "quantity": qty, "priceSet": money(price), "taxLines": tax_line(price * qty)}
                 for variant, qty, price in lines
             ],
         }
         data = await self.execute(
-            document("order_create"), {"order": order, "options": {"sendReceipt": False}}, idempotent=False
+            document("order_create"),
+            # The default BYPASS claims no stock: a test order must behave as a customer's order does.
+            {"order": order, "options": {"sendReceipt": False, "inventoryBehaviour": "DECREMENT_OBEYING_POLICY"}},
+            idempotent=False,
         )
         payload = data["orderCreate"]
         if payload["userErrors"]:
