@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.errors import Cin7ValidationError
+from cin7_shopify.cin7.models import AdditionalCharge, SaleCreate, SaleLine
 from cin7_shopify.sandbox.session import SandboxSession
 from tests.sync_harness import Harness
 
@@ -120,3 +123,104 @@ async def test_the_shopify_sandbox_serves_every_discount_and_derives_the_order_f
     assert served["totalTipReceivedSet"]["shopMoney"]["amount"] == "5.00"
     assert served["originalTotalDutiesSet"] is None
     assert served["discountCodes"] == ["SPRING20", "FREESHIP"]
+
+
+# -- Cin7 Core's side: what a sale order accepts and what it totals ---------------------------
+
+
+async def new_sale(cin7: Cin7Client, *, inclusive: bool = True) -> str:
+    customer = await cin7.find_customer_by_email("olivia.smith@example.com")
+    assert customer is not None
+    sale = await cin7.create_sale(
+        SaleCreate(
+            CustomerID=customer.ID,
+            Location="Main Warehouse",
+            TaxRule="GST on Income",
+            TaxInclusive=inclusive,
+            SkipQuote=True,
+        )
+    )
+    return sale.ID
+
+
+def tee(quantity: int, price: str, *, tax: str, discount: str = "0") -> SaleLine:
+    total = (Decimal(price) * quantity * (1 - Decimal(discount) / 100)).quantize(Decimal("0.01"))
+    return SaleLine(
+        SKU="TEE-BLK-M",
+        Name="Classic Tee - Black / M",
+        Quantity=quantity,
+        Price=Decimal(price),
+        Discount=Decimal(discount),
+        Tax=Decimal(tax),
+        TaxRule="GST on Income",
+        Total=total,
+    )
+
+
+def charge(description: str, price: str, tax: str = "0", rule: str = "GST on Income") -> AdditionalCharge:
+    return AdditionalCharge(
+        Description=description,
+        Price=Decimal(price),
+        Quantity=Decimal(1),
+        Tax=Decimal(tax),
+        TaxRule=rule,
+        Total=Decimal(price),
+    )
+
+
+async def test_cin7_refuses_an_additional_charge_that_is_not_a_service_product(demo: SandboxSession) -> None:
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7)
+        with pytest.raises(Cin7ValidationError, match="Service product 'Tip' not found"):
+            await cin7.save_order(sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Tip", "5")])
+        with pytest.raises(Cin7ValidationError, match="Service product 'Classic Tee - Black / M' not found"):
+            await cin7.save_order(
+                sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Classic Tee - Black / M", "5")]
+            )
+        order = await cin7.save_order(
+            sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Shipping", "9.95", "0.90")]
+        )
+    assert order.AdditionalCharges[0].Description == "Shipping"
+
+
+async def test_cin7_requires_tax_and_checks_every_total(demo: SandboxSession) -> None:
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7)
+        no_tax = {"SKU": "TEE-BLK-M", "Name": "x", "Quantity": 1, "Price": 29.95, "TaxRule": "GST on Income"}
+        with pytest.raises(Cin7ValidationError, match="Line 1: Tax is required"):
+            await cin7._request("POST", "sale/order", json_body={"SaleID": sale_id, "Lines": [no_tax]})
+        wrong = charge("Shipping", "9.95", "0.90").model_copy(update={"Total": Decimal("12.00")})
+        with pytest.raises(Cin7ValidationError, match="Additional charge 1: Total 12.0 does not match"):
+            await cin7.save_order(sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[wrong])
+
+
+@pytest.mark.parametrize(("inclusive", "total"), [(True, "63.81"), (False, "70.15")])
+async def test_a_sale_order_totals_lines_and_charges_as_cin7_does(
+    demo: SandboxSession, inclusive: bool, total: str
+) -> None:
+    """Tax-inclusive rows hold their tax; tax-exclusive, the tax is added (APIB:L29795)."""
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7, inclusive=inclusive)
+        await cin7.save_order(
+            sale_id,
+            [tee(3, "19.9567", tax="5.44", discount="10")],  # 3 × 19.9567 less 10 % = 53.88
+            additional_charges=[charge("Shipping", "9.93", "0.90")],
+        )
+        sale = await cin7.get_sale(sale_id)
+    assert sale.Order is not None and sale.Order.Lines[0].Total == Decimal("53.88")
+    assert sale.Order.Total == Decimal(total)
+
+
+async def test_sale_list_invoice_amount_is_invoices_less_credit_notes(demo: SandboxSession) -> None:
+    """APIB:L20118, example L20189: InvoiceAmount is 0 while a sale is only ordered."""
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7)
+        await cin7.save_order(sale_id, [tee(2, "29.95", tax="5.45")])
+        (ordered,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
+        await cin7.create_invoice(sale_id, [tee(2, "29.95", tax="5.45")], invoice_date="2026-11-27")
+        (invoiced,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
+        await cin7.create_credit_note(sale_id, [tee(1, "29.95", tax="2.72")])
+        (credited,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
+    assert ordered.InvoiceAmount == 0
+    assert invoiced.InvoiceAmount == Decimal("59.9") and invoiced.InvoiceNumber
+    assert credited.InvoiceAmount == Decimal("29.95")
