@@ -15,7 +15,6 @@ from typing import Any
 
 from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
 
-
 CENT = Decimal("0.01")
 
 
