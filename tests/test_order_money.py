@@ -7,6 +7,7 @@ duties, gift cards, tax included or not, and orders longer than a page of lines.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.errors import Cin7ValidationError
 from cin7_shopify.cin7.models import AdditionalCharge, SaleCreate, SaleLine
 from cin7_shopify.sandbox.session import SandboxSession
+from tests.sync_harness import Harness
 
 SYDNEY = "gid://shopify/Location/71001"
 
@@ -228,7 +230,8 @@ async def test_sale_list_invoice_amount_is_invoices_less_credit_notes(demo: Sand
 
 
 def long_order(demo: SandboxSession, number: int, count: int) -> dict[str, Any]:
-    skus = [v["sku"] for v in demo.shopify.variants if v.get("sku") and v["sku"].strip() == v["sku"]]
+    sellable = {p["SKU"] for p in demo.cin7.products if p["Type"] == "Stock" and p["Status"] == "Active"}
+    skus = [v["sku"] for v in demo.shopify.variants if v.get("sku") in sellable]
     return order(number, with_gst([line(demo, number * 100 + i, skus[i], 1) for i in range(count)], included=True))
 
 
@@ -240,3 +243,115 @@ async def test_an_order_longer_than_a_page_of_lines_is_read_in_full(demo: Sandbo
     assert len(read.lines) == 130 and len({item.id for item in read.lines}) == 130
     assert not read.lines_truncated
     assert costs["OrderLineItems"] <= 1000 and costs["Orders"] <= 1000
+
+
+# -- the sync: the Cin7 Core sale totals what the customer paid ----------------------------------
+
+SERVICES = {"tip_product": "Tip", "duty_product": "Duties", "gift_card_product": "Gift Card"}
+
+
+@pytest.fixture
+def harness(demo: SandboxSession, tmp_path: Path) -> Harness:
+    for name in SERVICES.values():
+        demo.cin7.products.append(
+            demo.cin7._product_record(
+                {
+                    "SKU": name.upper().replace(" ", "-"),
+                    "Name": name,
+                    "Type": "Service",
+                    "Category": "Services",
+                    "SaleTaxRule": "GST Free Income",
+                }
+            )
+        )
+    harness = Harness(demo, tmp_path)
+    harness.settings = harness.settings.model_copy(update=SERVICES)
+    return harness
+
+
+def discounted_order(demo: SandboxSession, number: int, *, included: bool) -> dict[str, Any]:
+    """SPRING20 over three lines (allocations in uneven cents), free shipping, a tip, duties, a gift card."""
+    lines = [
+        line(demo, number * 10 + 1, "TEE-BLK-M", 3, off="11.99", code="SPRING20"),
+        line(demo, number * 10 + 2, "HOOD-BLK-L", 1, off="13.99", code="SPRING20"),
+        line(demo, number * 10 + 3, "SOCK-WHT-M", 7, off="9.79", code="SPRING20"),
+    ]
+    lines = with_gst(lines, included=included)
+    lines.append(
+        {
+            "id": f"gid://shopify/LineItem/{number * 10 + 4}",
+            "sku": None,
+            "name": "Gift Card $50",
+            "quantity": 1,
+            "originalUnitPrice": "50.00",
+            "isGiftCard": True,
+            "taxLines": [],
+        }
+    )
+    return order(
+        number,
+        lines,
+        taxesIncluded=included,
+        totalTipReceived="4.50",
+        totalDuties="3.20",
+        shippingLines=[
+            {
+                "title": "Express",
+                "price": "14.95",
+                "discountAllocations": [{"amount": "14.95", "code": "FREESHIP"}],
+                "taxLines": [],
+            }
+        ],
+    )
+
+
+@pytest.mark.parametrize("included", [True, False], ids=["tax-inclusive", "tax-exclusive"])
+async def test_the_sale_totals_what_the_customer_paid(harness: Harness, demo: SandboxSession, included: bool) -> None:
+    demo.shopify.add_order(discounted_order(demo, 9301, included=included))
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        (paid,) = await sync.shopify.orders("name:#9301")
+        sale = await sync.cin7.get_sale(harness.sale_for("#9301")["ID"])  # type: ignore[arg-type]
+    assert sale.Order is not None and paid.total_price is not None
+    assert sale.Order.Total == paid.total_price, "Cin7's own total, to the cent"
+    tee = next(line for line in sale.Order.Lines if line.SKU == "TEE-BLK-M")
+    assert tee.Total == Decimal(variant(demo, "TEE-BLK-M")["price"]) * 3 - Decimal("11.99"), "the code discount kept"
+    charges = {c.Description: c.Total for c in sale.Order.AdditionalCharges}
+    assert charges == {"Gift Card": Decimal("50.00"), "Tip": Decimal("4.50"), "Duties": Decimal("3.20")}, (
+        "free shipping leaves no shipping charge"
+    )
+
+
+async def test_a_tip_with_no_tip_product_holds_the_order_with_the_fix(harness: Harness, demo: SandboxSession) -> None:
+    harness.settings = harness.settings.model_copy(update={"tip_product": None})
+    demo.shopify.add_order(discounted_order(demo, 9302, included=True))
+    with harness.sync() as sync:
+        result = await sync.orders_pass()
+        entry = sync.ledger.order(harness.order_id("#9302"))
+    assert "#9302" in result.held and entry is not None
+    (error,) = entry.errors
+    assert error["kind"] == "missing_service_product" and "has a tip" in error["message"]
+    assert "tip_product" in error["fix"]
+    assert harness.sales_for(harness.order_id("#9302")) == [], "never imported short of the tip"
+
+
+async def test_a_charge_on_a_missing_service_product_holds_the_order(harness: Harness, demo: SandboxSession) -> None:
+    harness.settings = harness.settings.model_copy(update={"duty_product": "Import Duty"})
+    demo.shopify.add_order(discounted_order(demo, 9303, included=True))
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        entry = sync.ledger.order(harness.order_id("#9303"))
+    assert entry is not None and [e["kind"] for e in entry.errors] == ["missing_service_product"]
+    assert "'Import Duty', which is not an active Service product" in entry.errors[0]["message"]
+
+
+async def test_a_long_order_imports_every_line(harness: Harness, demo: SandboxSession) -> None:
+    demo.shopify.add_order(long_order(demo, 9304, 64))
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        entry = sync.ledger.order(harness.order_id("#9304"))
+        assert entry is not None and entry.status == "imported", entry.errors
+        (paid,) = await sync.shopify.orders("name:#9304")
+        sale = await sync.cin7.get_sale(harness.sale_for("#9304")["ID"])  # type: ignore[arg-type]
+    assert sale.Order is not None and len(sale.Order.Lines) == 64
+    assert sale.Order.Total == paid.total_price
