@@ -355,3 +355,31 @@ async def test_a_long_order_imports_every_line(harness: Harness, demo: SandboxSe
         sale = await sync.cin7.get_sale(harness.sale_for("#9304")["ID"])  # type: ignore[arg-type]
     assert sale.Order is not None and len(sale.Order.Lines) == 64
     assert sale.Order.Total == paid.total_price
+
+
+# -- reconcile: the sale order's own total, and why a total differs -------------------------------
+
+
+async def test_reconcile_compares_the_sale_orders_total_and_names_each_cause(
+    harness: Harness, demo: SandboxSession
+) -> None:
+    from datetime import UTC, datetime
+
+    from cin7_shopify.sync.reconcile import reconcile
+
+    demo.shopify.add_order(discounted_order(demo, 9401, included=True))
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        since = datetime(2026, 11, 1, tzinfo=UTC)
+        clean = await reconcile(sync.cin7, sync.shopify, harness.settings, since, stock=False)
+        # Someone edits the sale in Cin7 Core: the tip is dropped and a line loses its discount.
+        booked = harness.sale_for("#9401")["Order"]
+        booked["AdditionalCharges"] = [c for c in booked["AdditionalCharges"] if c["Description"] != "Tip"]  # type: ignore[index]
+        tee = next(row for row in booked["Lines"] if row["SKU"] == "TEE-BLK-M")  # type: ignore[index]
+        tee["Total"] += 11.99
+        booked.update(demo.cin7._totals(harness.sale_for("#9401"), booked["Lines"], booked["AdditionalCharges"]))  # type: ignore[index, arg-type]
+        edited = await reconcile(sync.cin7, sync.shopify, harness.settings, since, stock=False)
+    assert not [m for m in clean.mismatches if m.ref == "#9401"], "not invoiced yet, and still it agrees"
+    (differs,) = [m for m in edited.mismatches if m.ref == "#9401"]
+    assert differs.kind == "total_differs" and differs.cause == "discount, tip"
+    assert "tip: Shopify 4.50, Cin7 Core 0.00" in differs.detail
