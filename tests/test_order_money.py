@@ -383,3 +383,32 @@ async def test_reconcile_compares_the_sale_orders_total_and_names_each_cause(
     (differs,) = [m for m in edited.mismatches if m.ref == "#9401"]
     assert differs.kind == "total_differs" and differs.cause == "discount, tip"
     assert "tip: Shopify 4.50, Cin7 Core 0.00" in differs.detail
+
+
+# -- the pilot: both totals and line counts for every imported order ------------------------------
+
+
+async def test_the_pilot_shows_both_totals_and_lines_match_fails_when_they_differ(
+    harness: Harness, demo: SandboxSession
+) -> None:
+    from cin7_shopify.pilot.engine import STEPS, Pilot, PilotOrder
+
+    demo.shopify.add_order(discounted_order(demo, 9501, included=False))
+    with harness.sync() as sync:
+        await sync.orders_pass()
+        pilot = Pilot(sync, plays_warehouse=False)
+        (paid,) = await sync.shopify.orders("name:#9501")
+        agreeing = PilotOrder(paid.id, paid.name)
+        await pilot._trace_import(agreeing, paid)
+        booked = harness.sale_for("#9501")["Order"]
+        booked["AdditionalCharges"] = [c for c in booked["AdditionalCharges"] if c["Description"] != "Tip"]  # type: ignore[index]
+        booked.update(demo.cin7._totals(harness.sale_for("#9501"), booked["Lines"], booked["AdditionalCharges"]))  # type: ignore[index, arg-type]
+        differing = PilotOrder(paid.id, paid.name)
+        await pilot._trace_import(differing, paid)
+    report = agreeing.to_json()
+    assert report["totals"] == {"shopify": f"{paid.total_price:.2f}", "cin7": f"{paid.total_price:.2f}"}
+    assert report["lines"] == {"shopify": 4, "cin7": 4}, "three goods lines and the gift card"
+    assert agreeing.steps[STEPS.index("lines_match")].ok is True
+    step = differing.steps[STEPS.index("lines_match")]
+    assert step.ok is False and "the Cin7 Core sale totals" in step.detail
+    assert differing.to_json()["totals"]["cin7"] == f"{paid.total_price - Decimal('4.50'):.2f}"

@@ -49,6 +49,18 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
     }
 
 
+def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """SCENARIO.md: totals (Shopify's totalPrice, the Cin7 sale's own Total) and lines for every imported order."""
+    _, report = _pilot_json(capsys)
+    orders = report["orders"]  # type: ignore[index]
+    imported = [o for o in orders if o["steps"][0]["ok"]]
+    assert len(imported) == len(orders) - len(SEEDED_ORDER_ERRORS)
+    for order in imported:
+        assert order["totals"]["cin7"] == order["totals"]["shopify"], order["order"]
+        assert order["lines"]["cin7"] == order["lines"]["shopify"] >= 1, order["order"]
+    assert all("totals" not in o for o in orders if not o["steps"][0]["ok"]), "nothing claimed for a held order"
+
+
 def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
     _, report = _pilot_json(capsys)
     errors = {o["order"]: o["errors"][0] for o in report["orders"] if o["errors"]}  # type: ignore[attr-defined]
