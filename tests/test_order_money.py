@@ -171,8 +171,10 @@ def charge(description: str, price: str, tax: str = "0", rule: str = "GST on Inc
 async def test_cin7_refuses_an_additional_charge_that_is_not_a_service_product(demo: SandboxSession) -> None:
     async with demo.cin7_client() as cin7:
         sale_id = await new_sale(cin7)
-        with pytest.raises(Cin7ValidationError, match="Service product 'Tip' not found"):
-            await cin7.save_order(sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Tip", "5")])
+        with pytest.raises(Cin7ValidationError, match="Service product 'Staff Tips' not found"):
+            await cin7.save_order(
+                sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Staff Tips", "5")]
+            )
         with pytest.raises(Cin7ValidationError, match="Service product 'Classic Tee - Black / M' not found"):
             await cin7.save_order(
                 sale_id, [tee(1, "29.95", tax="2.72")], additional_charges=[charge("Classic Tee - Black / M", "5")]
@@ -252,18 +254,8 @@ SERVICES = {"tip_product": "Tip", "duty_product": "Duties", "gift_card_product":
 
 @pytest.fixture
 def harness(demo: SandboxSession, tmp_path: Path) -> Harness:
-    for name in SERVICES.values():
-        demo.cin7.products.append(
-            demo.cin7._product_record(
-                {
-                    "SKU": name.upper().replace(" ", "-"),
-                    "Name": name,
-                    "Type": "Service",
-                    "Category": "Services",
-                    "SaleTaxRule": "GST Free Income",
-                }
-            )
-        )
+    services = {p["Name"] for p in demo.cin7.products if p["Type"] == "Service"}
+    assert set(SERVICES.values()) <= services, "the demo's Cin7 account has the service products"
     harness = Harness(demo, tmp_path)
     harness.settings = harness.settings.model_copy(update=SERVICES)
     return harness
@@ -412,3 +404,34 @@ async def test_the_pilot_shows_both_totals_and_lines_match_fails_when_they_diffe
     step = differing.steps[STEPS.index("lines_match")]
     assert step.ok is False and "the Cin7 Core sale totals" in step.detail
     assert differing.to_json()["totals"]["cin7"] == f"{paid.total_price - Decimal('4.50'):.2f}"
+
+
+def test_a_generated_store_has_the_money_orders_and_they_import_to_the_cent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sandbox generate` stores end with a code discount + free shipping, a tip + gift card, a 64-line order."""
+    import json
+
+    from cin7_shopify.cli import main
+    from cin7_shopify.sandbox.demo_data import write_scenario
+    from cin7_shopify.sandbox.large_catalog import generate_large
+
+    data = generate_large(500)
+    money = data["shopify"]["orders"][-3:]
+    assert [o.get("shippingLines", [{}])[0].get("discountAllocations", [{}])[0].get("code") for o in money] == [
+        "FREESHIP",
+        None,
+        "FREESHIP",
+    ]
+    assert money[1]["totalTipReceived"] == "3.00" and money[1]["lineItems"][-1]["isGiftCard"] is True
+    assert len(money[2]["lineItems"]) == 64
+    write_scenario(data, tmp_path / "large")
+    main(["pilot", "--scenario", str(tmp_path / "large"), "--format", "json"])
+    orders = {o["order"]: o for o in json.loads(capsys.readouterr().out)["orders"]}
+    for name in ("#5097", "#5098", "#5099"):
+        assert orders[name]["outcome"] == "passed", orders[name]
+    imported = [o for o in orders.values() if "totals" in o]
+    assert len(imported) >= 90
+    assert all(o["totals"]["cin7"] == o["totals"]["shopify"] for o in imported)
+    assert all(o["lines"]["cin7"] == o["lines"]["shopify"] for o in imported)
+    assert orders["#5099"]["lines"] == {"shopify": 64, "cin7": 64}

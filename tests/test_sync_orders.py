@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.sync.orders import PassResult
 from tests.sync_harness import Harness
 
-IMPORTED_FIRST_PASS = {f"#{n}" for n in range(1001, 1026)} - set(SEEDED_ORDER_ERRORS)
+IMPORTED_FIRST_PASS = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 
 
 @pytest.fixture

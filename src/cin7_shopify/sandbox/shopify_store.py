@@ -285,6 +285,7 @@ class ShopifyStore:
                 "remainingQuantity": 0 if closed else li["currentQuantity"],
             }
             for li in line_items
+            if li["requiresShipping"]  # a gift card is fulfilled when bought: nothing for a location to ship
         ]
         record["fulfillmentOrders"] = (
             [
@@ -300,7 +301,7 @@ class ShopifyStore:
                     "order": record,
                 }
             ]
-            if line_items
+            if fo_lines
             else []
         )
         return record
