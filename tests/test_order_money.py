@@ -435,3 +435,19 @@ def test_a_generated_store_has_the_money_orders_and_they_import_to_the_cent(
     assert all(o["totals"]["cin7"] == o["totals"]["shopify"] for o in imported)
     assert all(o["lines"]["cin7"] == o["lines"]["shopify"] for o in imported)
     assert orders["#5099"]["lines"] == {"shopify": 64, "cin7": 64}
+
+
+async def test_an_order_held_for_a_service_product_imports_once_it_exists(
+    harness: Harness, demo: SandboxSession
+) -> None:
+    harness.settings = harness.settings.model_copy(update={"tip_product": "Staff Tips"})
+    demo.shopify.add_order(discounted_order(demo, 9601, included=True))
+    with harness.sync() as sync:
+        first = await sync.orders_pass()
+        demo.cin7.products.append(
+            demo.cin7._product_record(
+                {"SKU": "STAFF-TIPS", "Name": "Staff Tips", "Type": "Service", "SaleTaxRule": "GST Free Income"}
+            )
+        )
+        second = await sync.orders_pass()
+    assert "#9601" in first.held and "#9601" in second.imported, "retried by itself, as the fix says"
