@@ -451,3 +451,28 @@ async def test_an_order_held_for_a_service_product_imports_once_it_exists(
         )
         second = await sync.orders_pass()
     assert "#9601" in first.held and "#9601" in second.imported, "retried by itself, as the fix says"
+
+
+async def test_shopifys_own_rounding_is_spread_and_an_unexplained_total_holds_the_order(
+    harness: Harness, demo: SandboxSession
+) -> None:
+    """A cent or two of Shopify rounding lands on the lines; money we cannot place is never imported."""
+    rounded = discounted_order(demo, 9701, included=True)
+    demo.shopify.add_order(rounded)
+    async with demo.shopify_client() as shopify:
+        (derived,) = await shopify.orders("name:#9701")
+    assert derived.total_price is not None
+    rounded["totalPrice"] = str(derived.total_price + Decimal("0.02"))  # Shopify rounded per line, we are told
+    demo.shopify.orders.remove(demo.shopify.orders_by_id[rounded["id"]])
+    demo.shopify.add_order(rounded)
+    wrong = discounted_order(demo, 9702, included=True)
+    wrong["totalPrice"] = "999.00"
+    demo.shopify.add_order(wrong)
+    with harness.sync() as sync:
+        result = await sync.orders_pass()
+        sale = await sync.cin7.get_sale(harness.sale_for("#9701")["ID"])  # type: ignore[arg-type]
+        entry = sync.ledger.order(harness.order_id("#9702"))
+    assert sale.Order is not None and sale.Order.Total == derived.total_price + Decimal("0.02")
+    assert "#9702" in result.held and entry is not None
+    assert [e["kind"] for e in entry.errors] == ["total_mismatch"] and "999.00" in entry.errors[0]["message"]
+    assert harness.sales_for(harness.order_id("#9702")) == []
