@@ -52,7 +52,7 @@ async def bench(place: int) -> None:
 
 
 if __name__ == "__main__":
-    print("Demo Apparel; the pilot plays the warehouse. Tracing includes importing the 25 orders since go-live;")
+    print("Demo Apparel; the pilot plays the warehouse. Tracing includes importing the 28 orders since go-live;")
     print("placing starts from a store already in sync.")
     asyncio.run(bench(0))
     asyncio.run(bench(4))

@@ -64,5 +64,5 @@ async def test_sandbox_serves_both_apis_over_http(served_sandbox: str) -> None:
     ) as shopify:
         shop = await shopify.shop_info()
         variants = await shopify.bulk_variants()
-    assert me.Company == "Demo Apparel Pty Ltd" and len(products) == 155
+    assert me.Company == "Demo Apparel Pty Ltd" and len(products) == 158
     assert shop.name == "Demo Apparel" and len(variants) == 159 and variants[0].levels

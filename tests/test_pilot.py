@@ -10,7 +10,7 @@ import pytest
 from cin7_shopify.cli import main
 from cin7_shopify.pilot.cleanup import plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import STEPS, Pilot
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
 from tests.conftest import DEMO
 from tests.sync_harness import Harness, ship
@@ -28,7 +28,7 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
     code, report = _pilot_json(capsys)
     assert code == 1, "held orders block the sign-off"
     orders = {o["order"]: o for o in report["orders"]}  # type: ignore[attr-defined]
-    assert len(orders) == 25
+    assert len(orders) == len(ORDERS_SINCE_GO_LIVE)
     for name, order in orders.items():
         assert [s["step"] for s in order["steps"]] == list(STEPS)
         if name in SEEDED_ORDER_ERRORS:
@@ -47,6 +47,18 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
         "#1027": "tagged wholesale",
         "#1028": "cancelled before it was imported",
     }
+
+
+def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    """SCENARIO.md: totals (Shopify's totalPrice, the Cin7 sale's own Total) and lines for every imported order."""
+    _, report = _pilot_json(capsys)
+    orders = report["orders"]  # type: ignore[index]
+    imported = [o for o in orders if o["steps"][0]["ok"]]
+    assert len(imported) == len(orders) - len(SEEDED_ORDER_ERRORS)
+    for order in imported:
+        assert order["totals"]["cin7"] == order["totals"]["shopify"], order["order"]
+        assert order["lines"]["cin7"] == order["lines"]["shopify"] >= 1, order["order"]
+    assert all("totals" not in o for o in orders if not o["steps"][0]["ok"]), "nothing claimed for a held order"
 
 
 def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
@@ -87,7 +99,7 @@ def test_signoff_lists_what_to_fix(capsys: pytest.CaptureFixture[str], tmp_path:
     main(["pilot", "--scenario", str(DEMO), "--signoff", str(signoff)])
     capsys.readouterr()
     text = signoff.read_text()
-    assert "13 of 25 test orders passed" in text
+    assert "16 of 28 test orders passed" in text
     assert "- **#1010** (unmapped_tax): Order #1010: tax line 'VAT 20%'" in text
     assert text.count("| held |") == len(SEEDED_ORDER_ERRORS)
 

@@ -10,6 +10,7 @@ import pytest
 from graphql import (
     GraphQLEnumType,
     GraphQLInputObjectType,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
@@ -54,7 +55,12 @@ def subset_violations(ours: GraphQLSchema, real: GraphQLSchema) -> tuple[list[st
         if real_type is None or type(ours_type) is not type(real_type):
             problems.append(f"type {name}")
             continue
-        if isinstance(ours_type, GraphQLObjectType | GraphQLInputObjectType):
+        if isinstance(ours_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
+            if not isinstance(ours_type, GraphQLInputObjectType):
+                real_interfaces = {i.name for i in real_type.interfaces}  # type: ignore[union-attr]
+                problems.extend(
+                    f"{name} implements {i.name}" for i in ours_type.interfaces if i.name not in real_interfaces
+                )
             real_fields = real_type.fields  # type: ignore[union-attr]
             for field_name, field in ours_type.fields.items():
                 checked += 1

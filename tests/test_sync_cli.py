@@ -17,7 +17,7 @@ def test_sync_once_then_errors_stock_and_reconcile(served_sandbox: str, tmp_path
     env = saved_demo_store(served_sandbox, tmp_path)
     run = cli(env, "sync", "run", "--store", "demo-apparel", "--once")
     assert run.returncode == 0, run.stderr
-    assert "orders: 13 imported, 12 held" in run.stderr and "stock:" in run.stderr
+    assert "orders: 16 imported, 12 held" in run.stderr and "stock:" in run.stderr
 
     errors = cli(env, "errors", "--store", "demo-apparel", "--format", "json")
     entries = [json.loads(line) for line in errors.stdout.splitlines()]

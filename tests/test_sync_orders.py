@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.sync.orders import PassResult
 from tests.sync_harness import Harness
 
-IMPORTED_FIRST_PASS = {f"#{n}" for n in range(1001, 1026)} - set(SEEDED_ORDER_ERRORS)
+IMPORTED_FIRST_PASS = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 
 
 @pytest.fixture
@@ -190,12 +190,16 @@ async def test_a_second_sync_of_the_same_store_is_refused(harness: Harness) -> N
         pass
 
 
-async def test_lines_priced_net_when_a_discount_percent_cannot_say_it() -> None:
-    from cin7_shopify.cin7.models import Product
-    from cin7_shopify.sync.translate import _sale_line
+def test_lines_land_on_the_cent_with_a_discount_percent_or_a_net_price() -> None:
+    from cin7_shopify.sync.money import cin7_row_total, price_row, price_rows
 
-    line = _sale_line(3, Decimal("10.00"), Decimal("6.67"), [], Product(SKU="A", ID="p"), "GST")
-    assert (line.Price, line.Discount, line.Total) == (Decimal("10.00"), Decimal("33.30"), Decimal("20.01"))
-    odd = _sale_line(7, Decimal("9.99"), Decimal("3.33"), [], Product(SKU="A", ID="p"), "GST")
-    assert odd.Total == Decimal("23.31")
-    assert abs(odd.Price * 7 * (1 - odd.Discount / 100) - odd.Total) <= Decimal("0.01"), "Cin7's own check passes"
+    line = price_row(Decimal(3), Decimal("10.00"), Decimal("20.01"))
+    assert (line.price, line.discount, line.total) == (Decimal("10.00"), Decimal("33.30"), Decimal("20.01"))
+    odd = price_row(Decimal(7), Decimal("9.99"), Decimal("23.32"))
+    assert odd.total == Decimal("23.32") and cin7_row_total(Decimal(7), odd.price, odd.discount) == odd.total
+    dearer = price_row(Decimal(3), Decimal("10.00"), Decimal("31.00"))  # no discount can raise a price
+    assert (dearer.price, dearer.discount, dearer.total) == (Decimal("10.3333"), Decimal(0), Decimal("31.00"))
+    # 150 units cannot land on every cent: the cent it misses is carried to a row that can.
+    rows = [(Decimal(150), Decimal("2.00"), Decimal("250.01")), (Decimal(1), Decimal("5.00"), Decimal("4.99"))]
+    priced = price_rows(rows)
+    assert sum(r.total for r in priced) == Decimal("255.00")

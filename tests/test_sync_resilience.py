@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cin7_shopify.clock import ManualClock
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.large_catalog import generate_large
 from cin7_shopify.sandbox.scenario import Scenario
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
@@ -18,7 +18,7 @@ from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
 from tests.conftest import DEMO
 from tests.sync_harness import Harness, ship
 
-EXPECTED_IMPORTED = {f"#{n}" for n in range(1001, 1026)} - set(SEEDED_ORDER_ERRORS)
+EXPECTED_IMPORTED = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 
 
 def count_write_steps() -> int:

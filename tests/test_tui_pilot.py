@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.tui.screens.mapping import MappingScreen
 from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
@@ -57,7 +57,7 @@ async def test_tracing_the_store_explains_each_held_order_and_goes_to_the_fix(tm
         await settle(pilot)
         table = screen.query_one(VirtualTable)
         outcomes = {row[0]: row[8] for row in table.rows}
-        assert len(outcomes) == 25
+        assert len(outcomes) == len(ORDERS_SINCE_GO_LIVE)
         assert {name for name, outcome in outcomes.items() if outcome == "held"} == set(SEEDED_ORDER_ERRORS)
         assert all(outcome == "passed" for name, outcome in outcomes.items() if name not in SEEDED_ORDER_ERRORS)
         table.cursor = [row[0] for row in table.rows].index("#1010")
@@ -96,7 +96,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert all(f"#{9030 + i}: cancel in Shopify" in app.screen.text for i in range(4))
+        assert all(f"#{9033 + i}: cancel in Shopify" in app.screen.text for i in range(4))
         await pilot.press("n")
         await pilot.pause()
         shopify = app.workspace.sources[0].session.shopify  # type: ignore[attr-defined]

@@ -37,6 +37,10 @@ class StoreSettings(BaseModel):
     # Beyond SCENARIO.md's table: choices the sync needs that a consultant may want to change.
     order_poll_minutes: int = Field(default=5, ge=1, le=60)
     shipping_product: str = "Shipping"  # the Cin7 Core service product that carries shipping charges
+    # Service products for what is not stock: without one, an order with a tip, duties or a gift card is held.
+    tip_product: str | None = None
+    duty_product: str | None = None
+    gift_card_product: str | None = None
     credit_note_on_cancel: bool = False  # cancelled after picking: create the credit note, or only report it
     zero_stock_guard_percent: int = Field(default=20, ge=0, le=100)
     # Cin7 Core location name → {Shopify location id: percent}: how one Cin7 location's stock is shared

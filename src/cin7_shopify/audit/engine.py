@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from cin7_shopify.audit.mapping import location_findings, propose_locations, propose_taxes, tax_findings
 from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Cin7Catalog, ShopifyCatalog
+from cin7_shopify.audit.services import service_product_findings
 from cin7_shopify.audit.skus import sku_findings
 from cin7_shopify.settings import StoreSettings
 
@@ -41,6 +42,11 @@ def run_audit(
     else:
         report.tax_proposals = propose_taxes(shopify, cin7)
         report.findings += tax_findings(shopify, cin7, settings.tax_map, report.tax_proposals)
+    if cin7.locations is None:
+        # Exports list the products a merchant picked; only Cin7 Core itself can say a service is missing.
+        report.not_checked.append("service products (checked once Cin7 Core is connected)")
+    else:
+        report.findings += service_product_findings(cin7, settings)
     order = {kind: index for index, kind in enumerate(FINDING_KINDS)}
     report.findings.sort(key=lambda f: (SEVERITY_ORDER[f.severity], order[f.kind], f.sku or "", f.message))
     return report

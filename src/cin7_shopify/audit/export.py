@@ -27,6 +27,7 @@ KIND_TITLES = {
     "missing_tax_rule": "Products without a sale tax rule",
     "unmapped_tax": "Tax lines with no Cin7 Core tax rule",
     "tax_inclusive_mismatch": "Tax-inclusive settings that disagree",
+    "missing_service_product": "Service products for charges that Cin7 Core lacks",
 }
 
 

@@ -28,6 +28,7 @@ FINDING_KINDS = (
     "missing_tax_rule",
     "unmapped_tax",
     "tax_inclusive_mismatch",
+    "missing_service_product",
 )
 
 

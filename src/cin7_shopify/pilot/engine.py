@@ -19,6 +19,8 @@ from typing import Any, Literal
 from cin7_shopify.cin7.models import PickPackLine, Sale, ShipLine
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
+from cin7_shopify.sync.money import CENT, line_charged
+from cin7_shopify.sync.reconcile import shopify_total
 from cin7_shopify.sync.runner import StoreSync
 
 STEPS = ("imported", "lines_match", "customer", "tax", "stock_allocated", "shipped_in_cin7", "fulfilled_in_shopify")
@@ -43,6 +45,9 @@ class PilotOrder:
     errors: list[dict[str, str]] = field(default_factory=list)
     timeline: list[tuple[str, str]] = field(default_factory=list)  # (time, what happened)
     held: bool = False
+    # Once imported: what the customer paid against the Cin7 Core sale's own Total, and line counts.
+    totals: dict[str, str] | None = None
+    line_counts: dict[str, int] | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -54,12 +59,16 @@ class PilotOrder:
         self.steps[STEPS.index(step)] = PilotStep(step, ok, detail)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "order": self.name,
             "outcome": self.outcome,
             "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in self.steps],
             "errors": self.errors,
         }
+        if self.totals is not None and self.line_counts is not None:
+            data["totals"] = self.totals
+            data["lines"] = self.line_counts
+        return data
 
 
 @dataclass
@@ -275,7 +284,7 @@ class Pilot:
             return
         sale = await self.sync.cin7.get_sale(entry.sale_id)
         pilot_order.set("imported", True, f"Cin7 Core sale {sale.OrderNumber or sale.ID[:8]} at {sale.Location}")
-        pilot_order.set("lines_match", *self._lines(order, sale))
+        pilot_order.set("lines_match", *self._lines(pilot_order, order, sale))
         pilot_order.set("customer", *self._customer(order, sale))
         pilot_order.set("tax", *self._tax(order, sale))
         allocated = sale.Order is not None and sale.Order.Status == "AUTHORISED" and sale.Status != "BACKORDERED"
@@ -287,25 +296,50 @@ class Pilot:
             else f"backordered at {sale.Location}: Cin7 Core has too little stock there",
         )
 
-    def _lines(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
-        sent = {
-            (
-                line.sku,
-                line.current_quantity,
-                (line.discounted_unit_price * line.current_quantity).quantize(Decimal("0.01")),
-            )
+    def _lines(self, pilot_order: PilotOrder, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
+        """Every Shopify line in Cin7 Core with its SKU, quantity and what was paid; and the sale's total.
+
+        A gift card is a charge on the gift-card service product, so it is matched there. Totals are
+        compared within a cent a line: the sync may move a cent between lines so they add up.
+        """
+        gift_card = self.sync.settings().gift_card_product or ""
+        sent = sorted(
+            (gift_card if line.is_gift_card else line.sku or "", line.current_quantity, line_charged(line))
             for line in order.lines
             if line.current_quantity > 0
-        }
-        booked = {
-            (line.SKU, int(line.Quantity), line.Total.quantize(Decimal("0.01")))
-            for line in (sale.Order.Lines if sale.Order else [])
-        }
-        if sent == booked:
-            return True, f"{len(booked)} line(s): SKUs, quantities and totals agree"
-        missing = ", ".join(f"{q} × {s} ({t})" for s, q, t in sorted(sent - booked, key=str)) or "—"
-        extra = ", ".join(f"{q} × {s} ({t})" for s, q, t in sorted(booked - sent, key=str)) or "—"
-        return False, f"Shopify has {missing} that Cin7 Core lacks; Cin7 Core has {extra} that Shopify lacks"
+        )
+        booked_order = sale.Order
+        rows = [
+            (line.SKU or "", int(line.Quantity), line.Total) for line in (booked_order.Lines if booked_order else [])
+        ]
+        rows += [
+            (c.Description, int(c.Quantity), c.Total)
+            for c in (booked_order.AdditionalCharges if booked_order else [])
+            if gift_card and c.Description == gift_card
+        ]
+        booked = sorted(rows)
+        paid = shopify_total(order)
+        total = booked_order.Total if booked_order is not None and booked_order.Total is not None else Decimal(0)
+        pilot_order.totals = {"shopify": f"{paid:.2f}", "cin7": f"{total:.2f}"}
+        pilot_order.line_counts = {"shopify": len(sent), "cin7": len(booked)}
+        unmatched = list(booked)
+        missing = []
+        for sku, quantity, charged in sent:
+            twin = next(
+                (row for row in unmatched if row[0] == sku and row[1] == quantity and abs(row[2] - charged) <= CENT),
+                None,
+            )
+            if twin is None:
+                missing.append((sku, quantity, charged))
+            else:
+                unmatched.remove(twin)
+        if missing or unmatched:
+            lacks = ", ".join(f"{q} × {s} ({t:.2f})" for s, q, t in missing) or "—"
+            extra = ", ".join(f"{q} × {s} ({t:.2f})" for s, q, t in unmatched) or "—"
+            return False, f"Shopify has {lacks} that Cin7 Core lacks; Cin7 Core has {extra} that Shopify lacks"
+        if abs(paid - total) > CENT:
+            return False, f"Shopify's total is {paid:.2f} but the Cin7 Core sale totals {total:.2f}"
+        return True, f"{len(booked)} line(s): SKUs, quantities and totals agree; total {total:.2f} in both"
 
     def _customer(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
         settings = self.sync.settings()

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import copy
 import uuid
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
+
+CENT = Decimal("0.01")
+
+
+def _row_total(quantity: float, price: float, discount: float) -> float:
+    """Quantity × Price less Discount %, to the cent, as Cin7 computes a line's Total."""
+    total = Decimal(str(quantity)) * Decimal(str(price)) * (1 - Decimal(str(discount)) / 100)
+    return float(total.quantize(CENT, ROUND_HALF_UP))
 
 
 class Cin7SaleRules(Cin7Account):
@@ -115,9 +124,9 @@ class Cin7SaleRules(Cin7Account):
                 "InvoiceDate": None,
                 "Customer": s["Customer"],
                 "CustomerID": s["CustomerID"],
-                "InvoiceNumber": None,
+                "InvoiceNumber": next((i["InvoiceNumber"] for i in s["Invoices"] if i["Status"] != "VOIDED"), None),
                 "CustomerReference": s["CustomerReference"],
-                "InvoiceAmount": s["Order"].get("Total", 0),
+                "InvoiceAmount": self._invoiced(s),
                 "PaidAmount": 0,
                 "InvoiceDueDate": None,
                 "ShipBy": None,
@@ -208,15 +217,7 @@ class Cin7SaleRules(Cin7Account):
                 raise Cin7ApiError(f"Line {index + 1}: TaxRule is required.")
             if not any(t["Name"] == tax_rule for t in self.tax_rules):
                 raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
-            price = _num(line.get("Price"))
-            discount = _num(line.get("Discount"))
-            tax = _num(line.get("Tax"))
-            total = round(quantity * price * (1 - discount / 100), 2)
-            if line.get("Total") is not None and abs(_num(line["Total"]) - total) > 0.01:
-                raise Cin7ApiError(
-                    f"Line {index + 1}: Total {line['Total']} does not match Quantity × Price less "
-                    f"Discount ({total:.2f})."
-                )
+            price, discount, tax, total = self._priced(f"Line {index + 1}", line, quantity)
             lines.append(
                 {
                     "ProductID": product["ID"],
@@ -236,32 +237,16 @@ class Cin7SaleRules(Cin7Account):
             )
         if status == "AUTHORISED" and not lines:
             raise Cin7ApiError("Sale order should have at least one line to be authorised.")
-        charges = []
-        for charge in body.get("AdditionalCharges") or []:
-            charges.append(
-                {
-                    "Description": charge.get("Description"),
-                    "Price": _num(charge.get("Price")),
-                    "Quantity": _num(charge.get("Quantity"), 1),
-                    "Discount": _num(charge.get("Discount")),
-                    "Tax": _num(charge.get("Tax")),
-                    "Total": _num(charge.get("Total"), _num(charge.get("Price"))),
-                    "TaxRule": charge.get("TaxRule"),
-                    "Comment": charge.get("Comment"),
-                }
-            )
-        before_tax = round(sum(line["Total"] for line in lines) + sum(c["Total"] for c in charges), 2)
-        tax = round(sum(line["Tax"] for line in lines) + sum(c["Tax"] for c in charges), 2)
-        inclusive = sale["TaxCalculation"] == "Inclusive"
+        charges = [
+            self._additional_charge(index, charge) for index, charge in enumerate(body.get("AdditionalCharges") or [])
+        ]
         sale["Order"] = {
             "SaleID": sale["ID"],
             "Memo": body.get("Memo"),
             "Status": status,
             "Lines": lines,
             "AdditionalCharges": charges,
-            "TotalBeforeTax": round(before_tax - tax, 2) if inclusive else before_tax,
-            "Tax": tax,
-            "Total": before_tax if inclusive else round(before_tax + tax, 2),
+            **self._totals(sale, lines, charges),
         }
         if status == "AUTHORISED":
             backordered = self._allocate(sale)
@@ -269,6 +254,84 @@ class Cin7SaleRules(Cin7Account):
             sale["Fulfilments"] = [self._new_task(sale)]
         sale["LastModifiedOn"] = _utc_now()
         return copy.deepcopy(sale["Order"])
+
+    def _priced(self, where: str, line: dict[str, Any], quantity: float) -> tuple[float, float, float, float]:
+        """Price, Discount, Tax and the Total Cin7 computes for a line or an additional charge.
+
+        APIB:L29806 and L29811 (and L29896 for charges): `Tax` is required and `Total` is "for
+        validation", so a Total that disagrees with Quantity × Price less Discount is refused. How
+        far off Cin7 tolerates is not documented [U]: the sandbox allows no more than half a cent.
+        """
+        if line.get("Tax") is None:
+            raise Cin7ApiError(f"{where}: Tax is required.")
+        price = _num(line.get("Price"))
+        discount = _num(line.get("Discount"))
+        if not 0 <= discount <= 100:
+            raise Cin7ApiError(f"{where}: Discount should be between 0 and 100.")
+        total = _row_total(quantity, price, discount)
+        if line.get("Total") is not None and abs(_num(line["Total"]) - total) > 0.005:
+            raise Cin7ApiError(
+                f"{where}: Total {line['Total']} does not match Quantity × Price less Discount ({total:.2f})."
+            )
+        return price, discount, _num(line.get("Tax")), total
+
+    def _additional_charge(self, index: int, charge: dict[str, Any]) -> dict[str, Any]:
+        """APIB:L29892: an additional charge's Description is the name of a Service product."""
+        where = f"Additional charge {index + 1}"
+        description = charge.get("Description")
+        service = next(
+            (p for p in self.products if p["Name"] == description and p["Type"] == "Service"),
+            None,
+        )
+        if service is None or service.get("Status") != "Active":
+            raise Cin7ApiError(f"{where}: Service product '{description}' not found.")
+        quantity = _num(charge.get("Quantity"))
+        if quantity < 1:
+            raise Cin7ApiError(f"{where}: Quantity minimal value is 1.")
+        tax_rule = charge.get("TaxRule")
+        if not tax_rule:
+            raise Cin7ApiError(f"{where}: TaxRule is required.")
+        if not any(t["Name"] == tax_rule for t in self.tax_rules):
+            raise Cin7ApiError(f"{where}: Tax rule '{tax_rule}' was not found in reference book")
+        price, discount, tax, total = self._priced(where, charge, quantity)
+        return {
+            "Description": description,
+            "Price": price,
+            "Quantity": quantity,
+            "Discount": discount,
+            "Tax": tax,
+            "Total": total,
+            "TaxRule": tax_rule,
+            "Comment": charge.get("Comment"),
+        }
+
+    def _totals(
+        self, sale: dict[str, Any], lines: list[dict[str, Any]], charges: list[dict[str, Any]]
+    ) -> dict[str, float]:
+        """TotalBeforeTax, Tax and Total of lines plus additional charges (APIB:L29795).
+
+        Tax-inclusive, a row's Total already holds its tax; tax-exclusive, the tax is added on top.
+        """
+        rows = Decimal(0)
+        tax = Decimal(0)
+        for row in [*lines, *charges]:
+            rows += Decimal(str(row.get("Total") or 0))
+            tax += Decimal(str(row.get("Tax") or 0))
+        inclusive = sale["TaxCalculation"] == "Inclusive"
+        total = rows if inclusive else rows + tax
+        return {
+            "TotalBeforeTax": float((total - tax).quantize(CENT, ROUND_HALF_UP)),
+            "Tax": float(tax.quantize(CENT, ROUND_HALF_UP)),
+            "Total": float(total.quantize(CENT, ROUND_HALF_UP)),
+        }
+
+    def _invoiced(self, sale: dict[str, Any]) -> float:
+        """APIB:L20118: saleList's InvoiceAmount is invoices less credit notes (0 while only ordered)."""
+        amount = 0.0
+        for document, sign in [*((i, 1) for i in sale["Invoices"]), *((c, -1) for c in sale["CreditNotes"])]:
+            if document["Status"] in {"AUTHORISED", "PAID"}:
+                amount += sign * self._totals(sale, document["Lines"], document["AdditionalCharges"])["Total"]
+        return round(amount, 2)
 
     def _new_task(self, sale: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -258,6 +258,7 @@ SIMPLE_PRODUCTS = [
     ("BAN-RED", "Bandana Red", "Accessories", "14.95"),
     ("LACE-BLK", "Shoe Laces Black", "Accessories", "6.95"),
 ]
+B2B_LINES = 64  # more than Shopify's first page of lines: the order must be read and imported in full
 KIT_SKU = "TEE-3PK"
 KIT_COMPONENTS = ["TEE-BLK-M", "TEE-WHT-M", "TEE-NVY-M"]
 MULTI_KIT_SKU, MULTI_KIT_COMPONENT = "KEY-3PK", "KEY-01"  # a kit of three of one product
@@ -279,6 +280,8 @@ SEEDED_PROBLEMS: dict[str, list[str]] = {
     "unmapped_tax": ["VAT 20%", "NZ GST 15%"],
     "tax_inclusive_mismatch": ["GST 10%", "GST Free 0%"],
 }
+# Orders since go-live the sync considers (#1026–#1028 it skips: a test order, a tag, a cancellation).
+ORDERS_SINCE_GO_LIVE = [*(f"#{n}" for n in range(1001, 1026)), "#1029", "#1030", "#1031"]
 # Pilot: order name → error kinds it must be held with (orders not listed pass).
 SEEDED_ORDER_ERRORS: dict[str, list[str]] = {
     "#1006": ["unknown_sku"],
@@ -591,6 +594,10 @@ def build_demo_apparel() -> dict[str, Any]:
     cin7_product("BOX-SMALL", "Mailer Box Small", "Packaging", "0", Sellable=False)
     cin7_product("Shipping", "Shipping", "Services", "0", Type="Service", CostingMethod="FIFO")
     cin7_product("GIFT-WRAP", "Gift Wrapping", "Services", "5", Type="Service")
+    # What tips, duties and gift cards are charged on in Cin7 Core (settings: tip_product, …); untaxed.
+    cin7_product("TIP", "Tip", "Services", "0", Type="Service", SaleTaxRule="GST Free Income")
+    cin7_product("DUTIES", "Duties", "Services", "0", Type="Service", SaleTaxRule="GST Free Income")
+    cin7_product("GIFT-CARD", "Gift Card", "Services", "0", Type="Service", SaleTaxRule="GST Free Income")
 
     availability: list[dict[str, Any]] = []
     for product in cin7_products:
@@ -681,7 +688,7 @@ def build_demo_apparel() -> dict[str, Any]:
         )
         people.append((first, last))
 
-    orders = _orders(variant_by_sku, people, rng)
+    orders = _orders(variant_by_sku, people, rng, _b2b_skus(variant_by_sku, cin7_products, availability))
     # A kit of three of one component (added last, so no other record's ids or figures move): Shopify
     # may sell floor(KEY-01's Available / 3) of it.
     shop_products.append(
@@ -740,14 +747,45 @@ def build_demo_apparel() -> dict[str, Any]:
         "exclude_tags": ["wholesale"],
         "inventory_interval_minutes": 60,
         "safety_buffer": 0,
+        "tip_product": "Tip",
+        "duty_product": "Duties",
+        "gift_card_product": "Gift Card",
     }
     return {"shopify": shopify, "cin7": cin7, "settings": settings}
 
 
+def _b2b_skus(
+    variant_by_sku: dict[str, dict[str, Any]], cin7_products: list[dict[str, Any]], availability: list[dict[str, Any]]
+) -> list[str]:
+    """SKUs a wholesale-sized order can take from the main warehouse: clean on both sides, in stock."""
+    seeded = {sku.strip() for skus in SEEDED_PROBLEMS.values() for sku in skus} | set(KIT_COMPONENTS)
+    clean = {
+        p["SKU"]
+        for p in cin7_products
+        if p["Type"] == "Stock" and p["Status"] == "Active" and not p.get("BillOfMaterial")
+    }
+    on_hand: dict[str, int] = {}
+    for row in availability:
+        if row["Location"] == "Main Warehouse":
+            on_hand[row["SKU"]] = on_hand.get(row["SKU"], 0) + row["OnHand"]
+    return sorted(
+        sku
+        for sku, variant in variant_by_sku.items()
+        if sku in clean and sku not in seeded and variant["sku"] == sku and on_hand.get(sku, 0) >= 5
+    )[:B2B_LINES]
+
+
 def _orders(
-    variant_by_sku: dict[str, dict[str, Any]], people: list[tuple[str, str]], rng: random.Random
+    variant_by_sku: dict[str, dict[str, Any]],
+    people: list[tuple[str, str]],
+    rng: random.Random,
+    b2b_skus: list[str],
 ) -> list[dict[str, Any]]:
-    """25 orders after go-live (13 clean, 12 seeded problems) and 5 the sync must skip."""
+    """28 orders after go-live (16 clean, 12 seeded problems) and 5 the sync must skip.
+
+    The last three carry the money a sync gets wrong most: an order-level code discount with a
+    free-shipping code, a tip and a gift card, and a 64-line wholesale order with a code discount.
+    """
     # name → (created, lines [(sku, qty)], fulfilment location, options)
     plans: list[tuple[str, str, list[tuple[str, int]], str, dict[str, Any]]] = [
         ("#1001", "2026-11-02T09:14:00Z", [("TEE-BLK-M", 2)], LOC_SYDNEY, {}),
@@ -799,6 +837,22 @@ def _orders(
         ("#1026", "2026-11-23T09:00:00Z", [("TEE-WHT-M", 1)], LOC_SYDNEY, {"test": True}),
         ("#1027", "2026-11-24T11:30:00Z", [("TEE-BLK-L", 20)], LOC_SYDNEY, {"tags": ["wholesale"]}),
         ("#1028", "2026-11-25T13:45:00Z", [("SOCK-WHT-L", 2)], LOC_SYDNEY, {"cancelled": True}),
+        # Money: order-level and code discounts, free shipping, a tip, a gift card, a long order.
+        (
+            "#1029",
+            "2026-11-26T09:30:00Z",
+            [("TEE-NVY-M", 1), ("SOCK-WHT-M", 3), ("CAP-NVY", 1)],
+            LOC_SYDNEY,
+            {"code": ("SPRING10", "0.10"), "free_shipping": "FREESHIP"},
+        ),
+        (
+            "#1030",
+            "2026-11-26T14:05:00Z",
+            [("HOOD-BLK-L", 1), ("<Gift Card>", 1)],
+            LOC_SYDNEY,
+            {"tip": "5.00", "gift_card": "50.00"},
+        ),
+        ("#1031", "2026-11-27T08:00:00Z", [(sku, 2) for sku in b2b_skus], LOC_SYDNEY, {"code": ("B2B15", "0.15")}),
     ]
     orders: list[dict[str, Any]] = []
     for index, (name, created, lines, location, options) in enumerate(plans):
@@ -826,7 +880,33 @@ def _orders(
         city, state, postcode = CITIES[index % len(CITIES)]
         country = options.get("country", "AU")
         line_items: list[dict[str, Any]] = []
+        code, share = options.get("code", (None, "0"))
+        # An order-level code discount is allocated to lines in proportion, Shopify-style: each share
+        # rounded to the cent, the last line taking what is left so the allocations sum to the discount.
+        goods = [(key, qty) for key, qty in lines if key != "<Gift Card>"]
+        prices = [
+            Decimal(variant_by_sku[key]["price"]) if key in variant_by_sku else Decimal("15.00") for key, _ in goods
+        ]
+        subtotal = sum((price * qty for price, (_, qty) in zip(prices, goods, strict=True)), Decimal(0))
+        order_discount = (subtotal * Decimal(share)).quantize(Decimal("0.01"))
+        allocated = Decimal(0)
+        goods_seen = 0
         for l_index, (key, qty) in enumerate(lines):
+            if key == "<Gift Card>":
+                line_items.append(
+                    {
+                        "id": f"gid://shopify/LineItem/{number * 10 + l_index}",
+                        "sku": None,
+                        "variantId": None,
+                        "name": "Gift Card",
+                        "quantity": qty,
+                        "originalUnitPrice": options["gift_card"],
+                        "isGiftCard": True,
+                        "requiresShipping": False,
+                        "taxLines": [],
+                    }
+                )
+                continue
             sku: str | None = key
             variant = variant_by_sku.get(sku) if sku else None
             if sku and sku.startswith("<"):
@@ -836,35 +916,49 @@ def _orders(
             if options.get("discount"):
                 discounted = (price * (1 - Decimal(options["discount"]))).quantize(Decimal("0.01"))
             line_total = discounted * qty
+            record: dict[str, Any] = {
+                "id": f"gid://shopify/LineItem/{number * 10 + l_index}",
+                "sku": sku,
+                "variantId": variant["id"] if variant else None,
+                "quantity": qty,
+                "originalUnitPrice": str(price),
+                "discountedUnitPrice": str(discounted),
+            }
+            goods_seen += 1
+            if code:
+                share_of_line = (line_total * Decimal(share)).quantize(Decimal("0.01"))
+                amount = order_discount - allocated if goods_seen == len(goods) else share_of_line
+                allocated += amount
+                record["discountAllocations"] = [{"amount": str(amount), "code": code}]
+                line_total -= amount
             tax = (line_total * Decimal(str(tax_rate)) / (1 + Decimal(str(tax_rate)))).quantize(Decimal("0.01"))
-            line_items.append(
-                {
-                    "id": f"gid://shopify/LineItem/{number * 10 + l_index}",
-                    "sku": sku,
-                    "variantId": variant["id"] if variant else None,
-                    "quantity": qty,
-                    "originalUnitPrice": str(price),
-                    "discountedUnitPrice": str(discounted),
-                    "taxLines": [{"title": tax_title, "rate": tax_rate, "price": str(tax)}],
-                }
-            )
+            record["taxLines"] = [{"title": tax_title, "rate": tax_rate, "price": str(tax)}]
+            line_items.append(record)
         shipping_price = (
             Decimal("0.00")
-            if sum(Decimal(li["discountedUnitPrice"]) * li["quantity"] for li in line_items) >= 100
+            if sum(Decimal(li["discountedUnitPrice"]) * li["quantity"] for li in line_items if not li.get("isGiftCard"))
+            >= 100
+            and not options.get("free_shipping")
             else Decimal("9.95")
         )
+        shipping_charged = Decimal(0) if options.get("free_shipping") else shipping_price
         shipping = [
             {
                 "title": "Standard Shipping",
                 "price": str(shipping_price),
+                **(
+                    {"discountAllocations": [{"amount": str(shipping_price), "code": options["free_shipping"]}]}
+                    if options.get("free_shipping")
+                    else {}
+                ),
                 "taxLines": [
                     {
                         "title": tax_title,
                         "rate": tax_rate,
                         "price": str(
-                            _gst_included(shipping_price)
+                            _gst_included(shipping_charged)
                             if tax_title == "GST"
-                            else (shipping_price * Decimal(str(tax_rate)) / (1 + Decimal(str(tax_rate)))).quantize(
+                            else (shipping_charged * Decimal(str(tax_rate)) / (1 + Decimal(str(tax_rate)))).quantize(
                                 Decimal("0.01")
                             )
                         ),
@@ -898,6 +992,21 @@ def _orders(
             "shippingLines": shipping,
             "fulfillmentLocationId": location,
         }
+        if code or options.get("tip") or options.get("free_shipping"):
+            # Shopify's own figures, as a scenario may state them (the sandbox would derive the same).
+            paid = sum(
+                (
+                    Decimal(li["originalUnitPrice"]) * li["quantity"]
+                    - sum((Decimal(a["amount"]) for a in li.get("discountAllocations", [])), Decimal(0))
+                    for li in line_items
+                ),
+                Decimal(0),
+            )
+            order["totalPrice"] = str(paid + shipping_charged + Decimal(options.get("tip", "0")))
+            order["totalDiscounts"] = str(order_discount + (shipping_price - shipping_charged))
+            order["discountCodes"] = [c for c in (code, options.get("free_shipping")) if c]
+            if options.get("tip"):
+                order["totalTipReceived"] = options["tip"]
         if options.get("cancelled"):
             order.update(
                 cancelledAt="2026-11-25T15:00:00Z",

@@ -125,19 +125,37 @@ class TaxLineRecord(_Record):
     price: str = "0.00"
 
 
+def _money_text(value: str) -> str:
+    float(value)
+    return value
+
+
+MoneyText = Annotated[str, AfterValidator(_money_text)]
+
+
+class DiscountAllocationRecord(_Record):
+    amount: MoneyText  # over the line's whole quantity
+    code: str | None = None
+
+
 class LineItemRecord(_Record):
     id: str
     sku: str | None = None
     variantId: str | None = None
     quantity: int = Field(ge=1)
-    originalUnitPrice: str
-    discountedUnitPrice: str | None = None
+    originalUnitPrice: MoneyText
+    discountedUnitPrice: MoneyText | None = None
+    discountAllocations: list[DiscountAllocationRecord] | None = None
+    isGiftCard: bool = False
+    requiresShipping: bool | None = None
     taxLines: list[TaxLineRecord] = Field(default_factory=list)
 
 
 class ShippingLineRecord(_Record):
     title: str
-    price: str = "0.00"
+    price: MoneyText = "0.00"
+    discountedPrice: MoneyText | None = None
+    discountAllocations: list[DiscountAllocationRecord] | None = None
     taxLines: list[TaxLineRecord] = Field(default_factory=list)
 
 
@@ -164,6 +182,15 @@ class OrderRecord(_Record):
     shippingLines: list[ShippingLineRecord] = Field(default_factory=list)
     fulfillmentLocationId: str | None = None
     cancelledAt: str | None = None
+    # The order's money (SCENARIO.md "Money on orders"); the sandbox derives what is left out.
+    totalPrice: MoneyText | None = None
+    subtotalPrice: MoneyText | None = None
+    totalTax: MoneyText | None = None
+    totalDiscounts: MoneyText | None = None
+    totalShippingPrice: MoneyText | None = None
+    totalTipReceived: MoneyText | None = None
+    totalDuties: MoneyText | None = None
+    discountCodes: list[str] = Field(default_factory=list)
 
     @field_validator("createdAt", "processedAt", "updatedAt", "cancelledAt")
     @classmethod

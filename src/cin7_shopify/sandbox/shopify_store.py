@@ -10,6 +10,7 @@ import copy
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from cin7_shopify.sandbox.shopify_query import parse_search
@@ -20,11 +21,57 @@ def _now_iso() -> str:
 
 
 def _money(amount: Any, currency: str) -> dict[str, Any]:
-    value = f"{float(amount or 0):.2f}"
+    value = f"{Decimal(str(amount or 0)):.2f}"
     return {
         "shopMoney": {"amount": value, "currencyCode": currency},
         "presentmentMoney": {"amount": value, "currencyCode": currency},
     }
+
+
+def _decimal(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+# The order's money as a scenario writes it (SCENARIO.md) → the MoneyBag field Shopify serves it as.
+ORDER_MONEY = {
+    "totalPrice": "totalPriceSet",
+    "subtotalPrice": "subtotalPriceSet",
+    "totalTax": "totalTaxSet",
+    "totalDiscounts": "totalDiscountsSet",
+    "totalShippingPrice": "totalShippingPriceSet",
+    "totalTipReceived": "totalTipReceivedSet",
+    "totalDuties": "originalTotalDutiesSet",
+}
+
+
+def _allocations(given: list[dict[str, Any]] | None, derived: Decimal, currency: str) -> list[dict[str, Any]]:
+    """DiscountAllocation records: as the scenario wrote them, else the one line-level discount implied.
+
+    Shopify's discountAllocations hold every discount on a line, order-level and code ones included
+    (schema: LineItem.discountAllocations), each as the amount over the line's whole quantity.
+    """
+    if given is None:
+        given = [{"amount": str(derived)}] if derived > 0 else []
+    records = []
+    for index, allocation in enumerate(given):
+        code = allocation.get("code")
+        application: dict[str, Any] = (
+            {"__typename": "DiscountCodeApplication", "code": code, "index": index}
+            if code
+            else {
+                "__typename": "ManualDiscountApplication",
+                "title": allocation.get("title") or "Discount",
+                "index": index,
+            }
+        )
+        records.append(
+            {"allocatedAmountSet": _money(allocation["amount"], currency), "discountApplication": application}
+        )
+    return records
+
+
+def _allocated(records: list[dict[str, Any]]) -> Decimal:
+    return sum((_decimal(a["allocatedAmountSet"]["shopMoney"]["amount"]) for a in records), Decimal(0))
 
 
 class ShopifyStore:
@@ -132,6 +179,9 @@ class ShopifyStore:
         for line in order.get("lineItems", []):
             variant = self.variants_by_id.get(line.get("variantId") or "")
             original = line.get("originalUnitPrice", "0")
+            discounted = line.get("discountedUnitPrice") or original
+            # discountedUnitPrice carries only line-level discounts (schema: LineItem.discountedUnitPriceSet).
+            line_off = (_decimal(original) - _decimal(discounted)) * int(line["quantity"])
             line_items.append(
                 {
                     "id": line["id"],
@@ -149,9 +199,31 @@ class ShopifyStore:
                     "quantity": line["quantity"],
                     "currentQuantity": line.get("currentQuantity", line["quantity"]),
                     "originalUnitPriceSet": _money(original, currency),
-                    "discountedUnitPriceSet": _money(line.get("discountedUnitPrice") or original, currency),
+                    "discountedUnitPriceSet": _money(discounted, currency),
+                    "discountAllocations": _allocations(line.get("discountAllocations"), line_off, currency),
+                    "isGiftCard": bool(line.get("isGiftCard", False)),
+                    # A gift card is not shipped; everything else in these scenarios is.
+                    "requiresShipping": line.get("requiresShipping", not line.get("isGiftCard", False)),
                     "taxLines": tax_lines(line.get("taxLines", [])),
                     "variant": variant,
+                }
+            )
+        shipping_lines = []
+        for shipping in order.get("shippingLines", []):
+            price = _decimal(shipping.get("price"))
+            given = shipping.get("discountAllocations")
+            if shipping.get("discountedPrice") is not None:
+                discounted_shipping = _decimal(shipping["discountedPrice"])
+            else:
+                discounted_shipping = price - sum((_decimal(a["amount"]) for a in given or []), Decimal(0))
+            shipping_lines.append(
+                {
+                    "title": shipping["title"],
+                    "originalPriceSet": _money(price, currency),
+                    # A free-shipping code leaves the price at 0 here (schema: ShippingLine.discountedPriceSet).
+                    "discountedPriceSet": _money(discounted_shipping, currency),
+                    "discountAllocations": _allocations(given, price - discounted_shipping, currency),
+                    "taxLines": tax_lines(shipping.get("taxLines", [])),
                 }
             )
         customer = order.get("customer")
@@ -188,21 +260,16 @@ class ShopifyStore:
                     "customer",
                     "fulfillmentLocationId",
                     "refunds",
+                    *ORDER_MONEY,
                 }
             },
             "currencyCode": currency,
             "customer": customer,
             "lineItems": line_items,
-            "shippingLines": [
-                {
-                    "title": s["title"],
-                    "originalPriceSet": _money(s.get("price"), currency),
-                    "taxLines": tax_lines(s.get("taxLines", [])),
-                }
-                for s in order.get("shippingLines", [])
-            ],
+            "shippingLines": shipping_lines,
             "fulfillments": [],
         }
+        record.update(self._order_money(order, record, currency))
         address = order.get("shippingAddress")
         if address:
             # Scenarios write countryCode (as webhooks and REST do); GraphQL serves it as countryCodeV2.
@@ -218,6 +285,7 @@ class ShopifyStore:
                 "remainingQuantity": 0 if closed else li["currentQuantity"],
             }
             for li in line_items
+            if li["requiresShipping"]  # a gift card is fulfilled when bought: nothing for a location to ship
         ]
         record["fulfillmentOrders"] = (
             [
@@ -233,10 +301,59 @@ class ShopifyStore:
                     "order": record,
                 }
             ]
-            if line_items
+            if fo_lines
             else []
         )
         return record
+
+    def _order_money(self, order: dict[str, Any], record: dict[str, Any], currency: str) -> dict[str, Any]:
+        """The order's figures as the scenario gives them, else derived from its lines as Shopify does.
+
+        Schema: subtotalPriceSet is the lines after every discount (tax included when taxesIncluded);
+        totalPriceSet adds shipping after discounts, tax when it is not included, tips and duties.
+        """
+        lines = record["lineItems"]
+        shipping = record["shippingLines"]
+        subtotal = sum(
+            (
+                _decimal(li["originalUnitPriceSet"]["shopMoney"]["amount"]) * li["quantity"]
+                - _allocated(li["discountAllocations"])
+                for li in lines
+            ),
+            Decimal(0),
+        )
+        shipping_total = sum((_decimal(s["discountedPriceSet"]["shopMoney"]["amount"]) for s in shipping), Decimal(0))
+        tax = sum(
+            (_decimal(t["priceSet"]["shopMoney"]["amount"]) for item in [*lines, *shipping] for t in item["taxLines"]),
+            Decimal(0),
+        )
+        discounts = sum((_allocated(item["discountAllocations"]) for item in [*lines, *shipping]), Decimal(0))
+        tip = _decimal(order.get("totalTipReceived"))
+        duties = _decimal(order.get("totalDuties"))
+        derived = {
+            "subtotalPrice": subtotal,
+            "totalShippingPrice": shipping_total,
+            "totalTax": tax,
+            "totalDiscounts": discounts,
+            "totalTipReceived": tip,
+            "totalDuties": duties,
+            "totalPrice": subtotal + shipping_total + (0 if record["taxesIncluded"] else tax) + tip + duties,
+        }
+        money: dict[str, Any] = {
+            field: _money(order[name] if order.get(name) is not None else derived[name], currency)
+            for name, field in ORDER_MONEY.items()
+        }
+        if order.get("totalDuties") is None:
+            money["originalTotalDutiesSet"] = None  # Shopify: null when the order has no duties
+        money["currentTotalDutiesSet"] = money["originalTotalDutiesSet"]
+        codes = order.get("discountCodes") or [
+            a["discountApplication"]["code"]
+            for item in [*lines, *shipping]
+            for a in item["discountAllocations"]
+            if a["discountApplication"].get("code")
+        ]
+        money["discountCodes"] = list(dict.fromkeys(codes))
+        return money
 
     def _refund_record(self, refund: dict[str, Any], order: dict[str, Any]) -> dict[str, Any]:
         by_id = {li["id"]: li for li in order["lineItems"]}

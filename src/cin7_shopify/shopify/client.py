@@ -41,6 +41,7 @@ from cin7_shopify.shopify.errors import (
 )
 from cin7_shopify.shopify.models import (
     FulfillmentOrder,
+    OrderLine,
     SetStockResult,
     ShopifyLocation,
     ShopifyOrder,
@@ -407,8 +408,12 @@ class ShopifyClient:
         return levels
 
     async def orders(self, search: str, *, on_page: Progress | None = None) -> list[ShopifyOrder]:
-        """Orders matching a search, e.g. "updated_at:>'2026-11-20T00:00:00Z'", oldest change first."""
-        return [
+        """Orders matching a search, e.g. "updated_at:>'2026-11-20T00:00:00Z'", oldest change first.
+
+        Every order comes with all its lines: one past the first page is read to its end (B2B orders
+        run to hundreds of lines), so nothing downstream ever sees part of an order.
+        """
+        orders = [
             ShopifyOrder.from_graphql(node)
             async for node in self.paginate(
                 document("orders"),
@@ -417,6 +422,24 @@ class ShopifyClient:
                 on_page=on_page,
             )
         ]
+        for order in orders:
+            if order.lines_truncated:
+                await self._read_remaining_lines(order)
+        return orders
+
+    async def _read_remaining_lines(self, order: ShopifyOrder) -> None:
+        after = order.lines_cursor
+        while True:
+            data = await self.execute(document("order_line_items"), {"id": order.id, "after": after})
+            if data.get("order") is None:
+                raise ShopifyError(f"order {order.name} was not found while reading its lines")
+            connection = data["order"]["lineItems"]
+            order.lines.extend(OrderLine.from_graphql(node) for node in connection["nodes"])
+            page_info = connection.get("pageInfo") or {}
+            if not page_info.get("hasNextPage"):
+                break
+            after = page_info.get("endCursor")
+        order.lines_truncated, order.lines_cursor = False, None
 
     async def count_orders(self, search: str | None = None) -> int:
         """How many orders match (Shopify stops counting at 10,000)."""

@@ -21,6 +21,21 @@ def _amount(money_bag: dict[str, Any] | None) -> Decimal:
     return Decimal(str((money_bag.get("shopMoney") or {}).get("amount") or "0"))
 
 
+def _optional_amount(money_bag: dict[str, Any] | None) -> Decimal | None:
+    """A money field that may be absent (not asked for, or null in Shopify) stays None."""
+    return _amount(money_bag) if money_bag else None
+
+
+def _discounts(allocations: list[dict[str, Any]] | None) -> list[Discount]:
+    return [
+        Discount(
+            amount=_amount(a.get("allocatedAmountSet")),
+            code=(a.get("discountApplication") or {}).get("code"),
+        )
+        for a in allocations or []
+    ]
+
+
 def _nodes(connection: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not connection:
         return []
@@ -131,6 +146,13 @@ class TaxLine(ShopifyModel):
         return cls(title=node["title"], rate=node.get("rate"), price=_amount(node.get("priceSet")))
 
 
+class Discount(ShopifyModel):
+    """One discount allocated to a line, as the amount over the line's whole quantity."""
+
+    amount: Decimal
+    code: str | None = None
+
+
 class OrderLine(ShopifyModel):
     id: str
     sku: str | None = None
@@ -138,15 +160,48 @@ class OrderLine(ShopifyModel):
     quantity: int
     current_quantity: int
     unit_price: Decimal
-    discounted_unit_price: Decimal
+    discounted_unit_price: Decimal  # line-level discounts only: Shopify leaves order and code discounts out
+    discounts: list[Discount] | None = None  # every discount on the line; None when not read
+    is_gift_card: bool = False
+    requires_shipping: bool = True
     tax_lines: list[TaxLine] = Field(default_factory=list)
     variant_id: str | None = None
+
+    @property
+    def discount_total(self) -> Decimal:
+        """Every discount on the line (over its whole quantity), order-level and code ones included."""
+        if self.discounts is None:
+            return (self.unit_price - self.discounted_unit_price) * self.quantity
+        return sum((d.amount for d in self.discounts), Decimal(0))
+
+    @classmethod
+    def from_graphql(cls, node: dict[str, Any]) -> OrderLine:
+        return cls(
+            id=node["id"],
+            sku=node.get("sku"),
+            name=node.get("name") or "",
+            quantity=node["quantity"],
+            current_quantity=node.get("currentQuantity", node["quantity"]),
+            unit_price=_amount(node.get("originalUnitPriceSet")),
+            discounted_unit_price=_amount(node.get("discountedUnitPriceSet") or node.get("originalUnitPriceSet")),
+            discounts=_discounts(node["discountAllocations"]) if "discountAllocations" in node else None,
+            is_gift_card=bool(node.get("isGiftCard")),
+            requires_shipping=bool(node.get("requiresShipping", True)),
+            tax_lines=[TaxLine.from_graphql(t) for t in node.get("taxLines") or []],
+            variant_id=(node.get("variant") or {}).get("id"),
+        )
 
 
 class ShippingCharge(ShopifyModel):
     title: str
     price: Decimal
+    discounted_price: Decimal | None = None  # after shipping discounts (a free-shipping code makes it 0)
+    discounts: list[Discount] = Field(default_factory=list)
     tax_lines: list[TaxLine] = Field(default_factory=list)
+
+    @property
+    def charged(self) -> Decimal:
+        return self.price if self.discounted_price is None else self.discounted_price
 
 
 class RefundLine(ShopifyModel):
@@ -230,8 +285,18 @@ class ShopifyOrder(ShopifyModel):
     customer_email: str | None = None
     shipping_address: Address | None = None
     lines: list[OrderLine] = Field(default_factory=list)
-    lines_truncated: bool = False
+    lines_truncated: bool = False  # more lines than the first page: read the rest before using the order
+    lines_cursor: str | None = None
     shipping: list[ShippingCharge] = Field(default_factory=list)
+    # What the customer paid (Shopify's totalPriceSet) and its parts; None where not read.
+    total_price: Decimal | None = None
+    subtotal_price: Decimal | None = None
+    total_tax: Decimal | None = None
+    total_discounts: Decimal | None = None
+    total_shipping: Decimal | None = None
+    tip: Decimal = Decimal(0)
+    duties: Decimal = Decimal(0)
+    discount_codes: list[str] = Field(default_factory=list)
     refunds: list[Refund] = Field(default_factory=list)
     fulfillment_orders: list[FulfillmentOrder] = Field(default_factory=list)
 
@@ -276,29 +341,27 @@ class ShopifyOrder(ShopifyModel):
             )
             if address
             else None,
-            lines=[
-                OrderLine(
-                    id=n["id"],
-                    sku=n.get("sku"),
-                    name=n.get("name") or "",
-                    quantity=n["quantity"],
-                    current_quantity=n.get("currentQuantity", n["quantity"]),
-                    unit_price=_amount(n.get("originalUnitPriceSet")),
-                    discounted_unit_price=_amount(n.get("discountedUnitPriceSet") or n.get("originalUnitPriceSet")),
-                    tax_lines=[TaxLine.from_graphql(t) for t in n.get("taxLines") or []],
-                    variant_id=(n.get("variant") or {}).get("id"),
-                )
-                for n in _nodes(line_items)
-            ],
+            lines=[OrderLine.from_graphql(n) for n in _nodes(line_items)],
             lines_truncated=bool((line_items.get("pageInfo") or {}).get("hasNextPage")),
+            lines_cursor=(line_items.get("pageInfo") or {}).get("endCursor"),
             shipping=[
                 ShippingCharge(
                     title=s["title"],
                     price=_amount(s.get("originalPriceSet")),
+                    discounted_price=_optional_amount(s.get("discountedPriceSet")),
+                    discounts=_discounts(s.get("discountAllocations")),
                     tax_lines=[TaxLine.from_graphql(t) for t in s.get("taxLines") or []],
                 )
                 for s in _nodes(node.get("shippingLines"))
             ],
+            total_price=_optional_amount(node.get("totalPriceSet")),
+            subtotal_price=_optional_amount(node.get("subtotalPriceSet")),
+            total_tax=_optional_amount(node.get("totalTaxSet")),
+            total_discounts=_optional_amount(node.get("totalDiscountsSet")),
+            total_shipping=_optional_amount(node.get("totalShippingPriceSet")),
+            tip=_amount(node.get("totalTipReceivedSet")),
+            duties=_amount(node.get("originalTotalDutiesSet")),
+            discount_codes=list(node.get("discountCodes") or []),
             refunds=[
                 Refund(
                     id=r["id"],

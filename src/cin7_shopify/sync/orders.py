@@ -83,6 +83,20 @@ class OrderSync:
             for product in await self._products_by_sku(sku):
                 self.reference.products[product.SKU] = product
 
+    async def _recheck_services(self) -> None:
+        """Orders held for a service product: look the named ones up again (one call each), they may exist now."""
+        assert self.reference is not None
+        settings = self.settings()
+        names = {settings.shipping_product, settings.tip_product, settings.duty_product, settings.gift_card_product}
+        for name in sorted(n for n in names if n and self.reference.service(n) is None):
+            body = await self.cin7._request(
+                "GET", "product", params={"Name": name, "IncludeDeprecated": "true", "Page": "1", "Limit": "100"}
+            )
+            for row in body.get("Products") or []:
+                product = Product.model_validate(row)
+                if product.Name == name:
+                    self.reference.products[product.SKU] = product
+
     async def _products_by_sku(self, sku: str) -> list[Product]:
         body = await self.cin7._request(
             "GET", "product", params={"Sku": sku, "IncludeDeprecated": "true", "Page": "1", "Limit": "100"}
@@ -134,6 +148,8 @@ class OrderSync:
         }
         if waiting_for:
             await self._recheck_skus(waiting_for)
+        if any(error["kind"] == "missing_service_product" for entry in held_entries for error in entry.errors):
+            await self._recheck_services()
         for order in [*orders, *held]:
             await self.process(order, result, backfill=backfill)
         result.cin7_calls = self.cin7.calls - calls

@@ -2,6 +2,10 @@
 
 Shopify orders with no Cin7 sale, Cin7 sales pointing at no Shopify order, orders with more than one
 sale, totals that differ, and stock that drifted per SKU and location. Reads only; fixes nothing.
+
+A total is what the customer paid (Shopify's totalPrice) against the Cin7 Core sale order's own Total,
+read from the sale: saleList's InvoiceAmount is invoices less credit notes (APIB:L20118), 0 until the
+sale is invoiced, so it cannot say what was ordered. Each difference names its cause.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from decimal import Decimal
 from typing import Any
 
 from cin7_shopify.cin7.client import Cin7Client
+from cin7_shopify.cin7.models import Sale
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.sync.money import cents, line_charged
 from cin7_shopify.sync.stock import plan_stock
 from cin7_shopify.sync.translate import waiting_reason
 
@@ -32,6 +38,7 @@ class Mismatch:
     shopify: str
     cin7: str
     detail: str
+    cause: str = ""  # for total_differs: discount, shipping, tax, tip, duty, gift_card, refund, rounding, lines
 
 
 @dataclass
@@ -59,14 +66,65 @@ class ReconcileReport:
 
 
 def shopify_total(order: ShopifyOrder) -> Decimal:
-    """What the customer paid for the lines still on the order, shipping included (tax added if exclusive)."""
-    lines = sum((line.discounted_unit_price * line.current_quantity for line in order.lines), Decimal(0))
-    shipping = sum((s.price for s in order.shipping), Decimal(0))
+    """What the customer paid: Shopify's totalPrice, or (not read) the lines, shipping and tax it is made of."""
+    if order.total_price is not None:
+        return order.total_price
+    lines = sum((line_charged(line) for line in order.lines), Decimal(0))
+    shipping = sum((s.charged for s in order.shipping), Decimal(0))
+    total = lines + shipping + order.tip + order.duties
     if order.taxes_included:
-        return lines + shipping
+        return total
     tax = sum((t.price for line in order.lines for t in line.tax_lines), Decimal(0))
     tax += sum((t.price for s in order.shipping for t in s.tax_lines), Decimal(0))
-    return lines + shipping + tax
+    return total + tax
+
+
+def total_causes(order: ShopifyOrder, sale: Sale, settings: StoreSettings) -> list[tuple[str, str]]:
+    """Why Shopify's and Cin7's totals differ: (cause, what each side has), part by part."""
+    causes: list[tuple[str, str]] = []
+    booked = sale.Order
+    lines = booked.Lines if booked else []
+    charges = booked.AdditionalCharges if booked else []
+
+    def charged_on(name: str | None) -> Decimal:
+        return sum((c.Total for c in charges if name and c.Description == name), Decimal(0))
+
+    if order.refunds or any(line.current_quantity != line.quantity for line in order.lines):
+        causes.append(("refund", "items were refunded or removed in Shopify; Cin7 Core still holds them"))
+    goods = sum((line_charged(line) for line in order.lines if not line.is_gift_card), Decimal(0))
+    in_cin7 = sum((line.Total for line in lines), Decimal(0))
+    if cents(goods) != cents(in_cin7):
+        discounted = any(line.discount_total for line in order.lines)
+        causes.append(
+            (
+                "discount" if discounted else "lines",
+                f"lines after discounts: Shopify {goods:.2f}, Cin7 Core {in_cin7:.2f}",
+            )
+        )
+    parts = [
+        ("shipping", sum((s.charged for s in order.shipping), Decimal(0)), charged_on(settings.shipping_product)),
+        ("tip", order.tip, charged_on(settings.tip_product)),
+        ("duty", order.duties, charged_on(settings.duty_product)),
+        (
+            "gift_card",
+            sum((line_charged(line) for line in order.lines if line.is_gift_card), Decimal(0)),
+            charged_on(settings.gift_card_product),
+        ),
+    ]
+    for cause, shopify, cin7 in parts:
+        if cents(shopify) != cents(cin7):
+            causes.append((cause, f"{cause.replace('_', ' ')}: Shopify {shopify:.2f}, Cin7 Core {cin7:.2f}"))
+    shopify_tax = order.total_tax
+    if (
+        shopify_tax is not None
+        and booked is not None
+        and booked.Tax is not None
+        and cents(shopify_tax) != cents(booked.Tax)
+    ):
+        causes.append(("tax", f"tax: Shopify {shopify_tax:.2f}, Cin7 Core {booked.Tax:.2f}"))
+    if not causes:
+        causes.append(("rounding", "every part agrees: the difference is rounding"))
+    return causes
 
 
 async def reconcile(
@@ -104,11 +162,19 @@ async def reconcile(
                     "duplicate_sales", order.name, order.id, numbers, f"{len(found)} Cin7 Core sales for one order"
                 )
             )
-        paid, booked = shopify_total(order), Decimal(str(found[0].InvoiceAmount or 0))
-        if abs(paid - booked) > Decimal("0.02"):
+        booked_sale = await cin7.get_sale(found[0].SaleID)
+        order_total = booked_sale.Order.Total if booked_sale.Order is not None else None
+        paid, booked = shopify_total(order), order_total or Decimal(0)
+        if cents(paid) != cents(booked):
+            causes = total_causes(order, booked_sale, settings)
             report.mismatches.append(
                 Mismatch(
-                    "total_differs", order.name, f"{paid:.2f}", f"{booked:.2f}", f"differs by {abs(paid - booked):.2f}"
+                    "total_differs",
+                    order.name,
+                    f"{paid:.2f}",
+                    f"{booked:.2f}",
+                    f"differs by {abs(paid - booked):.2f}: " + "; ".join(text for _, text in causes),
+                    cause=", ".join(cause for cause, _ in causes),
                 )
             )
     for external_id, found in by_order.items():

@@ -1,22 +1,23 @@
 """From a Shopify order to a Cin7 Core sale: pure decisions, no I/O.
 
 Which orders to import (trigger, go-live, test orders, excluded tags), and how: location from the
-mapped fulfilment location, tax rule from the tax map, lines priced as Shopify charged them with the
-discount kept, shipping as an additional charge. An order that cannot be imported gets one error per
-cause, in the merchant's words with the fix.
+mapped fulfilment location, tax rule from the tax map, lines priced as Shopify charged them after
+every discount (sync/money.py), shipping, tips, duties and gift cards as additional charges on the
+service products the settings name, so the sale totals what the customer paid. An order that
+cannot be imported gets one error per cause, in the merchant's words with the fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from cin7_shopify.cin7.models import AdditionalCharge, Product, SaleAddress, SaleCreate, SaleLine, TaxRule
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.models import ShopifyOrder, TaxLine
+from cin7_shopify.sync.money import CENT, cents, expected_cin7_total, line_charged, line_tax, price_rows
 
-CENT = Decimal("0.01")
 PAID = {"PAID", "PARTIALLY_REFUNDED", "REFUNDED"}
 FULFILLED = {"FULFILLED", "PARTIALLY_FULFILLED"}
 
@@ -35,6 +36,13 @@ class Cin7Reference:
     products: dict[str, Product]  # exact SKU → product, deprecated included (Cin7 refuses those itself)
     locations: set[str]  # active location names
     tax_rules: dict[str, TaxRule]
+
+    def service(self, name: str) -> Product | None:
+        """The active Service product an additional charge names (charges name products by Name)."""
+        return next(
+            (p for p in self.products.values() if p.Name == name and (p.Type or "") == "Service" and p.is_active),
+            None,
+        )
 
 
 @dataclass
@@ -72,11 +80,36 @@ def waiting_reason(
 
 def plan_sale(order: ShopifyOrder, settings: StoreSettings, reference: Cin7Reference) -> SalePlan | list[HeldError]:
     errors: list[HeldError] = []
+    if order.lines_truncated:
+        errors.append(
+            HeldError(
+                "partial_order",
+                f"Order {order.name}: only {len(order.lines)} of its lines were read from Shopify.",
+                "Nothing to do: the order is read again in full on the next pass.",
+            )
+        )
     location = _location(order, settings, reference, errors)
-    lines: list[SaleLine] = []
+    rows: list[_Row] = []
     for line in order.lines:
         if line.current_quantity <= 0:
             continue  # removed by an edit or refunded before import
+        if line.is_gift_card:
+            # A gift card is no stock: it is charged on the gift-card service product.
+            service = _service(order, "a gift card", settings.gift_card_product, "gift_card_product", reference, errors)
+            rule = _service_rule(order, line.tax_lines, service, settings, reference, errors)
+            if service is not None and rule is not None:
+                rows.append(
+                    _Row(
+                        None,
+                        service.Name,
+                        line.current_quantity,
+                        line.unit_price,
+                        line_charged(line),
+                        line_tax(line),
+                        rule,
+                    )
+                )
+            continue
         if line.sku is None or not line.sku.strip():
             errors.append(
                 HeldError(
@@ -99,29 +132,30 @@ def plan_sale(order: ShopifyOrder, settings: StoreSettings, reference: Cin7Refer
         rule = _tax_rule(order, line.tax_lines, settings, reference, errors)
         if rule is None:
             continue
-        lines.append(
-            _sale_line(
-                line.current_quantity, line.unit_price, line.discounted_unit_price, line.tax_lines, product, rule
-            )
+        rows.append(
+            _Row(product, None, line.current_quantity, line.unit_price, line_charged(line), line_tax(line), rule)
         )
-    charges = []
     for shipping in order.shipping:
-        if shipping.price <= 0:
-            continue
+        if shipping.charged <= 0:
+            continue  # free, or made free by a shipping discount
+        service = _service(order, "shipping", settings.shipping_product, "shipping_product", reference, errors)
         rule = _tax_rule(order, shipping.tax_lines, settings, reference, errors)
-        if rule is None:
+        if service is None or rule is None:
             continue
-        tax = sum((t.price for t in shipping.tax_lines), Decimal(0))
-        charges.append(
-            AdditionalCharge(
-                Description=settings.shipping_product,
-                Price=shipping.price,
-                Quantity=Decimal(1),
-                Tax=tax,
-                TaxRule=rule,
-                Total=shipping.price,
-            )
-        )
+        tax = cents(sum((t.price for t in shipping.tax_lines), Decimal(0)))
+        rows.append(_Row(None, service.Name, 1, shipping.price, cents(shipping.charged), tax, rule))
+    for amount, what, name, setting in (
+        (order.tip, "a tip", settings.tip_product, "tip_product"),
+        (order.duties, "duties", settings.duty_product, "duty_product"),
+    ):
+        if amount <= 0:
+            continue
+        service = _service(order, what, name, setting, reference, errors)
+        rule = _service_rule(order, [], service, settings, reference, errors)
+        if service is not None and rule is not None:
+            rows.append(_Row(None, service.Name, 1, cents(amount), cents(amount), Decimal(0), rule))
+    # With a row already missing, the totals cannot agree: that cause is reported, not a mismatch.
+    rounding = Decimal(0) if errors else _rounding(order, rows, errors)
     email = order.contact_email
     if settings.customer_mode == "default_customer" and not settings.default_customer:
         errors.append(
@@ -143,6 +177,7 @@ def plan_sale(order: ShopifyOrder, settings: StoreSettings, reference: Cin7Refer
     if errors:
         return _dedupe(errors)
     assert location is not None
+    lines, charges = _priced(rows, rounding)
     header_rule = next((line.TaxRule for line in lines if line.TaxRule), None) or next(
         (c.TaxRule for c in charges if c.TaxRule), None
     )
@@ -172,6 +207,128 @@ def plan_sale(order: ShopifyOrder, settings: StoreSettings, reference: Cin7Refer
     )
     name = " ".join(p for p in (order.customer_first_name, order.customer_last_name) if p) or (email or order.name)
     return SalePlan(header=header, lines=lines, charges=charges, email=email, customer_name=name)
+
+
+@dataclass
+class _Row:
+    """One Cin7 row to be: a product line, or an additional charge on a service product."""
+
+    product: Product | None  # None: an additional charge on the service product `description`
+    description: str | None
+    quantity: int
+    list_price: Decimal
+    target: Decimal  # what the customer paid for it, to the cent (tax included when the shop includes it)
+    tax: Decimal
+    rule: str
+
+
+def _rounding(order: ShopifyOrder, rows: list[_Row], errors: list[HeldError]) -> Decimal:
+    """Cents by which Shopify's totalPrice differs from the rows: spread over them, or the order is held.
+
+    Only an order whose lines are all still on it is held to totalPrice ("before returns"); a few
+    cents are rounding (Shopify rounds per line and per order), anything more is money we cannot place.
+    """
+    if order.total_price is None or any(line.current_quantity != line.quantity for line in order.lines):
+        return Decimal(0)
+    computed = expected_cin7_total(
+        order, sum((r.target for r in rows), Decimal(0)), sum((r.tax for r in rows), Decimal(0))
+    )
+    difference = order.total_price - computed
+    if abs(difference) <= CENT * max(1, len(rows)):
+        return difference
+    errors.append(
+        HeldError(
+            "total_mismatch",
+            f"Order {order.name}: Shopify's total is {order.total_price:.2f} but its lines, shipping, tax, tips and "
+            f"duties come to {computed:.2f}; {difference:.2f} cannot be placed on a Cin7 Core line.",
+            "Look at the order's discounts and charges in Shopify; import it by hand if it is right there.",
+        )
+    )
+    return Decimal(0)
+
+
+def _priced(rows: list[_Row], rounding: Decimal) -> tuple[list[SaleLine], list[AdditionalCharge]]:
+    priced = price_rows([(Decimal(r.quantity), r.list_price, r.target) for r in rows], rounding=rounding)
+    lines: list[SaleLine] = []
+    charges: list[AdditionalCharge] = []
+    for row, money in zip(rows, priced, strict=True):
+        if row.product is not None:
+            lines.append(
+                SaleLine(
+                    ProductID=row.product.ID,
+                    SKU=row.product.SKU,
+                    Name=row.product.Name,
+                    Quantity=Decimal(row.quantity),
+                    Price=money.price,
+                    Discount=money.discount,
+                    Tax=row.tax,
+                    TaxRule=row.rule,
+                    Total=money.total,
+                )
+            )
+        else:
+            assert row.description is not None
+            charges.append(
+                AdditionalCharge(
+                    Description=row.description,
+                    Price=money.price,
+                    Quantity=Decimal(row.quantity),
+                    Discount=money.discount,
+                    Tax=row.tax,
+                    TaxRule=row.rule,
+                    Total=money.total,
+                )
+            )
+    return lines, charges
+
+
+def _service(
+    order: ShopifyOrder,
+    what: str,
+    name: str | None,
+    setting: str,
+    reference: Cin7Reference,
+    errors: list[HeldError],
+) -> Product | None:
+    """The Cin7 service product a charge goes on (APIB:L29892: a charge's Description names one)."""
+    if not name:
+        errors.append(
+            HeldError(
+                "missing_service_product",
+                f"Order {order.name} has {what}, and the store names no Cin7 Core service product for it.",
+                f"Set {setting} in the store's settings to an active Cin7 Core Service product; the order is "
+                "retried by itself.",
+            )
+        )
+        return None
+    service = reference.service(name)
+    if service is None:
+        errors.append(
+            HeldError(
+                "missing_service_product",
+                f"Order {order.name} has {what}, charged on Cin7 Core service product '{name}', which is not an "
+                "active Service product.",
+                f"Create an active Service product named '{name}' in Cin7 Core (or set {setting} to one); the "
+                "order is retried by itself.",
+            )
+        )
+    return service
+
+
+def _service_rule(
+    order: ShopifyOrder,
+    tax_lines: list[TaxLine],
+    service: Product | None,
+    settings: StoreSettings,
+    reference: Cin7Reference,
+    errors: list[HeldError],
+) -> str | None:
+    """A taxed charge follows the tax map; an untaxed one (tips, duties, gift cards) its product's rule."""
+    if tax_lines or service is None:
+        return _tax_rule(order, tax_lines, settings, reference, errors) if tax_lines else None
+    if service.SaleTaxRule and service.SaleTaxRule in reference.tax_rules:
+        return service.SaleTaxRule
+    return _tax_rule(order, [], settings, reference, errors)
 
 
 def _location(
@@ -234,35 +391,6 @@ def _tax_rule(
             return None
     # Cin7 takes one rule per line: with several Shopify tax lines the first mapped one carries the line.
     return settings.tax_map[keys[0]]
-
-
-def _sale_line(
-    quantity: int, unit_price: Decimal, charged: Decimal, tax_lines: list[TaxLine], product: Product, rule: str
-) -> SaleLine:
-    """Priced as Shopify charged it; the discount is kept as Cin7's Discount % when that reproduces the total."""
-    total = (charged * quantity).quantize(CENT, ROUND_HALF_UP)
-    tax = sum((t.price for t in tax_lines), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
-    price, discount = unit_price, Decimal(0)
-    if unit_price > 0 and charged < unit_price:
-        discount = ((1 - charged / unit_price) * 100).quantize(CENT, ROUND_HALF_UP)
-        cin7_total = (unit_price * quantity * (1 - discount / 100)).quantize(CENT, ROUND_HALF_UP)
-        if abs(cin7_total - total) > CENT:
-            price, discount = charged, Decimal(0)  # a discount % cannot say it exactly: charge the net price
-        else:
-            total = cin7_total
-    elif charged != unit_price:
-        price = charged
-    return SaleLine(
-        ProductID=product.ID,
-        SKU=product.SKU,
-        Name=product.Name,
-        Quantity=Decimal(quantity),
-        Price=price,
-        Discount=discount,
-        Tax=tax,
-        TaxRule=rule,
-        Total=total,
-    )
 
 
 def _dedupe(errors: list[HeldError]) -> list[HeldError]:
