@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 import keyring
@@ -121,3 +122,15 @@ def served_sandbox() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def audit_of(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A scenario audited through its store session (for module-scoped fixtures: its own tool home)."""
+    import asyncio
+
+    from cin7_shopify.commands.session import scenario_session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path_factory.mktemp("home")))
+        with scenario_session(folder) as session:
+            return asyncio.run(session.audit())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import json
@@ -15,11 +14,10 @@ from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.export import report_csv, report_json, report_markdown, shopify_fix_csv
 from cin7_shopify.audit.models import AuditReport, Finding
 from cin7_shopify.audit.service import AuditRun, audit_csv
-from cin7_shopify.commands.session import scenario_session
 from cin7_shopify.sandbox.demo_data import SEEDED_PROBLEMS
 from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.settings import StoreSettings
-from tests.conftest import DEMO
+from tests.conftest import DEMO, audit_of
 from tests.csv_exports import write_cin7_exports, write_shopify_export
 
 CATALOGUE_KINDS = {
@@ -38,10 +36,7 @@ CATALOGUE_KINDS = {
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path_factory.mktemp("home")))
-        with scenario_session(DEMO) as session:
-            return asyncio.run(session.audit())
+    return audit_of(DEMO, tmp_path_factory)  # type: ignore[no-any-return]
 
 
 def subject(finding: Finding) -> str:

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from cin7_shopify.clock import ManualClock
-from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import open_sandbox
 from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
 from tests.conftest import DEMO
 from tests.sync_harness import Harness
 
-EXPECTED_IMPORTED = {f"#{n}" for n in range(1001, 1026)} - set(SEEDED_ORDER_ERRORS)
+EXPECTED_IMPORTED = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 
 
 def points_of_first_pass(tmp_path: Path) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -10,14 +9,14 @@ import pytest
 from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.export import KIND_TITLES, report_json
 from cin7_shopify.audit.models import FINDING_KINDS
-from cin7_shopify.audit.service import AuditRun, audit_scenario
+from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
-from tests.conftest import DEMO
+from tests.conftest import DEMO, audit_of
 
 
 @pytest.fixture(scope="module")
-def demo_run() -> AuditRun:
-    return asyncio.run(audit_scenario(DEMO))
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> AuditRun:
+    return audit_of(DEMO, tmp_path_factory)  # type: ignore[no-any-return]
 
 
 def settings(**services: str | None) -> StoreSettings:

@@ -292,6 +292,8 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
             await pilot.press(SCREENS[screen])
             await settle(pilot)
         pilot.app.clear_notifications()
+        for field in pilot.app.screen.query(Input):  # a focused field's cursor stays lit, not blinking
+            field.cursor_blink = False
         await pilot.pause()
 
     app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")

@@ -92,25 +92,22 @@ class SettingsScreen(Screen[None]):
         await report(self, "reading Cin7 customers", job)
 
     @on(Loaded)
-    async def _customers_read(self, message: Loaded) -> None:
+    def _customers_read(self, message: Loaded) -> None:
         names: list[str] = list(message.result)
-        old = self.query_one("#default_customer")
-        current = old.value if isinstance(old, Input) else self.original["default_customer"]
-        if current and current not in names:
+        picker: Select[str] = self.query_one("#default_customer", Select)
+        current = picker.value
+        if isinstance(current, str) and current not in names:
             names.insert(0, current)
-        picker: Select[str] = Select(
-            [(n, n) for n in names], value=current or Select.NULL, prompt="none", id="default_customer"
-        )
-        row, had_focus = old.parent, old.has_focus
-        await old.remove()
-        if row is not None:
-            await row.mount(picker)  # type: ignore[attr-defined]
-        if had_focus:
-            picker.focus()
+        picker.set_options([(n, n) for n in names])
+        picker.value = current
 
     @on(Failed)
     def _customers_unread(self, message: Failed) -> None:
-        pass  # the field stays a free text box: the sync checks the name when it needs it
+        self.notify(
+            f"Cin7 Core's customers could not be read, so only the saved default is offered: {message.explanation}",
+            title="Default customer",
+            severity="warning",
+        )
 
     def _values(self) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -177,6 +174,8 @@ class SettingsScreen(Screen[None]):
 
 
 def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
+    if name == "default_customer":  # picked from Cin7 Core's customers once they are read
+        return Select([(current, current)] if current else [], value=current or Select.NULL, prompt="none", id=name)
     choices = _choices(annotation)
     if choices is not None:
         return Select([(c, c) for c in choices], value=current if current in choices else Select.NULL, id=name)
