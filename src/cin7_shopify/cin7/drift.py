@@ -9,6 +9,8 @@ top-level fields that no record of the endpoint carried.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -30,17 +32,30 @@ class ModelDrift:
     endpoints: dict[str, EndpointFields] = field(default_factory=dict)
 
     def note(self, endpoint: str, record: BaseModel) -> None:
-        found = self.endpoints.setdefault(endpoint, EndpointFields())
+        found = self.endpoints.get(endpoint)
+        if found is None:
+            found = self.endpoints[endpoint] = EndpointFields(declared=set(type(record).model_fields))
         found.records += 1
-        found.declared |= set(type(record).model_fields)
         found.seen |= record.model_fields_set
         found.unknown |= unknown_fields(record)
+
+
+@cache
+def _nested(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of a model that can hold models (checked per record; the rest never need a look)."""
+    return frozenset(name for name, info in model.model_fields.items() if _holds_models(info.annotation))
+
+
+def _holds_models(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_holds_models(arg) for arg in get_args(annotation))
 
 
 def unknown_fields(record: BaseModel, prefix: str = "") -> set[str]:
     """Names of the fields the record carried that its model does not declare, nested models included."""
     names = {prefix + name for name in record.model_extra or {}}
-    for name in record.model_fields_set:
+    for name in _nested(type(record)) & record.model_fields_set:
         value = getattr(record, name, None)
         items = value if isinstance(value, list) else [value]
         inner = f"{prefix}{name}[]." if isinstance(value, list) else f"{prefix}{name}."
