@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from cin7_shopify.cli import main
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.reports.digest import Digest, build_digest, parse_since
 from cin7_shopify.reports.digest_render import digest_html, digest_json, digest_markdown
 from cin7_shopify.reports.escape import md
 from cin7_shopify.sandbox.store import scenario_workspace
 from cin7_shopify.state.ledger import read_ledger
+from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.workspace import StoreSession
 from tests.conftest import DEMO
 from tests.test_audit_cli import cli, saved_demo_store
@@ -173,3 +175,23 @@ def test_digest_command_over_a_saved_store(served_sandbox: str, tmp_path: Path) 
     assert written.returncode == 0 and written.stdout == "", written.stderr
     assert "Held orders: 12" in page.read_text()
     assert cli(env, "digest", "--since", "soon").returncode == 2
+
+
+def test_a_store_that_never_synced_and_an_old_api_version(capsys: pytest.CaptureFixture[str]) -> None:
+    """The digest reads only what is on disk: a saved store with nothing recorded still reports, and a
+    version past its window makes it exit 1."""
+    assert main(["digest"]) == 2, "no saved stores"
+    ProfileStore().save(
+        StoreProfile(
+            name="old-shop",
+            shop_domain="old-shop.myshopify.com",
+            cin7_account_id="5a4d0000-0000-4000-8000-00000000c1a7",
+            api_version="2025-01",
+        )
+    )
+    capsys.readouterr()
+    assert main(["digest", "--since", "2w"]) == 1
+    text = capsys.readouterr().out
+    assert "## old-shop (old-shop)" in text and "### Held orders: 0" in text
+    assert "No stock push recorded yet." in text and "No calls recorded in the period." in text
+    assert "API version 2025-01 left its support window on 2026-01-01" in text
