@@ -40,7 +40,7 @@ class VersionWindow:
         if self.verdict == "past":
             return (
                 f"API version {self.version} left its support window on {self.supported_until}: Shopify now "
-                f"answers with a newer version ({self.falls_forward_to} or later) that this store was not tested on."
+                f"answers with {self.falls_forward_to} instead, a version this store's sync was not tested on."
             )
         when = f"supported until {self.supported_until} ({self.days_left} days left)"
         if self.verdict == "ending":
@@ -72,7 +72,16 @@ def version_window(version: str, today: date) -> VersionWindow:
         return VersionWindow(version, None, None, None, None, "unstable")
     year, month = int(found.group(1)), int(found.group(2))
     end = date(*_add_months(year, month, SUPPORT_MONTHS), 1)
-    forward = "{:04d}-{:02d}".format(*_add_months(year, month, 3))
     days_left = (end - today).days
     verdict: Verdict = "past" if days_left <= 0 else "ending" if days_left <= WARN_DAYS else "ok"
+    # Shopify falls forward to the oldest version it still supports: the next one when this one ends,
+    # and for a version long past, the oldest whose window holds today.
+    forward = _oldest_supported(today) if verdict == "past" else "{:04d}-{:02d}".format(*_add_months(year, month, 3))
     return VersionWindow(version, f"{year:04d}-{month:02d}-01", end.isoformat(), forward, days_left, verdict)
+
+
+def _oldest_supported(today: date) -> str:
+    year, month = _add_months(today.year, (today.month - 1) // 3 * 3 + 1, -SUPPORT_MONTHS)
+    while date(*_add_months(year, month, SUPPORT_MONTHS), 1) <= today:
+        year, month = _add_months(year, month, 3)
+    return f"{year:04d}-{month:02d}"
