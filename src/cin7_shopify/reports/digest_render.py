@@ -150,13 +150,14 @@ def _table(headers: list[str], rows: list[list[str]], numeric: Collection[int] =
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def bar_chart(bars: list[tuple[str, list[int]]], series: list[tuple[str, str]], *, width: int = 560) -> str:
+def bar_chart(bars: list[tuple[str, list[int]]], series: list[tuple[str, str]], *, label: str, width: int = 560) -> str:
     """Horizontal bars, one group per label and one bar per series (name, colour), as inline SVG."""
     bar_h, gap, label_w = 12, 8, 190
     longest = max((v for _, values in bars for v in values), default=0) or 1
     per_group = bar_h * len(series) + gap
     height = per_group * len(bars) + 24
-    parts = [f"<svg width='{width}' height='{height}' role='img'>"]  # inline in HTML5: no namespace needed
+    # Inline in HTML5: no namespace needed. The label is what a screen reader says of the chart.
+    parts = [f"<svg width='{width}' height='{height}' role='img' aria-label='{esc(label)}'>"]
     for index, (label, values) in enumerate(bars):
         top = index * per_group
         parts.append(f"<text x='0' y='{top + bar_h * len(series) / 2 + 4:.0f}'>{esc(label[:30])}</text>")
@@ -182,7 +183,13 @@ def _store_html(s: StoreDigest) -> list[str]:
     out = [f"<h2>{esc(s.title)} <span class='muted'>({esc(s.store)})</span></h2>"]
     out.append(f"<h3>Held orders: {len(s.held)}</h3>")
     if s.held:
-        out.append(bar_chart([(label, [n]) for label, n in s.held_by_age.items()], [("held orders", "#d97706")]))
+        out.append(
+            bar_chart(
+                [(label, [n]) for label, n in s.held_by_age.items()],
+                [("held orders", "#d97706")],
+                label="Held orders by age",
+            )
+        )
         rows = [
             [esc(h.order), esc(h.placed or "?"), f"{h.age_days:g}", esc(", ".join(h.reasons))]
             for h in s.held[:HELD_LISTED]
@@ -198,6 +205,7 @@ def _store_html(s: StoreDigest) -> list[str]:
             bar_chart(
                 [(e.kind, [e.this_period, e.period_before]) for e in s.errors],
                 [("this period", "#2563eb"), ("period before", "#9aa5b1")],
+                label="Errors by kind, this period and the period before",
             )
         )
         rows = [
