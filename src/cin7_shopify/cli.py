@@ -174,6 +174,26 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
     reconcile.add_argument("--out", type=Path, metavar="FILE")
 
+    digest = commands.add_parser(
+        "digest",
+        help="weekly digest of every saved store (or one): held orders, errors, stock, calls, deadlines",
+        description="Reads what the sync recorded; calls neither API. Exit 1 when a store's Shopify API version "
+        "is past its support window.",
+    )
+    digest.add_argument("--since", default="7d", metavar="PERIOD", help="7d, 2w, 48h or a date (default 7d)")
+    digest.add_argument("--store", metavar="NAME", help="one store (default: every saved store)")
+    digest.add_argument("--format", choices=["md", "html", "json"], default="md")
+    digest.add_argument("--out", type=Path, metavar="FILE", help="write the digest here instead of stdout")
+
+    health = commands.add_parser(
+        "health",
+        help="API health of a store: version support window, deprecations, scopes, Cin7 answers",
+        description="Exit 1 when the pinned Shopify API version is past its support window or a needed scope "
+        "is missing. For the sync's liveness see `sync health`.",
+    )
+    health.add_argument("--store", required=True, metavar="NAME")
+    health.add_argument("--format", choices=["text", "json"], default="text")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -296,6 +316,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.sync import run_errors_command
 
         return run_errors_command(args)
+    if args.command in {"digest", "health"}:
+        from cin7_shopify.commands.reports import run_api_health_command, run_digest_command
+
+        return run_digest_command(args) if args.command == "digest" else run_api_health_command(args)
     if args.command in {"sync", "stock"}:
         parser.parse_args([args.command, "--help"])
     if args.command == "sandbox":

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -31,15 +31,17 @@ from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
 from cin7_shopify.paths import store_dir, store_locks_dir
+from cin7_shopify.reports.api_health import ApiHealth, build_api_health
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
+from cin7_shopify.state.api_health import ScopeCheck, record_api_answers
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
-from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
+from cin7_shopify.sync.journal import NOTICE_KINDS, Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.runner import StoreSync
 
 # Shopify access scopes the sync cannot work without, and what breaks without each.
@@ -60,11 +62,19 @@ SCOPES_WANTED = {
     "write_third_party_fulfillment_orders": "orders at a 3PL (fulfilment service) location cannot be fulfilled",
 }
 REQUIRED_SCOPES = tuple(SCOPES_NEEDED)
+# What each needed scope is for, in the API health check's words.
+SCOPE_PURPOSES = {
+    "read_products": "match Shopify variants to Cin7 Core products by SKU",
+    "read_inventory": "read Shopify's stock levels before it changes them",
+    "write_inventory": "push Cin7 Core's stock to Shopify",
+    "read_locations": "map Shopify locations to Cin7 Core locations",
+    "read_orders": "import orders into Cin7 Core",
+    "read_merchant_managed_fulfillment_orders": "see what your own locations are to ship",
+    "write_merchant_managed_fulfillment_orders": "mark orders fulfilled with Cin7 Core's tracking",
+}
 CONNECTION_TEST_SECONDS = 8.0  # per side, both sides at once: a dead host is named within 10 s
 
 UNMAPPED_KINDS = frozenset({"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
-# Notices the sync writes as resolved: not errors, so they stay out of the error counts.
-NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
 
 
 class MissingCredential(ConsoleError):
@@ -438,6 +448,28 @@ class StoreSession:
                 orders_since=go_live.strftime("%Y-%m-%dT%H:%M:%SZ") if go_live else None,
                 on_step=on_step,
             )
+
+    async def check_api_health(self, *, today: date | None = None) -> ApiHealth:
+        """The API health report, with the granted scopes asked of Shopify now (that call's own
+        deprecation header is recorded too); the rest is what the sync recorded."""
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            shop = await shopify.shop_info()
+        scopes = ScopeCheck(
+            granted=shop.scopes,
+            missing=[s for s in REQUIRED_SCOPES if s not in shop.scopes],
+            checked=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        answers = record_api_answers(
+            self.folder, api_version=shopify.api_version, deprecations=shopify.deprecations, scopes=scopes
+        )
+        return build_api_health(
+            self.name,
+            self.profile.api_version,
+            answers,
+            needed_scopes=SCOPE_PURPOSES,
+            today=today or datetime.now(UTC).date(),
+        )
 
     async def test_connection(self) -> ConnectionCheck:
         cin7, shopify = self.open_clients(quick=True)

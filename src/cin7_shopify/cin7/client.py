@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
+from cin7_shopify.cin7.drift import ModelDrift
 from cin7_shopify.cin7.errors import (
     Cin7AuthError,
     Cin7ConnectionError,
@@ -87,6 +88,7 @@ class Cin7Client:
         self.max_retries = max_retries
         self.calls = 0  # HTTP requests sent, retries included: the scarce resource
         self.retries = 0
+        self.drift = ModelDrift()  # fields Cin7 sent that our models do not know (names only)
         self._last_answer: float | None = None  # when Cin7 last accepted these credentials (pacer clock)
         base_url = base_url or DEFAULT_BASE_URL
         self._http = httpx.AsyncClient(
@@ -113,7 +115,7 @@ class Cin7Client:
     # -- reads --------------------------------------------------------------------------
 
     async def me(self) -> Me:
-        return Me.model_validate(await self._request("GET", "me"))
+        return self._noted("GET /me", Me.model_validate(await self._request("GET", "me")))
 
     async def list_products(
         self, *, include_deprecated: bool = False, include_bom: bool = False, on_page: Progress | None = None
@@ -191,11 +193,12 @@ class Cin7Client:
         return [row for row in await self.list_sales(external_id=external_id) if row.ExternalID == external_id]
 
     async def get_sale(self, sale_id: str) -> Sale:
-        return Sale.model_validate(await self._request("GET", "sale", params={"ID": sale_id}))
+        return self._noted("GET /sale", Sale.model_validate(await self._request("GET", "sale", params={"ID": sale_id})))
 
     async def get_fulfilments(self, sale_id: str) -> list[Fulfilment]:
         body = await self._request("GET", "sale/fulfilment", params={"SaleID": sale_id})
-        return [Fulfilment.model_validate(row) for row in (body.get("Fulfilments") or [])]
+        rows = body.get("Fulfilments") or []
+        return [self._noted("GET /sale/fulfilment", Fulfilment.model_validate(row)) for row in rows]
 
     # -- writes -------------------------------------------------------------------------
 
@@ -306,6 +309,10 @@ class Cin7Client:
 
     # -- plumbing -----------------------------------------------------------------------
 
+    def _noted(self, endpoint: str, record: M) -> M:
+        self.drift.note(endpoint, record)
+        return record
+
     async def _fulfilment_step(self, path: str, body: dict[str, Any]) -> FulfilmentStage:
         return FulfilmentStage.model_validate(await self._request("POST", path, json_body=body))
 
@@ -327,7 +334,7 @@ class Cin7Client:
             total = int(body.get("Total") or 0)
             for index, row in enumerate(rows):
                 try:
-                    records.append(model.model_validate(row))
+                    records.append(self._noted(f"GET /{path}", model.model_validate(row)))
                 except ValidationError as exc:
                     raise Cin7UnexpectedResponse(
                         f"record {index + 1} of page {page} does not look like a {model.__name__}: "

@@ -90,6 +90,11 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self.throttle_as_429 = False
         self.schema = build_schema(load_sdl())
         self.request_log: list[dict[str, Any]] = []
+        # Operation name → the reason Shopify gives in `X-Shopify-API-Deprecated-Reason` when a request
+        # uses something deprecated in the pinned version. Since 2025-04 the header lists the deprecated
+        # fields used (e.g. "Shop.plan.displayName"); see https://shopify.dev/docs/api/usage/versioning and
+        # https://shopify.dev/changelog/graphql-return-actual-deprecation-reasons. Empty: no header sent.
+        self.deprecated_operations: dict[str, str] = {}
         super().__init__(shopify)
         self._wire_resolvers()
 
@@ -280,6 +285,9 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         headers = {"X-Request-Id": secrets.token_hex(8)}
         if status == 429:
             headers["Retry-After"] = "2.0"
+        deprecated = self.deprecated_operations.get(str(payload.get("operationName")))
+        if deprecated and status == 200:
+            headers["X-Shopify-API-Deprecated-Reason"] = deprecated
         return JSONResponse(result, status_code=status, headers=headers)
 
     async def _grant(self, request: Request) -> Response:

@@ -199,6 +199,9 @@ class ShopifyClient:
         self.throttle_waits: list[float] = []
         self._bucket: tuple[float, float, float, float] | None = None  # available, max, rate, observed at
         self._last_cost: dict[str, float] = {}
+        # (operation, reason) for each answer that carried X-Shopify-API-Deprecated-Reason: the session
+        # keeps them in the store's api-health.json, so a field going away is seen before it is removed.
+        self.deprecations: list[tuple[str, str]] = []
 
     async def __aenter__(self) -> ShopifyClient:
         return self
@@ -292,6 +295,9 @@ class ShopifyClient:
             )
         if status != 200:
             raise ShopifyUnexpectedResponse(_rest_error(response) or f"HTTP {status}", status=status)
+        reason = response.headers.get("X-Shopify-API-Deprecated-Reason")
+        if reason and (name, reason) not in self.deprecations:
+            self.deprecations.append((name, reason))
         try:
             body = response.json()
         except ValueError:

@@ -181,11 +181,17 @@ class LedgerSummary:
     last_stock_push: str | None = None
 
 
-def read_ledger_summary(path: Path) -> LedgerSummary:
-    """Counts for a status line, read without the writer's lock and without compacting: a running
-    sync is never kept from starting, and its figures show while it runs."""
+def read_ledger(path: Path) -> Ledger:
+    """The ledger's state, read without the writer's lock and without compacting: a running sync is
+    never kept from starting, and its figures show while it runs. Not for writing."""
     ledger = Ledger(path)
     ledger._replay()
+    return ledger
+
+
+def read_ledger_summary(path: Path) -> LedgerSummary:
+    """Counts for a status line (see `read_ledger`)."""
+    ledger = read_ledger(path)
     imported = [o for o in ledger.orders.values() if o.status == "imported"]
     return LedgerSummary(
         imported=len(imported),

@@ -19,6 +19,11 @@ from typing import Any
 
 from cin7_shopify.state.crash import CrashPoints
 
+# Notices the sync writes as resolved: not errors, so they stay out of the error counts.
+NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
+# Credit notes a person still has to raise (or that failed): open until resolved.
+CREDIT_NOTE_KINDS = frozenset({"credit_note_needed", "credit_note_failed"})
+
 _TOKEN_PATTERNS = re.compile(r"\b(shpat|shpca|shppa|shpss)_[A-Za-z0-9]+")
 
 

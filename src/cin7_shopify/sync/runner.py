@@ -15,12 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
+from cin7_shopify.state.api_health import record_api_answers
 from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.health import StoreHealth, stamp, write_health
 from cin7_shopify.state.ledger import Ledger
@@ -51,6 +53,7 @@ class StoreSync:
     crash: CrashPoints = field(default_factory=CrashPoints)
 
     def __post_init__(self) -> None:
+        self._tallied = (0, 0, 0)  # Cin7 calls, Shopify calls, Shopify throttle waits already in the tally
         self.ledger = Ledger(self.folder / "ledger.jsonl", crash=self.crash)
         self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets, crash=self.crash)
         self.orders = OrderSync(self.cin7, self.shopify, self.ledger, self.journal, self.settings, crash=self.crash)
@@ -61,7 +64,25 @@ class StoreSync:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.ledger.close()
+        try:
+            self.record_pass()
+        finally:
+            self.ledger.close()
+
+    def record_pass(self) -> None:
+        """What the APIs cost and said since the last record: calls per day in the ledger (for the weekly
+        digest's budget), deprecation headers and Cin7 fields our models do not know in api-health.json."""
+        now = (self.cin7.calls, self.shopify.calls, len(self.shopify.throttle_waits))
+        used = [current - before for current, before in zip(now, self._tallied, strict=True)]
+        self._tallied = now
+        if any(used):
+            self.ledger.set_meta(calls_by_day=add_calls(self.ledger.meta.get("calls_by_day"), *used))
+        record_api_answers(
+            self.folder,
+            api_version=self.shopify.api_version,
+            deprecations=self.shopify.deprecations,
+            drift=self.cin7.drift if self.cin7.drift.endpoints else None,
+        )
 
     async def orders_pass(self) -> PassResult:
         return await self.orders.poll()
@@ -86,7 +107,18 @@ class StoreSync:
             force=force,
             writes=self.writes,
         )
-        self.ledger.set_meta(last_stock_push=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        # What the push found, for the weekly digest (a push with nothing to change saves no snapshot).
+        when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        drift = {
+            "time": when,
+            "tracked": plan.tracked,
+            "differed": len(plan.changes),
+            "units": sum(abs(c.target - c.current) for c in plan.changes),
+            "to_zero": len(plan.zeroed),
+            "applied": pushed.applied,
+            "failed": len(pushed.failed),
+        }
+        self.ledger.set_meta(last_stock_push=when, last_stock_drift=drift)
         return plan, pushed
 
     async def stock_rollback(self, snapshot: Path) -> PushResult:
@@ -153,9 +185,22 @@ async def run_forever(
     return went_through
 
 
+def add_calls(tally: object, cin7: int, shopify: int, throttled: int, *, keep_days: int = 35) -> dict[str, Any]:
+    """Calls per UTC day, {"2026-11-28": {"cin7": n, "shopify": n, "shopify_throttled": n}}; days older
+    than `keep_days` drop off so the ledger's meta stays small."""
+    days: dict[str, Any] = dict(tally) if isinstance(tally, dict) else {}
+    today = datetime.now(UTC)
+    day = days[today.strftime("%Y-%m-%d")] = dict(days.get(today.strftime("%Y-%m-%d")) or {})
+    for name, count in (("cin7", cin7), ("shopify", shopify), ("shopify_throttled", throttled)):
+        day[name] = int(day.get(name, 0)) + count
+    oldest = (today - timedelta(days=keep_days)).strftime("%Y-%m-%d")
+    return {d: v for d, v in sorted(days.items()) if d >= oldest}
+
+
 def _write_health(
     sync: StoreSync, started: str, went_through: bool, problem: str | None, next_in_minutes: int | None
 ) -> None:
+    sync.record_pass()
     previous_error = (sync.ledger.meta.get("last_error"), sync.ledger.meta.get("last_error_time"))
     if problem:
         sync.ledger.set_meta(last_error=problem, last_error_time=stamp())
