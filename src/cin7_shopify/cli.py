@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cin7_shopify import __version__
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.text import safe_text
 
 EXIT_OK, EXIT_BLOCKING, EXIT_CANNOT_RUN = 0, 1, 2
 
@@ -207,13 +208,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_OK
     except ConsoleError as exc:
-        print(f"error: {exc.explain()}", file=sys.stderr)
+        print(f"error: {safe_text(exc.explain())}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # last line of defence: one line, no traceback
-        print(f"error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"error: unexpected {type(exc).__name__}: {safe_text(exc)}", file=sys.stderr)
         return EXIT_CANNOT_RUN
 
 
@@ -245,7 +246,7 @@ def _serve(
     )
     session.shopify.restore_rate = restore_rate
     base = f"http://{host}:{port}"
-    print(f"Sandbox for {session.scenario.name} on {base}", file=sys.stderr)
+    print(f"Sandbox for {safe_text(session.scenario.name)} on {base}", file=sys.stderr)
     print(
         f"  Cin7 Core  {base}/ExternalApi/v2/  account {SANDBOX_CIN7_ACCOUNT}  key {SANDBOX_CIN7_KEY}",
         file=sys.stderr,
@@ -284,7 +285,8 @@ def _check(scenario_dir: Path) -> int:
     StoreSettings.from_json_dict(scenario.settings, source="settings.json")
     variants = sum(len(p["variants"]) for p in scenario.shopify.get("products", []))
     print(
-        f"{scenario_dir}: valid ({variants} variants, {len(scenario.cin7.get('Products', []))} Cin7 products, "
+        f"{safe_text(scenario_dir)}: valid ({variants} variants, "
+        f"{len(scenario.cin7.get('Products', []))} Cin7 products, "
         f"{len(scenario.shopify.get('orders', []))} orders)"
     )
     return EXIT_OK

@@ -13,6 +13,7 @@ from cin7_shopify.commands.output import emit, write_text_atomically
 from cin7_shopify.commands.progress import step_progress
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import SettingsError, StoreSettings
+from cin7_shopify.text import safe_text
 
 EXIT_OK, EXIT_BLOCKING = 0, 1
 READ_STEPS = 10  # five Cin7 reads, four Shopify reads, the comparison
@@ -26,9 +27,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     if args.fix_csv:
         fix_text, fixed = shopify_fix_csv(report, run.shopify)
         write_text_atomically(args.fix_csv, fix_text)
-        print(f"wrote {args.fix_csv}: corrected SKUs for {fixed} Shopify variants", file=sys.stderr)
+        print(f"wrote {safe_text(args.fix_csv)}: corrected SKUs for {fixed} Shopify variants", file=sys.stderr)
     if args.out:
-        print(f"wrote {args.out}: {report.verdict}", file=sys.stderr)
+        print(f"wrote {safe_text(args.out)}: {report.verdict}", file=sys.stderr)
     return EXIT_OK if report.ready else EXIT_BLOCKING
 
 

@@ -11,6 +11,7 @@ from cin7_shopify.commands.progress import step_progress
 from cin7_shopify.commands.stores import audit_store
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.state.profiles import ProfileStore
+from cin7_shopify.text import safe_text
 
 READ_STEPS = 10
 
@@ -24,13 +25,15 @@ def run_mapping_command(args: argparse.Namespace) -> int:
     if args.mapping_command == "show":
         print(f"Locations of {profile.name} (saved → proposed):")
         for proposal in report.location_proposals:
-            saved = profile.settings.location_map.get(proposal.source, "—")
-            target = proposal.target or "no proposal"
-            print(f"  {proposal.source_label:<28} {saved:<24} {target} ({proposal.confidence:.0%}, {proposal.reason})")
+            saved = safe_text(profile.settings.location_map.get(proposal.source, "—"))
+            target = safe_text(proposal.target or "no proposal")
+            label, reason = safe_text(proposal.source_label), safe_text(proposal.reason)
+            print(f"  {label:<28} {saved:<24} {target} ({proposal.confidence:.0%}, {reason})")
         print("Tax lines (saved → proposed):")
         for proposal in report.tax_proposals:
-            saved = profile.settings.tax_map.get(proposal.source, "—")
-            print(f"  {proposal.source:<28} {saved:<24} {proposal.target or 'no proposal'} ({proposal.reason})")
+            saved = safe_text(profile.settings.tax_map.get(proposal.source, "—"))
+            source, target = safe_text(proposal.source), safe_text(proposal.target or "no proposal")
+            print(f"  {source:<28} {saved:<24} {target} ({safe_text(proposal.reason)})")
         return 0
     if not (args.all or args.location or args.tax):
         raise ConsoleError("Say what to approve.", hint="Use --location, --tax, or --all.")
@@ -49,5 +52,5 @@ def run_mapping_command(args: argparse.Namespace) -> int:
     settings = profile.settings.model_copy(update={"location_map": locations, "tax_map": taxes})
     profiles.save(profile.model_copy(update={"settings": settings}))
     for change in changes:
-        print(f"approved {change}", file=sys.stderr)
+        print(f"approved {safe_text(change)}", file=sys.stderr)
     return 0

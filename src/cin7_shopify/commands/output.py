@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.text import safe_text
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -31,6 +32,9 @@ def write_text_atomically(path: Path, text: str) -> None:
 
 
 def emit(text: str, out: Path | None) -> None:
+    """A report to stdout or a file. Reports escape outside text themselves; this is the last guard,
+    so that no control character from a store's data reaches a terminal (CSV keeps its CRLF)."""
+    text = "\r\n".join(safe_text(part, multiline=True) for part in text.split("\r\n"))
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()

@@ -21,6 +21,7 @@ from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
 from cin7_shopify.sync.paths import journal_path, snapshots_dir
 from cin7_shopify.sync.runner import StoreSync, run_forever
+from cin7_shopify.text import json_text, safe_text
 
 EXIT_OK, EXIT_BLOCKING = 0, 1
 
@@ -60,7 +61,7 @@ def _date(text: str) -> datetime:
 
 
 def _say(text: str) -> None:
-    print(f"{datetime.now().strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+    print(f"{datetime.now().strftime('%H:%M:%S')} {safe_text(text)}", file=sys.stderr, flush=True)
 
 
 T = TypeVar("T")
@@ -87,10 +88,10 @@ def run_sync_command(args: argparse.Namespace) -> int:
             "retry_later": result.retry_later,
         }
         if args.format == "json":
-            emit(json.dumps(data, indent=2) + "\n", None)
+            emit(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n", None)
         else:
             print(
-                f"backfill since {args.since}: {len(data['imported'])} imported, {len(data['held'])} held, "
+                f"backfill since {safe_text(args.since)}: {len(data['imported'])} imported, {len(data['held'])} held, "
                 f"{len(data['skipped'])} skipped, {len(data['retry_later'])} to retry"
             )
         return EXIT_BLOCKING if data["held"] else EXIT_OK
@@ -107,27 +108,33 @@ def run_stock_command(args: argparse.Namespace) -> int:
         changes = plan.changes
         if args.format == "json":
             emit(
-                json.dumps(
-                    {
-                        "changes": [c.__dict__ for c in changes],
-                        "tracked": plan.tracked,
-                        "skipped": plan.skipped,
-                    },
-                    indent=2,
+                json_text(
+                    json.dumps(
+                        {
+                            "changes": [c.__dict__ for c in changes],
+                            "tracked": plan.tracked,
+                            "skipped": plan.skipped,
+                        },
+                        indent=2,
+                        ensure_ascii=False,
+                    )
                 )
                 + "\n",
                 None,
             )
         else:
             for c in changes:
-                print(f"{c.sku:<24} {c.location:<24} {c.current:>6} → {c.target}")
+                print(f"{safe_text(c.sku):<24} {safe_text(c.location):<24} {c.current:>6} → {c.target}")
             print(f"{len(changes)} levels differ of {plan.tracked} tracked; nothing written.", file=sys.stderr)
         return EXIT_OK
     if args.stock_command == "push":
         plan, pushed = asyncio.run(_run(args.store, lambda sync: sync.stock_push(force=args.force)))
-        print(f"{pushed.applied} levels updated of {len(plan.changes)}; snapshot {pushed.snapshot}", file=sys.stderr)
+        print(
+            f"{pushed.applied} levels updated of {len(plan.changes)}; snapshot {safe_text(pushed.snapshot)}",
+            file=sys.stderr,
+        )
         for failure in pushed.failed:
-            print(f"not updated: {failure}", file=sys.stderr)
+            print(f"not updated: {safe_text(failure)}", file=sys.stderr)
         return EXIT_BLOCKING if pushed.failed else EXIT_OK
     snapshot = Path(args.snapshot)
     if not snapshot.exists():
@@ -136,7 +143,7 @@ def run_stock_command(args: argparse.Namespace) -> int:
             raise ConsoleError(f"No snapshot {args.snapshot}.", hint=f"Snapshots are in {snapshots_dir(args.store)}.")
         snapshot = candidate
     restored = asyncio.run(_run(args.store, lambda sync: rollback_stock(sync.shopify, snapshot)))
-    print(f"restored {restored.applied} levels from {snapshot.name}", file=sys.stderr)
+    print(f"restored {restored.applied} levels from {safe_text(snapshot.name)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -191,11 +198,12 @@ def run_errors_command(args: argparse.Namespace) -> int:
 
 def _print_entry(entry: JournalEntry, fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(entry.to_json()), flush=True)
+        print(json_text(json.dumps(entry.to_json(), ensure_ascii=False)), flush=True)
     else:
         print(
-            f"{entry.time}  {entry.status:<8} {entry.kind:<20} {entry.ref:<10} {entry.message}\n"
-            f"{'':>30}fix: {entry.fix}",
+            f"{safe_text(entry.time)}  {safe_text(entry.status):<8} {safe_text(entry.kind):<20} "
+            f"{safe_text(entry.ref):<10} {safe_text(entry.message)}\n"
+            f"{'':>30}fix: {safe_text(entry.fix)}",
             flush=True,
         )
 

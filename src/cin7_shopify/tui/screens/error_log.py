@@ -8,10 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
 
 from cin7_shopify.sync.journal import JournalEntry, fold, read_records
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
@@ -67,7 +69,7 @@ class ErrorLogScreen(Screen[None]):
             yield Select([("Open only", "open"), ("Everything", "all")], value="open", allow_blank=False, id="status")
             yield Select([], prompt="All kinds", id="kind")
             yield Select(
-                [(s.label, s.name) for s in self.console.workspace.stores()],
+                [(markup(s.label), s.name) for s in self.console.workspace.stores()],
                 value=self.entry.name,
                 prompt="All stores",
                 id="store",
@@ -107,7 +109,7 @@ class ErrorLogScreen(Screen[None]):
         kinds = sorted({e.kind for e in self.entries})
         kind = self.query_one("#kind", Select)
         current = kind.value
-        kind.set_options([(k, k) for k in kinds])
+        kind.set_options([(markup(k), k) for k in kinds])
         if current in kinds:
             kind.value = current
         self.apply_filters(to_end=True)
@@ -188,9 +190,24 @@ class ErrorLogScreen(Screen[None]):
             where = {"sku": "Enter opens the SKU review.", "mapping": "Enter opens the mapping."}.get(
                 JUMPS.get(entry.kind, ""), ""
             )
+            # The journal's text as Content variables: inserted literally, whatever it holds.
             self.query_one("#detail-text", Static).update(
-                f"[b]{entry.kind}[/b] · {entry.ref} · {entry.store} · {entry.time} · {entry.status}\n"
-                f"{entry.message}\n[b]Fix:[/b] {entry.fix}\n{where}"
+                Content.from_markup(
+                    "[b]$kind[/b] · $ref · $store · $time · $status\n$message\n[b]Fix:[/b] $fix\n$where",
+                    **{
+                        name: safe_text(value)
+                        for name, value in {
+                            "kind": entry.kind,
+                            "ref": entry.ref,
+                            "store": entry.store,
+                            "time": entry.time,
+                            "status": entry.status,
+                            "message": entry.message,
+                            "fix": entry.fix,
+                            "where": where,
+                        }.items()
+                    },
+                )
             )
 
     @property
@@ -232,17 +249,17 @@ class ErrorLogScreen(Screen[None]):
                 result = await sync.orders_pass()
             return f"{len(result.imported)} imported, {len(result.held)} still held."
 
-        self.notify(f"Retrying held orders of {store.label}…")
+        self.notify(f"Retrying held orders of {markup(store.label)}…")
         await report(self, "retrying", job)
 
     @on(Loaded)
     def _retried(self, message: Loaded) -> None:
-        self.notify(str(message.result), title="Sync pass done")
+        self.notify(markup(message.result), title="Sync pass done")
         self.tail()
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.explanation, title="Retry failed", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title="Retry failed", severity="error", timeout=10)
 
 
 def read_lines(chunk: bytes) -> list[dict[str, object]]:
