@@ -18,7 +18,7 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.secrets import SECRET_NAMES, default_store
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
-from cin7_shopify.sync.journal import Journal, JournalEntry, fold, read_records
+from cin7_shopify.sync.journal import Journal, JournalEntry, entry_from_record, fold, parse_line, read_records, skipped
 from cin7_shopify.sync.paths import journal_path, snapshots_dir
 from cin7_shopify.sync.runner import StoreSync, run_forever
 from cin7_shopify.text import json_text, safe_text
@@ -71,6 +71,8 @@ async def _run(name: str, job: Callable[[StoreSync], Awaitable[T]]) -> T:
     sync, _ = _store_sync(name)
     async with sync.cin7, sync.shopify:
         with sync:
+            if sync.ledger.torn is not None:
+                _warn(f"the ledger's last line was torn by a crash; kept in {sync.ledger.torn}.")
             return await job(sync)
 
 
@@ -170,30 +172,48 @@ def run_errors_command(args: argparse.Namespace) -> int:
     def wanted(entry: JournalEntry) -> bool:
         return (args.all or entry.status == "open") and (not args.kind or entry.kind == args.kind)
 
-    entries = [e for e in fold(read_records(path)) if wanted(e)]
+    entries = [e for e in fold(read_records(path, warn=_warn)) if wanted(e)]
     for entry in entries:
         _print_entry(entry, args.format)
     if not args.follow:
         return EXIT_OK
-    position = path.stat().st_size if path.exists() else 0
+    position, line = _complete_lines(path)
     try:
         while True:
             time.sleep(0.5)
             if not path.exists() or path.stat().st_size <= position:
                 continue
-            with path.open("r", encoding="utf-8") as stream:
+            with path.open("rb") as stream:
                 stream.seek(position)
                 chunk = stream.read()
-            complete = chunk[: chunk.rfind("\n") + 1]
-            position += len(complete.encode("utf-8"))
-            for line in complete.splitlines():
-                record = json.loads(line)
+            complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for its end
+            position += len(complete)
+            for raw in complete.splitlines():
+                line += 1
+                try:
+                    record = parse_line(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    _warn(skipped(path, line, "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)))
+                    continue
                 if record.get("event") == "error":
-                    entry = JournalEntry(**{k: v for k, v in record.items() if k != "event"})
+                    entry = entry_from_record(record)
                     if wanted(entry):
                         _print_entry(entry, args.format)
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _warn(text: str) -> None:
+    print(f"warning: {safe_text(text)}", file=sys.stderr, flush=True)
+
+
+def _complete_lines(path: Path) -> tuple[int, int]:
+    """Where following starts: the end of the last complete line, and how many lines come before it."""
+    if not path.exists():
+        return 0, 0
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    return end, data.count(b"\n", 0, end)
 
 
 def _print_entry(entry: JournalEntry, fmt: str) -> None:

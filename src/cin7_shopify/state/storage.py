@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -79,6 +82,55 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
+def set_torn_tail_aside(path: Path) -> Path | None:
+    """Move a torn last line (a crash came mid-append) to `<file>.torn-<time>` beside the file.
+
+    Appending after a torn line would glue the next record to it and lose both; the torn bytes are
+    kept, not deleted, so nothing is lost that someone may want to read. Call it while holding the
+    file's writer lock. Returns the side file, or None when the file ends cleanly.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    if size == 0:
+        return None
+    with path.open("rb+") as stream:
+        stream.seek(size - 1)
+        if stream.read(1) == b"\n":
+            return None
+        stream.seek(0)
+        data = stream.read()
+        keep = data.rfind(b"\n") + 1
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        side = path.with_name(f"{path.name}.torn-{stamp}")
+        counter = 1
+        while side.exists():
+            counter += 1
+            side = path.with_name(f"{path.name}.torn-{stamp}-{counter}")
+        with side.open("wb") as torn:
+            torn.write(data[keep:])
+            torn.flush()
+            os.fsync(torn.fileno())
+        stream.truncate(keep)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return side
+
+
+@contextmanager
+def append_lock(path: Path) -> Iterator[None]:
+    """Wait for other appenders to `path` (a few milliseconds each) and keep them out meanwhile."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path.with_name(path.name + ".append-lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _lock_waiting(descriptor)
+        yield
+    finally:
+        _unlock(descriptor)
+        os.close(descriptor)
+
+
 class WriterLock:
     """An exclusive, non-blocking lock on `<file>.lock`, released when the process dies."""
 
@@ -121,6 +173,9 @@ if os.name == "posix":
     def _unlock(descriptor: int) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
+    def _lock_waiting(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+
 else:  # pragma: no cover - exercised on Windows only
     import msvcrt
 
@@ -129,3 +184,6 @@ else:  # pragma: no cover - exercised on Windows only
 
     def _unlock(descriptor: int) -> None:
         msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+
+    def _lock_waiting(descriptor: int) -> None:
+        msvcrt.locking(descriptor, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]

@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
 
-from cin7_shopify.sync.journal import JournalEntry, fold, read_records
+from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -101,7 +101,7 @@ class ErrorLogScreen(Screen[None]):
         self.offsets = {}
         for store in self._stores():
             path = store.journal_path
-            self.entries += list(fold(read_records(path)))
+            self.entries += list(fold(read_records(path, warn=self._skipped)))
             self.offsets[store.name] = path.stat().st_size if path.exists() else 0
         self.entries.sort(key=lambda e: e.time)
         self.entries = self.entries[-MAX_ENTRIES:]
@@ -113,6 +113,9 @@ class ErrorLogScreen(Screen[None]):
         if current in kinds:
             kind.value = current
         self.apply_filters(to_end=True)
+
+    def _skipped(self, warning: str) -> None:
+        self.notify(markup(warning), title="Journal line skipped", severity="warning", timeout=10)
 
     def tail(self) -> None:
         """New journal lines since the last look (the journal is append-only: read from the last offset)."""
@@ -134,7 +137,7 @@ class ErrorLogScreen(Screen[None]):
         by_id = {e.id: e for e in self.entries}
         for record in added:
             if record.get("event") == "error":
-                entry = JournalEntry(**{k: v for k, v in record.items() if k != "event"})  # type: ignore[arg-type]
+                entry = entry_from_record(record)
                 by_id[entry.id] = entry
                 self.entries.append(entry)
             elif record.get("event") == "resolved" and record.get("id") in by_id:
@@ -263,12 +266,11 @@ class ErrorLogScreen(Screen[None]):
 
 
 def read_lines(chunk: bytes) -> list[dict[str, object]]:
-    import json
-
+    """The journal records in new complete lines; a line that is not one is left out."""
     records = []
     for line in chunk.decode("utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            records.append(parse_line(line))
         except ValueError:
             continue
     return records
