@@ -25,7 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
+    demo = commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
+    demo.add_argument(
+        "--scenario", type=Path, metavar="DIR", help="open it on this scenario folder instead of the sample store"
+    )
 
     audit = commands.add_parser(
         "audit",
@@ -157,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo()
+            return _demo(args.scenario)
         if args.command == "audit":
             from cin7_shopify.commands.audit import run_audit_command
 
@@ -218,10 +221,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
 
 
-def _demo() -> int:
+def _demo(scenario_dir: Path | None) -> int:
+    from cin7_shopify.sandbox.session import open_sandbox
     from cin7_shopify.tui.app import make_app
+    from cin7_shopify.workspace import Workspace
 
-    make_app().run()
+    workspace = Workspace(sandbox=open_sandbox(scenario_dir))
+    workspace.stores()  # a broken profile file or scenario is said here, in one line, not as a crash in the console
+    make_app(workspace).run()
     return EXIT_OK
 
 

@@ -8,8 +8,10 @@ with the file, the record and the field named, e.g.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +38,28 @@ def _gid(kind: str) -> Callable[[str], str]:
 
     return check
 
+
+def _money(value: str) -> str:
+    """A money amount as Shopify writes it: a finite decimal string such as "29.95"."""
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not an amount (write it like \"29.95\")") from None
+    if not amount.is_finite():
+        raise ValueError(f"'{value}' is not a finite amount")
+    if abs(amount) >= MONEY_LIMIT:
+        raise ValueError(f"'{value}' is beyond any amount Shopify or Cin7 Core accepts")
+    return value
+
+
+# Shopify's GraphQL Int is 32-bit signed: a larger quantity cannot be served, so it cannot be seeded.
+SHOPIFY_INT_MAX = 2**31 - 1
+MONEY_LIMIT = Decimal(10) ** 15
+Money = Annotated[str, AfterValidator(_money)]
+ShopifyInt = Annotated[int, Field(ge=-SHOPIFY_INT_MAX - 1, le=SHOPIFY_INT_MAX)]
+Quantity = Annotated[int, Field(ge=1, le=SHOPIFY_INT_MAX)]
+# NaN and Infinity are floats to pydantic but no quantity or rate; the bound keeps sums finite.
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
 LocationId = Annotated[str, AfterValidator(_gid("Location"))]
 InventoryItemId = Annotated[str, AfterValidator(_gid("InventoryItem"))]
@@ -75,8 +99,8 @@ class InventoryItemRecord(_Record):
 
 class InventoryLevelRecord(_Record):
     locationId: str
-    available: int = 0
-    onHand: int | None = None
+    available: ShopifyInt = 0
+    onHand: ShopifyInt | None = None
 
 
 class SelectedOptionRecord(_Record):
@@ -87,16 +111,10 @@ class SelectedOptionRecord(_Record):
 class VariantRecord(_Record):
     id: VariantId
     sku: str | None = None
-    price: str = "0.00"
+    price: Money = "0.00"
     selectedOptions: list[SelectedOptionRecord] = Field(default_factory=list)
     inventoryItem: InventoryItemRecord
     inventoryLevels: list[InventoryLevelRecord] = Field(default_factory=list)
-
-    @field_validator("price")
-    @classmethod
-    def _price(cls, value: str) -> str:
-        float(value)
-        return value
 
 
 class OptionRecord(_Record):
@@ -121,24 +139,32 @@ class ProductRecord(_Record):
 
 class TaxLineRecord(_Record):
     title: str
-    rate: float
-    price: str = "0.00"
+    rate: Annotated[float, Field(allow_inf_nan=False, ge=0, le=10)]
+    price: Money = "0.00"
+
+
+class DiscountAllocationRecord(_Record):
+    amount: Money
+    code: str | None = None
 
 
 class LineItemRecord(_Record):
     id: str
     sku: str | None = None
     variantId: str | None = None
-    quantity: int = Field(ge=1)
-    originalUnitPrice: str
-    discountedUnitPrice: str | None = None
+    quantity: Quantity
+    originalUnitPrice: Money
+    discountedUnitPrice: Money | None = None
     taxLines: list[TaxLineRecord] = Field(default_factory=list)
+    discountAllocations: list[DiscountAllocationRecord] = Field(default_factory=list)
 
 
 class ShippingLineRecord(_Record):
     title: str
-    price: str = "0.00"
+    price: Money = "0.00"
+    discountedPrice: Money | None = None
     taxLines: list[TaxLineRecord] = Field(default_factory=list)
+    discountAllocations: list[DiscountAllocationRecord] = Field(default_factory=list)
 
 
 class CustomerRecord(_Record):
@@ -164,6 +190,13 @@ class OrderRecord(_Record):
     shippingLines: list[ShippingLineRecord] = Field(default_factory=list)
     fulfillmentLocationId: str | None = None
     cancelledAt: str | None = None
+    totalPrice: Money | None = None
+    subtotalPrice: Money | None = None
+    totalTax: Money | None = None
+    totalDiscounts: Money | None = None
+    totalShippingPrice: Money | None = None
+    totalTipReceived: Money | None = None
+    totalDuties: Money | None = None
 
     @field_validator("createdAt", "processedAt", "updatedAt", "cancelledAt")
     @classmethod
@@ -196,7 +229,7 @@ class Cin7LocationRecord(_Record):
 
 class Cin7TaxRecord(_Record):
     Name: str
-    TaxPercent: float
+    TaxPercent: Annotated[float, Field(allow_inf_nan=False, ge=0, le=1000)]
     TaxInclusive: bool
 
 
@@ -205,6 +238,8 @@ class Cin7ProductRecord(_Record):
     Name: str
     Status: str = "Active"
     Type: str = "Stock"
+    PriceTier1: Number | None = None
+    AverageCost: Number | None = None
 
     @field_validator("Status")
     @classmethod
@@ -235,9 +270,10 @@ class Cin7FamilyRecord(_Record):
 class Cin7AvailabilityRecord(_Record):
     SKU: str
     Location: str
-    OnHand: float = 0
-    Allocated: float = 0
-    Available: float | None = None
+    OnHand: Number = 0
+    Allocated: Number = 0
+    Available: Number | None = None
+    OnOrder: Number | None = None
 
 
 class Cin7ContactRecord(_Record):
@@ -302,14 +338,34 @@ def validate_scenario(scenario: Scenario) -> None:
 def _read_json(file: Path) -> Any:
     if not file.exists():
         raise ScenarioError(f"{file.name}: missing from {file.parent}.")
+    if not file.is_file():
+        raise ScenarioError(f"{file.name}: a folder, not a file, in {file.parent}.")
     try:
-        return json.loads(file.read_text(encoding="utf-8-sig"))
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{file.name}: not UTF-8 text (byte {exc.start}).") from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
         ) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{file.name}: not UTF-8 text.") from None
+    except _NotJson as exc:
+        # Python reads NaN and Infinity; JSON has no such values and no API sends them.
+        match = re.search(rf"(?<![\w\"]){re.escape(str(exc))}(?![\w\"])", text)
+        where = ""
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            where = f" at line {line}, column {match.start() - text.rfind(chr(10), 0, match.start())}"
+        raise ScenarioError(f"{file.name}: {exc} is not a JSON number{where}; write a number.") from None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(name)
 
 
 def _validate(file_name: str, model: type[BaseModel], data: Any) -> None:

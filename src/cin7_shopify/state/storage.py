@@ -41,14 +41,30 @@ class CrashSafeStorage(Storage):
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except IsADirectoryError:
+            raise CorruptStore(f"{self.path} is a folder, not a file.") from None
+        except UnicodeDecodeError as exc:
+            raise CorruptStore(f"{self.path}: not UTF-8 text (byte {exc.start}).") from None
+        except OSError as exc:
+            raise CorruptStore(f"{self.path} cannot be read ({exc.strerror}).") from None
         if not text.strip():
             return None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CorruptStore(f"{self.path} is not valid JSON (line {exc.lineno}).") from None
+            raise CorruptStore(
+                f"{self.path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "it may have been cut short."
+            ) from None
         if not isinstance(data, dict):
-            raise CorruptStore(f"{self.path} does not hold a TinyDB database.")
+            raise CorruptStore(f"{self.path} holds a JSON {type(data).__name__}, not this tool's tables.")
+        # TinyDB trusts the shape: a table that is not {id: {record}} fails deep inside it later.
+        for table, records in data.items():
+            if not isinstance(records, dict):
+                raise CorruptStore(f"{self.path}: table '{table}' is a JSON {type(records).__name__}, not records.")
+            for key, record in records.items():
+                if not isinstance(record, dict) or not key.isdigit():
+                    raise CorruptStore(f"{self.path}: table '{table}', record {key!r} is not a record.")
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
