@@ -62,6 +62,12 @@ class _Sheet:
                 f"{path.name}: line {line}, character {column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
                 "save it as CSV UTF-8."
             ) from None
+        if "\x00" in text:  # no export writes one: a UTF-16 file or a damaged one
+            nul = text.index("\x00")
+            raise CsvError(
+                f"{path.name}: line {text.count(chr(10), 0, nul) + 1}: a NUL character; the file is damaged or not "
+                "CSV UTF-8."
+            )
         _check_quotes(path.name, text)
         reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
