@@ -141,7 +141,7 @@ async def reconcile(
 
 def report_markdown(report: ReconcileReport) -> str:
     lines = [
-        f"# Reconciliation since {report.since}",
+        f"# Reconciliation since {md_text(report.since)}",
         "",
         f"{report.orders_checked} Shopify orders and {report.sales_checked} Cin7 Core sales checked: "
         + ("everything agrees." if report.clean else f"{len(report.mismatches)} differences."),
