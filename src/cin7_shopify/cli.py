@@ -280,7 +280,7 @@ def _generate(variants: int, out: Path, seed: int) -> int:
     data = generate_large(variants, seed=seed)
     write_scenario(data, out)
     products = len(data["cin7"]["Products"])
-    print(f"wrote {out}: {variants} Shopify variants, {products} Cin7 products", file=sys.stderr)
+    print(f"wrote {safe_text(out)}: {variants} Shopify variants, {products} Cin7 products", file=sys.stderr)
     return EXIT_OK
 
 

@@ -34,7 +34,7 @@ def run_pilot_command(args: argparse.Namespace) -> int:
         print(f"{passed} of {len(report.orders)} orders passed every step.", file=sys.stderr)
     if args.signoff:
         write_text_atomically(args.signoff, report.markdown())
-        print(f"wrote {args.signoff}", file=sys.stderr)
+        print(f"wrote {safe_text(args.signoff)}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_BLOCKING
 
 

@@ -8,13 +8,25 @@ with the file, the record and the field named, e.g.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    build_schema,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cin7_shopify.errors import ConsoleError
@@ -61,6 +73,32 @@ Quantity = Annotated[int, Field(ge=1, le=SHOPIFY_INT_MAX)]
 # NaN and Infinity are floats to pydantic but no quantity or rate; the bound keeps sums finite.
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 
+
+@cache
+def _schema() -> GraphQLSchema:
+    """The sandbox's own GraphQL schema: what the Shopify sandbox can serve."""
+    sdl = resources.files("cin7_shopify.sandbox").joinpath("shopify_schema.graphql").read_text()
+    return build_schema(sdl)
+
+
+def _schema_enum(name: str) -> frozenset[str]:
+    enum = _schema().type_map[name]
+    assert isinstance(enum, GraphQLEnumType)
+    return frozenset(enum.values)
+
+
+def _enum(name: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in _schema_enum(name):
+            raise ValueError(f"'{value}' is not a Shopify {name} (e.g. {min(_schema_enum(name))})")
+        return value
+
+    return check
+
+
+CurrencyCode = Annotated[str, AfterValidator(_enum("CurrencyCode"))]
+CountryCode = Annotated[str, AfterValidator(_enum("CountryCode"))]
+
 LocationId = Annotated[str, AfterValidator(_gid("Location"))]
 InventoryItemId = Annotated[str, AfterValidator(_gid("InventoryItem"))]
 VariantId = Annotated[str, AfterValidator(_gid("ProductVariant"))]
@@ -74,7 +112,7 @@ OrderId = Annotated[str, AfterValidator(_gid("Order"))]
 class ShopRecord(_Record):
     name: str
     myshopifyDomain: str
-    currencyCode: str = "USD"
+    currencyCode: CurrencyCode = "USD"
     taxesIncluded: bool = False
 
     @field_validator("myshopifyDomain")
@@ -167,6 +205,10 @@ class ShippingLineRecord(_Record):
     discountAllocations: list[DiscountAllocationRecord] = Field(default_factory=list)
 
 
+class AddressRecord(_Record):
+    countryCode: CountryCode | None = None
+
+
 class CustomerRecord(_Record):
     id: str
     email: str | None = None
@@ -178,14 +220,15 @@ class OrderRecord(_Record):
     createdAt: str
     processedAt: str | None = None
     updatedAt: str | None = None
-    displayFinancialStatus: str | None = "PAID"
-    displayFulfillmentStatus: str = "UNFULFILLED"
+    displayFinancialStatus: Annotated[str, AfterValidator(_enum("OrderDisplayFinancialStatus"))] | None = "PAID"
+    displayFulfillmentStatus: Annotated[str, AfterValidator(_enum("OrderDisplayFulfillmentStatus"))] = "UNFULFILLED"
     test: bool = False
     tags: list[str] = Field(default_factory=list)
     email: str | None = None
-    currencyCode: str = "USD"
+    currencyCode: CurrencyCode = "USD"
     taxesIncluded: bool = False
     customer: CustomerRecord | None = None
+    shippingAddress: AddressRecord | None = None
     lineItems: list[LineItemRecord]
     shippingLines: list[ShippingLineRecord] = Field(default_factory=list)
     fulfillmentLocationId: str | None = None
@@ -332,7 +375,93 @@ def load_scenario(folder: str | Path) -> Scenario:
 def validate_scenario(scenario: Scenario) -> None:
     _validate("shopify.json", ShopifyScenario, scenario.shopify)
     _validate("cin7.json", Cin7Scenario, scenario.cin7)
+    _check_served_fields(scenario.shopify)
     _check_references(scenario)
+
+
+# Where each shopify.json record is served from: its GraphQL type, and its nested records.
+_SERVED: dict[str, tuple[str, dict[str, str]]] = {
+    "shop": ("Shop", {}),
+    "locations": ("Location", {}),
+    "products": ("Product", {"variants": "variant"}),
+    "variant": ("ProductVariant", {"inventoryItem": "inventoryItem"}),
+    "inventoryItem": ("InventoryItem", {}),
+    "orders": (
+        "Order",
+        {
+            "lineItems": "lineItem",
+            "shippingLines": "shippingLine",
+            "customer": "customer",
+            "shippingAddress": "address",
+        },
+    ),
+    "lineItem": ("LineItem", {"taxLines": "taxLine"}),
+    "shippingLine": ("ShippingLine", {"taxLines": "taxLine"}),
+    "taxLine": ("TaxLine", {}),
+    "customer": ("Customer", {}),
+    "address": ("MailingAddress", {}),
+}
+_TEXT_SCALARS = {"String", "ID", "DateTime", "Decimal", "Money", "URL", "UnsignedInt64"}
+
+
+def _check_served_fields(shopify: dict[str, Any]) -> None:
+    """Extra fields are served as the schema types them: a value of the wrong JSON type would only
+    fail later, inside a read, so it is refused here with its place named."""
+    for key in ("shop", "locations", "products", "orders"):
+        if key in shopify:
+            _check_records(shopify, shopify[key], key, (key,))
+
+
+def _check_records(root: dict[str, Any], value: Any, kind: str, loc: tuple[int | str, ...]) -> None:
+    type_name, nested = _SERVED[kind]
+    records = enumerate(value) if isinstance(value, list) else [(None, value)]
+    for index, record in records:
+        if not isinstance(record, dict):
+            continue  # the models above have said what is wrong with it
+        where = loc if index is None else (*loc, index)
+        graphql_type = _schema().type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        for name, field_value in record.items():
+            if name in nested:
+                _check_records(root, field_value, nested[name], (*where, name))
+            elif name in graphql_type.fields:
+                problem = _wrong_type(graphql_type.fields[name].type, field_value)
+                if problem:
+                    raise ScenarioError(f"shopify.json: {_describe(root, (*where, name))}: {problem}.")
+
+
+def _wrong_type(graphql_type: Any, value: Any) -> str:
+    """Why `value` cannot be served as `graphql_type`, or "" when it can."""
+    if isinstance(graphql_type, GraphQLNonNull):
+        if value is None:
+            return "must not be null"
+        graphql_type = graphql_type.of_type
+    if value is None:
+        return ""
+    if isinstance(graphql_type, GraphQLList):
+        if not isinstance(value, list):
+            return f"must be a list, not {_json_kind(value)}"
+        return next((p for p in (_wrong_type(graphql_type.of_type, v) for v in value) if p), "")
+    if isinstance(graphql_type, GraphQLEnumType):
+        if not isinstance(value, str) or value not in graphql_type.values:
+            return f"{json.dumps(value)[:40]} is not a Shopify {graphql_type.name}"
+        return ""
+    if not isinstance(graphql_type, GraphQLScalarType):
+        return ""  # an object: its own record, served from elsewhere or not at all
+    name = graphql_type.name
+    if name in _TEXT_SCALARS and not isinstance(value, str):
+        return f"must be text ({name}), not {_json_kind(value)}"
+    if name == "Boolean" and not isinstance(value, bool):
+        return f"must be true or false, not {_json_kind(value)}"
+    if name == "Int" and (isinstance(value, bool) or not isinstance(value, int) or abs(value) > SHOPIFY_INT_MAX):
+        return f"must be a whole number within Shopify's Int range, not {json.dumps(value)[:40]}"
+    if name == "Float" and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+        return f"must be a number, not {json.dumps(value)[:40]}"
+    return ""
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
 
 
 def _read_json(file: Path) -> Any:
