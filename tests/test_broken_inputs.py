@@ -17,6 +17,7 @@ import pytest
 
 from cin7_shopify.cli import main
 from cin7_shopify.secrets import KeyringStore
+from cin7_shopify.tui.themes import load_themes
 
 CORPUS = Path(__file__).with_name("broken")
 CASES = sorted(p.parent for p in CORPUS.glob("*/*/expect"))
@@ -98,7 +99,19 @@ def test_a_real_process_refuses_a_broken_csv_and_a_broken_profile_file(tmp_path:
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and "a quote that is never closed" in run.stderr
 
+    demo = _subprocess(tmp_path, "demo", "--scenario", str(CORPUS / "scenarios" / "truncated"))
+    assert (demo.returncode, demo.stdout) == (2, "")
+    assert demo.stderr.count("\n") == 1 and "cin7.json: not valid JSON at line" in demo.stderr
+
     _place(CORPUS / "profiles" / "list-shaped" / "profiles.json", tmp_path / "data" / "profiles.json")
     demo = _subprocess(tmp_path, "demo")
     assert (demo.returncode, demo.stdout) == (2, "")
     assert demo.stderr.count("\n") == 1 and "not this tool's tables" in demo.stderr and "Traceback" not in demo.stderr
+
+
+def test_a_folder_where_a_theme_file_should_be_is_named_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "ocean.json").mkdir()
+    (tmp_path / "dusk.json").write_text('{"name": "dusk", "primary": "#123456"}')
+    themes, problems = load_themes([tmp_path])
+    assert [t.name for t in themes] == ["dusk"]
+    assert problems == ["ocean.json: a folder, not a theme file"]
