@@ -171,7 +171,10 @@ def hostile_scenario(text: str | None = None) -> dict[str, Any]:
 def write_hostile(folder: Path, text: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in hostile_scenario(text).items():
-        (folder / f"{name}.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        document = json.dumps(data, indent=1, ensure_ascii=False)
+        if not document.isascii() and any("\ud800" <= ch <= "\udfff" for ch in document):
+            document = json.dumps(data, indent=1)  # a lone surrogate has no UTF-8: JSON writes it as \ud800
+        (folder / f"{name}.json").write_text(document + "\n", encoding="utf-8")
     return folder
 
 

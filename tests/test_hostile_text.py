@@ -141,7 +141,9 @@ def _audit_report(text: str) -> AuditReport:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=HOSTILE)
 @example(text=TEN_KB)
 @example(text=ISSUE_STRINGS[0])
@@ -274,8 +276,10 @@ def _cli_outputs(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 # Few random strings here (each walks the whole console, about 20 s); the reports above take 150.
-@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=HOSTILE)
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# A lone surrogate cannot reach a screen: the scenario loader refuses it in one line (pydantic
+# reads no such string). The reports above take them.
+@given(text=HOSTILE.filter(lambda t: not any("\ud800" <= ch <= "\udfff" for ch in t)))
 @example(text=SHOP_NAME)
 @example(text=SKU_CLOSE)
 @example(text=TEN_KB)
