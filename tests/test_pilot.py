@@ -12,6 +12,7 @@ from cin7_shopify.pilot.cleanup import plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import STEPS, Pilot
 from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
+from cin7_shopify.text import md_text
 from tests.conftest import DEMO
 from tests.sync_harness import Harness, ship
 from tests.test_audit_cli import cli, saved_demo_store
@@ -100,7 +101,10 @@ def test_signoff_lists_what_to_fix(capsys: pytest.CaptureFixture[str], tmp_path:
     capsys.readouterr()
     text = signoff.read_text()
     assert "16 of 28 test orders passed" in text
-    assert "- **#1010** (unmapped_tax): Order #1010: tax line 'VAT 20%'" in text
+    # Store text is escaped so the sign-off renders it literally (no markup, no link from a name).
+    message = md_text("Order #1010: tax line 'VAT 20%'")
+    expected = f"- **{md_text('#1010')}** ({md_text('unmapped_tax')}): {message}"
+    assert expected in text
     assert text.count("| held |") == len(SEEDED_ORDER_ERRORS)
 
 

@@ -9,6 +9,7 @@ import pytest
 from textual.pilot import Pilot
 
 from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
+from cin7_shopify.text import md_text
 from cin7_shopify.tui.screens.mapping import MappingScreen
 from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
@@ -96,7 +97,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
-        assert all(f"#{9033 + i}: cancel in Shopify" in app.screen.text for i in range(4))
+        assert all(md_text(f"#{9033 + i}: cancel in Shopify") in app.screen.text for i in range(4))
         await pilot.press("n")
         await pilot.pause()
         shopify = app.workspace.sources[0].session.shopify  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cin7_shopify import __version__
 from cin7_shopify.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OK, ConsoleError
+from cin7_shopify.text import safe_text
 
 log = logging.getLogger("cin7_shopify.cli")
 
@@ -242,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(parser, args)
     except ConsoleError as exc:
         log.info("could not run: %s", exc.explain())
-        print(f"error: {exc.explain()}", file=sys.stderr)
+        print(f"error: {safe_text(exc.explain())}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # last line of defence: one line here, the traceback in the log
         log.exception("unexpected error in %s", " ".join(sys.argv[1:2]) or "cin7-shopify")
         where = f" (details in {log_path})" if log_path else ""
-        print(f"error: unexpected {type(exc).__name__}: {exc}{where}", file=sys.stderr)
+        print(f"error: unexpected {type(exc).__name__}: {safe_text(exc)}{where}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     finally:
         reset_logging()
@@ -352,8 +353,9 @@ def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
     from cin7_shopify.tui.app import make_app
 
     workspace, _ = sandbox_workspace(scenario, clock=SystemClock() if real_time else ManualClock())
-    app = make_app(workspace)
     try:
+        workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
+        app = make_app(workspace)
         app.run()
     finally:
         workspace.close()
@@ -381,7 +383,7 @@ def _serve(
     )
     session.shopify.restore_rate = restore_rate
     base = f"http://{host}:{port}"
-    print(f"Sandbox for {session.scenario.name} on {base}", file=sys.stderr)
+    print(f"Sandbox for {safe_text(session.scenario.name)} on {base}", file=sys.stderr)
     print(
         f"  Cin7 Core  {base}/ExternalApi/v2/  account {SANDBOX_CIN7_ACCOUNT}  key {SANDBOX_CIN7_KEY}",
         file=sys.stderr,
@@ -408,7 +410,7 @@ def _generate(variants: int, out: Path, seed: int) -> int:
     data = generate_large(variants, seed=seed)
     write_scenario(data, out)
     products = len(data["cin7"]["Products"])
-    print(f"wrote {out}: {variants} Shopify variants, {products} Cin7 products", file=sys.stderr)
+    print(f"wrote {safe_text(out)}: {variants} Shopify variants, {products} Cin7 products", file=sys.stderr)
     return EXIT_OK
 
 
@@ -420,7 +422,8 @@ def _check(scenario_dir: Path) -> int:
     StoreSettings.from_json_dict(scenario.settings, source="settings.json")
     variants = sum(len(p["variants"]) for p in scenario.shopify.get("products", []))
     print(
-        f"{scenario_dir}: valid ({variants} variants, {len(scenario.cin7.get('Products', []))} Cin7 products, "
+        f"{safe_text(scenario_dir)}: valid ({variants} variants, "
+        f"{len(scenario.cin7.get('Products', []))} Cin7 products, "
         f"{len(scenario.shopify.get('orders', []))} orders)"
     )
     return EXIT_OK

@@ -13,6 +13,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from cin7_shopify.paths import log_dir
+from cin7_shopify.text import safe_text
 
 LOG_FILE = "cin7-shopify.log"
 _TOKENS = re.compile(r"\b(shpat|shpca|shppa|shpss)_[A-Za-z0-9]+")
@@ -20,9 +21,11 @@ _configured: set[str] = set()
 
 
 class _ScrubTokens(logging.Filter):
+    """No token in any record, and no control character from a store's data on a terminal."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        scrubbed = _TOKENS.sub("[redacted]", message)
+        scrubbed = safe_text(_TOKENS.sub("[redacted]", message), multiline=True)
         if scrubbed != message:
             record.msg, record.args = scrubbed, None
         return True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +46,45 @@ class _Sheet:
     def __init__(self, path: Path, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]) -> None:
         self.path = path
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            data = path.read_bytes()
         except FileNotFoundError:
             raise CsvError(f"{path}: no such file.") from None
+        except IsADirectoryError:
+            raise CsvError(f"{path}: is a folder, not a CSV file.") from None
+        except OSError as exc:
+            raise CsvError(f"{path}: cannot be read ({exc.strerror}).") from None
+        try:
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise CsvError(f"{path.name}: not UTF-8 text (byte {exc.start}); save it as CSV UTF-8.") from None
-        reader = csv.reader(io.StringIO(text, newline=""))
+            line = data.count(b"\n", 0, exc.start) + 1
+            column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise CsvError(
+                f"{path.name}: line {line}, character {column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                "save it as CSV UTF-8."
+            ) from None
+        if "\x00" in text:  # no export writes one: a UTF-16 file or a damaged one
+            nul = text.index("\x00")
+            raise CsvError(
+                f"{path.name}: line {text.count(chr(10), 0, nul) + 1}: a NUL character; the file is damaged or not "
+                "CSV UTF-8."
+            )
+        _check_quotes(path.name, text)
+        reader = csv.reader(io.StringIO(text, newline=""), strict=True)
         try:
             header = next(reader)
         except StopIteration:
             raise CsvError(f"{path.name}: the file is empty.") from None
+        except csv.Error as exc:
+            raise CsvError(f"{path.name}: line 1: {exc}.") from None
+        seen: dict[str, int] = {}
+        for index, name in enumerate(header):
+            key = _header_key(name)
+            if key and key in seen:
+                raise CsvError(
+                    f"{path.name}: line 1: column {_letters(index)} ({name}) repeats column "
+                    f"{_letters(seen[key])} ({header[seen[key]]}); which one holds the data is unknowable."
+                )
+            seen.setdefault(key, index)
         normalised = {_header_key(name): index for index, name in enumerate(header)}
         self.header = header
         self.index: dict[str, int] = {}
@@ -71,19 +101,34 @@ class _Sheet:
         self._width = len(header)
 
     def rows(self) -> Iterator[_Row]:
+        """Every data row; a file with none, or a row of the wrong width, is refused."""
+        count = 0
+        last_line = self._reader.line_num
         try:
             for record in self._reader:
-                line = self._reader.line_num
+                line, first_line = self._reader.line_num, last_line + 1
+                last_line = line
                 if not any(cell.strip() for cell in record):
                     continue
-                if len(record) > self._width:
+                if len(record) != self._width:
+                    hint = "an unquoted comma?" if len(record) > self._width else "a cut-off row?"
                     raise CsvError(
-                        f"{self.path.name}: line {line}: {len(record)} cells but the header has {self._width} "
-                        "columns (an unquoted comma?)."
+                        f"{self.path.name}: line {first_line}: {len(record)} cells but the header has "
+                        f"{self._width} columns ({hint})."
                     )
-                yield _Row(line, {f: record[i] if i < len(record) else "" for f, i in self.index.items()})
+                if line > first_line:  # a quoted cell ran over line ends: fine in a description, not here
+                    for field, index in self.index.items():
+                        if "\n" in record[index] or "\r" in record[index]:
+                            raise CsvError(
+                                f"{self.path.name}: line {first_line}, {self.column(field)}: the cell runs on to "
+                                f"line {line} (a stray quote?)."
+                            )
+                count += 1
+                yield _Row(first_line, {f: record[i] for f, i in self.index.items()})
         except csv.Error as exc:
             raise CsvError(f"{self.path.name}: line {self._reader.line_num}: {exc}.") from None
+        if count == 0:
+            raise CsvError(f"{self.path.name}: only a header, no rows; export the file again with its products.")
 
     def column(self, field: str) -> str:
         """Spreadsheet-style position and name, e.g. "column C (Variant SKU)"."""
@@ -92,6 +137,60 @@ class _Sheet:
 
     def fail(self, row: _Row, field: str, problem: str) -> CsvError:
         return CsvError(f"{self.path.name}: line {row.line}, {self.column(field)}: {problem}.")
+
+
+def _check_quotes(name: str, text: str) -> None:
+    """Refuse quotes the CSV format does not allow, before they silently merge or split rows.
+
+    A quote may open a cell (at its start), close it (before a comma or a line end), or be doubled
+    inside it. Anything else, like an unterminated quote, means the rows cannot be told apart.
+    """
+    opened = -1
+    position = text.find('"')
+    while position != -1:
+        if opened < 0:
+            if position > 0 and text[position - 1] not in ",\r\n":
+                raise CsvError(
+                    f"{name}: {_where(text, position)}: a stray quote inside a cell (quote the cell, or "
+                    'double the quote as "").'
+                )
+            opened = position
+            position = text.find('"', position + 1)
+            continue
+        if text.startswith('""', position):
+            position = text.find('"', position + 2)
+            continue
+        following = text[position + 1 : position + 2]
+        if following not in ("", ",", "\r", "\n"):
+            raise CsvError(f"{name}: {_where(text, position + 1)}: text after a cell's closing quote (a stray quote?).")
+        opened = -1
+        position = text.find('"', position + 1)
+    if opened >= 0:
+        raise CsvError(
+            f"{name}: {_where(text, opened)}: a quote that is never closed; the rest of the file would be one cell."
+        )
+
+
+def _where(text: str, position: int) -> str:
+    """ "line 4, column C" for a position in the text (column counted by the commas before it)."""
+    line = text.count("\n", 0, position) + 1
+    start = text.rfind("\n", 0, position) + 1
+    inside, commas = False, 0
+    for ch in text[start:position]:
+        if ch == '"':
+            inside = not inside
+        elif ch == "," and not inside:
+            commas += 1
+    return f"line {line}, column {_letters(commas)}"
+
+
+def _number(text: str) -> float | None:
+    """A finite number, or None: NaN and Infinity parse as floats but are no quantity or price."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _header_key(name: str) -> str:
@@ -140,6 +239,9 @@ def read_shopify_csv(path: Path, *, shop_name: str = "", taxes_included: bool = 
                 SHOPIFY_STATUSES[status_text],
                 tuple(n for n in names if n),
             )
+        price = values.get("price", "").strip()
+        if price and _number(price) is None:
+            raise sheet.fail(row, "price", f"'{price}' is not a price")
         option_values = tuple(values.get(f"option{n}_value", "").strip() for n in (1, 2, 3))
         is_variant = any(option_values) or values["sku"] or values.get("price", "").strip()
         if not is_variant:
@@ -230,10 +332,10 @@ def read_cin7_csv(products_path: Path, stock_path: Path | None = None, *, compan
             if not location:
                 raise stock_sheet.fail(row, "location", "empty")
             text = row.values.get("on_hand", "").strip() or "0"
-            try:
-                stock[location] = stock.get(location, 0.0) + float(text.replace(",", ""))
-            except ValueError:
-                raise stock_sheet.fail(row, "on_hand", f"'{text}' is not a number") from None
+            quantity = _number(text.replace(",", ""))
+            if quantity is None:
+                raise stock_sheet.fail(row, "on_hand", f"'{text}' is not a number")
+            stock[location] = stock.get(location, 0.0) + quantity
         locations = [Cin7LocationRecord(name) for name in sorted(stock)]
     return Cin7Catalog(
         company=company,

@@ -10,6 +10,7 @@ from typing import Any
 
 from cin7_shopify.audit.models import AuditReport, MappingProposal, ShopifyCatalog
 from cin7_shopify.audit.skus import squeeze
+from cin7_shopify.text import json_text, md_code, md_text
 
 KIND_TITLES = {
     "missing_sku": "Variants without a SKU",
@@ -55,24 +56,24 @@ def _proposal_json(proposal: MappingProposal) -> dict[str, Any]:
 
 
 def report_json_text(report: AuditReport) -> str:
-    return json.dumps(report_json(report), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(report_json(report), indent=2, ensure_ascii=False)) + "\n"
 
 
 def report_markdown(report: AuditReport) -> str:
-    lines = [f"# Go-live readiness: {report.store}", "", f"**{report.verdict}**", ""]
+    lines = [f"# Go-live readiness: {md_text(report.store)}", "", f"**{report.verdict}**", ""]
     counts = report.summary()
     lines.append(f"{counts['blockers']} blockers · {counts['warnings']} warnings · {counts['infos']} for information")
     if report.not_checked:
-        lines += ["", "Not checked: " + "; ".join(report.not_checked) + "."]
+        lines += ["", "Not checked: " + "; ".join(md_text(n) for n in report.not_checked) + "."]
     for notice in report.notices:
-        lines += ["", f"> {notice}"]
+        lines += ["", f"> {md_text(notice)}"]
     seen_kinds = list(dict.fromkeys(f.kind for f in report.findings))
     for kind in seen_kinds:
         group = [f for f in report.findings if f.kind == kind]
         lines += ["", f"## {KIND_TITLES.get(kind, kind)} ({len(group)})", ""]
         lines += ["| Severity | SKU | What is wrong | Fix |", "|---|---|---|---|"]
         for finding in group:
-            sku = f"`{finding.sku}`" if finding.sku is not None else "—"
+            sku = md_code(finding.sku) if finding.sku is not None else "—"
             lines.append(f"| {finding.severity} | {sku} | {_cell(finding.message)} | {_cell(finding.fix)} |")
     for title, proposals in (
         ("Proposed location mapping", report.location_proposals),
@@ -89,7 +90,8 @@ def report_markdown(report: AuditReport) -> str:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Outside text in a table cell, rendered literally (no markup, no link, no control character)."""
+    return md_text(text)
 
 
 CSV_COLUMNS = ["severity", "kind", "sku", "shopify", "cin7", "message", "fix"]

@@ -15,6 +15,7 @@ from cin7_shopify.commands.session import scenario_session, store_session
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_OK, ConsoleError
 from cin7_shopify.settings import SettingsError, StoreSettings
 from cin7_shopify.state.storage import write_atomically
+from cin7_shopify.text import safe_text
 
 READ_STEPS = 10  # five Cin7 reads, four Shopify reads, the comparison
 
@@ -27,9 +28,9 @@ def run_audit_command(args: argparse.Namespace) -> int:
     if args.fix_csv:
         fix_text, fixed = shopify_fix_csv(report, run.shopify)
         write_atomically(args.fix_csv, fix_text)
-        print(f"wrote {args.fix_csv}: corrected SKUs for {fixed} Shopify variants", file=sys.stderr)
+        print(f"wrote {safe_text(args.fix_csv)}: corrected SKUs for {fixed} Shopify variants", file=sys.stderr)
     if args.out:
-        print(f"wrote {args.out}: {report.verdict}", file=sys.stderr)
+        print(f"wrote {safe_text(args.out)}: {report.verdict}", file=sys.stderr)
     return EXIT_OK if report.ready else EXIT_BLOCKING
 
 

@@ -10,6 +10,7 @@ from cin7_shopify.audit.mapping import approve_proposals
 from cin7_shopify.commands.progress import step_progress
 from cin7_shopify.commands.session import store_session
 from cin7_shopify.errors import EXIT_OK, ConsoleError
+from cin7_shopify.text import safe_text
 
 READ_STEPS = 10
 
@@ -22,13 +23,15 @@ def run_mapping_command(args: argparse.Namespace) -> int:
     if args.mapping_command == "show":
         print(f"Locations of {profile.name} (saved → proposed):")
         for proposal in report.location_proposals:
-            saved = profile.settings.location_map.get(proposal.source, "—")
-            target = proposal.target or "no proposal"
-            print(f"  {proposal.source_label:<28} {saved:<24} {target} ({proposal.confidence:.0%}, {proposal.reason})")
+            saved = safe_text(profile.settings.location_map.get(proposal.source, "—"))
+            target = safe_text(proposal.target or "no proposal")
+            label, reason = safe_text(proposal.source_label), safe_text(proposal.reason)
+            print(f"  {label:<28} {saved:<24} {target} ({proposal.confidence:.0%}, {reason})")
         print("Tax lines (saved → proposed):")
         for proposal in report.tax_proposals:
-            saved = profile.settings.tax_map.get(proposal.source, "—")
-            print(f"  {proposal.source:<28} {saved:<24} {proposal.target or 'no proposal'} ({proposal.reason})")
+            saved = safe_text(profile.settings.tax_map.get(proposal.source, "—"))
+            source, target = safe_text(proposal.source), safe_text(proposal.target or "no proposal")
+            print(f"  {source:<28} {saved:<24} {target} ({safe_text(proposal.reason)})")
         return EXIT_OK
     if not (args.all or args.location or args.tax):
         raise ConsoleError("Say what to approve.", hint="Use --location, --tax, or --all.")
@@ -46,5 +49,5 @@ def run_mapping_command(args: argparse.Namespace) -> int:
         return EXIT_OK
     session.save_settings(profile.settings.model_copy(update={"location_map": locations, "tax_map": taxes}))
     for change in changes:
-        print(f"approved {change}", file=sys.stderr)
+        print(f"approved {safe_text(change)}", file=sys.stderr)
     return EXIT_OK

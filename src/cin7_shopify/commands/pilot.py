@@ -13,6 +13,7 @@ from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotReport
 from cin7_shopify.state.storage import write_atomically
+from cin7_shopify.text import json_text, safe_text
 
 
 def run_pilot_command(args: argparse.Namespace) -> int:
@@ -20,17 +21,17 @@ def run_pilot_command(args: argparse.Namespace) -> int:
         return asyncio.run(_clean_up_store(args))
     report = asyncio.run(_scenario(args) if args.scenario else _store(args))
     if args.format == "json":
-        emit(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", None)
+        emit(json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n", None)
     else:
         for order in report.orders:
             marks = "".join({True: "✓", False: "✗", None: "…"}[s.ok] for s in order.steps)
             problem = next((s.detail for s in order.steps if s.ok is False), "")
-            print(f"{order.name:<8} {marks}  {order.outcome:<7} {problem}")
+            print(f"{safe_text(order.name):<8} {marks}  {order.outcome:<7} {safe_text(problem)}")
         passed = sum(o.outcome == "passed" for o in report.orders)
         print(f"{passed} of {len(report.orders)} orders passed every step.", file=sys.stderr)
     if args.signoff:
         write_atomically(args.signoff, report.markdown())
-        print(f"wrote {args.signoff}", file=sys.stderr)
+        print(f"wrote {safe_text(args.signoff)}", file=sys.stderr)
     return EXIT_OK if report.passed else EXIT_BLOCKING
 
 
@@ -76,7 +77,7 @@ async def _watch(pilot: Pilot, report: PilotReport, minutes: int) -> PilotReport
 def _list(items: list[CleanupItem]) -> None:
     print(f"{len(items)} pilot test order(s) to clean up:", file=sys.stderr)
     for item in items:
-        print(f"  {item.line()}", file=sys.stderr)
+        print(f"  {safe_text(item.line())}", file=sys.stderr)
 
 
 async def _clean_up_store(args: argparse.Namespace) -> int:
@@ -95,5 +96,7 @@ async def _clean_up_store(args: argparse.Namespace) -> int:
                 print("Nothing was touched.", file=sys.stderr)
                 return EXIT_OK
         done = await run_cleanup(sync, items)
-    print(f"Cleaned up {len(done)} test order(s): {', '.join(done)}. The error log lists anything left to do.")
+    print(
+        f"Cleaned up {len(done)} test order(s): {safe_text(', '.join(done))}. The error log lists anything left to do."
+    )
     return EXIT_OK

@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import store_session
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK, ConsoleError
-from cin7_shopify.sync.journal import JournalEntry, fold, read_records
+from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records, skipped
 from cin7_shopify.sync.runner import StoreSync, run_forever
+from cin7_shopify.text import json_text, safe_text
 from cin7_shopify.workspace import StoreSession, Workspace
 
 log = logging.getLogger("cin7_shopify.sync")
@@ -36,6 +37,8 @@ def _date(text: str) -> datetime:
 
 async def _with_sync(session: StoreSession, job: Callable[[StoreSync], Awaitable[T]]) -> T:
     async with session.open_sync() as sync:
+        if sync.ledger.torn is not None:
+            _warn(f"the ledger's last line was torn by a crash; kept in {sync.ledger.torn}.")
         return await job(sync)
 
 
@@ -149,39 +152,42 @@ def run_stock_command(args: argparse.Namespace) -> int:
         plan = asyncio.run(_with_sync(session, lambda sync: sync.stock_plan()))
         changes = plan.changes
         if args.format == "json":
-            emit(
-                json.dumps(
-                    {
-                        "changes": [c.__dict__ for c in changes],
-                        "tracked": plan.tracked,
-                        "skipped": plan.skipped,
-                        # issue 9: what the push leaves alone or holds back, and why
-                        "left_alone": [item.__dict__ for item in plan.left_alone],
-                        "held_back": [units.__dict__ for units in plan.held_back],
-                        "notes": plan.notes,
-                    },
-                    indent=2,
-                )
-                + "\n",
-                None,
-            )
+            data = {
+                "changes": [c.__dict__ for c in changes],
+                "tracked": plan.tracked,
+                "skipped": plan.skipped,
+                # what the push leaves alone or holds back, and why
+                "left_alone": [item.__dict__ for item in plan.left_alone],
+                "held_back": [units.__dict__ for units in plan.held_back],
+                "notes": plan.notes,
+            }
+            emit(json_text(json.dumps(data, indent=2, ensure_ascii=False)) + "\n", None)
         else:
             for c in changes:
-                print(f"{c.sku:<24} {c.location:<24} {c.current:>6} → {c.target}" + (f"  ({c.why})" if c.why else ""))
-            # issue 9: what the push leaves alone or holds back, and why
+                why = f"  ({safe_text(c.why)})" if c.why else ""
+                print(f"{safe_text(c.sku):<24} {safe_text(c.location):<24} {c.current:>6} → {c.target}{why}")
             for item in plan.left_alone:
-                print(f"left alone: {item.sku} at {item.location} ({item.current}): {item.reason}")
+                print(
+                    f"left alone: {safe_text(item.sku)} at {safe_text(item.location)} ({item.current}): "
+                    f"{safe_text(item.reason)}"
+                )
             for units in plan.held_back:
-                print(f"held back: {units.units} of {units.sku} at {units.location} for {', '.join(units.orders)}")
+                print(
+                    f"held back: {units.units} of {safe_text(units.sku)} at {safe_text(units.location)} for "
+                    f"{safe_text(', '.join(units.orders))}"
+                )
             for note in plan.notes:
-                print(f"note: {note}")
+                print(f"note: {safe_text(note)}")
             print(f"{len(changes)} levels differ of {plan.tracked} tracked; nothing written.", file=sys.stderr)
         return EXIT_OK
     if args.stock_command == "push":
         plan, pushed = asyncio.run(_with_sync(session, lambda sync: sync.stock_push(force=args.force)))
-        print(f"{pushed.applied} levels updated of {len(plan.changes)}; snapshot {pushed.snapshot}", file=sys.stderr)
+        print(
+            f"{pushed.applied} levels updated of {len(plan.changes)}; snapshot {safe_text(pushed.snapshot)}",
+            file=sys.stderr,
+        )
         for failure in pushed.failed:
-            print(f"not updated: {failure}", file=sys.stderr)
+            print(f"not updated: {safe_text(failure)}", file=sys.stderr)
         return EXIT_BLOCKING if pushed.failed else EXIT_OK
     snapshot = Path(args.snapshot)
     if not snapshot.exists():
@@ -190,7 +196,7 @@ def run_stock_command(args: argparse.Namespace) -> int:
             raise ConsoleError(f"No snapshot {args.snapshot}.", hint=f"Snapshots are in {session.snapshots_dir}.")
         snapshot = candidate
     restored = asyncio.run(_with_sync(session, lambda sync: sync.stock_rollback(snapshot)))
-    print(f"restored {restored.applied} levels from {snapshot.name}", file=sys.stderr)
+    print(f"restored {restored.applied} levels from {safe_text(snapshot.name)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -220,38 +226,57 @@ def run_errors_command(args: argparse.Namespace) -> int:
     def wanted(entry: JournalEntry) -> bool:
         return (args.all or entry.status == "open") and (not args.kind or entry.kind == args.kind)
 
-    entries = [e for e in fold(read_records(path)) if wanted(e)]
+    entries = [e for e in fold(read_records(path, warn=_warn)) if wanted(e)]
     for entry in entries:
         _print_entry(entry, args.format)
     if not args.follow:
         return EXIT_OK
-    position = path.stat().st_size if path.exists() else 0
+    position, line = _complete_lines(path)
     try:
         while True:
             time.sleep(0.5)
             if not path.exists() or path.stat().st_size <= position:
                 continue
-            with path.open("r", encoding="utf-8") as stream:
+            with path.open("rb") as stream:
                 stream.seek(position)
                 chunk = stream.read()
-            complete = chunk[: chunk.rfind("\n") + 1]
-            position += len(complete.encode("utf-8"))
-            for line in complete.splitlines():
-                record = json.loads(line)
+            complete = chunk[: chunk.rfind(b"\n") + 1]  # a line still being written waits for its end
+            position += len(complete)
+            for raw in complete.splitlines():
+                line += 1
+                try:
+                    record = parse_line(raw.decode("utf-8"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    _warn(skipped(path, line, "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)))
+                    continue
                 if record.get("event") == "error":
-                    entry = JournalEntry(**{k: v for k, v in record.items() if k != "event"})
+                    entry = entry_from_record(record)
                     if wanted(entry):
                         _print_entry(entry, args.format)
     except KeyboardInterrupt:
         return EXIT_OK
 
 
+def _warn(text: str) -> None:
+    print(f"warning: {safe_text(text)}", file=sys.stderr, flush=True)
+
+
+def _complete_lines(path: Path) -> tuple[int, int]:
+    """Where following starts: the end of the last complete line, and how many lines come before it."""
+    if not path.exists():
+        return 0, 0
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    return end, data.count(b"\n", 0, end)
+
+
 def _print_entry(entry: JournalEntry, fmt: str) -> None:
     if fmt == "json":
-        print(json.dumps(entry.to_json()), flush=True)
+        print(json_text(json.dumps(entry.to_json(), ensure_ascii=False)), flush=True)
     else:
         print(
-            f"{entry.time}  {entry.status:<8} {entry.kind:<20} {entry.ref:<10} {entry.message}\n"
-            f"{'':>30}fix: {entry.fix}",
+            f"{safe_text(entry.time)}  {safe_text(entry.status):<8} {safe_text(entry.kind):<20} "
+            f"{safe_text(entry.ref):<10} {safe_text(entry.message)}\n"
+            f"{'':>30}fix: {safe_text(entry.fix)}",
             flush=True,
         )

@@ -22,6 +22,7 @@ from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
 from cin7_shopify.sync.money import CENT, line_charged
 from cin7_shopify.sync.reconcile import shopify_total
 from cin7_shopify.sync.runner import StoreSync
+from cin7_shopify.text import md_text
 
 STEPS = ("imported", "lines_match", "customer", "tax", "stock_allocated", "shipped_in_cin7", "fulfilled_in_shopify")
 PILOT_TAG = "cin7-shopify-pilot"
@@ -90,7 +91,7 @@ class PilotReport:
 
     def markdown(self) -> str:
         lines = [
-            f"# Pilot sign-off: {self.store}",
+            f"# Pilot sign-off: {md_text(self.store)}",
             "",
             f"{sum(o.outcome == 'passed' for o in self.orders)} of {len(self.orders)} test orders passed "
             "every step from Shopify through Cin7 Core and back.",
@@ -100,16 +101,21 @@ class PilotReport:
         ]
         mark = {True: "✓", False: "✗", None: "…"}
         for order in self.orders:
-            lines.append(f"| {order.name} | " + " | ".join(mark[s.ok] for s in order.steps) + f" | {order.outcome} |")
+            lines.append(
+                f"| {md_text(order.name)} | " + " | ".join(mark[s.ok] for s in order.steps) + f" | {order.outcome} |"
+            )
         problems = [o for o in self.orders if o.outcome != "passed"]
         if problems:
             lines += ["", "## What to fix", ""]
             for order in problems:
                 for error in order.errors:
-                    lines.append(f"- **{order.name}** ({error['kind']}): {error['message']} — {error['fix']}")
+                    lines.append(
+                        f"- **{md_text(order.name)}** ({md_text(error['kind'])}): {md_text(error['message'])} — "
+                        f"{md_text(error['fix'])}"
+                    )
                 for step in order.steps:
                     if step.ok is False and not order.errors:
-                        lines.append(f"- **{order.name}** ({step.step}): {step.detail}")
+                        lines.append(f"- **{md_text(order.name)}** ({step.step}): {md_text(step.detail)}")
         lines += ["", "Signed off by: ______________________   Date: ____________", ""]
         return "\n".join(lines)
 

@@ -8,11 +8,25 @@ with the file, the record and the field named, e.g.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
+from graphql import (
+    GraphQLEnumType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    build_schema,
+)
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from cin7_shopify.errors import ConsoleError
@@ -37,6 +51,54 @@ def _gid(kind: str) -> Callable[[str], str]:
     return check
 
 
+def _money(value: str) -> str:
+    """A money amount as Shopify writes it: a finite decimal string such as "29.95"."""
+    try:
+        amount = Decimal(value.strip())
+    except InvalidOperation:
+        raise ValueError(f"'{value}' is not an amount (write it like \"29.95\")") from None
+    if not amount.is_finite():
+        raise ValueError(f"'{value}' is not a finite amount")
+    if abs(amount) >= MONEY_LIMIT:
+        raise ValueError(f"'{value}' is beyond any amount Shopify or Cin7 Core accepts")
+    return value
+
+
+# Shopify's GraphQL Int is 32-bit signed: a larger quantity cannot be served, so it cannot be seeded.
+SHOPIFY_INT_MAX = 2**31 - 1
+MONEY_LIMIT = Decimal(10) ** 15
+Money = Annotated[str, AfterValidator(_money)]
+ShopifyInt = Annotated[int, Field(ge=-SHOPIFY_INT_MAX - 1, le=SHOPIFY_INT_MAX)]
+Quantity = Annotated[int, Field(ge=1, le=SHOPIFY_INT_MAX)]
+# NaN and Infinity are floats to pydantic but no quantity or rate; the bound keeps sums finite.
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+
+
+@cache
+def _schema() -> GraphQLSchema:
+    """The sandbox's own GraphQL schema: what the Shopify sandbox can serve."""
+    sdl = resources.files("cin7_shopify.sandbox").joinpath("shopify_schema.graphql").read_text()
+    return build_schema(sdl)
+
+
+def _schema_enum(name: str) -> frozenset[str]:
+    enum = _schema().type_map[name]
+    assert isinstance(enum, GraphQLEnumType)
+    return frozenset(enum.values)
+
+
+def _enum(name: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in _schema_enum(name):
+            raise ValueError(f"'{value}' is not a Shopify {name} (e.g. {min(_schema_enum(name))})")
+        return value
+
+    return check
+
+
+CurrencyCode = Annotated[str, AfterValidator(_enum("CurrencyCode"))]
+CountryCode = Annotated[str, AfterValidator(_enum("CountryCode"))]
+
 LocationId = Annotated[str, AfterValidator(_gid("Location"))]
 InventoryItemId = Annotated[str, AfterValidator(_gid("InventoryItem"))]
 VariantId = Annotated[str, AfterValidator(_gid("ProductVariant"))]
@@ -50,7 +112,7 @@ OrderId = Annotated[str, AfterValidator(_gid("Order"))]
 class ShopRecord(_Record):
     name: str
     myshopifyDomain: str
-    currencyCode: str = "USD"
+    currencyCode: CurrencyCode = "USD"
     taxesIncluded: bool = False
 
     @field_validator("myshopifyDomain")
@@ -75,8 +137,8 @@ class InventoryItemRecord(_Record):
 
 class InventoryLevelRecord(_Record):
     locationId: str
-    available: int = 0
-    onHand: int | None = None
+    available: ShopifyInt = 0
+    onHand: ShopifyInt | None = None
 
 
 class SelectedOptionRecord(_Record):
@@ -87,16 +149,10 @@ class SelectedOptionRecord(_Record):
 class VariantRecord(_Record):
     id: VariantId
     sku: str | None = None
-    price: str = "0.00"
+    price: Money = "0.00"
     selectedOptions: list[SelectedOptionRecord] = Field(default_factory=list)
     inventoryItem: InventoryItemRecord
     inventoryLevels: list[InventoryLevelRecord] = Field(default_factory=list)
-
-    @field_validator("price")
-    @classmethod
-    def _price(cls, value: str) -> str:
-        float(value)
-        return value
 
 
 class OptionRecord(_Record):
@@ -121,20 +177,12 @@ class ProductRecord(_Record):
 
 class TaxLineRecord(_Record):
     title: str
-    rate: float
-    price: str = "0.00"
-
-
-def _money_text(value: str) -> str:
-    float(value)
-    return value
-
-
-MoneyText = Annotated[str, AfterValidator(_money_text)]
+    rate: Annotated[float, Field(allow_inf_nan=False, ge=0, le=10)]
+    price: Money = "0.00"
 
 
 class DiscountAllocationRecord(_Record):
-    amount: MoneyText  # over the line's whole quantity
+    amount: Money  # over the line's whole quantity
     code: str | None = None
 
 
@@ -142,9 +190,9 @@ class LineItemRecord(_Record):
     id: str
     sku: str | None = None
     variantId: str | None = None
-    quantity: int = Field(ge=1)
-    originalUnitPrice: MoneyText
-    discountedUnitPrice: MoneyText | None = None
+    quantity: Quantity
+    originalUnitPrice: Money
+    discountedUnitPrice: Money | None = None
     discountAllocations: list[DiscountAllocationRecord] | None = None
     isGiftCard: bool = False
     requiresShipping: bool | None = None
@@ -153,10 +201,14 @@ class LineItemRecord(_Record):
 
 class ShippingLineRecord(_Record):
     title: str
-    price: MoneyText = "0.00"
-    discountedPrice: MoneyText | None = None
+    price: Money = "0.00"
+    discountedPrice: Money | None = None
     discountAllocations: list[DiscountAllocationRecord] | None = None
     taxLines: list[TaxLineRecord] = Field(default_factory=list)
+
+
+class AddressRecord(_Record):
+    countryCode: CountryCode | None = None
 
 
 class CustomerRecord(_Record):
@@ -170,26 +222,27 @@ class OrderRecord(_Record):
     createdAt: str
     processedAt: str | None = None
     updatedAt: str | None = None
-    displayFinancialStatus: str | None = "PAID"
-    displayFulfillmentStatus: str = "UNFULFILLED"
+    displayFinancialStatus: Annotated[str, AfterValidator(_enum("OrderDisplayFinancialStatus"))] | None = "PAID"
+    displayFulfillmentStatus: Annotated[str, AfterValidator(_enum("OrderDisplayFulfillmentStatus"))] = "UNFULFILLED"
     test: bool = False
     tags: list[str] = Field(default_factory=list)
     email: str | None = None
-    currencyCode: str = "USD"
+    currencyCode: CurrencyCode = "USD"
     taxesIncluded: bool = False
     customer: CustomerRecord | None = None
+    shippingAddress: AddressRecord | None = None
     lineItems: list[LineItemRecord]
     shippingLines: list[ShippingLineRecord] = Field(default_factory=list)
     fulfillmentLocationId: str | None = None
     cancelledAt: str | None = None
     # The order's money (SCENARIO.md "Money on orders"); the sandbox derives what is left out.
-    totalPrice: MoneyText | None = None
-    subtotalPrice: MoneyText | None = None
-    totalTax: MoneyText | None = None
-    totalDiscounts: MoneyText | None = None
-    totalShippingPrice: MoneyText | None = None
-    totalTipReceived: MoneyText | None = None
-    totalDuties: MoneyText | None = None
+    totalPrice: Money | None = None
+    subtotalPrice: Money | None = None
+    totalTax: Money | None = None
+    totalDiscounts: Money | None = None
+    totalShippingPrice: Money | None = None
+    totalTipReceived: Money | None = None
+    totalDuties: Money | None = None
     discountCodes: list[str] = Field(default_factory=list)
 
     @field_validator("createdAt", "processedAt", "updatedAt", "cancelledAt")
@@ -223,7 +276,7 @@ class Cin7LocationRecord(_Record):
 
 class Cin7TaxRecord(_Record):
     Name: str
-    TaxPercent: float
+    TaxPercent: Annotated[float, Field(allow_inf_nan=False, ge=0, le=1000)]
     TaxInclusive: bool
 
 
@@ -232,6 +285,8 @@ class Cin7ProductRecord(_Record):
     Name: str
     Status: str = "Active"
     Type: str = "Stock"
+    PriceTier1: Number | None = None
+    AverageCost: Number | None = None
 
     @field_validator("Status")
     @classmethod
@@ -262,9 +317,10 @@ class Cin7FamilyRecord(_Record):
 class Cin7AvailabilityRecord(_Record):
     SKU: str
     Location: str
-    OnHand: float = 0
-    Allocated: float = 0
-    Available: float | None = None
+    OnHand: Number = 0
+    Allocated: Number = 0
+    Available: Number | None = None
+    OnOrder: Number | None = None
 
 
 class Cin7ContactRecord(_Record):
@@ -323,20 +379,126 @@ def load_scenario(folder: str | Path) -> Scenario:
 def validate_scenario(scenario: Scenario) -> None:
     _validate("shopify.json", ShopifyScenario, scenario.shopify)
     _validate("cin7.json", Cin7Scenario, scenario.cin7)
+    _check_served_fields(scenario.shopify)
     _check_references(scenario)
+
+
+# Where each shopify.json record is served from: its GraphQL type, and its nested records.
+_SERVED: dict[str, tuple[str, dict[str, str]]] = {
+    "shop": ("Shop", {}),
+    "locations": ("Location", {}),
+    "products": ("Product", {"variants": "variant"}),
+    "variant": ("ProductVariant", {"inventoryItem": "inventoryItem"}),
+    "inventoryItem": ("InventoryItem", {}),
+    "orders": (
+        "Order",
+        {
+            "lineItems": "lineItem",
+            "shippingLines": "shippingLine",
+            "customer": "customer",
+            "shippingAddress": "address",
+        },
+    ),
+    "lineItem": ("LineItem", {"taxLines": "taxLine"}),
+    "shippingLine": ("ShippingLine", {"taxLines": "taxLine"}),
+    "taxLine": ("TaxLine", {}),
+    "customer": ("Customer", {}),
+    "address": ("MailingAddress", {}),
+}
+_TEXT_SCALARS = {"String", "ID", "DateTime", "Decimal", "Money", "URL", "UnsignedInt64"}
+
+
+def _check_served_fields(shopify: dict[str, Any]) -> None:
+    """Extra fields are served as the schema types them: a value of the wrong JSON type would only
+    fail later, inside a read, so it is refused here with its place named."""
+    for key in ("shop", "locations", "products", "orders"):
+        if key in shopify:
+            _check_records(shopify, shopify[key], key, (key,))
+
+
+def _check_records(root: dict[str, Any], value: Any, kind: str, loc: tuple[int | str, ...]) -> None:
+    type_name, nested = _SERVED[kind]
+    records = enumerate(value) if isinstance(value, list) else [(None, value)]
+    for index, record in records:
+        if not isinstance(record, dict):
+            continue  # the models above have said what is wrong with it
+        where = loc if index is None else (*loc, index)
+        graphql_type = _schema().type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        for name, field_value in record.items():
+            if name in nested:
+                _check_records(root, field_value, nested[name], (*where, name))
+            elif name in graphql_type.fields:
+                problem = _wrong_type(graphql_type.fields[name].type, field_value)
+                if problem:
+                    raise ScenarioError(f"shopify.json: {_describe(root, (*where, name))}: {problem}.")
+
+
+def _wrong_type(graphql_type: Any, value: Any) -> str:
+    """Why `value` cannot be served as `graphql_type`, or "" when it can."""
+    if isinstance(graphql_type, GraphQLNonNull):
+        if value is None:
+            return "must not be null"
+        graphql_type = graphql_type.of_type
+    if value is None:
+        return ""
+    if isinstance(graphql_type, GraphQLList):
+        if not isinstance(value, list):
+            return f"must be a list, not {_json_kind(value)}"
+        return next((p for p in (_wrong_type(graphql_type.of_type, v) for v in value) if p), "")
+    if isinstance(graphql_type, GraphQLEnumType):
+        if not isinstance(value, str) or value not in graphql_type.values:
+            return f"{json.dumps(value)[:40]} is not a Shopify {graphql_type.name}"
+        return ""
+    if not isinstance(graphql_type, GraphQLScalarType):
+        return ""  # an object: its own record, served from elsewhere or not at all
+    name = graphql_type.name
+    if name in _TEXT_SCALARS and not isinstance(value, str):
+        return f"must be text ({name}), not {_json_kind(value)}"
+    if name == "Boolean" and not isinstance(value, bool):
+        return f"must be true or false, not {_json_kind(value)}"
+    if name == "Int" and (isinstance(value, bool) or not isinstance(value, int) or abs(value) > SHOPIFY_INT_MAX):
+        return f"must be a whole number within Shopify's Int range, not {json.dumps(value)[:40]}"
+    if name == "Float" and (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)):
+        return f"must be a number, not {json.dumps(value)[:40]}"
+    return ""
+
+
+def _json_kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false"}.get(type(value), "a number")
 
 
 def _read_json(file: Path) -> Any:
     if not file.exists():
         raise ScenarioError(f"{file.name}: missing from {file.parent}.")
+    if not file.is_file():
+        raise ScenarioError(f"{file.name}: a folder, not a file, in {file.parent}.")
     try:
-        return json.loads(file.read_text(encoding="utf-8-sig"))
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{file.name}: not UTF-8 text (byte {exc.start}).") from None
+    try:
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise ScenarioError(
             f"{file.name}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}."
         ) from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{file.name}: not UTF-8 text.") from None
+    except _NotJson as exc:
+        # Python reads NaN and Infinity; JSON has no such values and no API sends them.
+        match = re.search(rf"(?<![\w\"]){re.escape(str(exc))}(?![\w\"])", text)
+        where = ""
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            where = f" at line {line}, column {match.start() - text.rfind(chr(10), 0, match.start())}"
+        raise ScenarioError(f"{file.name}: {exc} is not a JSON number{where}; write a number.") from None
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NotJson(name)
 
 
 def _validate(file_name: str, model: type[BaseModel], data: Any) -> None:

@@ -2,8 +2,11 @@
 
 Append-only JSON Lines, one event per line, fsynced before the call it describes, so after a crash
 at any point the next run knows which writes may have landed and checks Cin7 Core or Shopify before
-doing them again. A torn last line (the crash came mid-append) is ignored. The state is rebuilt by
-replaying the events, and the file is compacted at open once it holds many superseded events.
+doing them again. A torn last line (the crash came mid-append) is moved aside at open, to
+`ledger.jsonl.torn-<time>`, before anything is appended. Any other line that is not an event stops
+the open with the file and line named: skipping it could repeat a write that already landed. The
+state is rebuilt by replaying the events, and the file is compacted at open once it holds many
+superseded events.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from cin7_shopify.state.crash import CrashPoints
-from cin7_shopify.state.storage import WriterLock, write_atomically
+from cin7_shopify.state.storage import CorruptStore, WriterLock, set_torn_tail_aside, write_atomically
 
 OrderStatus = Literal["seen", "waiting", "skipped", "held", "retry", "imported", "voided", "cancelled_after_pick"]
 COMPACT_AFTER = 5_000  # events
@@ -47,6 +50,28 @@ class Intent:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+def _event(raw: bytes) -> dict[str, Any]:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError("not UTF-8 text") from None
+    try:
+        event = json.loads(text)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(event, dict):
+        raise ValueError(f"a JSON {type(event).__name__}, not an event")
+    return event
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"an event without its {exc}"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return "not an event the sync wrote"
+
+
 class Ledger:
     def __init__(self, path: Path, *, crash: CrashPoints | None = None) -> None:
         self.path = path
@@ -59,6 +84,7 @@ class Ledger:
         self._events = 0
         self._lock = WriterLock(path)
         self._handle: Any = None
+        self.torn: Path | None = None  # where open() moved a torn last line, if it found one
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -66,7 +92,12 @@ class Ledger:
         """Take the writer lock (one sync per store) and replay the events."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock.acquire()
-        self._replay()
+        try:
+            self.torn = set_torn_tail_aside(self.path)
+            self._replay()
+        except BaseException:
+            self._lock.release()
+            raise
         if self._events > COMPACT_AFTER:
             self._compact()
         self._handle = self.path.open("a", encoding="utf-8")
@@ -75,13 +106,19 @@ class Ledger:
     def _replay(self) -> None:
         if not self.path.exists():
             return
-        with self.path.open("r", encoding="utf-8") as stream:
-            for line in stream:
+        with self.path.open("rb") as stream:
+            for number, raw in enumerate(stream, start=1):
+                if not raw.endswith(b"\n"):
+                    break  # a line still being written (a reader beside a running sync) or torn (set aside on open)
                 try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue  # the torn tail of a crash
-                self._apply(event)
+                    self._apply(_event(raw))
+                except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                    raise CorruptStore(
+                        f"{self.path}: line {number}: {_problem(exc)}.",
+                        hint="Restore the file from a backup, or remove that line (one JSON event per line) and "
+                        "check that order in Cin7 Core and Shopify by hand; the sync will not run on a ledger "
+                        "it cannot read.",
+                    ) from None
                 self._events += 1
 
     def close(self) -> None:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from tinydb import Query, TinyDB
 
 from cin7_shopify.errors import ConsoleError
@@ -86,9 +86,23 @@ class ProfileStore:
         if not self.path.exists():
             return []
         with self._db(write=False) as db:
-            return sorted(
-                (StoreProfile.model_validate(doc) for doc in db.table("profiles").all()), key=lambda p: p.name
-            )
+            return sorted((self._profile(doc) for doc in db.table("profiles").all()), key=lambda p: p.name)
+
+    def _profile(self, doc: dict[str, object]) -> StoreProfile:
+        """One saved profile, or an error naming the file, the profile, the field and what to do."""
+        try:
+            return StoreProfile.model_validate(doc)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(part) for part in err["loc"]) or "the record"
+            name = doc.get("name") if isinstance(doc.get("name"), str) else None
+            which = f"profile '{name}'" if name else f"record {getattr(doc, 'doc_id', '?')}"
+            problem = str(err["msg"]).removeprefix("Value error, ")
+            raise ProfileError(
+                f"{self.path}: {which}: {field}: {problem}.",
+                hint="Correct that field in the file, or delete the profile from it and add the store again in "
+                "the console.",
+            ) from None
 
     def get(self, name: str) -> StoreProfile:
         for profile in self.list():

@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -38,14 +41,30 @@ class CrashSafeStorage(Storage):
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return None
+        except IsADirectoryError:
+            raise CorruptStore(f"{self.path} is a folder, not a file.") from None
+        except UnicodeDecodeError as exc:
+            raise CorruptStore(f"{self.path}: not UTF-8 text (byte {exc.start}).") from None
+        except OSError as exc:
+            raise CorruptStore(f"{self.path} cannot be read ({exc.strerror}).") from None
         if not text.strip():
             return None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise CorruptStore(f"{self.path} is not valid JSON (line {exc.lineno}).") from None
+            raise CorruptStore(
+                f"{self.path} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
+                "it may have been cut short."
+            ) from None
         if not isinstance(data, dict):
-            raise CorruptStore(f"{self.path} does not hold a TinyDB database.")
+            raise CorruptStore(f"{self.path} holds a JSON {type(data).__name__}, not this tool's tables.")
+        # TinyDB trusts the shape: a table that is not {id: {record}} fails deep inside it later.
+        for table, records in data.items():
+            if not isinstance(records, dict):
+                raise CorruptStore(f"{self.path}: table '{table}' is a JSON {type(records).__name__}, not records.")
+            for key, record in records.items():
+                if not isinstance(record, dict) or not key.isdigit():
+                    raise CorruptStore(f"{self.path}: table '{table}', record {key!r} is not a record.")
         return data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
@@ -84,6 +103,55 @@ def _fsync_folder(folder: Path) -> None:
     try:
         os.fsync(descriptor)
     finally:
+        os.close(descriptor)
+
+
+def set_torn_tail_aside(path: Path) -> Path | None:
+    """Move a torn last line (a crash came mid-append) to `<file>.torn-<time>` beside the file.
+
+    Appending after a torn line would glue the next record to it and lose both; the torn bytes are
+    kept, not deleted, so nothing is lost that someone may want to read. Call it while holding the
+    file's writer lock. Returns the side file, or None when the file ends cleanly.
+    """
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    if size == 0:
+        return None
+    with path.open("rb+") as stream:
+        stream.seek(size - 1)
+        if stream.read(1) == b"\n":
+            return None
+        stream.seek(0)
+        data = stream.read()
+        keep = data.rfind(b"\n") + 1
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        side = path.with_name(f"{path.name}.torn-{stamp}")
+        counter = 1
+        while side.exists():
+            counter += 1
+            side = path.with_name(f"{path.name}.torn-{stamp}-{counter}")
+        with side.open("wb") as torn:
+            torn.write(data[keep:])
+            torn.flush()
+            os.fsync(torn.fileno())
+        stream.truncate(keep)
+        stream.flush()
+        os.fsync(stream.fileno())
+    return side
+
+
+@contextmanager
+def append_lock(path: Path) -> Iterator[None]:
+    """Wait for other appenders to `path` (a few milliseconds each) and keep them out meanwhile."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path.with_name(path.name + ".append-lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _lock_waiting(descriptor)
+        yield
+    finally:
+        _unlock(descriptor)
         os.close(descriptor)
 
 
@@ -141,6 +209,9 @@ if os.name == "posix":
     def _unlock(descriptor: int) -> None:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
+    def _lock_waiting(descriptor: int) -> None:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+
 else:  # pragma: no cover - exercised on Windows only
     import msvcrt
 
@@ -149,3 +220,6 @@ else:  # pragma: no cover - exercised on Windows only
 
     def _unlock(descriptor: int) -> None:
         msvcrt.locking(descriptor, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
+
+    def _lock_waiting(descriptor: int) -> None:
+        msvcrt.locking(descriptor, msvcrt.LK_LOCK, 1)  # type: ignore[attr-defined]

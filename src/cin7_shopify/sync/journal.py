@@ -3,6 +3,11 @@
 Each entry: time, kind, the order or SKU it concerns, Cin7's or Shopify's own message, the fix in
 plain words, and open/resolved. Resolving appends a record; nothing is ever rewritten. Secrets are
 scrubbed before anything is written.
+
+A crash mid-append leaves a torn last line: the next append first moves it aside (to
+`errors.jsonl.torn-<time>`), so the new record is not glued to it. Readers skip a line that is not
+a journal record and say which (file and line) through `warn`: losing one line of a report is
+better than showing none of it.
 """
 
 from __future__ import annotations
@@ -11,19 +16,21 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cin7_shopify.state.crash import CrashPoints
+from cin7_shopify.state.storage import append_lock, set_torn_tail_aside
 
 # Notices the sync writes as resolved: not errors, so they stay out of the error counts.
 NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
 # Credit notes a person still has to raise (or that failed): open until resolved.
 CREDIT_NOTE_KINDS = frozenset({"credit_note_needed", "credit_note_failed"})
 
+Warn = Callable[[str], None]
 _TOKEN_PATTERNS = re.compile(r"\b(shpat|shpca|shppa|shpss)_[A-Za-z0-9]+")
 
 
@@ -41,6 +48,52 @@ class JournalEntry:
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+_REQUIRED = ("id", "time", "kind", "ref", "message", "fix")
+_OPTIONAL = {f.name for f in fields(JournalEntry)} - set(_REQUIRED)
+
+
+def entry_from_record(record: object) -> JournalEntry:
+    """The entry an "error" record holds; ValueError saying what is wrong when it holds none."""
+    if not isinstance(record, dict):
+        raise ValueError(f"a JSON {type(record).__name__}, not a journal record")
+    data = {k: v for k, v in record.items() if k != "event"}
+    missing = [name for name in _REQUIRED if not isinstance(data.get(name), str)]
+    if missing:
+        raise ValueError(f"no text in {', '.join(missing)}")
+    unknown = sorted(set(data) - set(_REQUIRED) - _OPTIONAL)
+    if unknown:
+        raise ValueError(f"unknown field {', '.join(unknown)}")
+    if not isinstance(data.get("status", ""), str) or not isinstance(data.get("store", ""), str):
+        raise ValueError("status and store must be text")
+    if data.get("order_id") is not None and not isinstance(data["order_id"], str):
+        raise ValueError("order_id must be text")
+    return JournalEntry(**data)
+
+
+def parse_line(line: str) -> dict[str, Any]:
+    """One journal line as a record; ValueError naming the problem when it is not one."""
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"a JSON {type(record).__name__}, not a journal record")
+    event = record.get("event")
+    if event == "error":
+        entry_from_record(record)
+    elif event == "resolved":
+        if not isinstance(record.get("id"), str):
+            raise ValueError("a resolution without the id of its entry")
+    else:
+        raise ValueError(f"unknown event {event!r}")
+    return record
+
+
+def skipped(path: Path, line: int, problem: str) -> str:
+    """The warning for a journal line that readers skip."""
+    return f"{path}: line {line}: {problem}; skipped (the rest of the journal is shown)."
 
 
 class Journal:
@@ -93,38 +146,44 @@ class Journal:
         return len(open_ids)
 
     def _append(self, record: dict[str, Any]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as stream:
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
+        # Appenders take turns (the sync and the console may both write), so a torn tail seen here
+        # is one a crash left, never a line another process is still writing.
+        with append_lock(self.path):
+            set_torn_tail_aside(self.path)
+            with self.path.open("a", encoding="utf-8") as stream:
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+                stream.flush()
+                os.fsync(stream.fileno())
         self.crash.hit(f"journal {record.get('event')}")
 
-    def entries(self) -> list[JournalEntry]:
+    def entries(self, warn: Warn | None = None) -> list[JournalEntry]:
         """Every error with its current status, oldest first."""
-        return list(fold(read_records(self.path)))
+        return list(fold(read_records(self.path, warn=warn)))
 
 
-def read_records(path: Path, start: int = 0) -> Iterator[dict[str, Any]]:
+def read_records(path: Path, start: int = 0, *, warn: Warn | None = None) -> Iterator[dict[str, Any]]:
+    """The journal's records from byte `start`; a line that is not one is skipped, and `warn` told."""
     if not path.exists():
         return
-    with path.open("r", encoding="utf-8") as stream:
+    with path.open("rb") as stream:
         stream.seek(start)
-        for line in stream:
-            if not line.endswith("\n"):
-                return  # still being written
+        for number, raw in enumerate(stream, start=1):
+            if not raw.endswith(b"\n"):
+                return  # still being written, or torn: set aside at the next append
             try:
-                yield json.loads(line)
-            except ValueError:
-                continue
+                yield parse_line(raw.decode("utf-8"))
+            except (ValueError, UnicodeDecodeError) as exc:
+                if warn is not None:
+                    problem = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+                    warn(skipped(path, number, problem) if not start else f"{path}: {problem}; skipped.")
 
 
 def fold(records: Iterable[dict[str, Any]]) -> Iterator[JournalEntry]:
     entries: dict[str, JournalEntry] = {}
     for record in records:
         if record.get("event") == "error":
-            fields = {k: v for k, v in record.items() if k != "event"}
-            entries[record["id"]] = JournalEntry(**fields)
+            entry = entry_from_record(record)
+            entries[entry.id] = entry
         elif record.get("event") == "resolved" and record.get("id") in entries:
             entries[record["id"]].status = "resolved"
     yield from entries.values()

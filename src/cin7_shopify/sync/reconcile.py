@@ -27,6 +27,7 @@ from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.sync.money import cents, line_charged
 from cin7_shopify.sync.stock import plan_stock
 from cin7_shopify.sync.translate import waiting_reason
+from cin7_shopify.text import json_text, md_text
 
 SHOPIFY_ORDER = "gid://shopify/Order/"
 
@@ -206,7 +207,7 @@ async def reconcile(
 
 def report_markdown(report: ReconcileReport) -> str:
     lines = [
-        f"# Reconciliation since {report.since}",
+        f"# Reconciliation since {md_text(report.since)}",
         "",
         f"{report.orders_checked} Shopify orders and {report.sales_checked} Cin7 Core sales checked: "
         + ("everything agrees." if report.clean else f"{len(report.mismatches)} differences."),
@@ -214,7 +215,10 @@ def report_markdown(report: ReconcileReport) -> str:
     ]
     if report.mismatches:
         lines += ["| What | Order / SKU | Shopify | Cin7 Core | Detail |", "|---|---|---|---|---|"]
-        lines += [f"| {m.kind} | {m.ref} | {m.shopify} | {m.cin7} | {m.detail} |" for m in report.mismatches]
+        lines += [
+            f"| {m.kind} | {md_text(m.ref)} | {md_text(m.shopify)} | {md_text(m.cin7)} | {md_text(m.detail)} |"
+            for m in report.mismatches
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -227,4 +231,4 @@ def report_csv(report: ReconcileReport) -> str:
 
 
 def report_json_text(report: ReconcileReport) -> str:
-    return json.dumps(report.to_json(), indent=2) + "\n"
+    return json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n"

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Markdown
 
+from cin7_shopify.text import markup
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from cin7_shopify.workspace import StoreSession, Workspace
 
@@ -61,9 +62,13 @@ class ConsoleApp(App[None]):
         wanted = self.wanted_theme or (remembered_theme() if self.remember else None) or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
         if problems:
-            self.notify("\n".join(problems), title=f"{len(problems)} theme file(s) not loaded", severity="warning")
+            self.notify(
+                markup("\n".join(problems), multiline=True),
+                title=f"{len(problems)} theme file(s) not loaded",
+                severity="warning",
+            )
         if wanted not in self.available_themes:
-            self.notify(f"Theme '{wanted}' is not available; using {DEFAULT_THEME}.", severity="warning")
+            self.notify(f"Theme '{markup(wanted)}' is not available; using {DEFAULT_THEME}.", severity="warning")
         from cin7_shopify.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())

@@ -59,6 +59,10 @@ def load_themes(folders: list[Path] | None = None) -> tuple[list[Theme], list[st
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
             try:
                 themes.append(ThemeFile.model_validate(json.loads(path.read_text(encoding="utf-8"))).to_theme())
+            except IsADirectoryError:
+                problems.append(f"{path.name}: a folder, not a theme file")
+            except OSError as exc:
+                problems.append(f"{path.name}: cannot be read ({exc.strerror})")
             except (ValueError, ValidationError) as exc:
                 detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "not valid JSON"
                 problems.append(f"{path.name}: {str(detail).removeprefix('Value error, ')}")

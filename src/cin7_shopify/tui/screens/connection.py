@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
+from cin7_shopify.text import markup
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
@@ -95,7 +96,9 @@ class ConnectionScreen(Screen[None]):
         self.sub_title = f"Edit {self.entry.name}" if self.entry else "Add a store"
         self._show_auth(str(self.query_one("#auth", Select).value))
         if self.console.workspace.secrets_notice:  # say it where credentials are entered, plainly
-            self.notify(self.console.workspace.secrets_notice, title="No keyring", severity="warning", timeout=20)
+            self.notify(
+                markup(self.console.workspace.secrets_notice), title="No keyring", severity="warning", timeout=20
+            )
 
     @on(Select.Changed, "#auth")
     def _auth_changed(self, event: Select.Changed) -> None:
@@ -112,7 +115,7 @@ class ConnectionScreen(Screen[None]):
             try:
                 event.input.value = normalize_shop_domain(event.value)
             except ConsoleError as exc:
-                self.notify(exc.explain(), title="Shop domain", severity="warning")
+                self.notify(markup(exc.explain()), title="Shop domain", severity="warning")
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -161,7 +164,7 @@ class ConnectionScreen(Screen[None]):
             profile = self._profile()
             secrets = self._secrets(profile)
         except ConsoleError as exc:
-            self.notify(exc.explain(), title="Check the form", severity="error")
+            self.notify(markup(exc.explain()), title="Check the form", severity="error")
             return
         missing = [name for name, value in secrets.items() if not value]
         if missing:
@@ -185,13 +188,14 @@ class ConnectionScreen(Screen[None]):
         lines = []
         if check.shop_name:
             lines.append(
-                f"[b]Shopify[/b]  {check.shop_name} · plan {check.plan or '?'} · API {check.api_version} · "
+                f"[b]Shopify[/b]  {markup(check.shop_name)} · plan {markup(check.plan or '?')} · "
+                f"API {markup(check.api_version)} · "
                 f"{len(check.scopes)} scopes granted"
             )
         if check.cin7_company:
-            lines.append(f"[b]Cin7 Core[/b] {check.cin7_company} · base currency {check.cin7_currency}")
-        lines += [f"[b $error]✗[/] {problem}" for problem in check.problems]
-        lines += [f"[b $warning]![/] {warning}" for warning in check.scope_warnings]
+            lines.append(f"[b]Cin7 Core[/b] {markup(check.cin7_company)} · base currency {markup(check.cin7_currency)}")
+        lines += [f"[b $error]✗[/] {markup(problem)}" for problem in check.problems]
+        lines += [f"[b $warning]![/] {markup(warning)}" for warning in check.scope_warnings]
         if check.missing_scopes or check.scope_warnings:
             lines.append("Grant the missing scopes to the app in Shopify and install it again.")
         if check.ok:
@@ -202,7 +206,7 @@ class ConnectionScreen(Screen[None]):
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.explanation, title="Test failed", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title="Test failed", severity="error", timeout=10)
 
     def action_save(self) -> None:
         try:
@@ -213,7 +217,7 @@ class ConnectionScreen(Screen[None]):
                 raise ConsoleError(f"Enter the {', '.join(m.replace('_', ' ') for m in missing)}.")
             self.console.workspace.save_profile(profile, secrets)
         except ConsoleError as exc:
-            self.notify(exc.explain(), title="Not saved", severity="error", timeout=15)
+            self.notify(markup(exc.explain()), title="Not saved", severity="error", timeout=15)
             return
         self.notify(f"Saved {profile.name}; its credentials are in the keyring.", title="Saved")
         self.app.pop_screen()

@@ -8,10 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
 
-from cin7_shopify.sync.journal import JournalEntry, fold, read_records
+from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
@@ -67,7 +69,7 @@ class ErrorLogScreen(Screen[None]):
             yield Select([("Open only", "open"), ("Everything", "all")], value="open", allow_blank=False, id="status")
             yield Select([], prompt="All kinds", id="kind")
             yield Select(
-                [(s.label, s.name) for s in self.console.workspace.stores()],
+                [(markup(s.label), s.name) for s in self.console.workspace.stores()],
                 value=self.entry.name,
                 prompt="All stores",
                 id="store",
@@ -99,7 +101,7 @@ class ErrorLogScreen(Screen[None]):
         self.offsets = {}
         for store in self._stores():
             path = store.journal_path
-            self.entries += list(fold(read_records(path)))
+            self.entries += list(fold(read_records(path, warn=self._skipped)))
             self.offsets[store.name] = path.stat().st_size if path.exists() else 0
         self.entries.sort(key=lambda e: e.time)
         self.entries = self.entries[-MAX_ENTRIES:]
@@ -107,10 +109,13 @@ class ErrorLogScreen(Screen[None]):
         kinds = sorted({e.kind for e in self.entries})
         kind = self.query_one("#kind", Select)
         current = kind.value
-        kind.set_options([(k, k) for k in kinds])
+        kind.set_options([(markup(k), k) for k in kinds])
         if current in kinds:
             kind.value = current
         self.apply_filters(to_end=True)
+
+    def _skipped(self, warning: str) -> None:
+        self.notify(markup(warning), title="Journal line skipped", severity="warning", timeout=10)
 
     def tail(self) -> None:
         """New journal lines since the last look (the journal is append-only: read from the last offset)."""
@@ -132,7 +137,7 @@ class ErrorLogScreen(Screen[None]):
         by_id = {e.id: e for e in self.entries}
         for record in added:
             if record.get("event") == "error":
-                entry = JournalEntry(**{k: v for k, v in record.items() if k != "event"})  # type: ignore[arg-type]
+                entry = entry_from_record(record)
                 by_id[entry.id] = entry
                 self.entries.append(entry)
             elif record.get("event") == "resolved" and record.get("id") in by_id:
@@ -188,9 +193,24 @@ class ErrorLogScreen(Screen[None]):
             where = {"sku": "Enter opens the SKU review.", "mapping": "Enter opens the mapping."}.get(
                 JUMPS.get(entry.kind, ""), ""
             )
+            # The journal's text as Content variables: inserted literally, whatever it holds.
             self.query_one("#detail-text", Static).update(
-                f"[b]{entry.kind}[/b] · {entry.ref} · {entry.store} · {entry.time} · {entry.status}\n"
-                f"{entry.message}\n[b]Fix:[/b] {entry.fix}\n{where}"
+                Content.from_markup(
+                    "[b]$kind[/b] · $ref · $store · $time · $status\n$message\n[b]Fix:[/b] $fix\n$where",
+                    **{
+                        name: safe_text(value)
+                        for name, value in {
+                            "kind": entry.kind,
+                            "ref": entry.ref,
+                            "store": entry.store,
+                            "time": entry.time,
+                            "status": entry.status,
+                            "message": entry.message,
+                            "fix": entry.fix,
+                            "where": where,
+                        }.items()
+                    },
+                )
             )
 
     @property
@@ -232,26 +252,25 @@ class ErrorLogScreen(Screen[None]):
                 result = await sync.orders_pass()
             return f"{len(result.imported)} imported, {len(result.held)} still held."
 
-        self.notify(f"Retrying held orders of {store.label}…")
+        self.notify(f"Retrying held orders of {markup(store.label)}…")
         await report(self, "retrying", job)
 
     @on(Loaded)
     def _retried(self, message: Loaded) -> None:
-        self.notify(str(message.result), title="Sync pass done")
+        self.notify(markup(message.result), title="Sync pass done")
         self.tail()
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
-        self.notify(message.explanation, title="Retry failed", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title="Retry failed", severity="error", timeout=10)
 
 
 def read_lines(chunk: bytes) -> list[dict[str, object]]:
-    import json
-
+    """The journal records in new complete lines; a line that is not one is left out."""
     records = []
     for line in chunk.decode("utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            records.append(parse_line(line))
         except ValueError:
             continue
     return records

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
@@ -106,7 +107,7 @@ class HomeScreen(Screen[None]):
         stores = self.query_one("#stores", DataTable)
         stores.clear()
         for entry in self.entries:
-            stores.add_row(entry.label, "—", "—", "0", "0", key=entry.name)
+            stores.add_row(Text(safe_text(entry.label)), "—", "—", "0", "0", key=entry.name)
         self.refresh_status()
         if self.entries:
             self.load()
@@ -165,7 +166,7 @@ class HomeScreen(Screen[None]):
         if entry is None:
             return
         self._shown = entry.name
-        self.query_one("#details").border_title = entry.label
+        self.query_one("#details").border_title = markup(entry.label)
         self._set_loading(True)
         self.query_one("#progress", ProgressBar).update(progress=0)
         self._read(entry)
@@ -184,7 +185,7 @@ class HomeScreen(Screen[None]):
         entry = self.selected
         if entry is None:
             return
-        self.notify(f"Running one sync pass for {entry.label}…", title="Sync")
+        self.notify(f"Running one sync pass for {markup(entry.label)}…", title="Sync")
 
         async def job() -> str:
             async with entry.open_sync() as sync:
@@ -222,12 +223,13 @@ class HomeScreen(Screen[None]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self._set_loading(False)
-        self.notify(message.explanation, title=f"Could not finish {message.what}", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title=f"Could not finish {message.what}", severity="error", timeout=10)
 
     def _show(self, overview: StoreOverview) -> None:
         self.query_one("#identity", Static).update(
-            f"[b]Shopify[/b]    {overview.shop_name} · {overview.shop_domain} · {overview.shop_currency}\n"
-            f"[b]Cin7 Core[/b]  {overview.cin7_company} · {overview.cin7_currency}"
+            f"[b]Shopify[/b]    {markup(overview.shop_name)} · {markup(overview.shop_domain)} · "
+            f"{markup(overview.shop_currency)}\n"
+            f"[b]Cin7 Core[/b]  {markup(overview.cin7_company)} · {markup(overview.cin7_currency)}"
         )
         counts = self.query_one("#counts", DataTable)
         counts.clear()

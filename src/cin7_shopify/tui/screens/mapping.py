@@ -17,6 +17,7 @@ from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.models import MappingProposal
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
@@ -46,8 +47,8 @@ class Picker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
-            box.border_title = self.title_text
-            options = [Option(("● " if c == self.current else "  ") + c, id=c) for c in self.choices]
+            box.border_title = markup(self.title_text)
+            options = [Option(("● " if c == self.current else "  ") + markup(c), id=c) for c in self.choices]
             options.append(Option("  (none — leave unmapped)", id=UNMAP))
             yield OptionList(*options)
 
@@ -101,7 +102,7 @@ class MappingScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_step)
-        self.sub_title = f"Mapping · {self.entry.label}"
+        self.sub_title = f"Mapping · {safe_text(self.entry.label)}"
         self.query_one("#locations", DataTable).add_columns("", "Shopify location", "Saved", "Proposed")
         self.query_one("#taxes", DataTable).add_columns("", "Tax line", "Orders", "Saved", "Proposed")
         self.action_reload()
@@ -144,7 +145,7 @@ class MappingScreen(Screen[None]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.query_one("#loading").add_class("-hidden")
-        self.notify(message.explanation, title="Could not read the store", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title="Could not read the store", severity="error", timeout=10)
 
     def redraw(self) -> None:
         if self.run is None:
@@ -165,7 +166,11 @@ class MappingScreen(Screen[None]):
             status = "blocker" if problem else ("ok" if saved else "inactive" if not location.is_active else "—")
             name = location.name if location.is_active else f"{location.name} (closed)"
             locations.add_row(
-                _status(status), name, saved or "—", _proposal(proposals.get(location.id)), key=location.id
+                _status(status),
+                Text(safe_text(name)),
+                Text(safe_text(saved or "—")),
+                _proposal(proposals.get(location.id)),
+                key=location.id,
             )
         locations.move_cursor(row=min(keep, max(0, locations.row_count - 1)))
         tax_proposals = {p.source: p for p in report.tax_proposals}
@@ -176,9 +181,9 @@ class MappingScreen(Screen[None]):
             saved = self.settings.tax_map.get(line.key)
             problem = ("unmapped_tax", line.key) in blocking
             taxes.add_row(
-                line.key,
+                Text(safe_text(line.key)),
                 str(line.orders),
-                saved or "—",
+                Text(safe_text(saved or "—")),
                 _proposal(tax_proposals.get(line.key)),
                 "blocker" if problem else "ok",
                 key=line.key,
@@ -277,7 +282,7 @@ def _status(status: str) -> Text:
     return Text(label, style=style)
 
 
-def _proposal(proposal: MappingProposal | None) -> str:
+def _proposal(proposal: MappingProposal | None) -> Text:
     if proposal is None or proposal.target is None:
-        return "—"
-    return f"{proposal.target} ({proposal.confidence:.0%})"
+        return Text("—")
+    return Text(f"{safe_text(proposal.target)} ({proposal.confidence:.0%})")

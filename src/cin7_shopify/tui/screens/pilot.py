@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Header, Label, Markdown, Static
@@ -18,6 +19,7 @@ from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.runner import StoreSync
+from cin7_shopify.text import markup, md_text, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.screens.error_log import JUMPS
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -118,7 +120,7 @@ class PilotScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.sub_title = f"Pilot · {self.entry.label}"
+        self.sub_title = f"Pilot · {safe_text(self.entry.label)}"
         self._show()
         self.query_one(VirtualTable).focus()
         self.set_interval(0.5, self._show_budget)
@@ -167,21 +169,36 @@ class PilotScreen(Screen[None]):
             )
             return
         outcome = order.outcome if self._settled(order) else "in progress"
-        lines = [f"[b]{order.name}[/b] · {order.kind or 'store order'} · {outcome}"]
+        # Content with the order's text as variables: inserted literally, whatever it holds.
+        lines = [
+            Content.from_markup(
+                "[b]$name[/b] · $kind · $outcome",
+                name=safe_text(order.name),
+                kind=safe_text(order.kind or "store order"),
+                outcome=outcome,
+            )
+        ]
         for error in order.errors:
-            lines.append(f"[b]{error['kind']}[/b]: {error['message']}\n[b]Fix:[/b] {error['fix']}")
+            lines.append(
+                Content.from_markup(
+                    "[b]$kind[/b]: $message\n[b]Fix:[/b] $fix",
+                    kind=safe_text(error["kind"]),
+                    message=safe_text(error["message"]),
+                    fix=safe_text(error["fix"]),
+                )
+            )
             if JUMPS.get(error["kind"]):
-                lines.append("Enter goes where this is fixed; r retries once it is.")
+                lines.append(Content("Enter goes where this is fixed; r retries once it is."))
         unreached = [s.step.replace("_", " ") for s in order.steps if s.ok is None and not s.detail]
         for step in order.steps:
             if (step.ok is not None or step.detail) and not (order.errors and step.ok is False):
-                lines.append(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {step.detail}")
+                lines.append(Content(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {safe_text(step.detail)}"))
         if unreached:
-            lines.append(f"· not reached yet: {', '.join(unreached)}")
+            lines.append(Content(f"· not reached yet: {', '.join(unreached)}"))
         if order.timeline:
-            lines.append("[b]Timeline[/b]")
-            lines += [f"  {when}  {what}" for when, what in order.timeline]
-        text.update("\n".join(lines))
+            lines.append(Content.from_markup("[b]Timeline[/b]"))
+            lines += [Content(f"  {safe_text(when)}  {safe_text(what)}") for when, what in order.timeline]
+        text.update(Content("\n").join(lines))
 
     @on(VirtualTable.Highlighted)
     def _highlighted(self, _: VirtualTable.Highlighted) -> None:
@@ -220,7 +237,7 @@ class PilotScreen(Screen[None]):
         self.app.push_screen(
             ConfirmScreen(
                 "Place test orders",
-                f"This places **{PLACE_COUNT} real test orders** in the Shopify store **{self.entry.label}** "
+                f"This places **{PLACE_COUNT} real test orders** in the Shopify store **{md_text(self.entry.label)}** "
                 "(customer pilot@cin7-shopify-console.test, tagged `cin7-shopify-pilot`, not paid), and the sync "
                 "imports them into Cin7 Core as sales.\n\nUse a development store, or clean up afterwards.",
             ),
@@ -300,7 +317,7 @@ class PilotScreen(Screen[None]):
         path = self.console.workspace.export_dir / f"pilot-signoff-{self.entry.name}-{stamp}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, self.report.markdown())
-        self.notify(str(path), title="Sign-off written")
+        self.notify(markup(path), title="Sign-off written")
 
     @work(exclusive=True, group="pilot")
     async def action_clean_up(self) -> None:
@@ -317,7 +334,7 @@ class PilotScreen(Screen[None]):
         if not items:
             self.notify("No open pilot test orders: nothing to clean up.", title="Clean up")
             return
-        listing = "\n".join(f"- {item.line()}" for item in items)
+        listing = "\n".join(f"- {md_text(item.line())}" for item in items)
         self.app.push_screen(
             ConfirmScreen(
                 f"Clean up {len(items)} test order(s)",
@@ -347,7 +364,7 @@ class PilotScreen(Screen[None]):
             return
         if isinstance(message.result, str):
             self._show()
-            self.notify(message.result, title="Clean up")
+            self.notify(markup(message.result), title="Clean up")
             return
         if isinstance(message.result, PilotReport):
             self.report = message.result
@@ -361,4 +378,4 @@ class PilotScreen(Screen[None]):
     def _failed(self, message: Failed) -> None:
         self.busy = ""
         self._show()
-        self.notify(message.explanation, title=f"Pilot stopped {message.what}", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title=f"Pilot stopped {message.what}", severity="error", timeout=10)

@@ -17,6 +17,7 @@ from cin7_shopify.audit.mapping import approve_proposals
 from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Finding
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.state.storage import write_atomically
+from cin7_shopify.text import markup, md_code, md_text, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
@@ -95,7 +96,7 @@ class SkuReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self._show_step)
-        self.sub_title = f"SKU review · {self.entry.label}"
+        self.sub_title = f"SKU review · {safe_text(self.entry.label)}"
         self.decisions = self.entry.decisions()
         if self.run is None:
             self.load()
@@ -141,7 +142,7 @@ class SkuReviewScreen(Screen[None]):
     @on(Failed)
     def _failed(self, message: Failed) -> None:
         self.query_one("#loading").add_class("-hidden")
-        self.notify(message.explanation, title="Audit failed", severity="error", timeout=10)
+        self.notify(markup(message.explanation), title="Audit failed", severity="error", timeout=10)
 
     @on(Select.Changed)
     @on(Input.Changed, "#search")
@@ -266,14 +267,14 @@ class SkuReviewScreen(Screen[None]):
             )
             return
         self.entry.save_settings(settings.model_copy(update={"location_map": locations, "tax_map": taxes}))
-        self.notify("; ".join(changes) + ". Re-run the audit (r) to see it cleared.", title="Mapping saved")
+        self.notify(markup("; ".join(changes)) + ". Re-run the audit (r) to see it cleared.", title="Mapping saved")
         self._decide(finding, "fix")
 
     def action_export_report(self) -> None:
         if self.run is not None:
             path = self._export_path("md")
             write_atomically(path, _with_decisions(self.run.report, self.decisions))
-            self.notify(f"Wrote {path}", title="Report exported")
+            self.notify(f"Wrote {markup(path)}", title="Report exported")
 
     def action_export_fix(self) -> None:
         if self.run is None:
@@ -289,7 +290,8 @@ class SkuReviewScreen(Screen[None]):
         path = self._export_path("csv", prefix="shopify-sku-fix")
         write_atomically(path, text)
         self.notify(
-            f"Wrote {path} ({fixed} variants). Import it in Shopify with 'Overwrite products with matching handles'.",
+            f"Wrote {markup(path)} ({fixed} variants). "
+            "Import it in Shopify with 'Overwrite products with matching handles'.",
             title="Fix CSV exported",
         )
 
@@ -312,14 +314,14 @@ def _describe(finding: Finding) -> str:
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, list):
                 value = ", ".join(str(v) for v in value)
-            parts.append(f"{key.replace('_', ' ')}: {value}")
+            parts.append(f"{markup(key.replace('_', ' '))}: {markup(value)}")
         return f"[b]{title}[/b] " + " · ".join(parts)
 
     return "\n".join(
         [
             f"[b]{KIND_TITLES.get(finding.kind, finding.kind)}[/b] ({finding.severity})",
-            finding.message,
-            f"[b]Fix:[/b] {finding.fix}",
+            markup(finding.message),
+            f"[b]Fix:[/b] {markup(finding.fix)}",
             side("Shopify", finding.shopify),
             side("Cin7 Core", finding.cin7),
         ]
@@ -330,6 +332,8 @@ def _with_decisions(report: AuditReport, decisions: dict[str, str]) -> str:
     text = report_markdown(report)
     decided = [f for f in report.findings if decisions.get(f.key) == "risk"]
     if decided:
-        text += "\n## Accepted risks\n\n" + "\n".join(f"- {f.kind} `{f.sku or '—'}`: {f.message}" for f in decided)
+        text += "\n## Accepted risks\n\n" + "\n".join(
+            f"- {f.kind} {md_code(f.sku or '—')}: {md_text(f.message)}" for f in decided
+        )
         text += "\n"
     return text

@@ -14,6 +14,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from cin7_shopify.text import safe_text
+
 
 @dataclass(frozen=True)
 class Column:
@@ -80,7 +82,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def _cells(self, values: Sequence[str]) -> str:
         parts = []
         for value, width in zip(values, self._widths(), strict=False):
-            text = str(value).replace("\n", " ")
+            text = safe_text(str(value).replace("\n", " "))  # cells go to the terminal as they are
             parts.append(text[: width - 1] + "…" if len(text) > width else text.ljust(width))
         return " ".join(parts)
 
