@@ -242,7 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(parser, args)
     except ConsoleError as exc:
-        log.info("could not run: %s", exc.explain())
+        log.info("could not run: %s", exc.explain(), extra={"file_only": True})
         print(f"error: {safe_text(exc.explain())}", file=sys.stderr)
         return EXIT_CANNOT_RUN
     except KeyboardInterrupt:
@@ -252,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_OK
     except Exception as exc:  # last line of defence: one line here, the traceback in the log
-        log.exception("unexpected error in %s", " ".join(sys.argv[1:2]) or "cin7-shopify")
+        log.exception("unexpected error in %s", args.command or "cin7-shopify", extra={"file_only": True})
         where = f" (details in {log_path})" if log_path else ""
         print(f"error: unexpected {type(exc).__name__}: {safe_text(exc)}{where}", file=sys.stderr)
         return EXIT_CANNOT_RUN

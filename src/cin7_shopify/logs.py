@@ -59,6 +59,7 @@ def configure_logging(*, to_stderr: bool = False) -> Path | None:
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(asctime)s %(message)s", datefmt="%H:%M:%S"))
         console.addFilter(_ScrubTokens())
+        console.addFilter(lambda record: not getattr(record, "file_only", False))  # said on stderr already
         package.addHandler(console)
         _configured.add("stderr")
     return path

@@ -79,23 +79,29 @@ def _sync_run(args: argparse.Namespace) -> int:
             raise ConsoleError("No saved stores to sync.", hint="Add one with `cin7-shopify store add`.")
     else:
         sessions = [workspace.session(args.store)]
-    went_through = asyncio.run(_run_stores(sessions, once=args.once))
+    went_through = asyncio.run(_run_stores(sessions, once=args.once, keep_going=args.all))
     return EXIT_OK if all(went_through) else EXIT_CANNOT_RUN
 
 
-async def _run_stores(sessions: list[StoreSession], *, once: bool) -> list[bool]:
+async def _run_stores(sessions: list[StoreSession], *, once: bool, keep_going: bool) -> list[bool]:
     stop = asyncio.Event()
     with _stop_on_signals(stop):
-        return list(await asyncio.gather(*(_run_store(s, once=once, stop=stop) for s in sessions)))
+        runs = (_run_store(s, once=once, stop=stop, keep_going=keep_going) for s in sessions)
+        return list(await asyncio.gather(*runs))
 
 
-async def _run_store(session: StoreSession, *, once: bool, stop: asyncio.Event) -> bool:
-    """A store that cannot start (no credentials, already running) is reported; the others go on."""
+async def _run_store(session: StoreSession, *, once: bool, stop: asyncio.Event, keep_going: bool) -> bool:
+    """With several stores, one that cannot start (no credentials, already running, a ledger it cannot
+    read) is reported and the others go on; a single store's problem is the command's own."""
     try:
         async with session.open_sync() as sync:
+            if sync.ledger.torn is not None:
+                _warn(f"{session.name}: the ledger's last line was torn by a crash; kept in {sync.ledger.torn}.")
             log.info("%s: sync started", session.name)
             return await run_forever(sync, once=once, stop=stop)
     except ConsoleError as exc:
+        if not keep_going:
+            raise
         log.error("%s: %s", session.name, exc.explain())
         return False
 

@@ -262,7 +262,7 @@ def checklist_text(steps: list[ChecklistStep]) -> Text:
         text.append(f"{number}. {step.title:<18}", style="bold" if step.done else "")
         text.append(f"{_when(step.reached):<12}", style="dim")
         text.append(f"{'' if step.done else step.action:<2}", style="bold")
-        text.append(step.detail)
+        text.append(safe_text(step.detail))
     text.no_wrap = True
     return text
 

@@ -13,6 +13,7 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.screens.pilot import ConfirmScreen
 from cin7_shopify.tui.work import report
@@ -76,7 +77,7 @@ class SettingsScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.sub_title = f"Settings · {self.entry.label}"
+        self.sub_title = f"Settings · {safe_text(self.entry.label)}"
         self.query_one("#go_live", Input).focus()  # the setting every go-live needs first
         self._load_customers()
 
@@ -98,13 +99,14 @@ class SettingsScreen(Screen[None]):
         current = picker.value
         if isinstance(current, str) and current not in names:
             names.insert(0, current)
-        picker.set_options([(n, n) for n in names])
+        picker.set_options([(markup(n), n) for n in names])  # a customer's name is data, never markup
         picker.value = current
 
     @on(Failed)
     def _customers_unread(self, message: Failed) -> None:
         self.notify(
-            f"Cin7 Core's customers could not be read, so only the saved default is offered: {message.explanation}",
+            "Cin7 Core's customers could not be read, so only the saved default is offered: "
+            + markup(message.explanation),
             title="Default customer",
             severity="warning",
         )
@@ -141,12 +143,12 @@ class SettingsScreen(Screen[None]):
             updated = self.entry.settings().with_text_values(self._values(), source="settings")
             self.entry.save_settings(updated)
         except ConsoleError as exc:
-            problem.update(f"Not saved: {exc.explain()}")
+            problem.update(f"Not saved: {markup(exc.explain())}")
             problem.remove_class("-hidden")
             return
         problem.add_class("-hidden")
         self.original = self._as_text(updated)
-        self.notify(f"Saved the settings of {self.entry.label}.", title="Settings")
+        self.notify(f"Saved the settings of {markup(self.entry.label)}.", title="Settings")
         self.app.pop_screen()
 
     def action_back(self) -> None:
@@ -175,7 +177,9 @@ class SettingsScreen(Screen[None]):
 
 def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
     if name == "default_customer":  # picked from Cin7 Core's customers once they are read
-        return Select([(current, current)] if current else [], value=current or Select.NULL, prompt="none", id=name)
+        return Select(
+            [(markup(current), current)] if current else [], value=current or Select.NULL, prompt="none", id=name
+        )
     choices = _choices(annotation)
     if choices is not None:
         return Select([(c, c) for c in choices], value=current if current in choices else Select.NULL, id=name)
