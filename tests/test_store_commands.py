@@ -236,6 +236,11 @@ def test_headless_walkthrough_from_sandbox_serve_to_reconcile(served_sandbox: st
     for leaked in (SANDBOX_CIN7_KEY, SANDBOX_SHOPIFY_TOKEN):
         for file in (tmp_path / "home").rglob("*"):
             assert not file.is_file() or leaked not in file.read_text(errors="replace"), file
+    # Profiles, ledgers, journals, snapshots, health and logs hold customer data: the owner's only.
+    written = [p for p in (tmp_path / "home").rglob("*") if p.suffix != ".lock"]
+    assert {p.name for p in written} >= {"profiles.json", "ledger.jsonl", "errors.jsonl", "health.json", "snapshots"}
+    shared = [f"{p} {oct(p.stat().st_mode & 0o777)}" for p in written if p.stat().st_mode & 0o077]
+    assert shared == [], "readable by others"
 
 
 def test_console_and_cli_see_the_same_audit_and_the_console_scrubs_secrets(

@@ -12,7 +12,7 @@ import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from cin7_shopify.paths import log_dir
+from cin7_shopify.paths import log_dir, private_folder
 from cin7_shopify.text import safe_text
 
 LOG_FILE = "cin7-shopify.log"
@@ -45,7 +45,7 @@ def configure_logging(*, to_stderr: bool = False) -> Path | None:
     if "file" not in _configured:
         try:
             assert path is not None
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(path.parent)
             handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
             path.chmod(0o600)
         except OSError:

@@ -14,6 +14,19 @@ import platformdirs
 APP_NAME = "cin7-shopify"
 
 
+def private_folder(folder: Path) -> Path:
+    """A folder of the tool's own, readable by the owner only: it holds customer data. Every folder
+    this makes on the way is the owner's only too (mkdir's `parents` would leave those world-readable)."""
+    missing = []
+    current = folder
+    while not current.exists() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+    return folder
+
+
 def config_dir() -> Path:
     override = os.environ.get("CIN7_SHOPIFY_HOME")
     if override:

@@ -30,7 +30,7 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
-from cin7_shopify.paths import store_dir, store_locks_dir
+from cin7_shopify.paths import private_folder, store_dir, store_locks_dir
 from cin7_shopify.reports.api_health import ApiHealth, build_api_health
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
@@ -321,13 +321,13 @@ class StoreSession:
             "blockers": sum(f.severity == "blocker" for f in report.findings),
             "unmapped": sum(f.kind in UNMAPPED_KINDS for f in report.findings),
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         write_atomically(self.folder / "audit-summary.json", json.dumps(summary, indent=1) + "\n")
         return run
 
     def note_pilot(self, passed: int, total: int) -> None:
         """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         write_atomically(
             self.folder / "pilot-summary.json", json.dumps({"when": when, "passed": passed, "total": total}) + "\n"
@@ -496,7 +496,7 @@ class StoreSession:
             decisions.pop(key, None)
         else:
             decisions[key] = decision
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         write_atomically(self.folder / "audit-decisions.json", json.dumps(decisions, indent=1))
         return decisions
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock, ManualClock
-from cin7_shopify.paths import sandbox_runs_dir
+from cin7_shopify.paths import private_folder, sandbox_runs_dir
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 from cin7_shopify.settings import StoreSettings
@@ -37,8 +37,7 @@ class SandboxStore:
         )
         # The sandbox's state lives as long as the sandbox: kept under the tool's home (never in the
         # system temp folder, it holds customer data) and removed on close.
-        runs = sandbox_runs_dir()
-        runs.mkdir(parents=True, exist_ok=True, mode=0o700)
+        runs = private_folder(sandbox_runs_dir())
         self.folder = Path(tempfile.mkdtemp(prefix=f"{scenario.name}-", dir=runs))
 
     def open_clients(self) -> tuple[Cin7Client, ShopifyClient]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cin7_shopify.cin7.drift import ModelDrift
+from cin7_shopify.paths import private_folder
 from cin7_shopify.state.storage import write_atomically
 
 API_HEALTH_FILE = "api-health.json"
@@ -99,6 +100,6 @@ def record_api_answers(
     if scopes is not None:
         answers.scopes = scopes
     if deprecations or drift is not None or scopes is not None:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         write_atomically(folder / API_HEALTH_FILE, json.dumps(answers.to_json(), indent=1) + "\n")
     return answers

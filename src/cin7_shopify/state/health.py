@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cin7_shopify.paths import private_folder
 from cin7_shopify.state.storage import write_atomically
 
 HEALTH_FILE = "health.json"
@@ -46,7 +47,7 @@ def stamp(moment: datetime | None = None) -> str:
 
 
 def write_health(folder: Path, health: StoreHealth) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     health.pid = os.getpid()
     write_atomically(folder / HEALTH_FILE, json.dumps(asdict(health), indent=1) + "\n")
 

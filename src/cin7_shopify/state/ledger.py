@@ -18,8 +18,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from cin7_shopify.paths import private_folder
 from cin7_shopify.state.crash import CrashPoints
-from cin7_shopify.state.storage import CorruptStore, WriterLock, set_torn_tail_aside, write_atomically
+from cin7_shopify.state.storage import (
+    CorruptStore,
+    WriterLock,
+    open_private_append,
+    set_torn_tail_aside,
+    write_atomically,
+)
 
 OrderStatus = Literal["seen", "waiting", "skipped", "held", "retry", "imported", "voided", "cancelled_after_pick"]
 COMPACT_AFTER = 5_000  # events
@@ -90,7 +97,7 @@ class Ledger:
 
     def open(self) -> Ledger:
         """Take the writer lock (one sync per store) and replay the events."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         self._lock.acquire()
         try:
             self.torn = set_torn_tail_aside(self.path)
@@ -100,7 +107,7 @@ class Ledger:
             raise
         if self._events > COMPACT_AFTER:
             self._compact()
-        self._handle = self.path.open("a", encoding="utf-8")
+        self._handle = open_private_append(self.path)
         return self
 
     def _replay(self) -> None:

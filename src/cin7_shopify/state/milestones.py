@@ -10,6 +10,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cin7_shopify.paths import private_folder
 from cin7_shopify.state.storage import write_atomically
 
 MILESTONES_FILE = "milestones.json"
@@ -29,5 +30,5 @@ def reach(folder: Path, step: str, *, when: datetime | None = None) -> None:
     if step in milestones:
         return
     milestones[step] = (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     write_atomically(folder / MILESTONES_FILE, json.dumps(milestones, indent=1) + "\n")

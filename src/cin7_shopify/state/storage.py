@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from tinydb.storages import Storage
 
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.paths import private_folder
 
 
 class StoreLocked(ConsoleError):
@@ -34,7 +35,7 @@ class CrashSafeStorage(Storage):
     def __init__(self, path: str | Path) -> None:
         super().__init__()
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
         try:
@@ -72,6 +73,13 @@ class CrashSafeStorage(Storage):
 
     def close(self) -> None:
         pass
+
+
+def open_private_append(path: Path) -> TextIO:
+    """An append-only text file, created readable and writable by the owner only."""
+    private_folder(path.parent)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    return os.fdopen(descriptor, "a", encoding="utf-8")
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -145,7 +153,7 @@ def set_torn_tail_aside(path: Path) -> Path | None:
 @contextmanager
 def append_lock(path: Path) -> Iterator[None]:
     """Wait for other appenders to `path` (a few milliseconds each) and keep them out meanwhile."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     descriptor = os.open(path.with_name(path.name + ".append-lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
         _lock_waiting(descriptor)
@@ -175,7 +183,7 @@ class WriterLock:
             return ""
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             _lock(descriptor)

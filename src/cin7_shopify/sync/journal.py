@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cin7_shopify.state.crash import CrashPoints
-from cin7_shopify.state.storage import append_lock, set_torn_tail_aside
+from cin7_shopify.state.storage import append_lock, open_private_append, set_torn_tail_aside
 
 # Notices the sync writes as resolved: not errors, so they stay out of the error counts.
 NOTICE_KINDS = frozenset({"retrying", "order_voided", "product_created", "credit_note_created"})
@@ -150,7 +150,7 @@ class Journal:
         # is one a crash left, never a line another process is still writing.
         with append_lock(self.path):
             set_torn_tail_aside(self.path)
-            with self.path.open("a", encoding="utf-8") as stream:
+            with open_private_append(self.path) as stream:
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")
                 stream.flush()
                 os.fsync(stream.fileno())

@@ -27,6 +27,7 @@ from pathlib import Path
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.models import BomComponent, Product
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.paths import private_folder
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.documents import document
@@ -348,7 +349,7 @@ async def push_stock(
 
 
 def save_snapshot(folder: Path, store: str, changes: list[StockChange]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"stock-{stamp}.json"
     write_atomically(path, json.dumps({"store": store, "time": stamp, "items": [asdict(c) for c in changes]}, indent=1))
