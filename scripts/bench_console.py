@@ -73,8 +73,8 @@ def big_run(count: int) -> AuditRun:
     findings = [
         Finding(
             kinds[n % 4],
-            severities[kinds[n % 4]],
-            f"P{n:06d}-M",  # type: ignore[arg-type]
+            severities[kinds[n % 4]],  # type: ignore[arg-type]
+            f"P{n:06d}-M",
             {"variant_id": f"gid://shopify/ProductVariant/{n}", "product": f"Product {n}"},
             None,
             f"Product {n} (SKU P{n:06d}-M) has no Cin7 Core product; its orders will be held until it exists.",

@@ -20,6 +20,7 @@ from graphql import (
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
     TypeInfo,
     TypeInfoVisitor,
     Visitor,
@@ -59,7 +60,7 @@ EXTRA_FIELDS = {
 }
 
 
-def load_real_schema():  # type: ignore[no-untyped-def]
+def load_real_schema() -> GraphQLSchema:
     data = json.loads(gzip.decompress(REAL_SCHEMA.read_bytes()))
     return build_client_schema(data.get("data", data), assume_valid=True)
 
@@ -105,7 +106,7 @@ def build_sdl() -> str:
     pending: list[GraphQLNamedType] = []
 
     def want(type_: object) -> None:
-        named = get_named_type(type_)  # type: ignore[arg-type]
+        named = get_named_type(type_)  # type: ignore[call-overload]
         if named.name not in BUILT_INS and named.name not in emitted and named not in pending:
             pending.append(named)
 

@@ -34,10 +34,10 @@ def real_shopify_schema() -> GraphQLSchema:
 class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps secrets in memory, so tests never touch the OS keyring."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.models import PickPackLine, ShipLine
@@ -34,13 +35,13 @@ class Harness:
         with sync:
             yield sync
 
-    def sales_for(self, order_id: str) -> list[dict[str, object]]:
+    def sales_for(self, order_id: str) -> list[dict[str, Any]]:
         return [s for s in self.session.cin7.sales.values() if s.get("ExternalID") == order_id]
 
     def order_id(self, name: str) -> str:
-        return next(o["id"] for o in self.session.shopify.orders if o["name"] == name)
+        return str(next(o["id"] for o in self.session.shopify.orders if o["name"] == name))
 
-    def sale_for(self, name: str) -> dict[str, object]:
+    def sale_for(self, name: str) -> dict[str, Any]:
         (sale,) = self.sales_for(self.order_id(name))
         return sale
 

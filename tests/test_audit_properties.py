@@ -80,11 +80,9 @@ def test_case_and_whitespace_near_matches_are_never_only_in(
     for finding in only:
         assert normalise(finding.sku or "") not in near_keys, finding
     reported = {
-        f.shopify["variant_id"]
-        for f in findings  # type: ignore[index]
-        if f.kind in {"sku_case_mismatch", "sku_whitespace"} and f.shopify
+        f.shopify["variant_id"] for f in findings if f.kind in {"sku_case_mismatch", "sku_whitespace"} and f.shopify
     }
     assert near_variants <= reported, "every near-match is reported as what it is"
     assert {vid for vid, what in intent.items() if what == "missing"} == {
-        f.shopify["variant_id"] for f in only if f.kind == "only_in_shopify"
-    }  # type: ignore[index]
+        f.shopify["variant_id"] for f in only if f.kind == "only_in_shopify" and f.shopify
+    }

@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import Any
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "crash_points.py"
 
 
-def load_script():  # type: ignore[no-untyped-def]
+def load_script() -> Any:
     spec = importlib.util.spec_from_file_location("crash_points", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

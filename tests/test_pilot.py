@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.sync_harness import Harness, ship
 from tests.test_audit_cli import cli, saved_demo_store
 
 
-def _pilot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+def _pilot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     code = main(["pilot", "--scenario", str(DEMO), "--format", "json", *args])
     return code, json.loads(capsys.readouterr().out)
 
@@ -28,7 +29,7 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
 ) -> None:
     code, report = _pilot_json(capsys)
     assert code == 1, "held orders block the sign-off"
-    orders = {o["order"]: o for o in report["orders"]}  # type: ignore[attr-defined]
+    orders = {o["order"]: o for o in report["orders"]}
     assert len(orders) == len(ORDERS_SINCE_GO_LIVE)
     for name, order in orders.items():
         assert [s["step"] for s in order["steps"]] == list(STEPS)
@@ -42,7 +43,7 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
             assert order["outcome"] == "passed", (name, order["steps"])
             assert all(s["ok"] is True and s["detail"] for s in order["steps"]), name
             assert order["errors"] == []
-    skipped = {s["order"]: s["reason"] for s in report["skipped"]}  # type: ignore[attr-defined]
+    skipped = {s["order"]: s["reason"] for s in report["skipped"]}
     assert skipped == {
         "#1026": "a test order",
         "#1027": "tagged wholesale",
@@ -53,7 +54,7 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
 def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """SCENARIO.md: totals (Shopify's totalPrice, the Cin7 sale's own Total) and lines for every imported order."""
     _, report = _pilot_json(capsys)
-    orders = report["orders"]  # type: ignore[index]
+    orders = report["orders"]
     imported = [o for o in orders if o["steps"][0]["ok"]]
     assert len(imported) == len(orders) - len(SEEDED_ORDER_ERRORS)
     for order in imported:
@@ -64,7 +65,7 @@ def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytes
 
 def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
     _, report = _pilot_json(capsys)
-    errors = {o["order"]: o["errors"][0] for o in report["orders"] if o["errors"]}  # type: ignore[attr-defined]
+    errors = {o["order"]: o["errors"][0] for o in report["orders"] if o["errors"]}
     assert "TOTE-CANVAS" in errors["#1006"]["message"] and "Create TOTE-CANVAS" in errors["#1006"]["fix"]
     assert "'VAT 20%'" in errors["#1010"]["message"] and "Map 'VAT 20%'" in errors["#1010"]["fix"]
     assert "'Melbourne Store'" in errors["#1011"]["message"]
@@ -74,7 +75,7 @@ def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str])
 
 def test_placing_orders_passes_end_to_end_for_simple_variant_and_kit(capsys: pytest.CaptureFixture[str]) -> None:
     code, report = _pilot_json(capsys, "--place", "4")
-    orders = report["orders"]  # type: ignore[index]
+    orders = report["orders"]
     assert code == 0, orders
     assert len(orders) == 4
     for order in orders:

@@ -56,7 +56,7 @@ def test_secrets_round_trip_through_the_keyring(memory_keyring: MemoryKeyring) -
 
 
 def test_without_a_keyring_the_tool_says_so_and_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     store, notice = default_store()
     assert isinstance(store, EnvironmentStore)
     assert notice and "No OS keyring is available" in notice and "CIN7_SHOPIFY_MY_STORE_SHOPIFY_ACCESS_TOKEN" in notice

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
@@ -143,9 +145,9 @@ async def test_stale_change_from_quantity_is_reported_not_overwritten(demo: Sand
     assert after[second].on_hand == second_level.on_hand + (7 - second_level.available)
 
 
-def _three_writes(stock: dict[str, object]) -> list[StockSet]:
+def _three_writes(stock: Mapping[str, Any]) -> list[StockSet]:
     return [
-        StockSet(inventory_item_id=item, location_id=SYDNEY, quantity=40 + n, change_from=level.available)  # type: ignore[attr-defined]
+        StockSet(inventory_item_id=item, location_id=SYDNEY, quantity=40 + n, change_from=level.available)
         for n, (item, level) in enumerate(list(stock.items())[:3])
     ]
 
@@ -391,6 +393,7 @@ async def test_client_credentials_grant_and_renewal(demo: SandboxSession) -> Non
         demo.shopify.expire_all_tokens()  # revoked early: the 401 triggers one renewal
         await shopify.shop_info()
         assert credentials.grants == 2
+        assert isinstance(demo.clock, ManualClock)
         demo.clock.advance(86399 - 200)  # inside the last five minutes: renewed before it expires
         await shopify.shop_info()
         assert credentials.grants == 3

@@ -57,11 +57,11 @@ def subset_violations(ours: GraphQLSchema, real: GraphQLSchema) -> tuple[list[st
             continue
         if isinstance(ours_type, GraphQLObjectType | GraphQLInterfaceType | GraphQLInputObjectType):
             if not isinstance(ours_type, GraphQLInputObjectType):
-                real_interfaces = {i.name for i in real_type.interfaces}  # type: ignore[union-attr]
+                real_interfaces = {i.name for i in real_type.interfaces}  # type: ignore[attr-defined]
                 problems.extend(
                     f"{name} implements {i.name}" for i in ours_type.interfaces if i.name not in real_interfaces
                 )
-            real_fields = real_type.fields  # type: ignore[union-attr]
+            real_fields = real_type.fields  # type: ignore[attr-defined]
             for field_name, field in ours_type.fields.items():
                 checked += 1
                 real_field = real_fields.get(field_name)
@@ -74,7 +74,7 @@ def subset_violations(ours: GraphQLSchema, real: GraphQLSchema) -> tuple[list[st
                     if real_arg is None or str(arg.type) != str(real_arg.type):
                         problems.append(f"{name}.{field_name}({arg_name})")
         elif isinstance(ours_type, GraphQLEnumType):
-            problems.extend(f"{name}.{v}" for v in set(ours_type.values) - set(real_type.values))  # type: ignore[union-attr]
+            problems.extend(f"{name}.{v}" for v in set(ours_type.values) - set(real_type.values))  # type: ignore[attr-defined]
         elif not isinstance(ours_type, GraphQLScalarType):
             problems.append(f"type {name} (unexpected kind)")
     for root in ("query_type", "mutation_type"):

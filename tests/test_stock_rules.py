@@ -29,7 +29,7 @@ def _level(harness: Harness, sku: str, location: str) -> int | None:
 
 def _cin7_available(harness: Harness, sku: str, location: str = "Main Warehouse") -> int:
     rows = [r for r in harness.session.cin7.availability if r["SKU"] == sku and r["Location"] == location]
-    return math.floor(sum(r["OnHand"] - r["Allocated"] for r in rows))
+    return math.floor(sum(int(r["OnHand"]) - int(r["Allocated"]) for r in rows))
 
 
 def _stocked_at_both(harness: Harness) -> str:
@@ -37,15 +37,17 @@ def _stocked_at_both(harness: Harness) -> str:
     on_orders = {line.get("sku") for order in harness.session.shopify.orders for line in order["lineItems"]}
     skus = [v["sku"] for v in harness.session.shopify.variants]
     known = {p["SKU"] for p in harness.session.cin7.products}
-    return next(
-        v["sku"]
-        for v in harness.session.shopify.variants
-        if v["sku"] in known
-        and skus.count(v["sku"]) == 1
-        and v["sku"] not in on_orders
-        and _cin7_available(harness, v["sku"]) >= 10
-        and _level(harness, v["sku"], LOC_MELBOURNE) is not None
-        and _level(harness, v["sku"], LOC_MELBOURNE) != _cin7_available(harness, v["sku"])
+    return str(
+        next(
+            v["sku"]
+            for v in harness.session.shopify.variants
+            if v["sku"] in known
+            and skus.count(v["sku"]) == 1
+            and v["sku"] not in on_orders
+            and _cin7_available(harness, v["sku"]) >= 10
+            and _level(harness, v["sku"], LOC_MELBOURNE) is not None
+            and _level(harness, v["sku"], LOC_MELBOURNE) != _cin7_available(harness, v["sku"])
+        )
     )
 
 
@@ -118,7 +120,7 @@ async def test_the_product_endpoint_serves_kits_as_the_blueprint_shapes_them(dem
     kit = with_bom["KEY-3PK"]
     assert kit.is_kit and kit.BillOfMaterial and kit.AutoAssembly
     (part,) = kit.BillOfMaterialsProducts
-    assert (part.ComponentProductID, part.ProductCode, part.Quantity) == (with_bom["KEY-01"].ID, "KEY-01", 3)
+    assert (part.ComponentProductID, part.ProductCode, int(part.Quantity)) == (with_bom["KEY-01"].ID, "KEY-01", 3)
     assert plain["KEY-3PK"].is_kit and plain["KEY-3PK"].BillOfMaterialsProducts == [], "IncludeBOM defaults to false"
     assert not with_bom["KEY-01"].is_kit
 

@@ -94,7 +94,7 @@ async def test_cancelled_after_picking_makes_the_credit_note_when_enabled(harnes
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
         await sync.orders_pass()
     sale = harness.sale_for("#1001")
-    assert len(sale["CreditNotes"]) == 1 and sale["CreditNotes"][0]["Status"] == "AUTHORISED"  # type: ignore[index]
+    assert len(sale["CreditNotes"]) == 1 and sale["CreditNotes"][0]["Status"] == "AUTHORISED"
     assert _on_hand(harness, "TEE-BLK-M") == on_hand + 2, "restocked to the sale's location"
 
 

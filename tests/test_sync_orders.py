@@ -43,10 +43,10 @@ async def test_a_sale_carries_what_shopify_charged(harness: Harness) -> None:
     sale = harness.sale_for("#1005")  # 15 % off a puffer jacket, shipped from the 3PL
     assert sale["Location"] == "3PL - ShipBob" and sale["CustomerReference"] == "#1005"
     assert sale["TaxCalculation"] == "Inclusive" and sale["TaxRule"] == "GST on Income"
-    (line,) = sale["Order"]["Lines"]  # type: ignore[index]
+    (line,) = sale["Order"]["Lines"]
     assert line["SKU"] == "PUF-BLK-M" and line["Price"] == 189.95 and line["Discount"] == 15.0
     assert line["Total"] == pytest.approx(161.46, abs=0.01)
-    shipping = harness.sale_for("#1001")["Order"]["AdditionalCharges"]  # type: ignore[index]
+    shipping = harness.sale_for("#1001")["Order"]["AdditionalCharges"]
     assert shipping == [
         {
             "Description": "Shipping",

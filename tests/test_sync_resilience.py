@@ -63,7 +63,7 @@ async def test_a_crash_at_any_write_step_leaves_one_sale_per_order(crash_at: int
     assert held == set(SEEDED_ORDER_ERRORS)
     for name in EXPECTED_IMPORTED:
         (sale,) = harness.sales_for(harness.order_id(name))
-        assert sale["Order"]["Status"] == "AUTHORISED"  # type: ignore[index]
+        assert sale["Order"]["Status"] == "AUTHORISED"
 
 
 @pytest.mark.parametrize("crash_at", [1, 2])

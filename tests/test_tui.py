@@ -244,7 +244,7 @@ async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_pa
         app.theme = "cin7-light"
         await pilot.pause()
     assert remembered_theme() == "cin7-light"
-    again = demo_app(tmp_path, theme=None)  # type: ignore[arg-type]
+    again = demo_app(tmp_path, theme=None)
     again.remember = True
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

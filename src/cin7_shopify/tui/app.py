@@ -55,7 +55,7 @@ class ConsoleApp(App[None]):
         if not self.is_headless:
             from cin7_shopify.tui.terminal_watch import guard_terminal
 
-            guard_terminal(self)
+            guard_terminal(self)  # type: ignore[arg-type]  # any app: it only exits it
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)
@@ -95,7 +95,7 @@ class ConsoleApp(App[None]):
             "errors": ErrorLogScreen,
             "pilot": PilotScreen,
         }
-        self.push_screen(screens[what](entry))  # type: ignore[call-arg]
+        self.push_screen(screens[what](entry))  # type: ignore[arg-type]  # each takes the store's session
 
     def open_connection(self, entry: StoreSession | None) -> None:
         from cin7_shopify.tui.screens.connection import ConnectionScreen

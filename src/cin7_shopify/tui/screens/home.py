@@ -174,9 +174,10 @@ class HomeScreen(Screen[None]):
     @work(exclusive=True, group="overview")
     async def _read(self, entry: StoreSession) -> None:
         async def job() -> StoreOverview:
-            return await entry.overview(
-                on_step=lambda step, done, total: self.post_message(Progress(step, done, total))
-            )
+            def step(what: str, done: int, total: int) -> None:
+                self.post_message(Progress(what, done, total))
+
+            return await entry.overview(on_step=step)
 
         await report(self, "reading the store", job)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -241,8 +242,16 @@ class PilotScreen(Screen[None]):
                 "(customer pilot@cin7-shopify-console.test, tagged `cin7-shopify-pilot`, not paid), and the sync "
                 "imports them into Cin7 Core as sales.\n\nUse a development store, or clean up afterwards.",
             ),
-            lambda yes: self._place() if yes else None,
+            self._answered_place,
         )
+
+    def _answered_place(self, yes: bool | None) -> None:
+        if yes:
+            self._place()
+
+    def _answered_clean_up(self, items: list[CleanupItem], yes: bool | None) -> None:
+        if yes:
+            self._clean_up(items)
 
     @work(exclusive=True, group="pilot")
     async def _place(self) -> None:
@@ -340,7 +349,7 @@ class PilotScreen(Screen[None]):
                 f"Clean up {len(items)} test order(s)",
                 f"Exactly these are touched, nothing else:\n\n{listing}\n\nCancelling in Shopify cannot be undone.",
             ),
-            lambda yes: self._clean_up(items) if yes else None,
+            partial(self._answered_clean_up, items),
         )
 
     @work(exclusive=True, group="pilot")

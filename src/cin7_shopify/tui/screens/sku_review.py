@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -257,8 +258,8 @@ class SkuReviewScreen(Screen[None]):
             settings.tax_map,
             report.location_proposals,
             report.tax_proposals,
-            locations={source} if finding.kind != "unmapped_tax" else set(),
-            taxes={source} if finding.kind == "unmapped_tax" else set(),
+            locations={str(source)} if finding.kind != "unmapped_tax" else set(),
+            taxes={str(source)} if finding.kind == "unmapped_tax" else set(),
         )
         if not changes:
             self.notify(
@@ -295,7 +296,7 @@ class SkuReviewScreen(Screen[None]):
             title="Fix CSV exported",
         )
 
-    def _export_path(self, suffix: str, *, prefix: str = "audit") -> object:
+    def _export_path(self, suffix: str, *, prefix: str = "audit") -> Path:
         folder = self.console.workspace.export_dir
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
