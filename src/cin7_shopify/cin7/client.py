@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from cin7_shopify.cin7.drift import ModelDrift
 from cin7_shopify.cin7.errors import (
@@ -58,6 +58,7 @@ from cin7_shopify.cin7.models import (
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
 from cin7_shopify.net import describe_transport_error
+from cin7_shopify.retry import retry_policy
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 RECENT_ANSWER_SECONDS = 120.0  # a 403 this soon after a good answer is taken for a throttle first
@@ -359,13 +360,12 @@ class Cin7Client:
         every call after a throttle answer (the pacer holds the whole account for the wait). A write is
         never resent after an answer that may mean it was kept; the caller's ledger decides."""
         endpoint = f"{method} /{path}"
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_retries + 1),
+        retrying = retry_policy(
+            retries=self.max_retries,
+            clock=self.clock,
             wait=_planned_wait,
-            retry=retry_if_exception_type(_TryAgain),
-            sleep=self.clock.sleep,
-            before_sleep=self._count_retry,
-            reraise=True,
+            retry_on=_TryAgain,
+            on_retry=self._count_retry,
         )
         try:
             async for attempt in retrying:

@@ -22,11 +22,12 @@ from urllib.parse import urlparse
 
 import httpx
 from pydantic import SecretStr
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.net import describe_transport_error
+from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.errors import (
     ShopifyAccessDenied,
@@ -230,13 +231,12 @@ class ShopifyClient:
         name = operation_name or _operation_name(query)
         payload = {"query": query, "variables": variables or {}, "operationName": name}
         body_bytes = json.dumps(payload).encode()
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_retries + 1),
+        retrying = retry_policy(
+            retries=self.max_retries,
+            clock=self.clock,
             wait=_planned_wait,
-            retry=retry_if_exception_type(_TryAgain),
-            sleep=self.clock.sleep,
-            before_sleep=self._count_retry,
-            reraise=True,
+            retry_on=_TryAgain,
+            on_retry=self._count_retry,
         )
         try:
             async for attempt in retrying:

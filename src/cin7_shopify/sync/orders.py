@@ -205,20 +205,14 @@ class OrderSync:
             try:
                 await self._create_missing_products(order, settings)
             except Cin7Error as exc:
-                if isinstance(exc, TRANSIENT):
-                    raise
-                # One refusal holds this order with Cin7's words; the pass goes on with the others.
-                self._hold(
+                self._hold_refusal(
+                    exc,
                     order,
-                    [
-                        HeldError(
-                            "cin7_rejected",
-                            f"Order {order.name}: Cin7 Core would not create a product for it: {exc.cin7_message}",
-                            "Fix what Cin7 Core names (e.g. create the category or unit it lacks, or create the "
-                            "product by hand); the order is retried by itself.",
-                        )
-                    ],
                     result,
+                    "cin7_rejected",
+                    f"Order {order.name}: Cin7 Core would not create a product for it: {exc.cin7_message}",
+                    "Fix what Cin7 Core names (e.g. create the category or unit it lacks, or create the product by "
+                    "hand); the order is retried by itself.",
                 )
                 return
         plan = plan_sale(order, settings, self.reference)
@@ -228,18 +222,13 @@ class OrderSync:
         try:
             customer = await self._customer(order, plan, settings)
         except Cin7Error as exc:
-            if isinstance(exc, TRANSIENT):
-                raise
-            self._hold(
+            self._hold_refusal(
+                exc,
                 order,
-                [
-                    HeldError(
-                        "missing_customer",
-                        f"Order {order.name}: {exc.cin7_message}",
-                        "Check the customer in Cin7 Core; the order is retried by itself.",
-                    )
-                ],
                 result,
+                "missing_customer",
+                f"Order {order.name}: {exc.cin7_message}",
+                "Check the customer in Cin7 Core; the order is retried by itself.",
             )
             return
         if customer is None:
@@ -260,19 +249,13 @@ class OrderSync:
             sale_id = await self._create_sale(order, plan)
             await self._authorise_order(order, sale_id, plan)
         except Cin7Error as exc:
-            if isinstance(exc, TRANSIENT):
-                raise
-            self._hold(
+            self._hold_refusal(
+                exc,
                 order,
-                [
-                    HeldError(
-                        "cin7_rejected",
-                        f"Order {order.name}: Cin7 Core said: {exc.cin7_message}",
-                        "Fix what Cin7 Core names (product, customer, tax rule or location); the order is retried "
-                        "by itself.",
-                    )
-                ],
                 result,
+                "cin7_rejected",
+                f"Order {order.name}: Cin7 Core said: {exc.cin7_message}",
+                "Fix what Cin7 Core names (product, customer, tax rule or location); the order is retried by itself.",
             )
             return
         previous = self.ledger.order(order.id)
@@ -334,6 +317,15 @@ class OrderSync:
                 order_id=order.id,
                 notice=True,
             )
+
+    def _hold_refusal(
+        self, exc: Cin7Error, order: ShopifyOrder, result: PassResult, kind: str, message: str, fix: str
+    ) -> None:
+        """Cin7 said no: hold this order with its words, and the pass goes on with the others. An answer
+        that may pass by itself (a throttle, a 5xx, a lost connection) is the pass's to retry instead."""
+        if isinstance(exc, TRANSIENT):
+            raise exc
+        self._hold(order, [HeldError(kind, message, fix)], result)
 
     def _hold(self, order: ShopifyOrder, errors: list[HeldError], result: PassResult) -> None:
         entry = self.ledger.order(order.id)
