@@ -126,7 +126,9 @@ class HomeScreen(Screen[None]):
                 stores.update_cell(entry.name, column.key, value, update_width=True)
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
-                self.query_one("#checklist", Static).update(checklist_text(entry.checklist(now=self.console.now())))
+                self.query_one("#checklist", Static).update(
+                    checklist_text(entry.checklist(now=self.console.now(), status=status))
+                )
 
     @on(DataTable.RowHighlighted, "#stores")
     def _store_changed(self) -> None:
