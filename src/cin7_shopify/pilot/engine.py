@@ -398,9 +398,11 @@ class Pilot:
     async def _check_fulfilment(self, pilot_order: PilotOrder) -> None:
         if not pilot_order.steps[STEPS.index("shipped_in_cin7")].ok:
             return
-        _, numbers = await self.sync.shopify.fulfilment_state(pilot_order.order_id)
-        if numbers:
-            pilot_order.set("fulfilled_in_shopify", True, f"fulfilled with tracking {', '.join(numbers)}")
+        state = await self.sync.shopify.fulfilment_state(pilot_order.order_id)
+        if state.numbers:
+            pilot_order.set("fulfilled_in_shopify", True, f"fulfilled with tracking {', '.join(state.numbers)}")
+        elif state.fulfillments:
+            pilot_order.set("fulfilled_in_shopify", True, "fulfilled; no tracking number yet")
         else:
             pilot_order.set(
                 "fulfilled_in_shopify",

@@ -455,50 +455,31 @@ class Cin7SaleRules(Cin7Account):
             raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
         if sale["Status"] == "VOIDED":
             raise Cin7ApiError("Sale is voided.")
-        previous = {"Pick": None, "Pack": "Pick", "Ship": "Pack"}[stage]
+        previous = {"Pick": None, "Pack": "Pick"}[stage]
         if stage == "Pick" and sale["Order"]["Status"] != "AUTHORISED":
             raise Cin7ApiError("Sale order should be authorised before picking.")
         if previous and task[previous]["Status"] != "AUTHORISED":
-            verb = {"Pack": "packing", "Ship": "shipping"}[stage]
-            raise Cin7ApiError(f"{previous} should be authorised before {verb}.")
+            raise Cin7ApiError(f"{previous} should be authorised before packing.")
         if task[stage]["Status"] == "AUTHORISED":
             raise Cin7ApiError(f"{stage} is already authorised.")
-        lines = body.get("Lines") or []
-        if stage == "Ship":
-            for index, line in enumerate(lines):
-                if not line.get("ShipmentDate"):
-                    raise Cin7ApiError(f"Line {index + 1}: ShipmentDate is required.")
-            stored = [
+        stored = []
+        for line in body.get("Lines") or []:
+            product = self._product_for_line(line)
+            location = line.get("Location") or sale["Location"]
+            stored.append(
                 {
-                    "ID": str(uuid.uuid4()),
-                    "ShipmentDate": line["ShipmentDate"],
-                    "Carrier": line.get("Carrier") or "DEFAULT Carrier",
-                    "Boxes": line.get("Box") or "Box 1",
-                    "TrackingNumber": line.get("TrackingNumber") or "",
-                    "TrackingURL": line.get("TrackingURL") or "",
-                    "IsShipped": _truthy(line.get("IsShipped", True)),
+                    "ProductID": product["ID"],
+                    "SKU": product["SKU"],
+                    "Name": product["Name"],
+                    "Location": location,
+                    "LocationID": self._location_id(location),
+                    "Quantity": _num(line.get("Quantity")),
+                    "BatchSN": line.get("BatchSN"),
+                    "ExpiryDate": line.get("ExpiryDate"),
+                    "NonInventory": product["Type"] != "Stock",
+                    **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
                 }
-                for line in lines
-            ]
-        else:
-            stored = []
-            for line in lines:
-                product = self._product_for_line(line)
-                location = line.get("Location") or sale["Location"]
-                stored.append(
-                    {
-                        "ProductID": product["ID"],
-                        "SKU": product["SKU"],
-                        "Name": product["Name"],
-                        "Location": location,
-                        "LocationID": self._location_id(location),
-                        "Quantity": _num(line.get("Quantity")),
-                        "BatchSN": line.get("BatchSN"),
-                        "ExpiryDate": line.get("ExpiryDate"),
-                        "NonInventory": product["Type"] != "Stock",
-                        **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
-                    }
-                )
+            )
         if stage == "Pick":
             already = self._quantities(sale, "Pick", skip=task["TaskID"])
             ordered: dict[str, float] = {}
@@ -512,29 +493,120 @@ class Cin7SaleRules(Cin7Account):
         if status == "AUTHORISED":
             if stage == "Pick":
                 sale.update(Status="PICKED", CombinedPickingStatus="PICKED")
-            elif stage == "Pack":
-                sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
             else:
-                packed = [(line["ProductID"], line["Quantity"]) for line in task["Pack"]["Lines"]]
-                self._ship_stock(sale, packed)
-                task["FulFilmentStatus"] = "FULFILLED"
-                shipped = self._quantities(sale, "Ship")
-                everything = all(shipped.get(o["ProductID"], 0) >= o["Quantity"] for o in sale["Order"]["Lines"])
-                numbers = [
-                    line["TrackingNumber"]
-                    for t in sale["Fulfilments"]
-                    for line in t["Ship"]["Lines"]
-                    if line["TrackingNumber"] and t["Ship"]["Status"] == "AUTHORISED"
-                ]
-                # Documented combined statuses; the header Status for a part-shipped sale is SHIPPING.
-                sale.update(
-                    Status="SHIPPED" if everything else "SHIPPING",
-                    CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED",
-                    FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED",
-                    CombinedTrackingNumbers=", ".join(numbers),
-                )
+                sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
         sale["LastModifiedOn"] = _utc_now()
         return {"TaskID": task["TaskID"], "Status": status, "Lines": copy.deepcopy(stored)}
+
+    def _post_ship(self, body: dict[str, Any], *, method: str) -> dict[str, Any]:
+        """POST or PUT sale/fulfilment/ship, as APIB:L23700–23850 describes.
+
+        - Each line needs ShipmentDate and Box (L29861, L29863), and a Box must be one the task packed.
+        - POST and PUT are refused once the ship is AUTHORISED or PARTIALLY AUTHORISED (L23763–23764,
+          L23842–23843), except a PUT with `AddTrackingNumbers: true`, which changes the tracking
+          number or carrier of boxes already shipped (L23844). [U] Such a PUT may also ship boxes
+          not shipped yet: no other documented way completes a partially authorised shipment.
+        - A replacing PUT must list every packed box (L23703).
+        - "Status of shipment … will be automatically changed to AUTHORISED after all packed boxes
+          … would be shipped" (L23705): a ship sent as AUTHORISED that leaves a packed box
+          unshipped is PARTIALLY AUTHORISED; the stock of each box leaves when the box ships.
+        """
+        sale, task = self._task(body.get("TaskID"))
+        status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "PARTIALLY AUTHORISED", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT, PARTIALLY AUTHORISED or AUTHORISED.")
+        if sale["Status"] == "VOIDED":
+            raise Cin7ApiError("Sale is voided.")
+        if task["Pack"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Pack should be authorised before shipping.")
+        current = task["Ship"]["Status"]
+        adding_tracking = method == "PUT" and _truthy(body.get("AddTrackingNumbers", False))
+        if current in {"AUTHORISED", "PARTIALLY AUTHORISED"} and not adding_tracking:
+            raise Cin7ApiError(f"Shipment with status '{current}' cannot be changed.")
+        packed_boxes = list(dict.fromkeys(line.get("Box") or "Box 1" for line in task["Pack"]["Lines"]))
+        sent: list[dict[str, Any]] = []
+        for index, line in enumerate(body.get("Lines") or []):
+            if not line.get("ShipmentDate"):
+                raise Cin7ApiError(f"Line {index + 1}: ShipmentDate is required.")
+            box = line.get("Box")
+            if not box:
+                raise Cin7ApiError(f"Line {index + 1}: Box is required.")
+            if box not in packed_boxes:
+                raise Cin7ApiError(f"Line {index + 1}: Box '{box}' was not packed in this fulfilment.")
+            sent.append(
+                {
+                    "ID": str(uuid.uuid4()),
+                    "ShipmentDate": line["ShipmentDate"],
+                    "Carrier": line.get("Carrier") or "DEFAULT Carrier",
+                    "Boxes": box,
+                    "TrackingNumber": line.get("TrackingNumber") or "",
+                    "TrackingURL": line.get("TrackingURL") or "",
+                    "IsShipped": _truthy(line.get("IsShipped", True)),
+                }
+            )
+        before = {line["Boxes"] for line in task["Ship"]["Lines"] if line["IsShipped"] and current != "DRAFT"}
+        if adding_tracking and current in {"AUTHORISED", "PARTIALLY AUTHORISED"}:
+            lines = [dict(line) for line in task["Ship"]["Lines"]]
+            for new in sent:
+                old = next((line for line in lines if line["Boxes"] == new["Boxes"]), None)
+                if old is None:
+                    lines.append(new)
+                else:
+                    old.update(
+                        TrackingNumber=new["TrackingNumber"] or old["TrackingNumber"],
+                        Carrier=new["Carrier"] if new["Carrier"] != "DEFAULT Carrier" else old["Carrier"],
+                        TrackingURL=new["TrackingURL"] or old["TrackingURL"],
+                        IsShipped=old["IsShipped"] or new["IsShipped"],
+                    )
+            status = "AUTHORISED"
+        else:
+            if method == "PUT" and {line["Boxes"] for line in sent} != set(packed_boxes):
+                raise Cin7ApiError("Lines should contain all boxes from packing.")
+            lines = sent
+        shipped_boxes = {line["Boxes"] for line in lines if line["IsShipped"]}
+        if status != "DRAFT":
+            if not shipped_boxes:
+                raise Cin7ApiError("At least one box should be shipped to authorise the shipment.")
+            status = "AUTHORISED" if shipped_boxes >= set(packed_boxes) else "PARTIALLY AUTHORISED"
+        task["Ship"] = {**task["Ship"], "Status": status, "Lines": lines}
+        if status != "DRAFT":
+            newly = shipped_boxes - before
+            packed = [
+                (line["ProductID"], line["Quantity"])
+                for line in task["Pack"]["Lines"]
+                if (line.get("Box") or "Box 1") in newly
+            ]
+            self._ship_stock(sale, packed)
+            task["FulFilmentStatus"] = "FULFILLED" if status == "AUTHORISED" else "NOT FULFILLED"
+        shipped = self._quantities(sale, "Ship")
+        everything = all(shipped.get(o["ProductID"], 0) >= o["Quantity"] for o in sale["Order"]["Lines"])
+        numbers = [
+            line["TrackingNumber"]
+            for t in sale["Fulfilments"]
+            for line in t["Ship"]["Lines"]
+            if line["TrackingNumber"] and line["IsShipped"] and t["Ship"]["Status"] != "DRAFT"
+        ]
+        if status == "DRAFT":
+            # APIB:L20066: SHIPPING is the header status while a simple sale's ship is DRAFT.
+            sale.update(Status="SHIPPING")
+        else:
+            anything = any(shipped.values())
+            # APIB:L20063 lists no SHIPPED header status: a sale wholly shipped but not yet invoiced
+            # stays at its last stage (PACKED) [U]; the combined statuses carry the shipment.
+            sale.update(
+                CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED" if anything else "NOT SHIPPED",
+                FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED" if anything else "NOT FULFILLED",
+                CombinedTrackingNumbers=", ".join(numbers),
+            )
+        sale["LastModifiedOn"] = _utc_now()
+        return {
+            "TaskID": task["TaskID"],
+            "Status": status,
+            "RequireBy": task["Ship"].get("RequireBy"),
+            "ShippingAddress": task["Ship"].get("ShippingAddress"),
+            "ShippingNotes": task["Ship"].get("ShippingNotes"),
+            "Lines": copy.deepcopy(lines),
+        }
 
     def _quantities(self, sale: dict[str, Any], stage: str, *, skip: str | None = None) -> dict[str, float]:
         """Units per product in authorised picks or shipments (ship counts its task's packed units)."""
@@ -544,8 +616,9 @@ class Cin7SaleRules(Cin7Account):
                 continue
             if stage == "Pick" and task["Pick"]["Status"] == "AUTHORISED":
                 lines = task["Pick"]["Lines"]
-            elif stage == "Ship" and task["Ship"]["Status"] == "AUTHORISED":
-                lines = task["Pack"]["Lines"]
+            elif stage == "Ship" and task["Ship"]["Status"] in {"AUTHORISED", "PARTIALLY AUTHORISED"}:
+                boxes = {line["Boxes"] for line in task["Ship"]["Lines"] if line["IsShipped"]}
+                lines = [line for line in task["Pack"]["Lines"] if (line.get("Box") or "Box 1") in boxes]
             else:
                 continue
             for line in lines:

@@ -158,7 +158,8 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             ("POST", "sale/fulfilment"): self._post_fulfilment,
             ("POST", "sale/fulfilment/pick"): lambda q, b: self._post_stage("Pick", b),
             ("POST", "sale/fulfilment/pack"): lambda q, b: self._post_stage("Pack", b),
-            ("POST", "sale/fulfilment/ship"): lambda q, b: self._post_stage("Ship", b),
+            ("POST", "sale/fulfilment/ship"): lambda q, b: self._post_ship(b, method="POST"),
+            ("PUT", "sale/fulfilment/ship"): lambda q, b: self._post_ship(b, method="PUT"),
             ("POST", "sale/invoice"): self._post_invoice,
             ("GET", "sale/creditnote"): lambda q, b: {
                 "SaleID": q.get("saleid"),

@@ -4,6 +4,7 @@
   every quantity (2026-04+), stale values refused with CHANGE_FROM_QUANTITY_STALE, the whole input
   applied or none of it, and a mandatory `@idempotent` key (same key, same input → same answer).
 - fulfillmentCreate: lines of open fulfillment orders of one order and location, tracking rules.
+- fulfillmentTrackingInfoUpdate: replaces a fulfilment's tracking (the same rules as at creation).
 - bulkOperationRunQuery: runs the query over everything and writes JSONL with `__parentId` children.
 """
 
@@ -248,12 +249,9 @@ class ShopifyMutations(ShopifyStore):
             return {"fulfillment": None, "userErrors": [{"field": field, "message": text}]}
 
         tracking = fulfillment.get("trackingInfo") or {}
-        if tracking.get("url") and tracking.get("urls"):
-            return fail(["fulfillment", "trackingInfo"], "Don't send both url and urls.")
-        if tracking.get("number") and tracking.get("numbers"):
-            return fail(["fulfillment", "trackingInfo"], "Don't send both number and numbers.")
-        if tracking.get("url") and not tracking.get("number"):
-            return fail(["fulfillment", "trackingInfo", "url"], "A tracking url requires a tracking number.")
+        problem = _tracking_problem(tracking)
+        if problem:
+            return fail(["fulfillment", "trackingInfo"], problem)
         groups = fulfillment["lineItemsByFulfillmentOrder"]
         if not groups:
             return fail(
@@ -343,23 +341,40 @@ class ShopifyMutations(ShopifyStore):
         all_done = all(fo["status"] in {"CLOSED", "CANCELLED"} for fo in order["fulfillmentOrders"])
         order["displayFulfillmentStatus"] = "FULFILLED" if all_done else "PARTIALLY_FULFILLED"
         order["updatedAt"] = _now_iso()
-        numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
-        urls = tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else [])
         record = {
             "id": f"gid://shopify/Fulfillment/{next(self._ids)}",
             "status": "SUCCESS",
             "createdAt": _now_iso(),
-            "trackingInfo": [
-                {
-                    "company": tracking.get("company"),
-                    "number": number,
-                    "url": urls[i] if i < len(urls) else None,
-                }
-                for i, number in enumerate(numbers)
-            ],
+            "trackingInfo": _tracking_info(tracking),
             "lines": [(line["id"], quantity) for line, quantity in plan],
         }
         order["fulfillments"].append(record)
+        return {"fulfillment": record, "userErrors": []}
+
+    def _fulfillment_tracking_update(
+        self,
+        _: Any,
+        info: GraphQLResolveInfo[Any],
+        fulfillmentId: str,
+        trackingInfoInput: dict[str, Any],
+        notifyCustomer: bool | None = None,
+    ) -> dict[str, Any]:
+        """Schema (Mutation.fulfillmentTrackingInfoUpdate): "Updates tracking information for a
+        fulfillment, including the carrier name, tracking numbers, and tracking URLs"; the input obeys
+        FulfillmentTrackingInput's rules, as at creation."""
+        problem = _tracking_problem(trackingInfoInput)
+        if problem:
+            return {"fulfillment": None, "userErrors": [{"field": ["trackingInfoInput"], "message": problem}]}
+        record = next(
+            (f for order in self.orders for f in order["fulfillments"] if f["id"] == fulfillmentId),
+            None,
+        )
+        if record is None:
+            missing = {"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}
+            return {"fulfillment": None, "userErrors": [missing]}
+        record["trackingInfo"] = _tracking_info(trackingInfoInput)
+        owner = next(order for order in self.orders if record in order["fulfillments"])
+        owner["updatedAt"] = _now_iso()
         return {"fulfillment": record, "userErrors": []}
 
     def _order_create(
@@ -550,6 +565,29 @@ class ShopifyMutations(ShopifyStore):
                 url=f"{operation['_base']}/bulk-results/{number}.jsonl?signature={token}",
             )
         return operation
+
+
+def _tracking_problem(tracking: dict[str, Any]) -> str | None:
+    """FulfillmentTrackingInput's rules (schema description): not both url and urls, not both number
+    and numbers, a url needs a number and urls need numbers."""
+    if tracking.get("url") and tracking.get("urls"):
+        return "Don't send both url and urls."
+    if tracking.get("number") and tracking.get("numbers"):
+        return "Don't send both number and numbers."
+    if tracking.get("url") and not tracking.get("number"):
+        return "A tracking url requires a tracking number."
+    if tracking.get("urls") and not tracking.get("numbers"):
+        return "Tracking urls require tracking numbers."
+    return None
+
+
+def _tracking_info(tracking: dict[str, Any]) -> list[dict[str, Any]]:
+    numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
+    urls = tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else [])
+    return [
+        {"company": tracking.get("company"), "number": number, "url": urls[i] if i < len(urls) else None}
+        for i, number in enumerate(numbers)
+    ]
 
 
 def _jsonl_lines(data: dict[str, Any]) -> list[dict[str, Any]]:

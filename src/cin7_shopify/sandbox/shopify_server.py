@@ -23,6 +23,7 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLResolveInfo,
+    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
@@ -64,6 +65,37 @@ def load_sdl() -> str:
     return resources.files("cin7_shopify.sandbox").joinpath("shopify_schema.graphql").read_text()
 
 
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _parse_url(value: Any) -> str:
+    """Schema (URL): "an RFC 3986 and RFC 3987-compliant URI string … It includes a scheme (`https`)
+    and a host". A value without a scheme, with spaces or control characters, or a web URL without a
+    host fails the whole variable, as Shopify answers."""
+    if not isinstance(value, str):
+        raise GraphQLError(f"URL cannot represent a non-string value: {value!r}")
+    if not _URI_SCHEME.match(value) or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise GraphQLError(f"Invalid url '{value}', missing scheme or not a valid URI")
+    scheme, _, rest = value.partition(":")
+    if (scheme.lower() in {"http", "https"} and not rest.startswith("//")) or rest in {"//", ""}:
+        raise GraphQLError(f"Invalid url '{value}', missing host")
+    return value
+
+
+def strict_url_scalar(schema: GraphQLSchema) -> None:
+    url = schema.type_map.get("URL")
+    if isinstance(url, GraphQLScalarType):
+        # graphql-core 3.2 calls parse_*, 3.3 coerce_input_*: set both.
+        literal = lambda node, variables=None: _parse_url(getattr(node, "value", None))  # noqa: E731
+        for name, function in [
+            ("parse_value", _parse_url),
+            ("coerce_input_value", _parse_url),
+            ("parse_literal", literal),
+            ("coerce_input_literal", literal),
+        ]:
+            setattr(url, name, function)
+
+
 class ShopifySandbox(ShopifyMutations, RequestApp):
     """One Shopify store plus the API's rules."""
 
@@ -89,6 +121,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self._bucket_time = self.clock.now()
         self.throttle_as_429 = False
         self.schema = build_schema(load_sdl())
+        strict_url_scalar(self.schema)
         self.request_log: list[dict[str, Any]] = []
         # Operation name → the reason Shopify gives in `X-Shopify-API-Deprecated-Reason` when a request
         # uses something deprecated in the pinned version. Since 2025-04 the header lists the deprecated
@@ -140,6 +173,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         mutation = self.schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
         mutation["inventorySetQuantities"].resolve = self._inventory_set_quantities
         mutation["fulfillmentCreate"].resolve = self._fulfillment_create
+        mutation["fulfillmentTrackingInfoUpdate"].resolve = self._fulfillment_tracking_update
         mutation["bulkOperationRunQuery"].resolve = self._bulk_run
         mutation["orderCreate"].resolve = self._order_create
         mutation["orderCancel"].resolve = self._order_cancel

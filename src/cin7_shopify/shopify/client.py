@@ -42,7 +42,9 @@ from cin7_shopify.shopify.errors import (
 )
 from cin7_shopify.shopify.models import (
     FulfillmentOrder,
+    FulfilmentState,
     OrderLine,
+    SentFulfilment,
     SetStockResult,
     ShopifyLocation,
     ShopifyOrder,
@@ -457,16 +459,21 @@ class ShopifyClient:
         return await self.orders(search)
 
     async def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]:
-        return (await self.fulfilment_state(order_id))[0]
+        return (await self.fulfilment_state(order_id)).fulfillment_orders
 
-    async def fulfilment_state(self, order_id: str) -> tuple[list[FulfillmentOrder], list[str]]:
-        """The order's fulfillment orders, and the tracking numbers of fulfilments already made."""
+    async def fulfilment_state(self, order_id: str) -> FulfilmentState:
+        """The order's fulfillment orders, and the fulfilments already made with their tracking."""
         data = await self.execute(document("fulfillment_orders"), {"orderId": order_id})
         order = data.get("order")
         if order is None:
             raise ShopifyError(f"order {order_id} was not found")
-        numbers = [t["number"] for f in order.get("fulfillments") or [] for t in f["trackingInfo"] if t.get("number")]
-        return [FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]], numbers
+        return FulfilmentState(
+            fulfillment_orders=[FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]],
+            fulfillments=[
+                SentFulfilment(id=f["id"], numbers=[t["number"] for t in f["trackingInfo"] if t.get("number")])
+                for f in order.get("fulfillments") or []
+            ],
+        )
 
     async def stock_level(self, inventory_item_id: str, location_id: str) -> StockLevel | None:
         data = await self.execute(document("inventory_level"), {"itemId": inventory_item_id, "locationId": location_id})
@@ -705,24 +712,14 @@ class ShopifyClient:
         fulfillment_order_id: str,
         lines: list[tuple[str, int]] | None,
         *,
-        company: str | None = None,
-        number: str | None = None,
-        url: str | None = None,
+        tracking: dict[str, Any] | None = None,
         notify_customer: bool = False,
     ) -> dict[str, Any]:
-        """Fulfil lines of one fulfillment order (all remaining when `lines` is None) with tracking."""
+        """Fulfil lines of one fulfillment order (all remaining when `lines` is None) with tracking
+        (a FulfillmentTrackingInput: see shopify/tracking.py)."""
         group: dict[str, Any] = {"fulfillmentOrderId": fulfillment_order_id}
         if lines is not None:
             group["fulfillmentOrderLineItems"] = [{"id": line_id, "quantity": qty} for line_id, qty in lines]
-        tracking = {
-            k: v
-            for k, v in {
-                "company": company,
-                "number": number,
-                "url": url if number else None,
-            }.items()
-            if v
-        }
         variables = {
             "fulfillment": {
                 "lineItemsByFulfillmentOrder": [group],
@@ -738,6 +735,20 @@ class ShopifyClient:
                 "; ".join(e["message"] for e in payload["userErrors"]),
                 code="USER_ERROR",
                 hint="Check the order's fulfillment in Shopify.",
+            )
+        fulfillment: dict[str, Any] = payload["fulfillment"]
+        return fulfillment
+
+    async def update_tracking(self, fulfillment_id: str, tracking: dict[str, Any]) -> dict[str, Any]:
+        """Replace a fulfilment's tracking (the warehouse added or corrected it after shipping)."""
+        variables = {"fulfillmentId": fulfillment_id, "trackingInfoInput": tracking}
+        data = await self.execute(document("fulfillment_tracking_update"), variables, idempotent=False)
+        payload = data["fulfillmentTrackingInfoUpdate"]
+        if payload["userErrors"]:
+            raise ShopifyError(
+                "; ".join(e["message"] for e in payload["userErrors"]),
+                code="USER_ERROR",
+                hint="Check the fulfilment's tracking in Shopify.",
             )
         fulfillment: dict[str, Any] = payload["fulfillment"]
         return fulfillment

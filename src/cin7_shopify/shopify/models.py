@@ -229,6 +229,8 @@ class FulfillmentOrder(ShopifyModel):
     status: str
     location_id: str | None = None
     location_name: str = ""
+    # Assigned to a fulfillment service (a 3PL's app): only that app creates its fulfilments.
+    fulfillment_service: bool = False
     lines: list[FulfillmentOrderLine] = Field(default_factory=list)
 
     @classmethod
@@ -239,6 +241,7 @@ class FulfillmentOrder(ShopifyModel):
             status=node["status"],
             location_id=(assigned.get("location") or {}).get("id"),
             location_name=assigned.get("name") or "",
+            fulfillment_service=bool((assigned.get("location") or {}).get("isFulfillmentService")),
             lines=[
                 FulfillmentOrderLine(
                     id=n["id"],
@@ -250,6 +253,22 @@ class FulfillmentOrder(ShopifyModel):
                 for n in _nodes(node.get("lineItems"))
             ],
         )
+
+
+class SentFulfilment(ShopifyModel):
+    id: str
+    numbers: list[str] = Field(default_factory=list)
+
+
+class FulfilmentState(ShopifyModel):
+    """What Shopify holds of an order's fulfilment: the open work and the fulfilments made."""
+
+    fulfillment_orders: list[FulfillmentOrder] = Field(default_factory=list)
+    fulfillments: list[SentFulfilment] = Field(default_factory=list)
+
+    @property
+    def numbers(self) -> list[str]:
+        return [number for fulfilment in self.fulfillments for number in fulfilment.numbers]
 
 
 class Address(ShopifyModel):
