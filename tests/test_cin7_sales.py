@@ -149,13 +149,61 @@ async def test_credit_note_needs_an_invoice_and_restocks(demo: SandboxSession) -
         sale_id = await new_sale(cin7)
         await cin7.save_order(sale_id, [tee(1)])
         restock = [PickPackLine(SKU=SKU, Quantity=1)]
-        with pytest.raises(Cin7ValidationError, match="invoice should be authorised"):
-            await cin7.create_credit_note(sale_id, [tee(1)], restock=restock, restock_location="Main Warehouse")
-        await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
+        with pytest.raises(Cin7ValidationError, match="Invoice 'INV-00001' not found"):
+            await cin7.create_credit_note(
+                sale_id, [tee(1)], invoice_number="INV-00001", credit_date="2026-11-28", restock=restock
+            )
+        invoice = await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
         on_hand = (await stock(cin7, SKU))[0]
-        note = await cin7.create_credit_note(sale_id, [tee(1)], restock=restock, restock_location="Main Warehouse")
+        note = await cin7.create_credit_note(
+            sale_id,
+            [tee(1)],
+            invoice_number=str(invoice["InvoiceNumber"]),
+            credit_date="2026-11-28",
+            restock=restock,
+            restock_location="Main Warehouse",
+        )
         assert note.Status == "AUTHORISED" and note.CreditNoteNumber
+        assert note.CreditNoteInvoiceNumber == invoice["InvoiceNumber"] and note.CreditNoteDate == "2026-11-28"
         assert (await stock(cin7, SKU))[0] == on_hand + 1
+
+
+async def test_credit_note_refuses_what_the_blueprint_requires(demo: SandboxSession) -> None:
+    """APIB:L24280 CreditNoteInvoiceNumber, L24283 CreditNoteDate, L29837 a restock line's Location."""
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7)
+        await cin7.save_order(sale_id, [tee(1)])
+        invoice = await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
+        number = str(invoice["InvoiceNumber"])
+        body = {"SaleID": sale_id, "TaskID": "00000000-0000-0000-0000-000000000000", "Status": "AUTHORISED"}
+        with pytest.raises(Cin7ValidationError, match="CreditNoteInvoiceNumber is required"):
+            await cin7._request("POST", "sale/creditnote", json_body=body)
+        with pytest.raises(Cin7ValidationError, match="CreditNoteDate is required"):
+            await cin7._request("POST", "sale/creditnote", json_body={**body, "CreditNoteInvoiceNumber": number})
+        with pytest.raises(Cin7ValidationError, match="Location or LocationID is required"):
+            await cin7._request(
+                "POST",
+                "sale/creditnote",
+                json_body={
+                    **body,
+                    "CreditNoteInvoiceNumber": number,
+                    "CreditNoteDate": "2026-11-28",
+                    "Restock": [{"SKU": SKU, "Quantity": 1}],
+                },
+            )
+
+
+async def test_a_simple_sale_takes_one_invoice_and_numbers_never_repeat(demo: SandboxSession) -> None:
+    """APIB:L24031: a second invoice is refused once the first is past DRAFT; numbers are the account's."""
+    async with demo.cin7_client() as cin7:
+        first, second = await new_sale(cin7), await new_sale(cin7, external_id="gid://shopify/Order/78")
+        for sale_id in (first, second):
+            await cin7.save_order(sale_id, [tee(1)])
+        one = await cin7.create_invoice(first, [tee(1)], invoice_date="2026-11-27")
+        two = await cin7.create_invoice(second, [tee(1)], invoice_date="2026-11-27")
+        with pytest.raises(Cin7ValidationError, match="Invoice with status 'AUTHORISED' cannot be changed"):
+            await cin7.create_invoice(first, [tee(1)], invoice_date="2026-11-28")
+    assert one["InvoiceNumber"] != two["InvoiceNumber"]
 
 
 @pytest.mark.parametrize(

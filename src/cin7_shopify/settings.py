@@ -42,6 +42,7 @@ class StoreSettings(BaseModel):
     duty_product: str | None = None
     gift_card_product: str | None = None
     credit_note_on_cancel: bool = False  # cancelled after picking: create the credit note, or only report it
+    credit_note_on_refund: bool = False  # refunded after shipping: create the credit note, or only name it
     zero_stock_guard_percent: int = Field(default=20, ge=0, le=100)
     # Cin7 Core location name → {Shopify location id: percent}: how one Cin7 location's stock is shared
     # between the Shopify locations the location map sends to it. Without it, the first of them in the

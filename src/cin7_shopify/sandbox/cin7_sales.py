@@ -33,6 +33,9 @@ class Cin7SaleRules(Cin7Account):
         for sale in cin7.get("Sales", []):
             sale_id = sale.get("ID") or _stable_id("sale", str(len(self.sales)))
             self.sales[sale_id] = {**self._blank_sale(sale_id, sale), **sale, "ID": sale_id}
+        # Invoice and credit-note numbers are unique across the account (auto-generated, APIB:L23934).
+        self.invoice_count = sum(len(s["Invoices"]) for s in self.sales.values())
+        self.credit_note_count = sum(len(s["CreditNotes"]) for s in self.sales.values())
 
     def _blank_sale(self, sale_id: str, header: dict[str, Any]) -> dict[str, Any]:
         skip_quote = _truthy(header.get("SkipQuote", False))
@@ -647,55 +650,140 @@ class Cin7SaleRules(Cin7Account):
         sale["Order"]["Status"] = "VOIDED"
         return copy.deepcopy(sale)
 
+    def _document_rows(self, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Invoice and credit-note lines follow the order's line models (APIB:L29901–29929): a known
+        product and tax rule, Tax required, a Total that matches; charges name a Service product."""
+        lines = []
+        for index, line in enumerate(body.get("Lines") or []):
+            product = self._product_for_line(line)
+            tax_rule = line.get("TaxRule")
+            if not tax_rule or not any(t["Name"] == tax_rule for t in self.tax_rules):
+                raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
+            quantity = _num(line.get("Quantity"))
+            price, discount, tax, total = self._priced(f"Line {index + 1}", line, quantity)
+            lines.append(
+                {
+                    "ProductID": product["ID"],
+                    "SKU": product["SKU"],
+                    "Name": line.get("Name") or product["Name"],
+                    "Quantity": quantity,
+                    "Price": price,
+                    "Discount": discount,
+                    "Tax": tax,
+                    "Total": total,
+                    "TaxRule": tax_rule,
+                }
+            )
+        charges = [self._additional_charge(i, c) for i, c in enumerate(body.get("AdditionalCharges") or [])]
+        return lines, charges
+
     def _post_invoice(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """POST sale/invoice (APIB:L24029–24033): the order must be authorised; on a simple sale (one
+        invoice per sale order, L20044) a second invoice is refused once the first is past DRAFT;
+        InvoiceDate is required (L23957); numbers are unique across the account. The answer is the
+        sale's invoices, `{SaleID, Invoices: [...]}` (L24086)."""
         sale = self._sale(body.get("SaleID"))
         if sale["Order"]["Status"] != "AUTHORISED":
             raise Cin7ApiError("Sale order should be authorised before invoicing.")
         status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        if not body.get("InvoiceDate"):
+            raise Cin7ApiError("InvoiceDate is required.")
+        lines, charges = self._document_rows(body)
+        existing = [i for i in sale["Invoices"] if i["Status"] != "VOIDED"]
+        if sale["Type"] == "Simple Sale" and existing and existing[0]["Status"] not in {"DRAFT", "NOT AVAILABLE"}:
+            raise Cin7ApiError(f"Invoice with status '{existing[0]['Status']}' cannot be changed.")
+        self.invoice_count += 1
         invoice = {
             "TaskID": str(uuid.uuid4()),
-            "InvoiceNumber": f"INV-{len(self.sales):05d}",
+            "CombineAdditionalCharges": False,
+            "InvoiceNumber": f"INV-{self.invoice_count:05d}",
+            "Memo": body.get("Memo") or "",
             "Status": status,
             "InvoiceDate": body.get("InvoiceDate"),
-            "Lines": body.get("Lines") or [],
-            "AdditionalCharges": body.get("AdditionalCharges") or [],
+            "InvoiceDueDate": body.get("InvoiceDueDate") or body.get("InvoiceDate"),
+            "CurrencyConversionRate": 1,
+            "Lines": lines,
+            "AdditionalCharges": charges,
+            **self._totals(sale, lines, charges),
         }
+        if sale["Type"] == "Simple Sale" and existing:
+            sale["Invoices"].remove(existing[0])  # a draft is replaced
         sale["Invoices"].append(invoice)
         if status == "AUTHORISED":
             sale["CombinedInvoiceStatus"] = "INVOICED"
-        return {"SaleID": sale["ID"], **copy.deepcopy(invoice)}
+        sale["LastModifiedOn"] = _utc_now()
+        return {"SaleID": sale["ID"], "Invoices": copy.deepcopy(sale["Invoices"])}
 
     def _post_credit_note(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """POST sale/creditnote (APIB:L24249–24470): needs an authorised invoice, named by
+        `CreditNoteInvoiceNumber` (required, L24280), and `CreditNoteDate` (required, L24283); each
+        Restock line needs `Location` or `LocationID` (L29837). [U] As with invoices, a simple sale
+        holds one credit note: a second is refused once the first is authorised. The answer is the
+        sale's credit notes, `{SaleID, CreditNotes: [...]}` (L24456)."""
         sale = self._sale(body.get("SaleID"))
-        if not any(inv["Status"] in {"AUTHORISED", "PAID"} for inv in sale["Invoices"]):
-            raise Cin7ApiError("Sale invoice should be authorised before creating a credit note.")
         status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        number = body.get("CreditNoteInvoiceNumber")
+        if not number:
+            raise Cin7ApiError("CreditNoteInvoiceNumber is required.")
+        invoice = next((i for i in sale["Invoices"] if i["InvoiceNumber"] == number), None)
+        if invoice is None:
+            raise Cin7ApiError(f"Invoice '{number}' not found.")
+        if invoice["Status"] not in {"AUTHORISED", "PAID"}:
+            raise Cin7ApiError("Sale invoice should be authorised before creating a credit note.")
+        if not body.get("CreditNoteDate"):
+            raise Cin7ApiError("CreditNoteDate is required.")
+        lines, charges = self._document_rows(body)
+        existing = [c for c in sale["CreditNotes"] if c["Status"] != "VOIDED"]
+        if sale["Type"] == "Simple Sale" and existing and existing[0]["Status"] not in {"DRAFT", "NOT AVAILABLE"}:
+            raise Cin7ApiError(f"Credit note with status '{existing[0]['Status']}' cannot be changed.")
         restock = []
-        for line in body.get("Restock") or []:
+        for index, line in enumerate(body.get("Restock") or []):
+            if not (line.get("Location") or line.get("LocationID")):
+                raise Cin7ApiError(f"Restock line {index + 1}: Location or LocationID is required.")
             product = self._product_for_line(line)
             location = line.get("RestockLocation") or line.get("Location") or sale["Location"]
-            if status == "AUTHORISED" and product["Type"] == "Stock":
-                row = self._stock_rows(product, location)[0]
-                row["OnHand"] += _num(line.get("Quantity"))
-                row["Available"] = row["OnHand"] - row["Allocated"]
             restock.append(
                 {
                     "SKU": product["SKU"],
                     "ProductID": product["ID"],
+                    "Name": product["Name"],
+                    "Location": line.get("Location"),
                     "Quantity": _num(line.get("Quantity")),
                     "RestockLocation": location,
+                    "_product": product,
                 }
             )
+        if status == "AUTHORISED":
+            for row in restock:
+                if row["_product"]["Type"] == "Stock":
+                    stock_row = self._stock_rows(row["_product"], row["RestockLocation"])[0]
+                    stock_row["OnHand"] += row["Quantity"]
+                    stock_row["Available"] = stock_row["OnHand"] - stock_row["Allocated"]
+        for row in restock:
+            del row["_product"]
+        self.credit_note_count += 1
         note = {
             "TaskID": str(uuid.uuid4()),
-            "CreditNoteNumber": f"CR-{len(sale['CreditNotes']) + 1:05d}",
+            "CombineAdditionalCharges": False,
+            "CreditNoteInvoiceNumber": number,
+            "Memo": body.get("Memo") or "",
             "Status": status,
-            "Memo": body.get("Memo"),
-            "Lines": body.get("Lines") or [],
-            "AdditionalCharges": body.get("AdditionalCharges") or [],
+            "CreditNoteDate": body.get("CreditNoteDate"),
+            "CreditNoteNumber": f"CR-{self.credit_note_count:05d}",
+            "CreditNoteConversionRate": 1,
+            "Lines": lines,
+            "AdditionalCharges": charges,
             "Restock": restock,
+            **self._totals(sale, lines, charges),
         }
+        if sale["Type"] == "Simple Sale" and existing:
+            sale["CreditNotes"].remove(existing[0])  # a draft is replaced
         sale["CreditNotes"].append(note)
         if status == "AUTHORISED":
             sale.update(CreditNoteStatus="AUTHORISED", Status="CREDITED")
-        return {"SaleID": sale["ID"], **copy.deepcopy(note)}
+        sale["LastModifiedOn"] = _utc_now()
+        return {"SaleID": sale["ID"], "CreditNotes": copy.deepcopy(sale["CreditNotes"])}

@@ -368,6 +368,13 @@ class ShopifyStore:
                 }
                 for r in refund.get("refundLineItems", [])
             ],
+            "refundShippingLines": [
+                {
+                    "subtotalAmountSet": _money(r.get("subtotal") or 0, self.currency),
+                    "taxAmountSet": _money(r.get("tax") or 0, self.currency),
+                }
+                for r in refund.get("refundShippingLines", [])
+            ],
         }
 
     def _matching_orders(self, search: str | None) -> list[dict[str, Any]]:
@@ -411,14 +418,22 @@ class ShopifyStore:
                 fulfillment_order["status"] = "CANCELLED"
         return order
 
-    def refund(self, order_id: str, lines: list[tuple[str, int]], *, restock_type: str = "RETURN") -> dict[str, Any]:
-        """Refund (line item id, quantity) pairs of an order."""
+    def refund(
+        self,
+        order_id: str,
+        lines: list[tuple[str, int]],
+        *,
+        restock_type: str = "RETURN",
+        shipping: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Refund (line item id, quantity) pairs of an order, and shipping as (subtotal, tax)."""
         order = self.orders_by_id[order_id]
         refund = self._refund_record(
             {
                 "refundLineItems": [
                     {"lineItemId": lid, "quantity": qty, "restockType": restock_type} for lid, qty in lines
-                ]
+                ],
+                "refundShippingLines": [{"subtotal": shipping[0], "tax": shipping[1]}] if shipping else [],
             },
             order,
         )

@@ -18,6 +18,7 @@ DOCUMENT_NAMES = (
     "fulfillment_orders",
     "inventory_set_quantities",
     "fulfillment_create",
+    "fulfillment_tracking_update",
     "order_create",
     "order_cancel",
     "bulk_run",

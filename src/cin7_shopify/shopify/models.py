@@ -214,6 +214,8 @@ class Refund(ShopifyModel):
     id: str
     created_at: str | None = None
     lines: list[RefundLine] = Field(default_factory=list)
+    shipping: Decimal = Decimal(0)  # shipping refunded, before tax
+    shipping_tax: Decimal = Decimal(0)
 
 
 class FulfillmentOrderLine(ShopifyModel):
@@ -393,6 +395,14 @@ class ShopifyOrder(ShopifyModel):
                         )
                         for x in _nodes(r.get("refundLineItems"))
                     ],
+                    shipping=sum(
+                        (_amount(x.get("subtotalAmountSet")) for x in _nodes(r.get("refundShippingLines"))),
+                        Decimal(0),
+                    ),
+                    shipping_tax=sum(
+                        (_amount(x.get("taxAmountSet")) for x in _nodes(r.get("refundShippingLines"))),
+                        Decimal(0),
+                    ),
                 )
                 for r in node.get("refunds") or []
             ],

@@ -22,6 +22,7 @@ from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.sync.credit_notes import credit_cancelled_sale, credit_refunds
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
 from cin7_shopify.sync.write_step import WriteSteps
@@ -161,7 +162,7 @@ class OrderSync:
             if order.cancelled_at and entry.status == "imported":
                 await self._cancel(order, result)
             elif entry.status == "imported":
-                self._report_refunds(order, entry.refunds)
+                await credit_refunds(self, order, entry.refunds)
             return
         if entry is not None and entry.status == "voided":
             return
@@ -442,30 +443,6 @@ class OrderSync:
             "authorise_order", order.id, send=authorise, look_up=look_up, detail={"sale_id": sale_id}
         )
 
-    # -- refunds and cancellations --------------------------------------------------------
-
-    def _report_refunds(self, order: ShopifyOrder, reported: list[str]) -> None:
-        """A refund of an imported order changes what Cin7 should hold: say so once, with the fix."""
-        new = [refund for refund in order.refunds if refund.id not in reported and refund.lines]
-        for refund in new:
-            names = {line.id: line.sku or line.name for line in order.lines}
-            items = ", ".join(f"{r.quantity} × {names.get(r.line_item_id or '', 'an item')}" for r in refund.lines)
-            returned = any(r.restock_type == "RETURN" for r in refund.lines)
-            fix = (
-                "Create a credit note for these items on the Cin7 Core sale, restocking them if they came back."
-                if returned
-                else "Edit the Cin7 Core sale (or credit it once invoiced) so it no longer holds these items."
-            )
-            self.journal.record(
-                "refund_needs_credit_note",
-                order.name,
-                f"Order {order.name} was refunded in Shopify: {items}.",
-                fix,
-                order_id=order.id,
-            )
-        if new:
-            self.ledger.update_order(order.id, refunds=[*reported, *(r.id for r in new)])
-
     # -- cancellations --------------------------------------------------------------------
 
     async def _cancel(self, order: ShopifyOrder, result: PassResult) -> None:
@@ -497,7 +474,5 @@ class OrderSync:
             )
             result.voided.append(order.name)
             return
-        from cin7_shopify.sync.credit_notes import credit_cancelled_sale
-
-        await credit_cancelled_sale(self, order, sale)
-        self.ledger.update_order(order.id, status="cancelled_after_pick")
+        if await credit_cancelled_sale(self, order, sale):
+            self.ledger.update_order(order.id, status="cancelled_after_pick")
