@@ -28,7 +28,8 @@ def line_item(harness: Harness, name: str, sku: str) -> dict[str, Any]:
 
 
 def on_hand(harness: Harness, sku: str, location: str = "Main Warehouse") -> float:
-    return sum(r["OnHand"] for r in harness.session.cin7.availability if r["SKU"] == sku and r["Location"] == location)
+    rows = [r for r in harness.session.cin7.availability if r["SKU"] == sku and r["Location"] == location]
+    return float(sum(r["OnHand"] for r in rows))
 
 
 def sale_line(sale: dict[str, Any], sku: str) -> dict[str, Any]:
