@@ -28,7 +28,15 @@ LOC_PARRAMATTA = "gid://shopify/Location/71006"
 
 SHOPIFY_LOCATIONS = [
     {"id": LOC_SYDNEY, "name": "Sydney Warehouse", "isActive": True, "fulfillsOnlineOrders": True},
-    {"id": LOC_SHIPBOB, "name": "ShipBob 3PL", "isActive": True, "fulfillsOnlineOrders": True},
+    {
+        "id": LOC_SHIPBOB,
+        "name": "ShipBob 3PL",
+        "isActive": True,
+        "fulfillsOnlineOrders": True,
+        # ShipBob's app registered this location: it ships these orders and keeps their stock in Shopify.
+        "isFulfillmentService": True,
+        "fulfillmentService": {"serviceName": "ShipBob", "inventoryManagement": True},
+    },
     {
         "id": LOC_MELBOURNE,
         "name": "Melbourne Store",

@@ -288,6 +288,16 @@ class ShopifyMutations(ShopifyStore):
                     ["fulfillment", "lineItemsByFulfillmentOrder", str(index)],
                     f"Fulfillment order {fo['id']} is {fo['status'].lower()} and can't be fulfilled.",
                 )
+            assigned = (fo["assignedLocation"] or {}).get("location") or {}
+            if assigned.get("isFulfillmentService"):
+                # Schema (FulfillmentOrder): at a location managed by a fulfillment service, a merchant or
+                # order management app sends a fulfillment request; the service creates the fulfilments.
+                # [U] the exact refusal text: Shopify's is not documented.
+                return fail(
+                    ["fulfillment", "lineItemsByFulfillmentOrder", str(index), "fulfillmentOrderId"],
+                    f"Fulfillment order {fo['id']} is assigned to a fulfillment service location; only the "
+                    "fulfillment service can create its fulfillments.",
+                )
             wanted = group.get("fulfillmentOrderLineItems")
             lines_by_id = {line["id"]: line for line in fo["lineItems"]}
             if wanted is None:

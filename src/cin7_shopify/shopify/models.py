@@ -60,15 +60,22 @@ class ShopifyLocation(ShopifyModel):
     is_active: bool = True
     fulfills_online_orders: bool = True
     is_fulfillment_service: bool = False
+    service_name: str | None = None  # the fulfillment service (a 3PL's app) that runs the location
+    # Schema (FulfillmentService.inventoryManagement): "Whether the fulfillment service tracks product
+    # inventory and provides updates to Shopify": its app keeps the stock there, not us.
+    service_keeps_stock: bool = False
 
     @classmethod
     def from_graphql(cls, node: dict[str, Any]) -> ShopifyLocation:
+        service = node.get("fulfillmentService") or {}
         return cls(
             id=node["id"],
             name=node["name"],
             is_active=node.get("isActive", True),
             fulfills_online_orders=node.get("fulfillsOnlineOrders", True),
             is_fulfillment_service=node.get("isFulfillmentService", False),
+            service_name=service.get("serviceName"),
+            service_keeps_stock=bool(service.get("inventoryManagement")),
         )
 
 
