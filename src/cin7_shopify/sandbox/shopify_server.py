@@ -123,6 +123,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         query["ordersCount"].resolve = self._count_orders
         query["inventoryItem"].resolve = lambda _, info, id: self.items_by_id.get(id)
         query["bulkOperation"].resolve = lambda _, info, id: self._poll_bulk(id)
+        query["job"].resolve = lambda _, info, id: self.job(id)
         self.schema.type_map["InventoryLevel"].fields["quantities"].resolve = (  # type: ignore[attr-defined]
             lambda level, info, names: [{"name": n, "quantity": level["_quantities"].get(n, 0)} for n in names]
         )
@@ -419,6 +420,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             }
             return throttled, 429 if self.throttle_as_429 else 200
         self._available -= cost
+        self.run_due_jobs()
         context: dict[str, Any] = {
             "bulk": False,
             "scopes": SANDBOX_SCOPES.split(","),

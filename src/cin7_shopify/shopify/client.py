@@ -382,7 +382,7 @@ class ShopifyClient:
             domain=shop["myshopifyDomain"],
             currency=shop["currencyCode"],
             taxes_included=bool(shop["taxesIncluded"]),
-            plan=(shop.get("plan") or {}).get("displayName", ""),
+            plan=(shop.get("plan") or {}).get("publicDisplayName", ""),  # displayName is deprecated in 2026-10
             development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
             scopes=scopes,
         )
@@ -699,6 +699,28 @@ class ShopifyClient:
         payload = data["orderCancel"]
         if payload["orderCancelUserErrors"]:
             raise ShopifyError("; ".join(e["message"] for e in payload["orderCancelUserErrors"]), code="USER_ERROR")
+        job = payload.get("job") or {}
+        if job.get("id") and not job.get("done"):
+            await self.wait_for_job(job["id"], what=f"cancelling order {order_id}")
+
+    async def wait_for_job(self, job_id: str, *, what: str, seconds: float = 120.0) -> None:
+        """Poll an asynchronous mutation's job until Shopify has run it (schema: Job.done "indicates if the
+        job is still queued or has been run"; orderCancel "returns a job"): until then nothing it does shows."""
+        waited = 0.0
+        delay = 0.5
+        while True:
+            data = await self.execute(document("job"), {"id": job_id})
+            if (data.get("job") or {}).get("done"):
+                return
+            if waited >= seconds:
+                raise ShopifyError(
+                    f"Shopify has not finished {what} after {seconds:.0f} s (job {job_id}).",
+                    code="JOB_PENDING",
+                    hint="Shopify is still working on it: look again in a few minutes, then run it again.",
+                )
+            await self.clock.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
 
     async def create_fulfillment(
         self,

@@ -19,6 +19,7 @@ DOCUMENT_NAMES = (
     "inventory_set_quantities",
     "fulfillment_create",
     "order_create",
+    "job",
     "order_cancel",
     "bulk_run",
     "bulk_status",
