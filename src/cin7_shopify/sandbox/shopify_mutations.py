@@ -546,7 +546,7 @@ class ShopifyMutations(ShopifyStore):
             return fail(f"Invalid bulk query: {problems[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
-        result = execute(self.schema, document, context_value={"bulk": True, "scopes": []})
+        result = execute(self.schema, document, context_value={"bulk": True, "scopes": info.context["scopes"]})
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
             return fail(f"Invalid bulk query: {result.errors[0].message}")

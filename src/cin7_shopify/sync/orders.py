@@ -126,6 +126,7 @@ class OrderSync:
 
     async def backfill(self, since: datetime) -> PassResult:
         """History, on request only: orders created since `since`, go-live or not."""
+        await self.shopify.require_order_history(since, what="A backfill")
         if self.reference is None:
             await self.load_reference()
         orders = await self.shopify.orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
