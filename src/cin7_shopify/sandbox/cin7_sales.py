@@ -16,6 +16,14 @@ from typing import Any
 from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
 
 CENT = Decimal("0.01")
+# A sale's header Status is one of these and nothing else (APIB:L20048–L20067, "Available Sale Statuses").
+# There is no SHIPPED; AUTHORISED, AUTH_NO_ALLOC, FULFILLED and CLOSED are the order stage's (L20079–L20088).
+SALE_STATUSES = frozenset(
+    {
+        "DRAFT", "VOIDED", "ESTIMATING", "ESTIMATED", "ORDERING", "ORDERED", "BACKORDERED", "PICKING", "PICKED",
+        "PACKING", "PACKED", "SHIPPING", "INVOICING", "INVOICED", "CREDITED", "COMPLETED",
+    }
+)  # fmt: skip
 
 
 def _row_total(quantity: float, price: float, discount: float) -> float:
@@ -528,7 +536,11 @@ class Cin7SaleRules(Cin7Account):
                 ]
                 # Documented combined statuses; the header Status for a part-shipped sale is SHIPPING.
                 sale.update(
-                    Status="SHIPPED" if everything else "SHIPPING",
+                    # Shipped in full, the sale waits for its invoice: the blueprint names no status between
+                    # the two, so the next stage's [U]; an invoice raised before the shipment keeps its status.
+                    Status=(sale["Status"] if sale["Status"] in {"INVOICED", "CREDITED", "COMPLETED"} else "INVOICING")
+                    if everything
+                    else "SHIPPING",
                     CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED",
                     FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED",
                     CombinedTrackingNumbers=", ".join(numbers),
