@@ -14,7 +14,22 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    execute,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 from graphql.execution.values import get_directive_values
 
 from cin7_shopify.clock import Clock
@@ -53,6 +68,8 @@ BATCH_ERROR_MESSAGES = {
 # Shopify cancels an order in a background job (schema: OrderCancelPayload.job "The job that asynchronously
 # cancels the order"); how long it takes is not documented [U]: a couple of seconds here.
 ORDER_CANCEL_JOB_SECONDS = 2.0
+MAX_BULK_CONNECTIONS = 5
+MAX_BULK_DEPTH = 2
 
 
 class ShopifyMutations(ShopifyStore):
@@ -546,6 +563,15 @@ class ShopifyMutations(ShopifyStore):
             return fail(f"Invalid bulk query: {problems[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
+        # "The query must include at least one connection field and supports up to five connections with
+        # a maximum nesting depth of two levels" (schema: Mutation.bulkOperationRunQuery; shopify.dev bulk
+        # operations guide, "Operation restrictions"). The exact words of the refusals are [U].
+        connections = _connections(self.schema, document)
+        if len(connections) > MAX_BULK_CONNECTIONS:
+            return fail(f"Bulk queries cannot contain more than {MAX_BULK_CONNECTIONS} connections.")
+        deepest = max((depth for _, depth in connections), default=0)
+        if deepest > MAX_BULK_DEPTH:
+            return fail(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_BULK_DEPTH}.")
         result = execute(self.schema, document, context_value={"bulk": True, "scopes": info.context["scopes"]})
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
@@ -594,6 +620,27 @@ class ShopifyMutations(ShopifyStore):
                 url=f"{operation['_base']}/bulk-results/{number}.jsonl?signature={token}",
             )
         return operation
+
+
+def _connections(schema: GraphQLSchema, document: DocumentNode) -> list[tuple[str, int]]:
+    """Each connection field a query selects, with how many connections deep it is (1 at the top)."""
+    type_info = TypeInfo(schema)
+    found: list[tuple[str, int]] = []
+    inside: list[bool] = []
+
+    class Connections(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            field_type = type_info.get_type()
+            is_connection = field_type is not None and get_named_type(field_type).name.endswith("Connection")
+            inside.append(is_connection)
+            if is_connection:
+                found.append((node.name.value, sum(inside)))
+
+        def leave_field(self, *_: Any) -> None:
+            inside.pop()
+
+    visit(document, TypeInfoVisitor(type_info, Connections()))
+    return found
 
 
 def _jsonl_lines(data: dict[str, Any]) -> list[dict[str, Any]]:
