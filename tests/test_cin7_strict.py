@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cin7_shopify.cin7.errors import Cin7Error
-from cin7_shopify.cin7.models import Customer
+from cin7_shopify.cin7.models import Customer, Product
 from cin7_shopify.sandbox.cin7_sales import SALE_STATUSES
 from cin7_shopify.sandbox.session import SandboxSession
 from tests.sync_harness import Harness, ship
@@ -57,3 +57,21 @@ async def test_a_new_customer_with_nothing_to_copy_terms_from_is_held_in_words(h
     assert "payment term" in error["message"] and "has none to copy" in error["message"]
     assert "Create one customer in Cin7 Core" in error["fix"]
     assert harness.session.cin7.customers == [], "nothing half-made in Cin7 Core"
+
+
+@pytest.mark.parametrize(
+    ("change", "refusal"),
+    [({"Category": "Hats"}, "Category not found."), ({"UOM": "Crate"}, "UOM not found.")],
+)
+async def test_a_product_naming_a_category_or_unit_cin7_lacks_is_refused(
+    demo: SandboxSession, change: dict[str, str], refusal: str
+) -> None:
+    """APIB:L4945, L4960: the Category and UOM must exist in the reference books."""
+    fields = {"SKU": "CAP-RED", "Name": "Red Cap", "Type": "Stock", "CostingMethod": "FIFO", "Status": "Active"}
+    existing = next(iter(demo.cin7.products))
+    product = Product(**{**fields, "Category": existing["Category"], "UOM": existing["UOM"], **change})
+    async with demo.cin7_client() as cin7:
+        with pytest.raises(Cin7Error) as caught:
+            await cin7.create_product(product)
+    assert caught.value.cin7_message == refusal
+    assert all(p["SKU"] != "CAP-RED" for p in demo.cin7.products)
