@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cin7_shopify.clock import Clock, SystemClock
+from cin7_shopify.paths import private_folder
 
 CIN7_CALLS_PER_MINUTE = 60
 
@@ -166,7 +167,7 @@ def _locked_record(path: Path) -> Iterator[dict[str, Any]]:
     A damaged record (a crash mid-write) reads as empty: at worst one minute's calls are forgotten.
     """
     if not path.parent.exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_folder(path.parent)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         _lock_waiting(descriptor)
