@@ -169,6 +169,8 @@ async def test_clean_up_lists_then_cancels_the_test_orders_and_voids_their_sales
         placed = [o.order_id for o in report.orders]
         real = harness.order_id("#1001")
         demo.shopify.update_order(real, tags=["cin7-shopify-pilot"])  # a real order someone tagged: never touched
+        # A merchant tags a test order too: `tag:` finds an order by any one of its tags (Shopify's search).
+        demo.shopify.update_order(placed[0], tags=["reviewed", "cin7-shopify-pilot"])
 
         items = await plan_cleanup(sync)
         assert [i.order_id for i in items] == placed

@@ -50,6 +50,9 @@ class StoreSettings(BaseModel):
     # A share for a Shopify location the map no longer sends there is not used (the plan says so): a
     # remapping must not make the saved settings unreadable.
     location_split: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Cin7 Core allows 60 calls a minute per account, shared with every other app the merchant runs on
+    # it (a 3PL connector, an EDI feed…): the sync keeps this many of them free.
+    cin7_reserved_calls_per_minute: int = Field(default=0, ge=0, le=59)
 
     @field_validator("go_live")
     @classmethod

@@ -16,6 +16,14 @@ from typing import Any
 from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
 
 CENT = Decimal("0.01")
+# A sale's header Status is one of these and nothing else (APIB:L20048–L20067, "Available Sale Statuses").
+# There is no SHIPPED; AUTHORISED, AUTH_NO_ALLOC, FULFILLED and CLOSED are the order stage's (L20079–L20088).
+SALE_STATUSES = frozenset(
+    {
+        "DRAFT", "VOIDED", "ESTIMATING", "ESTIMATED", "ORDERING", "ORDERED", "BACKORDERED", "PICKING", "PICKED",
+        "PACKING", "PACKED", "SHIPPING", "INVOICING", "INVOICED", "CREDITED", "COMPLETED",
+    }
+)  # fmt: skip
 
 
 def _row_total(quantity: float, price: float, discount: float) -> float:
@@ -594,9 +602,12 @@ class Cin7SaleRules(Cin7Account):
             sale.update(Status="SHIPPING")
         else:
             anything = any(shipped.values())
-            # APIB:L20063 lists no SHIPPED header status: a sale wholly shipped but not yet invoiced
-            # stays at its last stage (PACKED) [U]; the combined statuses carry the shipment.
+            # APIB:L20063 lists no SHIPPED header status. Shipped in full, the sale waits for its invoice:
+            # the blueprint names no status between the two, so the next stage's [U]; an invoice raised
+            # before the shipment keeps its status. Part-shipped, it is still SHIPPING.
+            settled = sale["Status"] in {"INVOICED", "CREDITED", "COMPLETED"}
             sale.update(
+                Status=sale["Status"] if settled else ("INVOICING" if everything else "SHIPPING"),
                 CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED" if anything else "NOT SHIPPED",
                 FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED" if anything else "NOT FULFILLED",
                 CombinedTrackingNumbers=", ".join(numbers),

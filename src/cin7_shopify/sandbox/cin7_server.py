@@ -307,6 +307,16 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         return self._page(q, rows, "CustomerList")
 
     def _validate_customer(self, body: dict[str, Any], existing_id: str | None) -> None:
+        if existing_id is None:
+            # Required on POST (APIB:L1019–L1025): Status ("Required for POST"), Currency, PaymentTerm,
+            # AccountReceivable, RevenueAccount and TaxRule; Cin7 fills none of them in. The words are [U].
+            for required in ("Name", "Status", "Currency", "PaymentTerm", "AccountReceivable", "RevenueAccount"):
+                if not str(body.get(required) or "").strip():
+                    raise Cin7ApiError(f"{required} is required.")
+            if not str(body.get("TaxRule") or "").strip():
+                raise Cin7ApiError("TaxRule is required.")
+        if body.get("Status") and body["Status"] not in {"Active", "Deprecated"}:
+            raise Cin7ApiError("Status should be 'Active' or 'Deprecated'.")
         name = (body.get("Name") or "").strip()
         if existing_id is None or "Name" in body:
             if not name:

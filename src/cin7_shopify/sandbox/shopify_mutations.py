@@ -12,11 +12,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    execute,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 from graphql.execution.values import get_directive_values
 
+from cin7_shopify.clock import Clock
 from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_store import ShopifyStore, _now_iso
 
@@ -49,12 +66,24 @@ BATCH_ERROR_MESSAGES = {
 }
 
 
+# Shopify cancels an order in a background job (schema: OrderCancelPayload.job "The job that asynchronously
+# cancels the order"); how long it takes is not documented [U]: a couple of seconds here.
+ORDER_CANCEL_JOB_SECONDS = 2.0
+MAX_BULK_CONNECTIONS = 5
+MAX_BULK_DEPTH = 2
+
+
 class ShopifyMutations(ShopifyStore):
     schema: GraphQLSchema
     faults: Faults
+    clock: Clock
 
     def __init__(self, shopify: dict[str, Any]) -> None:
         super().__init__(shopify)
+        # Asynchronous jobs: id → (when it will have run, what it does); run when due, by any request.
+        self.jobs: dict[str, tuple[float, Callable[[], None]]] = {}
+        self.jobs_done: set[str] = set()
+        self._job_orders: dict[str, str] = {}  # a cancel job → its order
         self.idempotency: dict[str, tuple[str, dict[str, Any]]] = {}
         self.bulk_operations: dict[str, dict[str, Any]] = {}
         self.bulk_results: dict[str, str] = {}
@@ -476,14 +505,47 @@ class ShopifyMutations(ShopifyStore):
         restock: bool,
         **_options: Any,
     ) -> dict[str, Any]:
-        """orderCancel: done at once here (Shopify runs a job); unfulfilled quantities go back on restock."""
+        """orderCancel: queued as a job, as Shopify does; when it has run, the order is cancelled and its
+        unfulfilled quantities go back on restock. Until then the order reads as before."""
         order = self.orders_by_id.get(orderId)
         if order is None:
             error = {"field": ["orderId"], "message": "Order does not exist.", "code": "NOT_FOUND"}
             return {"job": None, "orderCancelUserErrors": [error]}
-        if order.get("cancelledAt"):
+        if order.get("cancelledAt") or any(orderId == pending for pending in self._cancelling()):
             error = {"field": ["orderId"], "message": "Order has already been cancelled.", "code": "INVALID"}
             return {"job": None, "orderCancelUserErrors": [error]}
+        job_id = f"gid://shopify/Job/{next(self._ids)}"
+        self.jobs[job_id] = (
+            self.clock.now() + ORDER_CANCEL_JOB_SECONDS,
+            lambda: self._cancel_now(orderId, reason, restock),
+        )
+        self._job_orders[job_id] = orderId
+        return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def _cancelling(self) -> list[str]:
+        return [self._job_orders[j] for j in self.jobs if j in self._job_orders]
+
+    def run_due_jobs(self) -> None:
+        """Every queued job whose time has come has run (called before each request is answered)."""
+        now = self.clock.now()
+        for job_id, (due, action) in list(self.jobs.items()):
+            if due <= now:
+                del self.jobs[job_id]
+                action()
+                self.jobs_done.add(job_id)
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        self.run_due_jobs()
+        if job_id in self.jobs_done:
+            return {"id": job_id, "done": True}
+        if job_id in self.jobs:
+            return {"id": job_id, "done": False}
+        return None
+
+    def _cancel_now(self, orderId: str, reason: str, restock: bool) -> None:
+        order = self.orders_by_id[orderId]
+        if order.get("cancelledAt"):
+            return
         open_lines = [
             (fo["assignedLocation"]["location"], line)
             for fo in order["fulfillmentOrders"]
@@ -501,7 +563,6 @@ class ShopifyMutations(ShopifyStore):
                 quantities["committed"] = quantities.get("committed", 0) - back
                 quantities["available"] += back
             line["remainingQuantity"] = 0
-        return {"job": {"id": f"gid://shopify/Job/{next(self._ids)}", "done": True}, "orderCancelUserErrors": []}
 
     def _bulk_run(self, _: Any, info: GraphQLResolveInfo[Any], query: str, groupObjects: bool) -> dict[str, Any]:
         def fail(text: str, code: str = "INVALID") -> dict[str, Any]:
@@ -527,7 +588,16 @@ class ShopifyMutations(ShopifyStore):
             return fail(f"Invalid bulk query: {problems[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
-        result = execute(self.schema, document, context_value={"bulk": True, "scopes": []})
+        # "The query must include at least one connection field and supports up to five connections with
+        # a maximum nesting depth of two levels" (schema: Mutation.bulkOperationRunQuery; shopify.dev bulk
+        # operations guide, "Operation restrictions"). The exact words of the refusals are [U].
+        connections = _connections(self.schema, document)
+        if len(connections) > MAX_BULK_CONNECTIONS:
+            return fail(f"Bulk queries cannot contain more than {MAX_BULK_CONNECTIONS} connections.")
+        deepest = max((depth for _, depth in connections), default=0)
+        if deepest > MAX_BULK_DEPTH:
+            return fail(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_BULK_DEPTH}.")
+        result = execute(self.schema, document, context_value={"bulk": True, "scopes": info.context["scopes"]})
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
             return fail(f"Invalid bulk query: {result.errors[0].message}")
@@ -598,6 +668,27 @@ def _tracking_info(tracking: dict[str, Any]) -> list[dict[str, Any]]:
         {"company": tracking.get("company"), "number": number, "url": urls[i] if i < len(urls) else None}
         for i, number in enumerate(numbers)
     ]
+
+
+def _connections(schema: GraphQLSchema, document: DocumentNode) -> list[tuple[str, int]]:
+    """Each connection field a query selects, with how many connections deep it is (1 at the top)."""
+    type_info = TypeInfo(schema)
+    found: list[tuple[str, int]] = []
+    inside: list[bool] = []
+
+    class Connections(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            field_type = type_info.get_type()
+            is_connection = field_type is not None and get_named_type(field_type).name.endswith("Connection")
+            inside.append(is_connection)
+            if is_connection:
+                found.append((node.name.value, sum(inside)))
+
+        def leave_field(self, *_: Any) -> None:
+            inside.pop()
+
+    visit(document, TypeInfoVisitor(type_info, Connections()))
+    return found
 
 
 def _jsonl_lines(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -88,7 +88,7 @@ class ShopifyStore:
         self.shop = {
             "id": "gid://shopify/Shop/1",
             "ianaTimezone": "Australia/Sydney",
-            "plan": {"displayName": "Basic", "partnerDevelopment": True, "shopifyPlus": False},
+            "plan": {"publicDisplayName": "Basic", "partnerDevelopment": True, "shopifyPlus": False},
             "currencyCode": currency,
             "taxesIncluded": False,
             **shop,
@@ -388,7 +388,8 @@ class ShopifyStore:
                 "financial_status": lambda o: (o.get("displayFinancialStatus") or "").lower(),
                 "fulfillment_status": lambda o: (o.get("displayFulfillmentStatus") or "").lower(),
                 "test": lambda o: o["test"],
-                "tag": lambda o: " ".join(o.get("tags", [])),
+                # `tag:x` matches an order with x among its tags (shopify.dev "Search syntax"), not the list.
+                "tag": lambda o: list(o.get("tags", [])),
                 "email": lambda o: o.get("email"),
                 "id": lambda o: o["id"].rsplit("/", 1)[-1],
             },

@@ -16,6 +16,7 @@ import math
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
@@ -85,6 +86,10 @@ def normalize_shop_domain(text: str) -> str:
             hint="Use the store's permanent domain, e.g. demo-apparel.myshopify.com (Settings → Domains).",
         )
     return f"{handle}.myshopify.com"
+
+
+ORDER_WINDOW_DAYS = 60  # without read_all_orders Shopify shows this many days of orders
+READ_ALL_ORDERS = "read_all_orders"
 
 
 class AccessToken:
@@ -384,9 +389,33 @@ class ShopifyClient:
             domain=shop["myshopifyDomain"],
             currency=shop["currencyCode"],
             taxes_included=bool(shop["taxesIncluded"]),
-            plan=(shop.get("plan") or {}).get("displayName", ""),
+            plan=(shop.get("plan") or {}).get("publicDisplayName", ""),  # displayName is deprecated in 2026-10
             development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
             scopes=scopes,
+        )
+
+    async def require_order_history(self, since: datetime, *, what: str) -> None:
+        """Refuse, in words, to read orders older than 60 days without `read_all_orders`: Shopify would
+        leave them out without a word (schema: Order; reference/shopify_admin_api.md §7), and `what`
+        (a backfill, a reconcile) would report nothing where there is something. One call, only when
+        `since` reaches that far back."""
+        oldest_visible = datetime.now(UTC) - timedelta(days=ORDER_WINDOW_DAYS)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        if since >= oldest_visible:
+            return
+        if READ_ALL_ORDERS in (await self.shop_info()).scopes:
+            return
+        raise ShopifyAccessDenied(
+            f"{what} since {since:%Y-%m-%d} needs orders older than {ORDER_WINDOW_DAYS} days, and Shopify shows "
+            f"those only to apps granted the {READ_ALL_ORDERS} scope, which this store's app lacks: "
+            "it would miss them without a word.",
+            code="ACCESS_DENIED",
+            hint=(
+                f"Grant {READ_ALL_ORDERS}: in Shopify admin, Settings → Apps and sales channels → Develop apps → "
+                "the app → Configuration → Admin API access scopes, tick read_all_orders, save and reinstall "
+                "the app (a public app requests it in the Partner Dashboard first). Or choose a date within "
+                f"the last {ORDER_WINDOW_DAYS} days ({oldest_visible:%Y-%m-%d} or later)."
+            ),
         )
 
     async def locations(self) -> list[ShopifyLocation]:
@@ -706,6 +735,28 @@ class ShopifyClient:
         payload = data["orderCancel"]
         if payload["orderCancelUserErrors"]:
             raise ShopifyError("; ".join(e["message"] for e in payload["orderCancelUserErrors"]), code="USER_ERROR")
+        job = payload.get("job") or {}
+        if job.get("id") and not job.get("done"):
+            await self.wait_for_job(job["id"], what=f"cancelling order {order_id}")
+
+    async def wait_for_job(self, job_id: str, *, what: str, seconds: float = 120.0) -> None:
+        """Poll an asynchronous mutation's job until Shopify has run it (schema: Job.done "indicates if the
+        job is still queued or has been run"; orderCancel "returns a job"): until then nothing it does shows."""
+        waited = 0.0
+        delay = 0.5
+        while True:
+            data = await self.execute(document("job"), {"id": job_id})
+            if (data.get("job") or {}).get("done"):
+                return
+            if waited >= seconds:
+                raise ShopifyError(
+                    f"Shopify has not finished {what} after {seconds:.0f} s (job {job_id}).",
+                    code="JOB_PENDING",
+                    hint="Shopify is still working on it: look again in a few minutes, then run it again.",
+                )
+            await self.clock.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
 
     async def create_fulfillment(
         self,

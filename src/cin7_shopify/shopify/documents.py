@@ -20,6 +20,7 @@ DOCUMENT_NAMES = (
     "fulfillment_create",
     "fulfillment_tracking_update",
     "order_create",
+    "job",
     "order_cancel",
     "bulk_run",
     "bulk_status",

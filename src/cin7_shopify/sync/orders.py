@@ -31,6 +31,10 @@ OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopi
 TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
 
 
+class NoCustomerTemplate(Exception):
+    """A new customer cannot be made: Cin7 Core has no customer to copy the required terms and accounts from."""
+
+
 @dataclass
 class PassResult:
     imported: list[str] = field(default_factory=list)
@@ -127,6 +131,7 @@ class OrderSync:
 
     async def backfill(self, since: datetime) -> PassResult:
         """History, on request only: orders created since `since`, go-live or not."""
+        await self.shopify.require_order_history(since, what="A backfill")
         if self.reference is None:
             await self.load_reference()
         orders = await self.shopify.orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
@@ -230,6 +235,22 @@ class OrderSync:
                 "missing_customer",
                 f"Order {order.name}: {exc.cin7_message}",
                 "Check the customer in Cin7 Core; the order is retried by itself.",
+            )
+            return
+        except NoCustomerTemplate:
+            self._hold(
+                order,
+                [
+                    HeldError(
+                        "missing_customer",
+                        f"Order {order.name}: {plan.email} is a new customer, and Cin7 Core requires a new "
+                        "customer's currency, payment term, receivable and revenue accounts and tax rule "
+                        "(they are copied from an existing customer, and Cin7 Core has none to copy).",
+                        "Create one customer in Cin7 Core with the terms and accounts new customers should get, "
+                        "or set default_customer to one; the order is retried by itself.",
+                    )
+                ],
+                result,
             )
             return
         if customer is None:
@@ -352,6 +373,10 @@ class OrderSync:
         found = await self.cin7.find_customer_by_email(email)
         if found is None:
             template = await self._customer_template()
+            if template is None or not all(
+                (template.Currency, template.PaymentTerm, template.AccountReceivable, template.RevenueAccount)
+            ):
+                raise NoCustomerTemplate()
             name = await self._free_name(plan.customer_name, email)
             new = Customer(
                 Name=name,
