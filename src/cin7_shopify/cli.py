@@ -195,6 +195,23 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--store", required=True, metavar="NAME")
     health.add_argument("--format", choices=["text", "json"], default="text")
 
+    why = commands.add_parser("why", help="why a SKU shows what it shows in Shopify; where an order is")
+    why_commands = why.add_subparsers(dest="why_command", metavar="WHY_COMMAND")
+    why_sku = why_commands.add_parser(
+        "sku",
+        help="for each mapped location: Shopify's figure, Cin7's, orders in flight, our last write, changes by hand",
+    )
+    why_sku.add_argument("sku", metavar="SKU")
+    why_order = why_commands.add_parser("order", help="an order's story across Shopify, Cin7 Core and the sync")
+    why_order.add_argument("name", metavar="NAME", help="the Shopify order name, e.g. #1001")
+    for why_parser in (why_sku, why_order):
+        why_source = why_parser.add_mutually_exclusive_group(required=True)
+        why_source.add_argument("--store", metavar="NAME", help="a saved store")
+        why_source.add_argument(
+            "--scenario", type=Path, metavar="DIR", help="a scenario in the sandboxes, after one pass of the sync"
+        )
+        why_parser.add_argument("--format", choices=["text", "json"], default="text")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -321,7 +338,11 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.reports import run_api_health_command, run_digest_command
 
         return run_digest_command(args) if args.command == "digest" else run_api_health_command(args)
-    if args.command in {"sync", "stock"}:
+    if args.command == "why" and args.why_command:
+        from cin7_shopify.commands.why import run_why_command
+
+        return run_why_command(args)
+    if args.command in {"sync", "stock", "why"}:
         parser.parse_args([args.command, "--help"])
     if args.command == "sandbox":
         if args.sandbox_command == "serve":

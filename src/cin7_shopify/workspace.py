@@ -32,12 +32,14 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
 from cin7_shopify.paths import private_folder, store_dir, store_locks_dir
 from cin7_shopify.reports.api_health import ApiHealth, build_api_health
+from cin7_shopify.reports.why_order import OrderStory, explain_order
+from cin7_shopify.reports.why_sku import SkuStory, explain_sku
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
 from cin7_shopify.state.api_health import ScopeCheck, record_api_answers
 from cin7_shopify.state.health import StoreHealth, read_health
-from cin7_shopify.state.ledger import read_ledger_summary
+from cin7_shopify.state.ledger import read_ledger, read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
@@ -471,6 +473,24 @@ class StoreSession:
             needed_scopes=SCOPE_PURPOSES,
             today=today or datetime.now(UTC).date(),
         )
+
+    async def why_sku(self, sku: str) -> SkuStory:
+        """Why Shopify shows what it shows for `sku` (reads both APIs and what the sync kept; writes nothing)."""
+        ledger = read_ledger(self.ledger_path)
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await explain_sku(cin7, shopify, self.settings(), ledger, self.snapshots_dir, sku)
+
+    async def why_order(self, name: str) -> OrderStory:
+        """An order's story across both systems and what the sync kept (writes nothing)."""
+        ledger = read_ledger(self.ledger_path)
+        entries = list(fold(read_records(self.journal_path)))
+        health = read_health(self.folder)
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await explain_order(
+                cin7, shopify, self.settings(), ledger, entries, name, next_pass=health.next_pass if health else None
+            )
 
     async def test_connection(self) -> ConnectionCheck:
         cin7, shopify = self.open_clients(quick=True)
