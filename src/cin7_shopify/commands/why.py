@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import scenario_session, store_session
 from cin7_shopify.errors import EXIT_OK
-from cin7_shopify.reports.why_order import OrderStory
+from cin7_shopify.reports.why_order import OrderStory, order_text
 from cin7_shopify.reports.why_sku import SkuStory, story_text
 from cin7_shopify.text import safe_text
 from cin7_shopify.workspace import StoreSession
@@ -49,15 +49,3 @@ def run_why_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(safe_text(text, multiline=True))
     return EXIT_OK
-
-
-def order_text(story: OrderStory) -> str:
-    lines = [f"{story.name}  ({story.status})"]
-    if story.sale_number:
-        lines.append(f"Cin7 Core sale {story.sale_number} ({story.sale_id})")
-    lines.append("timeline (newest first)")
-    for moment in story.timeline:
-        lines.append(f"  {moment.time or '—':<20} {moment.what}")
-    lines.append("")
-    lines.append(story.sentence)
-    return "\n".join(lines) + "\n"

@@ -215,3 +215,16 @@ def _sentence(
     if reason is not None:
         return f"Not in Cin7 because it is {reason}: the sync never imports it."
     return "Not in Cin7 yet: it has reached its trigger and is imported on the next order pass."
+
+
+def order_text(story: OrderStory) -> str:
+    """The story as the terminal shows it: the timeline, newest first, then the one sentence."""
+    lines = [f"{story.name}  ({story.status})"]
+    if story.sale_number:
+        lines.append(f"Cin7 Core sale {story.sale_number} ({story.sale_id})")
+    lines.append("timeline (newest first)")
+    for moment in story.timeline:
+        lines.append(f"  {moment.time or '—':<20} {moment.what}")
+    lines.append("")
+    lines.append(story.sentence)
+    return "\n".join(lines) + "\n"
