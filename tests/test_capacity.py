@@ -9,20 +9,21 @@ order pages: those are `scripts/bench_capacity.py`'s. Here the prediction covers
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from cin7_shopify.cli import main
 from cin7_shopify.reports.capacity import SALE_AUTHORISE, SALE_CREATE, Load, predict
-from tests.conftest import DEMO
+from tests.conftest import DEMO as DEMO_STORE
 
-DEMO_CATALOGUE = {"products": 161, "stock_rows": 401, "known_customers": 30}
+CATALOGUE = Load(orders_per_hour=1, products=161, stock_rows=401, known_customers=30)  # the demo's catalogue
 
 
 @pytest.mark.parametrize("stores", [1, 3, 10])
 @pytest.mark.parametrize("orders", [200, 1000, 5000])
 def test_the_grid_is_predicted_within_the_budget(stores: int, orders: int) -> None:
-    plan = predict(Load(orders_per_hour=orders, stores=stores, **DEMO_CATALOGUE))
+    plan = predict(replace(CATALOGUE, orders_per_hour=orders, stores=stores))
     hour = plan.predicted
     assert hour.arrived == stores * orders
     assert hour.imported <= hour.arrived
@@ -40,15 +41,15 @@ def test_the_grid_is_predicted_within_the_budget(stores: int, orders: int) -> No
 
 def test_more_stores_on_one_account_wait_longer() -> None:
     lags = [
-        predict(Load(orders_per_hour=200, stores=stores, **DEMO_CATALOGUE)).predicted.mean_lag_minutes
+        predict(replace(CATALOGUE, orders_per_hour=200, stores=stores)).predicted.mean_lag_minutes
         for stores in (1, 3, 10)
     ]
     assert lags == sorted(lags) and lags[-1] > 3 * lags[0]
 
 
 def test_new_customers_cost_three_calls_more_and_the_advice_says_how_to_save_them() -> None:
-    known = predict(Load(orders_per_hour=1000, new_customers=0.0, **DEMO_CATALOGUE))
-    new = predict(Load(orders_per_hour=1000, new_customers=1.0, **DEMO_CATALOGUE))
+    known = predict(replace(CATALOGUE, orders_per_hour=1000, new_customers=0.0))
+    new = predict(replace(CATALOGUE, orders_per_hour=1000, new_customers=1.0))
     assert new.demand_per_minute == pytest.approx(known.demand_per_minute + 1000 * 3 / 60, abs=1)
     assert any("customer_mode=default_customer" in line for line in new.recommendations)
 
@@ -60,7 +61,7 @@ def test_rehearsal_agrees_with_the_prediction(capsys: pytest.CaptureFixture[str]
             "plan",
             "capacity",
             "--scenario",
-            str(DEMO),
+            str(DEMO_STORE),
             "--orders-per-hour",
             "200",
             "--new-customers",
@@ -80,9 +81,9 @@ def test_rehearsal_agrees_with_the_prediction(capsys: pytest.CaptureFixture[str]
 
 
 def test_plan_capacity_refuses_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["plan", "capacity", "--scenario", str(DEMO), "--orders-per-hour", "0"]) == 2
+    assert main(["plan", "capacity", "--scenario", str(DEMO_STORE), "--orders-per-hour", "0"]) == 2
     assert "out of range" in capsys.readouterr().err
     assert main(["plan", "capacity", "--store", "nobody", "--orders-per-hour", "200", "--no-rehearsal"]) == 2
     assert "nobody" in capsys.readouterr().err
-    assert main(["plan", "capacity", "--scenario", str(DEMO), "--orders-per-hour", "5000", "--no-rehearsal"]) == 1
+    assert main(["plan", "capacity", "--scenario", str(DEMO_STORE), "--orders-per-hour", "5000", "--no-rehearsal"]) == 1
     assert "against a budget of 60" in capsys.readouterr().out

@@ -104,3 +104,19 @@ def test_snapshot_why_pane(snap_compare: SnapCompare, tmp_path: Path, size: tupl
         await pilot.pause()
 
     assert snap_compare(demo_app(tmp_path, journal=True), terminal_size=size, run_before=open_pane)
+
+
+async def test_home_shows_the_api_health_badge(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#api-health").render()) == "API 2026-10 · until 2027-10-01"
+
+
+async def test_the_badge_names_a_pinned_version_past_its_window(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    store = app.workspace.sources[0]
+    store.profile = store.profile.model_copy(update={"api_version": "2025-04"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "API 2025-04 · out of support since 2026-04-01" in str(app.screen.query_one("#api-health").render())
