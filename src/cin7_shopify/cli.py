@@ -195,6 +195,45 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--store", required=True, metavar="NAME")
     health.add_argument("--format", choices=["text", "json"], default="text")
 
+    why = commands.add_parser("why", help="why a SKU shows what it shows in Shopify; where an order is")
+    why_commands = why.add_subparsers(dest="why_command", metavar="WHY_COMMAND")
+    why_sku = why_commands.add_parser(
+        "sku",
+        help="for each mapped location: Shopify's figure, Cin7's, orders in flight, our last write, changes by hand",
+    )
+    why_sku.add_argument("sku", metavar="SKU")
+    why_order = why_commands.add_parser("order", help="an order's story across Shopify, Cin7 Core and the sync")
+    why_order.add_argument("name", metavar="NAME", help="the Shopify order name, e.g. #1001")
+    for why_parser in (why_sku, why_order):
+        why_source = why_parser.add_mutually_exclusive_group(required=True)
+        why_source.add_argument("--store", metavar="NAME", help="a saved store")
+        why_source.add_argument(
+            "--scenario", type=Path, metavar="DIR", help="a scenario in the sandboxes, after one pass of the sync"
+        )
+        why_parser.add_argument("--format", choices=["text", "json"], default="text")
+
+    plan = commands.add_parser("plan", help="plan for a peak: Cin7 calls, import lag and intervals at a load")
+    plan_commands = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND")
+    capacity = plan_commands.add_parser(
+        "capacity",
+        help="predict Cin7 calls a minute, order import lag and stock push time at a load; rehearse it",
+        description="Predicts the hour at the load from the sync's own call counts and Cin7's 60 calls a minute, "
+        "then runs the same hour through both sandboxes on the simulated clock and prints the two side by side.",
+    )
+    capacity_source = capacity.add_mutually_exclusive_group(required=True)
+    capacity_source.add_argument("--store", metavar="NAME", help="a saved store: its settings and catalogue size")
+    capacity_source.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder (e.g. the demo store)")
+    capacity.add_argument("--orders-per-hour", type=_number_in(int, 1, 100_000), required=True, metavar="N")
+    capacity.add_argument(
+        "--new-customers", type=_number_in(float, 0, 100), default=30.0, metavar="P", help="percent (default 30)"
+    )
+    capacity.add_argument("--stock-changes-per-hour", type=_number_in(int, 0, 1_000_000), default=0, metavar="M")
+    capacity.add_argument(
+        "--stores", type=_number_in(int, 1, 50), default=1, metavar="K", help="stores on the same Cin7 account"
+    )
+    capacity.add_argument("--no-rehearsal", action="store_true", help="the prediction only (no sandbox run)")
+    capacity.add_argument("--format", choices=["text", "json"], default="text")
+
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
     serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
@@ -321,7 +360,15 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.reports import run_api_health_command, run_digest_command
 
         return run_digest_command(args) if args.command == "digest" else run_api_health_command(args)
-    if args.command in {"sync", "stock"}:
+    if args.command == "why" and args.why_command:
+        from cin7_shopify.commands.why import run_why_command
+
+        return run_why_command(args)
+    if args.command == "plan" and args.plan_command:
+        from cin7_shopify.commands.capacity import run_capacity_command
+
+        return run_capacity_command(args)
+    if args.command in {"sync", "stock", "why", "plan"}:
         parser.parse_args([args.command, "--help"])
     if args.command == "sandbox":
         if args.sandbox_command == "serve":

@@ -18,7 +18,7 @@ import shutil
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -32,12 +32,15 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
 from cin7_shopify.paths import cin7_budget_dir, private_folder, store_dir, store_locks_dir
 from cin7_shopify.reports.api_health import ApiHealth, build_api_health
+from cin7_shopify.reports.capacity import Load
+from cin7_shopify.reports.why_order import OrderStory, explain_order
+from cin7_shopify.reports.why_sku import SkuStory, explain_sku
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
 from cin7_shopify.state.api_health import ScopeCheck, record_api_answers
 from cin7_shopify.state.health import StoreHealth, read_health
-from cin7_shopify.state.ledger import read_ledger_summary
+from cin7_shopify.state.ledger import read_ledger, read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
@@ -470,6 +473,41 @@ class StoreSession:
             answers,
             needed_scopes=SCOPE_PURPOSES,
             today=today or datetime.now(UTC).date(),
+        )
+
+    async def why_sku(self, sku: str) -> SkuStory:
+        """Why Shopify shows what it shows for `sku` (reads both APIs and what the sync kept; writes nothing)."""
+        ledger = read_ledger(self.ledger_path)
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await explain_sku(cin7, shopify, self.settings(), ledger, self.snapshots_dir, sku)
+
+    async def why_order(self, name: str) -> OrderStory:
+        """An order's story across both systems and what the sync kept (writes nothing)."""
+        ledger = read_ledger(self.ledger_path)
+        entries = list(fold(read_records(self.journal_path)))
+        health = read_health(self.folder)
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await explain_order(
+                cin7, shopify, self.settings(), ledger, entries, name, next_pass=health.next_pass if health else None
+            )
+
+    async def capacity_load(self, load: Load) -> Load:
+        """`load` with this store's intervals and catalogue size (reads products and availability once)."""
+        settings = self.settings()
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            products = len(await cin7.list_products(include_deprecated=True))
+            rows = len(await cin7.list_availability())
+            customers = len(await cin7.list_customers())
+        return replace(
+            load,
+            poll_minutes=settings.order_poll_minutes,
+            stock_minutes=settings.inventory_interval_minutes,
+            products=products,
+            stock_rows=rows,
+            known_customers=max(1, customers),
         )
 
     async def test_connection(self) -> ConnectionCheck:

@@ -151,6 +151,7 @@ class ShopifyStore:
                     )
         self.variants_by_id = {v["id"]: v for v in self.variants}
         self.orders: list[dict[str, Any]] = []
+        self.adjustments: list[dict[str, Any]] = []  # stock changed by hand in the admin (`adjust_by_hand`)
         for order in data.get("orders", []):
             self.orders.append(self._order_record(order))
         self.orders_by_id = {o["id"]: o for o in self.orders}
@@ -418,6 +419,25 @@ class ShopifyStore:
             if fulfillment_order["status"] in {"OPEN", "IN_PROGRESS", "SCHEDULED", "ON_HOLD"}:
                 fulfillment_order["status"] = "CANCELLED"
         return order
+
+    def adjust_by_hand(
+        self, sku: str, location_id: str, delta: int, *, reason: str = "correction", staff: str = "Store staff"
+    ) -> dict[str, Any]:
+        """Someone adjusts stock in the Shopify admin (Products → Inventory → Available → Adjust by), not our
+        app: Available and On hand move by `delta` together, as the admin's "Adjust by" does (the schema's
+        inventoryAdjustQuantities: "modifies the quantity by a delta value rather than setting an absolute
+        amount", "with a reason code"; `reason` one of its reasons).
+        Shopify keeps this in the item's adjustment history, which the Admin API does not serve: the
+        sync can only see that the figure moved."""
+        (variant,) = [v for v in self.variants if v.get("sku") == sku]
+        level = self.levels[(variant["inventoryItem"]["id"], location_id)]
+        quantities = level["_quantities"]
+        quantities["available"] = quantities.get("available", 0) + delta
+        quantities["on_hand"] = quantities.get("on_hand", 0) + delta
+        record = {"sku": sku, "location_id": location_id, "delta": delta, "reason": reason, "staff": staff}
+        record["createdAt"] = _now_iso()
+        self.adjustments.append(record)
+        return record
 
     def refund(
         self,

@@ -65,6 +65,26 @@ class LeftAlone:
 
 
 @dataclass
+class StockBreakdown:
+    """How the plan reached one item's target at one Shopify location (kept for the SKUs asked to explain)."""
+
+    sku: str
+    location_id: str
+    location: str  # Shopify location name
+    cin7_location: str
+    shopify_now: int
+    target: int
+    available: int  # Cin7 Core's Available there, rounded down (a kit: what its components make, after orders)
+    bins: list[tuple[str, float]] = field(default_factory=list)  # (bin or "", Available) of the SKU itself
+    # A kit's parts: (SKU, Cin7's Available, units on orders Cin7 does not hold yet, quantity in one kit).
+    components: list[tuple[str, int, int, float]] = field(default_factory=list)
+    on_orders: int = 0  # units on orders Cin7 Core does not hold yet, this SKU's own (a kit's: its parts')
+    orders: list[str] = field(default_factory=list)
+    share_percent: int = 100
+    buffer: int = 0
+
+
+@dataclass
 class StockPlan:
     changes: list[StockChange] = field(default_factory=list)
     unchanged: int = 0
@@ -73,6 +93,7 @@ class StockPlan:
     left_alone: list[LeftAlone] = field(default_factory=list)
     held_back: list[UnitsOnOrders] = field(default_factory=list)  # units on orders Cin7 Core does not hold yet
     notes: list[str] = field(default_factory=list)  # shared locations, kits, orders that could not be placed
+    breakdown: list[StockBreakdown] = field(default_factory=list)  # only for the SKUs `explain` named
     cin7_calls: int = 0
     shopify_calls: int = 0
 
@@ -172,9 +193,16 @@ def _unknown_sku_reason(sku: str, products: Mapping[str, Product]) -> str:
 
 
 async def plan_stock(
-    cin7: Cin7Client, shopify: ShopifyClient, settings: StoreSettings, *, ledger: Ledger | None = None
+    cin7: Cin7Client,
+    shopify: ShopifyClient,
+    settings: StoreSettings,
+    *,
+    ledger: Ledger | None = None,
+    explain: frozenset[str] = frozenset(),
 ) -> StockPlan:
-    """What a push would write. With the sync's `ledger`, units on orders Cin7 does not hold yet are held back."""
+    """What a push would write. With the sync's `ledger`, units on orders Cin7 does not hold yet are held back.
+
+    For each SKU in `explain`, every figure that led to its target goes in `plan.breakdown` (`why sku`)."""
     plan = StockPlan()
     cin7_before, shopify_before = cin7.calls, shopify.calls
     # Products tell a SKU Cin7 does not know from one it holds none of, and carry the kits' components.
@@ -183,8 +211,11 @@ async def plan_stock(
         sku: p.BillOfMaterialsProducts for sku, p in products.items() if p.is_kit and p.BillOfMaterialsProducts
     }
     available: dict[tuple[str, str], float] = defaultdict(float)
+    bins: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
     for row in await cin7.list_availability():
         available[(row.SKU, row.Location)] += float(row.Available)  # bins of one location add up
+        if row.SKU in explain:
+            bins[(row.SKU, row.Location)].append((row.Bin or "", float(row.Available)))
     locations = {loc.id: loc for loc in await shopify.locations()}
     feeds, plan.notes = location_feeds(settings, locations)
     held: dict[tuple[str, str], UnitsOnOrders] = {}
@@ -250,6 +281,34 @@ async def plan_stock(
             if len(feed.shares) > 1:
                 why = "; ".join(filter(None, [why, f"{dict(feed.shares)[location_id]}% of {max(units, 0)}"]))
             target = max(0, share - settings.safety_buffer)
+            if listed.sku in explain:
+                parts = kits.get(listed.sku) or []
+                plan.breakdown.append(
+                    StockBreakdown(
+                        listed.sku,
+                        location_id,
+                        location.name,
+                        feed.cin7_location,
+                        level.available,
+                        target,
+                        math.floor(available.get((listed.sku, feed.cin7_location), 0.0)) if not parts else units,
+                        bins=bins.get((listed.sku, feed.cin7_location), []),
+                        components=[
+                            (
+                                code,
+                                math.floor(available.get((code, feed.cin7_location), 0.0)),
+                                held[(code, feed.cin7_location)].units if (code, feed.cin7_location) in held else 0,
+                                float(part.Quantity),
+                            )
+                            for part in parts
+                            for code in [part.ProductCode or ""]
+                        ],
+                        on_orders=on_orders.units if on_orders is not None else 0,
+                        orders=list(on_orders.orders) if on_orders is not None else [],
+                        share_percent=dict(feed.shares)[location_id],
+                        buffer=settings.safety_buffer,
+                    )
+                )
             if target == level.available:
                 plan.unchanged += 1
             else:

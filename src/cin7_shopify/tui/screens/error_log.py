@@ -38,6 +38,7 @@ class ErrorLogScreen(Screen[None]):
         Binding("enter", "jump", "Go fix", id="errors.jump"),
         Binding("t", "retry", "Retry now", id="errors.retry"),
         Binding("x", "resolve", "Resolved", id="errors.resolve"),
+        Binding("w", "why", "Why", id="errors.why"),
         Binding("escape", "app.pop_screen", "Back", id="errors.back"),
     ]
     HELP = (
@@ -217,6 +218,17 @@ class ErrorLogScreen(Screen[None]):
     def current(self) -> JournalEntry | None:
         index = self.query_one(VirtualTable).cursor
         return self.shown[index] if 0 <= index < len(self.shown) else None
+
+    def action_why(self) -> None:
+        """The order's story (or the SKU's, for an entry about a SKU) in the why pane."""
+        from cin7_shopify.tui.screens.why import WhyScreen
+
+        entry = self.current
+        if entry is None:
+            self.notify("No entry selected.", severity="warning")
+            return
+        store = next((s for s in self.console.workspace.stores() if s.name == entry.store), self.entry)
+        self.app.push_screen(WhyScreen(store, "order" if entry.order_id else "sku", entry.ref))
 
     def action_toggle_follow(self) -> None:
         self.follow = not self.follow

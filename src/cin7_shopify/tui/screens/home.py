@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
+from cin7_shopify.reports.api_health import api_health_summary
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
@@ -77,6 +78,7 @@ class HomeScreen(Screen[None]):
                 yield Label("Open errors, last 24 h", id="errors-label")
                 yield Sparkline([0] * 24, id="errors-spark")
             yield Static("", id="budget")
+            yield Static("", id="api-health")
         checklist = Static("", id="checklist")
         checklist.border_title = "Go-live checklist"
         yield checklist
@@ -126,6 +128,8 @@ class HomeScreen(Screen[None]):
                 stores.update_cell(entry.name, column.key, value, update_width=True)
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
+                # The API health badge: read from what the sync recorded (no call); `health` has the detail.
+                self.query_one("#api-health", Static).update(markup(api_health_summary(entry)))
                 self.query_one("#checklist", Static).update(
                     checklist_text(entry.checklist(now=self.console.now(), status=status))
                 )

@@ -73,7 +73,8 @@ class PilotScreen(Screen[None]):
         Binding("p", "place", "Place tests", id="pilot.place"),
         Binding("t", "trace", "Trace orders", id="pilot.trace"),
         Binding("r", "retry", "Retry", id="pilot.retry"),
-        Binding("w", "follow_up", "Look again", id="pilot.follow_up"),
+        Binding("l", "follow_up", "Look again", id="pilot.follow_up"),
+        Binding("w", "why", "Why", id="pilot.why"),
         Binding("enter", "jump", "Go fix", id="pilot.jump"),
         Binding("x", "export", "Sign-off", id="pilot.export"),
         Binding("c", "clean_up", "Clean up", id="pilot.clean_up"),
@@ -89,7 +90,8 @@ class PilotScreen(Screen[None]):
         "- **t** traces the store's own orders since go-live instead.\n"
         "- **Enter** goes where the highlighted order's problem is fixed; **r** retries after the fix.\n"
         "- In the sandbox the pilot plays the warehouse (pick, pack, ship). On a real account ship the test "
-        "sales in Cin7 Core yourself, then **w** looks again.\n"
+        "sales in Cin7 Core yourself, then **l** looks again.\n"
+        "- **w** shows the highlighted order's whole story across both systems, ending in one sentence.\n"
         "- **x** writes the Markdown sign-off for the client.\n"
         "- **c** cleans up: lists the test orders and what happens to each, then (only if you say yes) cancels "
         "them in Shopify and voids their Cin7 Core sales (a shipped sale needs a credit note instead)."
@@ -148,7 +150,7 @@ class PilotScreen(Screen[None]):
         tones = ["" if o.outcome == "passed" else ("warning" if self._waiting(o) else "blocker") for o in orders]
         self.query_one(VirtualTable).set_rows(rows, tones)
         passed = sum(o.outcome == "passed" for o in orders)
-        mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; w looks again"
+        mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; l looks again"
         status = self.busy or (f"{passed} of {len(orders)} passed every step · {mode}" if orders else mode)
         self.query_one("#pilot-status", Label).update(status)
         self._detail()
@@ -312,6 +314,16 @@ class PilotScreen(Screen[None]):
             return current
 
         await report(self, "looking for shipments", job)
+
+    def action_why(self) -> None:
+        """The selected order's story across both systems, in the why pane."""
+        from cin7_shopify.tui.screens.why import WhyScreen
+
+        order = self.current
+        if order is None:
+            self.notify("Trace or place orders first (t or p).", severity="warning")
+            return
+        self.app.push_screen(WhyScreen(self.entry, "order", order.name))
 
     def action_jump(self) -> None:
         order = self.current

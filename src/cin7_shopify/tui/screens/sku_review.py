@@ -40,6 +40,7 @@ class SkuReviewScreen(Screen[None]):
         Binding("e", "export_report", "Export", id="sku.export_report"),
         Binding("f", "export_fix", "Fix CSV", id="sku.export_fix"),
         Binding("r", "rerun", "Re-run", id="sku.rerun"),
+        Binding("w", "why", "Why", id="sku.why"),
         Binding("escape", "back", "Back", id="sku.back"),
     ]
     HELP = (
@@ -204,6 +205,16 @@ class SkuReviewScreen(Screen[None]):
     def current(self) -> Finding | None:
         index = self.query_one(VirtualTable).cursor
         return self.shown[index] if 0 <= index < len(self.shown) else None
+
+    def action_why(self) -> None:
+        """Why Shopify shows what it shows for this SKU (the why pane)."""
+        from cin7_shopify.tui.screens.why import WhyScreen
+
+        finding = self.current
+        if finding is None or not finding.sku:
+            self.notify("Pick a row with a SKU first.", severity="warning")
+            return
+        self.app.push_screen(WhyScreen(self.entry, "sku", finding.sku))
 
     def action_sort(self) -> None:
         self.sort_by = SORTS[(SORTS.index(self.sort_by) + 1) % len(SORTS)]

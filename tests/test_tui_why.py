@@ -1,0 +1,122 @@
+"""The why pane: `w` from the SKU review, the error log and the pilot tells the row's story."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from cin7_shopify.reports.why_order import OrderStory
+from cin7_shopify.reports.why_sku import SkuStory
+from cin7_shopify.tui.screens.error_log import ErrorLogScreen
+from cin7_shopify.tui.screens.pilot import PilotScreen
+from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
+from cin7_shopify.tui.screens.why import WhyScreen
+from cin7_shopify.tui.widgets.virtual_table import VirtualTable
+from tests.test_tui import SIZES, SnapCompare
+from tests.tui_support import demo_app, settle
+
+
+def shown(screen: WhyScreen) -> str:
+    return f"{screen.query_one('#why-body').render()}\n{screen.query_one('#why-answer').render()}"
+
+
+async def open_why(pilot: Pilot[Any]) -> WhyScreen:
+    await pilot.press("w")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, WhyScreen)
+    return screen
+
+
+async def test_w_on_the_error_log_tells_the_orders_story(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, journal=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        log = app.screen
+        assert isinstance(log, ErrorLogScreen)
+        entry = log.current
+        assert entry is not None and entry.ref == "#1015"
+        why = await open_why(pilot)
+        story = why.story
+        assert isinstance(story, OrderStory) and story.name == "#1015"
+        assert not story.in_cin7 and story.status == "not seen by the sync"  # no sync has run in this console
+        assert story.timeline[-1].what.startswith("placed in Shopify")
+        assert story.sentence in shown(why) and "placed in Shopify" in shown(why)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is log
+
+
+async def test_w_on_the_sku_review_explains_the_sku(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, SkuReviewScreen)
+        table = review.query_one(VirtualTable)
+        index = next(i for i, f in enumerate(review.shown) if f.sku and f.kind == "untracked_inventory")
+        table.cursor = index
+        sku = review.shown[index].sku
+        why = await open_why(pilot)
+        story = why.story
+        assert isinstance(story, SkuStory) and story.sku == sku
+        # An untracked variant is no stock the push writes: the pane says so rather than inventing a figure.
+        assert story.locations == [] and story.sentence in shown(why)
+
+
+async def test_w_on_the_pilot_tells_a_traced_orders_story(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PilotScreen)
+        await pilot.press("t")
+        await settle(pilot)
+        table = screen.query_one(VirtualTable)
+        table.cursor = [row[0] for row in table.rows].index("#1010")
+        why = await open_why(pilot)
+        story = why.story
+        assert isinstance(story, OrderStory) and story.status == "held"
+        assert [e["kind"] for e in story.held_for] == ["unmapped_tax"]
+        assert story.sentence.startswith("Not in Cin7 because it is held (unmapped_tax)")
+        await pilot.press("w")  # w closes it too
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_why_pane(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    async def open_pane(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await open_why(pilot)  # #1015 before any sync: its story holds only Shopify's own dates
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path, journal=True), terminal_size=size, run_before=open_pane)
+
+
+async def test_home_shows_the_api_health_badge(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#api-health").render()) == "API 2026-10 · until 2027-10-01"
+
+
+async def test_the_badge_names_a_pinned_version_past_its_window(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    store = app.workspace.sources[0]
+    store.profile = store.profile.model_copy(update={"api_version": "2025-04"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "API 2025-04 · out of support since 2026-04-01" in str(app.screen.query_one("#api-health").render())
