@@ -124,8 +124,9 @@ def test_units_on_an_order_cin7_does_not_hold_yet_are_held_back(synced: Demo) ->
     assert any(order.startswith("#1010") for order in sydney.orders)
     assert sydney.available == demo_store.available("DNM-BLU-M", "Main Warehouse")
     assert sydney.shopify_now == sydney.next_push == sydney.available - 1
-    shipbob = at(story, "ShipBob 3PL")  # the order is not at the 3PL: nothing held back there
-    assert shipbob.on_orders == 0 and shipbob.next_push == demo_store.available("DNM-BLU-M", "3PL - ShipBob")
+    # ShipBob's app keeps the stock at its location: the sync leaves it, and the story says so.
+    assert not [loc for loc in story.locations if loc.location == "ShipBob 3PL"]
+    assert any(reason.startswith("ShipBob 3PL is run by a fulfillment service") for reason in story.left_alone)
 
 
 def test_stock_changed_in_shopify_behind_our_back_is_seen(demo_store: Demo) -> None:
@@ -140,7 +141,7 @@ def test_stock_changed_in_shopify_behind_our_back_is_seen(demo_store: Demo) -> N
     assert sydney.sold_since == 0 and sydney.unexplained == -3
     assert sydney.next_push == before.next_push  # Cin7 Core did not change: the next push puts it back
     assert "-3" in sydney.sentence and "someone changed it in Shopify" in sydney.sentence
-    assert at(story, "ShipBob 3PL").unexplained == 0  # only the one location moved
+    assert all(loc.unexplained == 0 for loc in story.locations if loc.location != "Sydney Warehouse")
     # The next push puts it right, and the story says so.
     demo_store.sync()
     after = at(demo_store.why_sku("TEE-NVY-L"), "Sydney Warehouse")

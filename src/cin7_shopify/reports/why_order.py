@@ -23,7 +23,7 @@ from cin7_shopify.state.ledger import Ledger, OrderEntry
 from cin7_shopify.sync.journal import JournalEntry
 from cin7_shopify.sync.translate import waiting_reason
 
-SHIPPED = {"SHIPPED", "AUTHORISED"}
+SHIPPED = {"SHIPPED", "AUTHORISED", "PARTIALLY AUTHORISED"}
 
 
 def _second(stamp: str) -> str:
@@ -176,7 +176,8 @@ def _sale_moments(sale: Sale, entry: OrderEntry | None, story: OrderStory, momen
                     + f", tracking {', '.join(tracking) or 'none'}",
                 )
             )
-        if task.TaskID in sent:
+        boxes = {f"{task.TaskID}/{line.Box or 'Box 1'}" for line in task.ship_lines if line.IsShipped}
+        if task.TaskID in sent or (boxes and boxes <= sent):  # sent whole, or box by box (sync/fulfilment.py)
             story.fulfilments_sent += 1
             moments.append(
                 Moment("", f"{label}: fulfilment sent to Shopify with tracking {', '.join(story.tracking) or 'none'}")

@@ -117,6 +117,8 @@ async def explain_sku(
     story = SkuStory(sku=sku, kit=any(b.components for b in plan.breakdown))
     story.left_alone = [f"{item.location}: {item.reason}" for item in plan.left_alone if item.sku == sku]
     story.left_alone += [reason for reason in plan.skipped if reason.startswith(f"{sku}:")]
+    if plan.breakdown:  # a location a 3PL's app keeps the stock of is left to it (stock.location_feeds)
+        story.left_alone += [note for note in plan.notes if "is run by a fulfillment service" in note]
     writes = written(snapshots, sku)
     since = min((ws[-1].time for ws in writes.values() if ws), default=None)
     orders = (
