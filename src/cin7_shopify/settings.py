@@ -49,12 +49,26 @@ class StoreSettings(BaseModel):
     # A share for a Shopify location the map no longer sends there is not used (the plan says so): a
     # remapping must not make the saved settings unreadable.
     location_split: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Observe mode: another integration (e.g. Cin7 Core's own Shopify connector) imports the orders; our
+    # sync writes nothing and checks each sale it made, matched by `observe_match` ("any" tries each rule).
+    mode: Literal["sync", "observe"] = "sync"
+    observe_match: Literal["any", "external_id", "customer_reference", "sale_number"] = "any"
+    # The other integration's sale number for an order, `{number}` standing for the order number (e.g. "SHOP-{number}").
+    sale_number_pattern: str | None = None
+    observe_grace_minutes: int = Field(default=30, ge=0, le=1440)  # an order with no sale after this is an error
 
     @field_validator("go_live")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
+        return value
+
+    @field_validator("sale_number_pattern")
+    @classmethod
+    def _has_number(cls, value: str | None) -> str | None:
+        if value is not None and "{number}" not in value:
+            raise ValueError(f"'{value}' has no {{number}} where the Shopify order number goes (e.g. SHOP-{{number}})")
         return value
 
     @field_validator("location_map")
