@@ -175,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
     reconcile.add_argument("--out", type=Path, metavar="FILE")
 
+    cutover = commands.add_parser(
+        "cutover", help="move a store from another integration (Cin7's own connector) to this sync at one moment"
+    )
+    cutover.add_argument("cutover_command", choices=["plan", "check"], help="plan: what happens at TIME; check: after")
+    cutover_source = cutover.add_mutually_exclusive_group(required=True)
+    cutover_source.add_argument("--store", metavar="NAME")
+    cutover_source.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder in the sandboxes")
+    cutover.add_argument("--at", required=True, metavar="TIME", help="the cut-over moment, e.g. 2026-12-01T09:00:00Z")
+    cutover.add_argument("--format", choices=["text", "json"], default="text")
+
     digest = commands.add_parser(
         "digest",
         help="weekly digest of every saved store (or one): held orders, errors, stock, calls, deadlines",
@@ -313,6 +323,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.sync import run_stock_command
 
         return run_stock_command(args)
+    if args.command == "cutover":
+        from cin7_shopify.commands.cutover import run_cutover_command
+
+        return run_cutover_command(args)
     if args.command == "errors":
         from cin7_shopify.commands.sync import run_errors_command
 
