@@ -28,7 +28,9 @@ def _at(seconds: float) -> str:
 
 
 def _order(number: int, created: float, **fields: Any) -> dict[str, Any]:
-    order = copy.deepcopy(next(o for o in load_scenario(OBSERVED).shopify["orders"] if o["name"] == "#2001"))
+    order: dict[str, Any] = copy.deepcopy(
+        next(o for o in load_scenario(OBSERVED).shopify["orders"] if o["name"] == "#2001")
+    )
     order.update(id=f"gid://shopify/Order/{number}", name=f"#{number}", createdAt=_at(created), **fields)
     for index, line in enumerate(order["lineItems"]):
         line["id"] = f"gid://shopify/LineItem/{number}{index}"
