@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from cin7_shopify.cli import main
 from cin7_shopify.clock import ManualClock
@@ -16,7 +17,7 @@ from cin7_shopify.sandbox.builtin_connector import ConnectorSettings
 from cin7_shopify.sandbox.observed_demo import SEEDED_MISTAKES
 from cin7_shopify.sandbox.scenario import Scenario, ScenarioError, load_scenario
 from cin7_shopify.sandbox.session import open_sandbox
-from cin7_shopify.sandbox.store import SandboxStore
+from cin7_shopify.sandbox.store import SandboxStore, sandbox_workspace
 from cin7_shopify.settings import SettingsError, StoreSettings
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.sync.reconcile import reconcile
@@ -206,3 +207,24 @@ async def test_the_console_pilot_traces_an_observed_store_and_shows_each_mistake
         await pilot.pause()
         text = str(screen.query_one("#detail-text").render())
         assert "total_differs" in text and "discount" in text
+
+
+async def test_the_demo_shows_the_observed_store_beside_the_synced_one(tmp_path: Path) -> None:
+    workspace, _ = sandbox_workspace(
+        clock=ManualClock(), workspace=Workspace(ProfileStore(tmp_path / "profiles.json")), observed=True
+    )
+    try:
+        observed = workspace.session("demo-observed")
+        assert observed.settings().mode == "observe"
+        assert workspace.other_location_maps(observed) == {}, "another merchant: no locations shared with the demo"
+        app = make_app(workspace, remember=False, theme="cin7-dark")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            table = app.screen.query_one("#stores", DataTable)
+            names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+            assert names[:2] == ["demo-apparel (sandbox)", "demo-observed (sandbox)"]
+        async with observed.open_sync() as sync:
+            passed = await sync.orders_pass()
+        assert passed.held == sorted(SEEDED_MISTAKES)
+    finally:
+        workspace.close()

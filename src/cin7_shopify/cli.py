@@ -366,7 +366,9 @@ def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
     from cin7_shopify.sandbox.store import sandbox_workspace
     from cin7_shopify.tui.app import make_app
 
-    workspace, _ = sandbox_workspace(scenario, clock=SystemClock() if real_time else ManualClock())
+    # The demo store is shown with the observed one beside it (Cin7's own connector, our sync observing).
+    clock = SystemClock() if real_time else ManualClock()
+    workspace, _ = sandbox_workspace(scenario, clock=clock, observed=scenario is None)
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
         app = make_app(workspace)
