@@ -228,3 +228,8 @@ async def test_the_demo_shows_the_observed_store_beside_the_synced_one(tmp_path:
         assert passed.held == sorted(SEEDED_MISTAKES)
     finally:
         workspace.close()
+
+
+def test_sandbox_check_names_the_built_in_connector(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sandbox", "check", "--scenario", str(OBSERVED)]) == 0
+    assert "Cin7's built-in connector with 4 seeded mistakes" in capsys.readouterr().out

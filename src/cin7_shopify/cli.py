@@ -440,9 +440,19 @@ def _check(scenario_dir: Path) -> int:
     print(
         f"{safe_text(scenario_dir)}: valid ({variants} variants, "
         f"{len(scenario.cin7.get('Products', []))} Cin7 products, "
-        f"{len(scenario.shopify.get('orders', []))} orders)"
+        f"{len(scenario.shopify.get('orders', []))} orders"
+        + _connector_words(scenario.cin7.get("BuiltinConnector"))
+        + ")"
     )
     return EXIT_OK
+
+
+def _connector_words(connector: dict[str, object] | None) -> str:
+    """`sandbox check` names the emulated built-in connector and how many mistakes it seeds."""
+    if connector is None:
+        return ""
+    mistakes = connector.get("Mistakes")
+    return f", Cin7's built-in connector with {len(mistakes) if isinstance(mistakes, list) else 0} seeded mistakes"
 
 
 if __name__ == "__main__":
