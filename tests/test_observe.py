@@ -22,6 +22,7 @@ from cin7_shopify.settings import SettingsError, StoreSettings
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.sync.reconcile import reconcile
 from cin7_shopify.tui.app import make_app
+from cin7_shopify.tui.screens.error_log import ErrorLogScreen
 from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
 from cin7_shopify.workspace import Workspace
@@ -207,6 +208,14 @@ async def test_the_console_pilot_traces_an_observed_store_and_shows_each_mistake
         await pilot.pause()
         text = str(screen.query_one("#detail-text").render())
         assert "total_differs" in text and "discount" in text
+        # The error log holds the same mistakes, each once, from the same pass.
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        log = pilot.app.screen
+        assert isinstance(log, ErrorLogScreen)
+        assert {(row[2], row[1]) for row in log.query_one(VirtualTable).rows} == set(SEEDED_MISTAKES.items())
 
 
 async def test_the_demo_shows_the_observed_store_beside_the_synced_one(tmp_path: Path) -> None:
