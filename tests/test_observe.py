@@ -21,6 +21,7 @@ from cin7_shopify.sandbox.store import SandboxStore, sandbox_workspace
 from cin7_shopify.settings import SettingsError, StoreSettings
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.sync.reconcile import reconcile
+from cin7_shopify.sync.runner import run_forever
 from cin7_shopify.tui.app import make_app
 from cin7_shopify.tui.screens.error_log import ErrorLogScreen
 from cin7_shopify.tui.screens.pilot import PilotScreen
@@ -242,3 +243,12 @@ async def test_the_demo_shows_the_observed_store_beside_the_synced_one(tmp_path:
 def test_sandbox_check_names_the_built_in_connector(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sandbox", "check", "--scenario", str(OBSERVED)]) == 0
     assert "Cin7's built-in connector with 4 seeded mistakes" in capsys.readouterr().out
+
+
+async def test_a_sync_run_on_an_observed_store_says_what_it_observed_and_pushes_no_stock() -> None:
+    workspace, store = _store()
+    said: list[str] = []
+    async with workspace.session(store.profile.name).open_sync() as sync:
+        assert await run_forever(sync, once=True, report=said.append, clock=ManualClock())
+    assert said == ["observed: 4 order(s) with problems (the error log says which); nothing written"]
+    assert not [c for c in store.session.cin7.call_log if c[1] in WRITES]

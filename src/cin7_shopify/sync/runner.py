@@ -177,10 +177,13 @@ async def run_forever(
         started, went_through, problem = stamp(), True, None
         try:
             passed = await sync.orders_pass()
-            say(
-                f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
-                f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
-            )
+            if settings.mode == "observe":
+                say(f"observed: {len(passed.held)} order(s) with problems (the error log says which); nothing written")
+            else:
+                say(
+                    f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
+                    f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
+                )
             if not stop.is_set():
                 shipped = await sync.fulfilment_pass()
                 if shipped.sent or shipped.failed:
