@@ -182,8 +182,8 @@ class Story:
             for name in (SHIPPED, PICKED_THEN_CANCELLED, CANCELLED):
                 sale_id = await self._sale_of(cin7, ids[name])
                 result.credit_notes[name] = len((await cin7.get_sale(sale_id)).CreditNotes)
-                _, numbers = await shopify.fulfilment_state(ids[name])
-                result.fulfilments[name] = sorted(numbers)
+                state = await shopify.fulfilment_state(ids[name])
+                result.fulfilments[name] = sorted(state.numbers)
             for location in await shopify.locations():
                 for item, level in (await shopify.location_stock(location.id)).items():
                     result.stock[f"{item}@{location.id}"] = level.available

@@ -149,13 +149,61 @@ async def test_credit_note_needs_an_invoice_and_restocks(demo: SandboxSession) -
         sale_id = await new_sale(cin7)
         await cin7.save_order(sale_id, [tee(1)])
         restock = [PickPackLine(SKU=SKU, Quantity=1)]
-        with pytest.raises(Cin7ValidationError, match="invoice should be authorised"):
-            await cin7.create_credit_note(sale_id, [tee(1)], restock=restock, restock_location="Main Warehouse")
-        await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
+        with pytest.raises(Cin7ValidationError, match="Invoice 'INV-00001' not found"):
+            await cin7.create_credit_note(
+                sale_id, [tee(1)], invoice_number="INV-00001", credit_date="2026-11-28", restock=restock
+            )
+        invoice = await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
         on_hand = (await stock(cin7, SKU))[0]
-        note = await cin7.create_credit_note(sale_id, [tee(1)], restock=restock, restock_location="Main Warehouse")
+        note = await cin7.create_credit_note(
+            sale_id,
+            [tee(1)],
+            invoice_number=str(invoice["InvoiceNumber"]),
+            credit_date="2026-11-28",
+            restock=restock,
+            restock_location="Main Warehouse",
+        )
         assert note.Status == "AUTHORISED" and note.CreditNoteNumber
+        assert note.CreditNoteInvoiceNumber == invoice["InvoiceNumber"] and note.CreditNoteDate == "2026-11-28"
         assert (await stock(cin7, SKU))[0] == on_hand + 1
+
+
+async def test_credit_note_refuses_what_the_blueprint_requires(demo: SandboxSession) -> None:
+    """APIB:L24280 CreditNoteInvoiceNumber, L24283 CreditNoteDate, L29837 a restock line's Location."""
+    async with demo.cin7_client() as cin7:
+        sale_id = await new_sale(cin7)
+        await cin7.save_order(sale_id, [tee(1)])
+        invoice = await cin7.create_invoice(sale_id, [tee(1)], invoice_date="2026-11-27")
+        number = str(invoice["InvoiceNumber"])
+        body = {"SaleID": sale_id, "TaskID": "00000000-0000-0000-0000-000000000000", "Status": "AUTHORISED"}
+        with pytest.raises(Cin7ValidationError, match="CreditNoteInvoiceNumber is required"):
+            await cin7._request("POST", "sale/creditnote", json_body=body)
+        with pytest.raises(Cin7ValidationError, match="CreditNoteDate is required"):
+            await cin7._request("POST", "sale/creditnote", json_body={**body, "CreditNoteInvoiceNumber": number})
+        with pytest.raises(Cin7ValidationError, match="Location or LocationID is required"):
+            await cin7._request(
+                "POST",
+                "sale/creditnote",
+                json_body={
+                    **body,
+                    "CreditNoteInvoiceNumber": number,
+                    "CreditNoteDate": "2026-11-28",
+                    "Restock": [{"SKU": SKU, "Quantity": 1}],
+                },
+            )
+
+
+async def test_a_simple_sale_takes_one_invoice_and_numbers_never_repeat(demo: SandboxSession) -> None:
+    """APIB:L24031: a second invoice is refused once the first is past DRAFT; numbers are the account's."""
+    async with demo.cin7_client() as cin7:
+        first, second = await new_sale(cin7), await new_sale(cin7, external_id="gid://shopify/Order/78")
+        for sale_id in (first, second):
+            await cin7.save_order(sale_id, [tee(1)])
+        one = await cin7.create_invoice(first, [tee(1)], invoice_date="2026-11-27")
+        two = await cin7.create_invoice(second, [tee(1)], invoice_date="2026-11-27")
+        with pytest.raises(Cin7ValidationError, match="Invoice with status 'AUTHORISED' cannot be changed"):
+            await cin7.create_invoice(first, [tee(1)], invoice_date="2026-11-28")
+    assert one["InvoiceNumber"] != two["InvoiceNumber"]
 
 
 @pytest.mark.parametrize(
@@ -186,3 +234,54 @@ async def test_sale_for_an_unknown_customer_or_location_is_refused(demo: Sandbox
             await cin7.create_sale(SaleCreate(Customer="Nobody", Location="Main Warehouse"))
         with pytest.raises(Cin7ValidationError, match="Location 'Parramatta Store' not found"):
             await cin7.create_sale(SaleCreate(Customer="Olivia Smith", Location="Parramatta Store"))
+
+
+async def _packed_in_two_boxes(cin7: Cin7Client) -> tuple[str, str]:
+    """A sale of two tees packed one a box: (sale id, task id)."""
+    sale_id = await new_sale(cin7)
+    await cin7.save_order(sale_id, [tee(2)])
+    task = (await cin7.get_fulfilments(sale_id))[0].TaskID
+    await cin7.pick(task, [PickPackLine(SKU=SKU, Quantity=2, Location="Main Warehouse")])
+    await cin7.pack(
+        task, [PickPackLine(SKU=SKU, Quantity=1, Box="Box 1"), PickPackLine(SKU=SKU, Quantity=1, Box="Box 2")]
+    )
+    return sale_id, task
+
+
+async def test_a_ship_line_must_name_a_packed_box(demo: SandboxSession) -> None:
+    """APIB:L29863: Box is required on a ship line; it must be one of the task's packed boxes."""
+    async with demo.cin7_client() as cin7:
+        _, task = await _packed_in_two_boxes(cin7)
+        with pytest.raises(Cin7ValidationError, match="Box is required"):
+            await cin7.ship(task, [ShipLine(ShipmentDate="2026-11-27", TrackingNumber="AP1")])
+        with pytest.raises(Cin7ValidationError, match="Box 'Box 9' was not packed"):
+            await cin7.ship(task, [ShipLine(ShipmentDate="2026-11-27", Box="Box 9")])
+
+
+async def test_a_ship_is_authorised_only_when_every_packed_box_shipped(demo: SandboxSession) -> None:
+    """APIB:L23705: AUTHORISED once all packed boxes are shipped; before that PARTIALLY AUTHORISED,
+    and only the shipped box's stock has left. L23763: a second POST is refused; L23844: a PUT with
+    AddTrackingNumbers ships the rest and can change tracking."""
+    async with demo.cin7_client() as cin7:
+        on_hand, _, _ = await stock(cin7, SKU)
+        sale_id, task = await _packed_in_two_boxes(cin7)
+        first = await cin7.ship(task, [ShipLine(ShipmentDate="2026-11-27", Box="Box 1", TrackingNumber="AP1")])
+        assert first.Status == "PARTIALLY AUTHORISED"
+        assert (await stock(cin7, SKU))[0] == on_hand - 1
+        (row,) = await cin7.find_sales_by_external_id("gid://shopify/Order/77")
+        assert row.CombinedShippingStatus == "PARTIALLY SHIPPED"
+        with pytest.raises(Cin7ValidationError, match="PARTIALLY AUTHORISED' cannot be changed"):
+            await cin7.ship(task, [ShipLine(ShipmentDate="2026-11-27", Box="Box 2")])
+        done = await cin7.add_tracking(
+            task,
+            [
+                ShipLine(ShipmentDate="2026-11-28", Box="Box 2", TrackingNumber="AP2"),
+                ShipLine(ShipmentDate="2026-11-27", Box="Box 1", TrackingNumber="AP1-FIXED"),
+            ],
+        )
+        assert done.Status == "AUTHORISED"
+        assert (await stock(cin7, SKU))[0] == on_hand - 2, "each box's stock leaves once"
+        lines = (await cin7.get_fulfilments(sale_id))[0].ship_lines
+        assert {(line.Box, line.TrackingNumber) for line in lines} == {("Box 1", "AP1-FIXED"), ("Box 2", "AP2")}
+        (row,) = await cin7.find_sales_by_external_id("gid://shopify/Order/77")
+        assert row.CombinedShippingStatus == "SHIPPED" and row.CombinedTrackingNumbers == "AP1-FIXED, AP2"

@@ -219,9 +219,14 @@ async def test_sale_list_invoice_amount_is_invoices_less_credit_notes(demo: Sand
         sale_id = await new_sale(cin7)
         await cin7.save_order(sale_id, [tee(2, "29.95", tax="5.45")])
         (ordered,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
-        await cin7.create_invoice(sale_id, [tee(2, "29.95", tax="5.45")], invoice_date="2026-11-27")
+        invoice = await cin7.create_invoice(sale_id, [tee(2, "29.95", tax="5.45")], invoice_date="2026-11-27")
         (invoiced,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
-        await cin7.create_credit_note(sale_id, [tee(1, "29.95", tax="2.72")])
+        await cin7.create_credit_note(
+            sale_id,
+            [tee(1, "29.95", tax="2.72")],
+            invoice_number=str(invoice["InvoiceNumber"]),
+            credit_date="2026-11-28",
+        )
         (credited,) = [row for row in await cin7.list_sales() if row.SaleID == sale_id]
     assert ordered.InvoiceAmount == 0
     assert invoiced.InvoiceAmount == Decimal("59.9") and getattr(invoiced, "InvoiceNumber", None)

@@ -11,7 +11,7 @@ import pytest
 from cin7_shopify.cli import main
 from cin7_shopify.pilot.cleanup import plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import STEPS, Pilot
-from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.demo_data import ORDERS_AT_3PL, ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import SandboxSession
 from cin7_shopify.text import md_text
 from tests.conftest import DEMO
@@ -39,6 +39,13 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
             assert all(e["message"] and e["fix"] for e in order["errors"])
             assert order["steps"][0]["ok"] is False and order["steps"][0]["detail"] == order["errors"][0]["message"]
             assert all(s["ok"] is None for s in order["steps"][1:]), "nothing after a failed import is claimed"
+        elif name in ORDERS_AT_3PL:
+            # Cin7 shipped it; ShipBob's app fulfils it in Shopify, not the sync: right so far, waiting.
+            assert order["outcome"] == "waiting", (name, order["steps"])
+            assert all(s["ok"] is True for s in order["steps"][:-1]), name
+            fulfilled = order["steps"][-1]
+            assert fulfilled["ok"] is None and "fulfillment service at ShipBob 3PL" in fulfilled["detail"]
+            assert order["errors"] == []
         else:
             assert order["outcome"] == "passed", (name, order["steps"])
             assert all(s["ok"] is True and s["detail"] for s in order["steps"]), name
@@ -101,7 +108,7 @@ def test_signoff_lists_what_to_fix(capsys: pytest.CaptureFixture[str], tmp_path:
     main(["pilot", "--scenario", str(DEMO), "--signoff", str(signoff)])
     capsys.readouterr()
     text = signoff.read_text()
-    assert "16 of 28 test orders passed" in text
+    assert "9 of 28 test orders passed" in text and text.count("| waiting |") == len(ORDERS_AT_3PL)
     # Store text is escaped so the sign-off renders it literally (no markup, no link from a name).
     message = md_text("Order #1010: tax line 'VAT 20%'")
     expected = f"- **{md_text('#1010')}** ({md_text('unmapped_tax')}): {message}"
@@ -127,7 +134,7 @@ def test_pilot_on_a_saved_store_waits_for_the_warehouse(served_sandbox: str, tmp
         steps = {s["step"]: s for s in order["steps"]}
         assert all(steps[s]["ok"] is True for s in STEPS[:5]), order
         assert steps["shipped_in_cin7"]["ok"] is None and "ship" in steps["shipped_in_cin7"]["detail"].lower()
-        assert order["outcome"] == "failed"
+        assert order["outcome"] == "waiting", "right so far, waiting on the warehouse (SCENARIO.md)"
 
 
 async def test_the_pilot_watches_for_the_consultants_shipment(demo: SandboxSession, tmp_path: Path) -> None:
@@ -136,7 +143,7 @@ async def test_the_pilot_watches_for_the_consultants_shipment(demo: SandboxSessi
     with harness.sync() as sync:
         pilot = Pilot(sync, plays_warehouse=False)
         report = await pilot.place_and_trace(2)
-        assert [o.outcome for o in report.orders] == ["failed", "failed"]
+        assert [o.outcome for o in report.orders] == ["waiting", "waiting"]
         assert pilot.waiting(report) == report.orders
 
         first = report.orders[0]
@@ -162,6 +169,8 @@ async def test_clean_up_lists_then_cancels_the_test_orders_and_voids_their_sales
         placed = [o.order_id for o in report.orders]
         real = harness.order_id("#1001")
         demo.shopify.update_order(real, tags=["cin7-shopify-pilot"])  # a real order someone tagged: never touched
+        # A merchant tags a test order too: `tag:` finds an order by any one of its tags (Shopify's search).
+        demo.shopify.update_order(placed[0], tags=["reviewed", "cin7-shopify-pilot"])
 
         items = await plan_cleanup(sync)
         assert [i.order_id for i in items] == placed

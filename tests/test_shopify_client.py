@@ -296,9 +296,7 @@ async def test_fulfilment_with_tracking_partial_then_rest(demo: SandboxSession) 
         first = await shopify.create_fulfillment(
             fulfillment_order.id,
             [(socks.id, 2)],
-            company="Australia Post",
-            number="AP1",
-            url="https://auspost.com.au/mypost/track/AP1",
+            tracking={"company": "Australia Post", "number": "AP1", "url": "https://auspost.com.au/mypost/track/AP1"},
         )
         assert first["trackingInfo"] == [
             {"company": "Australia Post", "number": "AP1", "url": "https://auspost.com.au/mypost/track/AP1"}
@@ -307,7 +305,9 @@ async def test_fulfilment_with_tracking_partial_then_rest(demo: SandboxSession) 
         assert partial.fulfillment_status == "PARTIALLY_FULFILLED"
         with pytest.raises(ShopifyError, match="more than the 1 remaining"):
             await shopify.create_fulfillment(fulfillment_order.id, [(socks.id, 2)])
-        await shopify.create_fulfillment(fulfillment_order.id, None, company="Australia Post", number="AP2")
+        await shopify.create_fulfillment(
+            fulfillment_order.id, None, tracking={"company": "Australia Post", "number": "AP2"}
+        )
         done = (await shopify.orders("name:#1002"))[0]
         (closed,) = await shopify.fulfillment_orders(order.id)
     assert done.fulfillment_status == "FULFILLED" and closed.status == "CLOSED"

@@ -14,6 +14,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    NoDeprecatedCustomRule,
     build_schema,
     parse,
     specified_directives,
@@ -35,6 +36,14 @@ def test_every_document_file_is_listed() -> None:
 def test_document_validates_against_shopifys_real_schema(name: str) -> None:
     text = bulk_orders_query("updated_at:>'2026-01-01T00:00:00Z'") if name == "bulk_orders" else document(name)
     errors = validate(real_shopify_schema(), parse(text))
+    assert not errors, [e.message for e in errors]
+
+
+@pytest.mark.parametrize("name", DOCUMENT_NAMES)
+def test_document_uses_nothing_shopify_deprecated(name: str) -> None:
+    """A deprecated field (e.g. ShopPlan.displayName in 2026-10) is removed in a later version."""
+    text = bulk_orders_query("x") if name == "bulk_orders" else document(name)
+    errors = validate(real_shopify_schema(), parse(text), [NoDeprecatedCustomRule])
     assert not errors, [e.message for e in errors]
 
 

@@ -226,6 +226,10 @@ def test_headless_walkthrough_from_sandbox_serve_to_reconcile(served_sandbox: st
     assert approved.returncode == 0, approved.stderr
     synced = run(env, "sync", "run", "--store", "pilot-au", "--once")
     assert synced.returncode == 0 and "imported" in synced.stderr, synced.stderr
+    # With only the sure mappings approved, the demo's push would zero 21 % of items: refused, then forced.
+    assert "more than the 20% guard" in synced.stderr
+    forced = run(env, "stock", "push", "--store", "pilot-au", "--force")
+    assert forced.returncode == 0, forced.stderr
     errors = run(env, "errors", "--store", "pilot-au", "--format", "json")
     assert errors.returncode == 0 and errors.stdout.strip(), errors.stderr
     reconciled = run(env, "reconcile", "--store", "pilot-au", "--since", "2026-11-01", "--format", "json")

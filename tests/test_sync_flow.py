@@ -194,7 +194,7 @@ async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(h
     assert after == {key: q["available"] for key, q in before.items()}
 
 
-async def test_a_refund_after_import_is_reported_once(harness: Harness) -> None:
+async def test_a_refund_before_cin7_ships_is_reported_once_with_the_edit_to_make(harness: Harness) -> None:
     with harness.sync() as sync:
         await sync.orders_pass()
         order_id = harness.order_id("#1002")
@@ -204,6 +204,7 @@ async def test_a_refund_after_import_is_reported_once(harness: Harness) -> None:
         harness.session.shopify.refund(order_id, [(socks["id"], 1)])
         await sync.orders_pass()
         await sync.orders_pass()
-        entries = [e for e in sync.journal.entries() if e.kind == "refund_needs_credit_note"]
+        entries = [e for e in sync.journal.entries() if e.kind == "refund_before_shipping"]
     assert len(entries) == 1 and entries[0].ref == "#1002"
-    assert "1 × SOCK-WHT-M" in entries[0].message and "credit note" in entries[0].fix
+    assert "1 × SOCK-WHT-M" in entries[0].message and "take these items off" in entries[0].fix
+    assert not harness.sale_for("#1002")["CreditNotes"], "no credit note for goods that never left"

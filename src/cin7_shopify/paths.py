@@ -56,6 +56,11 @@ def store_locks_dir() -> Path:
     return data_dir() / "locks"
 
 
+def cin7_budget_dir() -> Path:
+    """One file per Cin7 Core account: the calls every process on this machine sent in the last minute."""
+    return data_dir() / "cin7-budget"
+
+
 def log_dir() -> Path:
     """The rotating log, with the traceback of any unexpected error."""
     return data_dir() / "logs"

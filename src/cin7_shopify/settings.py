@@ -42,6 +42,7 @@ class StoreSettings(BaseModel):
     duty_product: str | None = None
     gift_card_product: str | None = None
     credit_note_on_cancel: bool = False  # cancelled after picking: create the credit note, or only report it
+    credit_note_on_refund: bool = False  # refunded after shipping: create the credit note, or only name it
     zero_stock_guard_percent: int = Field(default=20, ge=0, le=100)
     # Cin7 Core location name → {Shopify location id: percent}: how one Cin7 location's stock is shared
     # between the Shopify locations the location map sends to it. Without it, the first of them in the
@@ -49,6 +50,9 @@ class StoreSettings(BaseModel):
     # A share for a Shopify location the map no longer sends there is not used (the plan says so): a
     # remapping must not make the saved settings unreadable.
     location_split: dict[str, dict[str, int]] = Field(default_factory=dict)
+    # Cin7 Core allows 60 calls a minute per account, shared with every other app the merchant runs on
+    # it (a 3PL connector, an EDI feed…): the sync keeps this many of them free.
+    cin7_reserved_calls_per_minute: int = Field(default=0, ge=0, le=59)
     # Observe mode: another integration (e.g. Cin7 Core's own Shopify connector) imports the orders; our
     # sync writes nothing and checks each sale it made, matched by `observe_match` ("any" tries each rule).
     mode: Literal["sync", "observe"] = "sync"

@@ -30,7 +30,7 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.overview import StoreOverview, load_overview
-from cin7_shopify.paths import private_folder, store_dir, store_locks_dir
+from cin7_shopify.paths import cin7_budget_dir, private_folder, store_dir, store_locks_dir
 from cin7_shopify.reports.api_health import ApiHealth, build_api_health
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
@@ -208,7 +208,7 @@ class StoreSession:
             pacer = self.source.pacer()
             if pacer is not None:
                 return pacer
-        return self.workspace.pacers.for_account(self.profile.cin7_account_id, self.profile.cin7_calls_per_minute)
+        return self.workspace.pacers.for_account(self.profile.cin7_account_id, cin7_share(self.profile))
 
     def secret_values(self) -> list[str]:
         """The store's own secrets, so everything it writes can scrub them."""
@@ -534,7 +534,8 @@ class Workspace:
         self.secrets = secrets
         self.secrets_notice = secrets_notice  # said where credentials are entered: no keyring here
         self.sources = list(sources)
-        self.pacers = PacerRegistry()
+        # One budget per Cin7 account across every process on this machine (two `sync run`s included).
+        self.pacers = PacerRegistry(shared_dir=cin7_budget_dir())
         self.export_dir = Path.cwd()  # where reports the consultant exports are written
         self.transport = transport  # tests route the network to the sandboxes
         self._sessions: dict[str, StoreSession] = {}
@@ -597,7 +598,7 @@ class Workspace:
             secrets["cin7_application_key"],
             base_url=profile.cin7_base_url,
             transport=self.transport,
-            pacer=pacer or self.pacers.for_account(profile.cin7_account_id, profile.cin7_calls_per_minute),
+            pacer=pacer or self.pacers.for_account(profile.cin7_account_id, cin7_share(profile)),
             **patience,
         )
         shopify = ShopifyClient(
@@ -649,6 +650,12 @@ class Workspace:
         """Remove what registered sources kept on disk (a sandbox's state dies with the sandbox)."""
         for source in self.sources:
             source.close()
+
+
+def cin7_share(profile: StoreProfile) -> int:
+    """The Cin7 calls a minute the sync may spend: the profile's rate less what the settings keep for
+    the merchant's other apps (never below one, or nothing would ever be sent)."""
+    return max(1, profile.cin7_calls_per_minute - profile.settings.cin7_reserved_calls_per_minute)
 
 
 def errors_per_hour(entries: list[JournalEntry], *, hours: int = 24, now: datetime | None = None) -> list[int]:

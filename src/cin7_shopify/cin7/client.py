@@ -254,8 +254,19 @@ class Cin7Client:
         return await self._fulfilment_step("sale/fulfilment/pack", body)
 
     async def ship(self, task_id: str, lines: Iterable[ShipLine], *, status: str = "AUTHORISED") -> FulfilmentStage:
+        """Ship boxes the task packed; a ship that leaves a packed box behind is PARTIALLY AUTHORISED."""
         body = {"TaskID": task_id, "Status": status, "Lines": [line.to_wire() for line in lines]}
         return await self._fulfilment_step("sale/fulfilment/ship", body)
+
+    async def add_tracking(self, task_id: str, lines: Iterable[ShipLine]) -> FulfilmentStage:
+        """Tracking or carrier added to an authorised shipment, by box (APIB:L23844 `AddTrackingNumbers`)."""
+        body = {
+            "TaskID": task_id,
+            "Status": "AUTHORISED",
+            "AddTrackingNumbers": True,
+            "Lines": [line.to_wire() for line in lines],
+        }
+        return await self._fulfilment_step("sale/fulfilment/ship", body, method="PUT")
 
     async def create_invoice(
         self,
@@ -263,8 +274,10 @@ class Cin7Client:
         lines: Iterable[SaleLine],
         *,
         invoice_date: str,
+        additional_charges: Iterable[AdditionalCharge] = (),
         status: str = "AUTHORISED",
     ) -> dict[str, Any]:
+        """A new invoice (TaskID = empty GUID); Cin7 answers with the sale's invoices, newest last."""
         body = {
             "SaleID": sale_id,
             "TaskID": EMPTY_GUID,
@@ -272,9 +285,14 @@ class Cin7Client:
             "InvoiceDate": invoice_date,
             "InvoiceDueDate": invoice_date,
             "Lines": [line.to_wire() for line in lines],
+            "AdditionalCharges": [charge.to_wire() for charge in additional_charges],
         }
-        result: dict[str, Any] = await self._request("POST", "sale/invoice", json_body=body)
-        return result
+        answer = await self._request("POST", "sale/invoice", json_body=body)
+        invoices = answer.get("Invoices") or [] if isinstance(answer, dict) else []
+        if not invoices:
+            raise Cin7UnexpectedResponse("the answer has no invoice", status=200, endpoint="POST /sale/invoice")
+        created: dict[str, Any] = invoices[-1]
+        return created
 
     async def void_sale(self, sale_id: str) -> Sale:
         return Sale.model_validate(await self._request("DELETE", "sale", params={"ID": sale_id, "Void": "true"}))
@@ -284,29 +302,41 @@ class Cin7Client:
         sale_id: str,
         lines: Iterable[SaleLine],
         *,
+        invoice_number: str,
+        credit_date: str,
         restock: Iterable[PickPackLine] = (),
         restock_location: str | None = None,
+        additional_charges: Iterable[AdditionalCharge] = (),
         status: str = "AUTHORISED",
         memo: str | None = None,
     ) -> CreditNote:
+        """A credit note against the named invoice (APIB:L24280 `CreditNoteInvoiceNumber`, L24283
+        `CreditNoteDate`); each restock line carries its Location (L29837)."""
         restock_lines = []
         for line in restock:
             wire = line.to_wire()
             if restock_location:
+                wire.setdefault("Location", restock_location)
                 wire["RestockLocation"] = restock_location
             restock_lines.append(wire)
         body: dict[str, Any] = {
             "SaleID": sale_id,
             "TaskID": EMPTY_GUID,
+            "CreditNoteInvoiceNumber": invoice_number,
+            "CreditNoteDate": credit_date,
             "Status": status,
             "Memo": memo,
             "Lines": [line.to_wire() for line in lines],
+            "AdditionalCharges": [charge.to_wire() for charge in additional_charges],
             "Restock": restock_lines,
         }
-        response = await self._request(
+        answer = await self._request(
             "POST", "sale/creditnote", json_body={k: v for k, v in body.items() if v is not None}
         )
-        return CreditNote.model_validate(response)
+        notes = answer.get("CreditNotes") or [] if isinstance(answer, dict) else []
+        if not notes:
+            raise Cin7UnexpectedResponse("the answer has no credit note", status=200, endpoint="POST /sale/creditnote")
+        return CreditNote.model_validate(notes[-1])
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -314,8 +344,8 @@ class Cin7Client:
         self.drift.note(endpoint, record)
         return record
 
-    async def _fulfilment_step(self, path: str, body: dict[str, Any]) -> FulfilmentStage:
-        return FulfilmentStage.model_validate(await self._request("POST", path, json_body=body))
+    async def _fulfilment_step(self, path: str, body: dict[str, Any], *, method: str = "POST") -> FulfilmentStage:
+        return FulfilmentStage.model_validate(await self._request(method, path, json_body=body))
 
     async def _paged(
         self,

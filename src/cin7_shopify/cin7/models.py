@@ -348,6 +348,9 @@ class Fulfilment(Cin7Model):
 class CreditNote(Cin7Model):
     TaskID: str | None = None
     CreditNoteNumber: str | None = None
+    CreditNoteInvoiceNumber: str | None = None
+    CreditNoteDate: str | None = None
+    Memo: str | None = None
     Status: str | None = None
     Lines: ListOrNull[SaleLine] = Field(default_factory=list)
     AdditionalCharges: ListOrNull[AdditionalCharge] = Field(default_factory=list)

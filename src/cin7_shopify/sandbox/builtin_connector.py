@@ -237,8 +237,27 @@ class BuiltinConnector:
         while wanted.lower() in taken:  # Cin7 refuses a second customer of one name: it numbers the new one
             counter += 1
             wanted = f"{name} {counter}"
+        # Cin7 requires a new customer's terms and accounts (APIB:L1019–L1025); the connector takes them from
+        # the account's first customer (no source for what the real one uses).
+        template = self.cin7.customers[0] if self.cin7.customers else {}
+        terms = {
+            key: template.get(key) or fallback
+            for key, fallback in (
+                ("Currency", self.cin7.me.get("Currency") or "USD"),
+                ("PaymentTerm", "30 days"),
+                ("AccountReceivable", "610"),
+                ("RevenueAccount", "200"),
+                ("TaxRule", next(iter(self.settings.TaxMap.values()), "")),
+            )
+        }
         created = self.cin7._post_customer(
-            {}, {"Name": wanted, "Contacts": [{"Name": name, "Email": email, "Default": True}] if email else []}
+            {},
+            {
+                "Name": wanted,
+                "Status": "Active",
+                **terms,
+                "Contacts": [{"Name": name, "Email": email, "Default": True}] if email else [],
+            },
         )
         return str(created["CustomerList"][0]["ID"])
 

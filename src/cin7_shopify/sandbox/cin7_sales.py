@@ -16,6 +16,14 @@ from typing import Any
 from cin7_shopify.sandbox.cin7_account import Cin7Account, Cin7ApiError, _num, _stable_id, _truthy, _utc_now
 
 CENT = Decimal("0.01")
+# A sale's header Status is one of these and nothing else (APIB:L20048–L20067, "Available Sale Statuses").
+# There is no SHIPPED; AUTHORISED, AUTH_NO_ALLOC, FULFILLED and CLOSED are the order stage's (L20079–L20088).
+SALE_STATUSES = frozenset(
+    {
+        "DRAFT", "VOIDED", "ESTIMATING", "ESTIMATED", "ORDERING", "ORDERED", "BACKORDERED", "PICKING", "PICKED",
+        "PACKING", "PACKED", "SHIPPING", "INVOICING", "INVOICED", "CREDITED", "COMPLETED",
+    }
+)  # fmt: skip
 
 
 def _row_total(quantity: float, price: float, discount: float) -> float:
@@ -33,6 +41,9 @@ class Cin7SaleRules(Cin7Account):
         for sale in cin7.get("Sales", []):
             sale_id = sale.get("ID") or _stable_id("sale", str(len(self.sales)))
             self.sales[sale_id] = {**self._blank_sale(sale_id, sale), **sale, "ID": sale_id}
+        # Invoice and credit-note numbers are unique across the account (auto-generated, APIB:L23934).
+        self.invoice_count = sum(len(s["Invoices"]) for s in self.sales.values())
+        self.credit_note_count = sum(len(s["CreditNotes"]) for s in self.sales.values())
 
     def _blank_sale(self, sale_id: str, header: dict[str, Any]) -> dict[str, Any]:
         skip_quote = _truthy(header.get("SkipQuote", False))
@@ -455,50 +466,31 @@ class Cin7SaleRules(Cin7Account):
             raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
         if sale["Status"] == "VOIDED":
             raise Cin7ApiError("Sale is voided.")
-        previous = {"Pick": None, "Pack": "Pick", "Ship": "Pack"}[stage]
+        previous = {"Pick": None, "Pack": "Pick"}[stage]
         if stage == "Pick" and sale["Order"]["Status"] != "AUTHORISED":
             raise Cin7ApiError("Sale order should be authorised before picking.")
         if previous and task[previous]["Status"] != "AUTHORISED":
-            verb = {"Pack": "packing", "Ship": "shipping"}[stage]
-            raise Cin7ApiError(f"{previous} should be authorised before {verb}.")
+            raise Cin7ApiError(f"{previous} should be authorised before packing.")
         if task[stage]["Status"] == "AUTHORISED":
             raise Cin7ApiError(f"{stage} is already authorised.")
-        lines = body.get("Lines") or []
-        if stage == "Ship":
-            for index, line in enumerate(lines):
-                if not line.get("ShipmentDate"):
-                    raise Cin7ApiError(f"Line {index + 1}: ShipmentDate is required.")
-            stored = [
+        stored = []
+        for line in body.get("Lines") or []:
+            product = self._product_for_line(line)
+            location = line.get("Location") or sale["Location"]
+            stored.append(
                 {
-                    "ID": str(uuid.uuid4()),
-                    "ShipmentDate": line["ShipmentDate"],
-                    "Carrier": line.get("Carrier") or "DEFAULT Carrier",
-                    "Boxes": line.get("Box") or "Box 1",
-                    "TrackingNumber": line.get("TrackingNumber") or "",
-                    "TrackingURL": line.get("TrackingURL") or "",
-                    "IsShipped": _truthy(line.get("IsShipped", True)),
+                    "ProductID": product["ID"],
+                    "SKU": product["SKU"],
+                    "Name": product["Name"],
+                    "Location": location,
+                    "LocationID": self._location_id(location),
+                    "Quantity": _num(line.get("Quantity")),
+                    "BatchSN": line.get("BatchSN"),
+                    "ExpiryDate": line.get("ExpiryDate"),
+                    "NonInventory": product["Type"] != "Stock",
+                    **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
                 }
-                for line in lines
-            ]
-        else:
-            stored = []
-            for line in lines:
-                product = self._product_for_line(line)
-                location = line.get("Location") or sale["Location"]
-                stored.append(
-                    {
-                        "ProductID": product["ID"],
-                        "SKU": product["SKU"],
-                        "Name": product["Name"],
-                        "Location": location,
-                        "LocationID": self._location_id(location),
-                        "Quantity": _num(line.get("Quantity")),
-                        "BatchSN": line.get("BatchSN"),
-                        "ExpiryDate": line.get("ExpiryDate"),
-                        "NonInventory": product["Type"] != "Stock",
-                        **({"Box": line.get("Box") or "Box 1"} if stage == "Pack" else {}),
-                    }
-                )
+            )
         if stage == "Pick":
             already = self._quantities(sale, "Pick", skip=task["TaskID"])
             ordered: dict[str, float] = {}
@@ -512,29 +504,123 @@ class Cin7SaleRules(Cin7Account):
         if status == "AUTHORISED":
             if stage == "Pick":
                 sale.update(Status="PICKED", CombinedPickingStatus="PICKED")
-            elif stage == "Pack":
-                sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
             else:
-                packed = [(line["ProductID"], line["Quantity"]) for line in task["Pack"]["Lines"]]
-                self._ship_stock(sale, packed)
-                task["FulFilmentStatus"] = "FULFILLED"
-                shipped = self._quantities(sale, "Ship")
-                everything = all(shipped.get(o["ProductID"], 0) >= o["Quantity"] for o in sale["Order"]["Lines"])
-                numbers = [
-                    line["TrackingNumber"]
-                    for t in sale["Fulfilments"]
-                    for line in t["Ship"]["Lines"]
-                    if line["TrackingNumber"] and t["Ship"]["Status"] == "AUTHORISED"
-                ]
-                # Documented combined statuses; the header Status for a part-shipped sale is SHIPPING.
-                sale.update(
-                    Status="SHIPPED" if everything else "SHIPPING",
-                    CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED",
-                    FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED",
-                    CombinedTrackingNumbers=", ".join(numbers),
-                )
+                sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
         sale["LastModifiedOn"] = _utc_now()
         return {"TaskID": task["TaskID"], "Status": status, "Lines": copy.deepcopy(stored)}
+
+    def _post_ship(self, body: dict[str, Any], *, method: str) -> dict[str, Any]:
+        """POST or PUT sale/fulfilment/ship, as APIB:L23700–23850 describes.
+
+        - Each line needs ShipmentDate and Box (L29861, L29863), and a Box must be one the task packed.
+        - POST and PUT are refused once the ship is AUTHORISED or PARTIALLY AUTHORISED (L23763–23764,
+          L23842–23843), except a PUT with `AddTrackingNumbers: true`, which changes the tracking
+          number or carrier of boxes already shipped (L23844). [U] Such a PUT may also ship boxes
+          not shipped yet: no other documented way completes a partially authorised shipment.
+        - A replacing PUT must list every packed box (L23703).
+        - "Status of shipment … will be automatically changed to AUTHORISED after all packed boxes
+          … would be shipped" (L23705): a ship sent as AUTHORISED that leaves a packed box
+          unshipped is PARTIALLY AUTHORISED; the stock of each box leaves when the box ships.
+        """
+        sale, task = self._task(body.get("TaskID"))
+        status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "PARTIALLY AUTHORISED", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT, PARTIALLY AUTHORISED or AUTHORISED.")
+        if sale["Status"] == "VOIDED":
+            raise Cin7ApiError("Sale is voided.")
+        if task["Pack"]["Status"] != "AUTHORISED":
+            raise Cin7ApiError("Pack should be authorised before shipping.")
+        current = task["Ship"]["Status"]
+        adding_tracking = method == "PUT" and _truthy(body.get("AddTrackingNumbers", False))
+        if current in {"AUTHORISED", "PARTIALLY AUTHORISED"} and not adding_tracking:
+            raise Cin7ApiError(f"Shipment with status '{current}' cannot be changed.")
+        packed_boxes = list(dict.fromkeys(line.get("Box") or "Box 1" for line in task["Pack"]["Lines"]))
+        sent: list[dict[str, Any]] = []
+        for index, line in enumerate(body.get("Lines") or []):
+            if not line.get("ShipmentDate"):
+                raise Cin7ApiError(f"Line {index + 1}: ShipmentDate is required.")
+            box = line.get("Box")
+            if not box:
+                raise Cin7ApiError(f"Line {index + 1}: Box is required.")
+            if box not in packed_boxes:
+                raise Cin7ApiError(f"Line {index + 1}: Box '{box}' was not packed in this fulfilment.")
+            sent.append(
+                {
+                    "ID": str(uuid.uuid4()),
+                    "ShipmentDate": line["ShipmentDate"],
+                    "Carrier": line.get("Carrier") or "DEFAULT Carrier",
+                    "Boxes": box,
+                    "TrackingNumber": line.get("TrackingNumber") or "",
+                    "TrackingURL": line.get("TrackingURL") or "",
+                    "IsShipped": _truthy(line.get("IsShipped", True)),
+                }
+            )
+        before = {line["Boxes"] for line in task["Ship"]["Lines"] if line["IsShipped"] and current != "DRAFT"}
+        if adding_tracking and current in {"AUTHORISED", "PARTIALLY AUTHORISED"}:
+            lines = [dict(line) for line in task["Ship"]["Lines"]]
+            for new in sent:
+                old = next((line for line in lines if line["Boxes"] == new["Boxes"]), None)
+                if old is None:
+                    lines.append(new)
+                else:
+                    old.update(
+                        TrackingNumber=new["TrackingNumber"] or old["TrackingNumber"],
+                        Carrier=new["Carrier"] if new["Carrier"] != "DEFAULT Carrier" else old["Carrier"],
+                        TrackingURL=new["TrackingURL"] or old["TrackingURL"],
+                        IsShipped=old["IsShipped"] or new["IsShipped"],
+                    )
+            status = "AUTHORISED"
+        else:
+            if method == "PUT" and {line["Boxes"] for line in sent} != set(packed_boxes):
+                raise Cin7ApiError("Lines should contain all boxes from packing.")
+            lines = sent
+        shipped_boxes = {line["Boxes"] for line in lines if line["IsShipped"]}
+        if status != "DRAFT":
+            if not shipped_boxes:
+                raise Cin7ApiError("At least one box should be shipped to authorise the shipment.")
+            status = "AUTHORISED" if shipped_boxes >= set(packed_boxes) else "PARTIALLY AUTHORISED"
+        task["Ship"] = {**task["Ship"], "Status": status, "Lines": lines}
+        if status != "DRAFT":
+            newly = shipped_boxes - before
+            packed = [
+                (line["ProductID"], line["Quantity"])
+                for line in task["Pack"]["Lines"]
+                if (line.get("Box") or "Box 1") in newly
+            ]
+            self._ship_stock(sale, packed)
+            task["FulFilmentStatus"] = "FULFILLED" if status == "AUTHORISED" else "NOT FULFILLED"
+        shipped = self._quantities(sale, "Ship")
+        everything = all(shipped.get(o["ProductID"], 0) >= o["Quantity"] for o in sale["Order"]["Lines"])
+        numbers = [
+            line["TrackingNumber"]
+            for t in sale["Fulfilments"]
+            for line in t["Ship"]["Lines"]
+            if line["TrackingNumber"] and line["IsShipped"] and t["Ship"]["Status"] != "DRAFT"
+        ]
+        if status == "DRAFT":
+            # APIB:L20066: SHIPPING is the header status while a simple sale's ship is DRAFT.
+            sale.update(Status="SHIPPING")
+        else:
+            anything = any(shipped.values())
+            # APIB:L20063 lists no SHIPPED header status. Shipped in full, the sale waits for its invoice:
+            # the blueprint names no status between the two, so the next stage's [U]; an invoice raised
+            # before the shipment keeps its status. Part-shipped, it is still SHIPPING.
+            settled = sale["Status"] in {"INVOICED", "CREDITED", "COMPLETED"}
+            sale.update(
+                Status=sale["Status"] if settled else ("INVOICING" if everything else "SHIPPING"),
+                CombinedShippingStatus="SHIPPED" if everything else "PARTIALLY SHIPPED" if anything else "NOT SHIPPED",
+                FulFilmentStatus="FULFILLED" if everything else "PARTIALLY FULFILLED" if anything else "NOT FULFILLED",
+                CombinedTrackingNumbers=", ".join(numbers),
+            )
+        sale["LastModifiedOn"] = _utc_now()
+        return {
+            "TaskID": task["TaskID"],
+            "Status": status,
+            "RequireBy": task["Ship"].get("RequireBy"),
+            "ShippingAddress": task["Ship"].get("ShippingAddress"),
+            "ShippingNotes": task["Ship"].get("ShippingNotes"),
+            "Lines": copy.deepcopy(lines),
+        }
 
     def _quantities(self, sale: dict[str, Any], stage: str, *, skip: str | None = None) -> dict[str, float]:
         """Units per product in authorised picks or shipments (ship counts its task's packed units)."""
@@ -544,8 +630,9 @@ class Cin7SaleRules(Cin7Account):
                 continue
             if stage == "Pick" and task["Pick"]["Status"] == "AUTHORISED":
                 lines = task["Pick"]["Lines"]
-            elif stage == "Ship" and task["Ship"]["Status"] == "AUTHORISED":
-                lines = task["Pack"]["Lines"]
+            elif stage == "Ship" and task["Ship"]["Status"] in {"AUTHORISED", "PARTIALLY AUTHORISED"}:
+                boxes = {line["Boxes"] for line in task["Ship"]["Lines"] if line["IsShipped"]}
+                lines = [line for line in task["Pack"]["Lines"] if (line.get("Box") or "Box 1") in boxes]
             else:
                 continue
             for line in lines:
@@ -574,55 +661,140 @@ class Cin7SaleRules(Cin7Account):
         sale["Order"]["Status"] = "VOIDED"
         return copy.deepcopy(sale)
 
+    def _document_rows(self, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """Invoice and credit-note lines follow the order's line models (APIB:L29901–29929): a known
+        product and tax rule, Tax required, a Total that matches; charges name a Service product."""
+        lines = []
+        for index, line in enumerate(body.get("Lines") or []):
+            product = self._product_for_line(line)
+            tax_rule = line.get("TaxRule")
+            if not tax_rule or not any(t["Name"] == tax_rule for t in self.tax_rules):
+                raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
+            quantity = _num(line.get("Quantity"))
+            price, discount, tax, total = self._priced(f"Line {index + 1}", line, quantity)
+            lines.append(
+                {
+                    "ProductID": product["ID"],
+                    "SKU": product["SKU"],
+                    "Name": line.get("Name") or product["Name"],
+                    "Quantity": quantity,
+                    "Price": price,
+                    "Discount": discount,
+                    "Tax": tax,
+                    "Total": total,
+                    "TaxRule": tax_rule,
+                }
+            )
+        charges = [self._additional_charge(i, c) for i, c in enumerate(body.get("AdditionalCharges") or [])]
+        return lines, charges
+
     def _post_invoice(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """POST sale/invoice (APIB:L24029–24033): the order must be authorised; on a simple sale (one
+        invoice per sale order, L20044) a second invoice is refused once the first is past DRAFT;
+        InvoiceDate is required (L23957); numbers are unique across the account. The answer is the
+        sale's invoices, `{SaleID, Invoices: [...]}` (L24086)."""
         sale = self._sale(body.get("SaleID"))
         if sale["Order"]["Status"] != "AUTHORISED":
             raise Cin7ApiError("Sale order should be authorised before invoicing.")
         status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        if not body.get("InvoiceDate"):
+            raise Cin7ApiError("InvoiceDate is required.")
+        lines, charges = self._document_rows(body)
+        existing = [i for i in sale["Invoices"] if i["Status"] != "VOIDED"]
+        if sale["Type"] == "Simple Sale" and existing and existing[0]["Status"] not in {"DRAFT", "NOT AVAILABLE"}:
+            raise Cin7ApiError(f"Invoice with status '{existing[0]['Status']}' cannot be changed.")
+        self.invoice_count += 1
         invoice = {
             "TaskID": str(uuid.uuid4()),
-            "InvoiceNumber": f"INV-{len(self.sales):05d}",
+            "CombineAdditionalCharges": False,
+            "InvoiceNumber": f"INV-{self.invoice_count:05d}",
+            "Memo": body.get("Memo") or "",
             "Status": status,
             "InvoiceDate": body.get("InvoiceDate"),
-            "Lines": body.get("Lines") or [],
-            "AdditionalCharges": body.get("AdditionalCharges") or [],
+            "InvoiceDueDate": body.get("InvoiceDueDate") or body.get("InvoiceDate"),
+            "CurrencyConversionRate": 1,
+            "Lines": lines,
+            "AdditionalCharges": charges,
+            **self._totals(sale, lines, charges),
         }
+        if sale["Type"] == "Simple Sale" and existing:
+            sale["Invoices"].remove(existing[0])  # a draft is replaced
         sale["Invoices"].append(invoice)
         if status == "AUTHORISED":
             sale["CombinedInvoiceStatus"] = "INVOICED"
-        return {"SaleID": sale["ID"], **copy.deepcopy(invoice)}
+        sale["LastModifiedOn"] = _utc_now()
+        return {"SaleID": sale["ID"], "Invoices": copy.deepcopy(sale["Invoices"])}
 
     def _post_credit_note(self, _: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+        """POST sale/creditnote (APIB:L24249–24470): needs an authorised invoice, named by
+        `CreditNoteInvoiceNumber` (required, L24280), and `CreditNoteDate` (required, L24283); each
+        Restock line needs `Location` or `LocationID` (L29837). [U] As with invoices, a simple sale
+        holds one credit note: a second is refused once the first is authorised. The answer is the
+        sale's credit notes, `{SaleID, CreditNotes: [...]}` (L24456)."""
         sale = self._sale(body.get("SaleID"))
-        if not any(inv["Status"] in {"AUTHORISED", "PAID"} for inv in sale["Invoices"]):
-            raise Cin7ApiError("Sale invoice should be authorised before creating a credit note.")
         status = str(body.get("Status") or "DRAFT").upper()
+        if status not in {"DRAFT", "AUTHORISED"}:
+            raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
+        number = body.get("CreditNoteInvoiceNumber")
+        if not number:
+            raise Cin7ApiError("CreditNoteInvoiceNumber is required.")
+        invoice = next((i for i in sale["Invoices"] if i["InvoiceNumber"] == number), None)
+        if invoice is None:
+            raise Cin7ApiError(f"Invoice '{number}' not found.")
+        if invoice["Status"] not in {"AUTHORISED", "PAID"}:
+            raise Cin7ApiError("Sale invoice should be authorised before creating a credit note.")
+        if not body.get("CreditNoteDate"):
+            raise Cin7ApiError("CreditNoteDate is required.")
+        lines, charges = self._document_rows(body)
+        existing = [c for c in sale["CreditNotes"] if c["Status"] != "VOIDED"]
+        if sale["Type"] == "Simple Sale" and existing and existing[0]["Status"] not in {"DRAFT", "NOT AVAILABLE"}:
+            raise Cin7ApiError(f"Credit note with status '{existing[0]['Status']}' cannot be changed.")
         restock = []
-        for line in body.get("Restock") or []:
+        for index, line in enumerate(body.get("Restock") or []):
+            if not (line.get("Location") or line.get("LocationID")):
+                raise Cin7ApiError(f"Restock line {index + 1}: Location or LocationID is required.")
             product = self._product_for_line(line)
             location = line.get("RestockLocation") or line.get("Location") or sale["Location"]
-            if status == "AUTHORISED" and product["Type"] == "Stock":
-                row = self._stock_rows(product, location)[0]
-                row["OnHand"] += _num(line.get("Quantity"))
-                row["Available"] = row["OnHand"] - row["Allocated"]
             restock.append(
                 {
                     "SKU": product["SKU"],
                     "ProductID": product["ID"],
+                    "Name": product["Name"],
+                    "Location": line.get("Location"),
                     "Quantity": _num(line.get("Quantity")),
                     "RestockLocation": location,
+                    "_product": product,
                 }
             )
+        if status == "AUTHORISED":
+            for row in restock:
+                if row["_product"]["Type"] == "Stock":
+                    stock_row = self._stock_rows(row["_product"], row["RestockLocation"])[0]
+                    stock_row["OnHand"] += row["Quantity"]
+                    stock_row["Available"] = stock_row["OnHand"] - stock_row["Allocated"]
+        for row in restock:
+            del row["_product"]
+        self.credit_note_count += 1
         note = {
             "TaskID": str(uuid.uuid4()),
-            "CreditNoteNumber": f"CR-{len(sale['CreditNotes']) + 1:05d}",
+            "CombineAdditionalCharges": False,
+            "CreditNoteInvoiceNumber": number,
+            "Memo": body.get("Memo") or "",
             "Status": status,
-            "Memo": body.get("Memo"),
-            "Lines": body.get("Lines") or [],
-            "AdditionalCharges": body.get("AdditionalCharges") or [],
+            "CreditNoteDate": body.get("CreditNoteDate"),
+            "CreditNoteNumber": f"CR-{self.credit_note_count:05d}",
+            "CreditNoteConversionRate": 1,
+            "Lines": lines,
+            "AdditionalCharges": charges,
             "Restock": restock,
+            **self._totals(sale, lines, charges),
         }
+        if sale["Type"] == "Simple Sale" and existing:
+            sale["CreditNotes"].remove(existing[0])  # a draft is replaced
         sale["CreditNotes"].append(note)
         if status == "AUTHORISED":
             sale.update(CreditNoteStatus="AUTHORISED", Status="CREDITED")
-        return {"SaleID": sale["ID"], **copy.deepcopy(note)}
+        sale["LastModifiedOn"] = _utc_now()
+        return {"SaleID": sale["ID"], "CreditNotes": copy.deepcopy(sale["CreditNotes"])}

@@ -162,7 +162,8 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             ("POST", "sale/fulfilment"): self._post_fulfilment,
             ("POST", "sale/fulfilment/pick"): lambda q, b: self._post_stage("Pick", b),
             ("POST", "sale/fulfilment/pack"): lambda q, b: self._post_stage("Pack", b),
-            ("POST", "sale/fulfilment/ship"): lambda q, b: self._post_stage("Ship", b),
+            ("POST", "sale/fulfilment/ship"): lambda q, b: self._post_ship(b, method="POST"),
+            ("PUT", "sale/fulfilment/ship"): lambda q, b: self._post_ship(b, method="PUT"),
             ("POST", "sale/invoice"): self._post_invoice,
             ("GET", "sale/creditnote"): lambda q, b: {
                 "SaleID": q.get("saleid"),
@@ -310,6 +311,16 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         return self._page(q, rows, "CustomerList")
 
     def _validate_customer(self, body: dict[str, Any], existing_id: str | None) -> None:
+        if existing_id is None:
+            # Required on POST (APIB:L1019–L1025): Status ("Required for POST"), Currency, PaymentTerm,
+            # AccountReceivable, RevenueAccount and TaxRule; Cin7 fills none of them in. The words are [U].
+            for required in ("Name", "Status", "Currency", "PaymentTerm", "AccountReceivable", "RevenueAccount"):
+                if not str(body.get(required) or "").strip():
+                    raise Cin7ApiError(f"{required} is required.")
+            if not str(body.get("TaxRule") or "").strip():
+                raise Cin7ApiError("TaxRule is required.")
+        if body.get("Status") and body["Status"] not in {"Active", "Deprecated"}:
+            raise Cin7ApiError("Status should be 'Active' or 'Deprecated'.")
         name = (body.get("Name") or "").strip()
         if existing_id is None or "Name" in body:
             if not name:

@@ -28,7 +28,15 @@ LOC_PARRAMATTA = "gid://shopify/Location/71006"
 
 SHOPIFY_LOCATIONS = [
     {"id": LOC_SYDNEY, "name": "Sydney Warehouse", "isActive": True, "fulfillsOnlineOrders": True},
-    {"id": LOC_SHIPBOB, "name": "ShipBob 3PL", "isActive": True, "fulfillsOnlineOrders": True},
+    {
+        "id": LOC_SHIPBOB,
+        "name": "ShipBob 3PL",
+        "isActive": True,
+        "fulfillsOnlineOrders": True,
+        # ShipBob's app registered this location: it ships these orders and keeps their stock in Shopify.
+        "isFulfillmentService": True,
+        "fulfillmentService": {"serviceName": "ShipBob", "inventoryManagement": True},
+    },
     {
         "id": LOC_MELBOURNE,
         "name": "Melbourne Store",
@@ -282,7 +290,10 @@ SEEDED_PROBLEMS: dict[str, list[str]] = {
 }
 # Orders since go-live the sync considers (#1026–#1028 it skips: a test order, a tag, a cancellation).
 ORDERS_SINCE_GO_LIVE = [*(f"#{n}" for n in range(1001, 1026)), "#1029", "#1030", "#1031"]
-# Pilot: order name → error kinds it must be held with (orders not listed pass).
+# Orders that ship from ShipBob's location (a fulfillment service): ShipBob's app fulfils them in
+# Shopify, so the pilot shows them waiting on it once Cin7 Core has shipped them.
+ORDERS_AT_3PL = ["#1004", "#1005", "#1009", "#1012", "#1016", "#1020", "#1025"]
+# Pilot: order name → error kinds it must be held with (orders not listed, nor at the 3PL, pass).
 SEEDED_ORDER_ERRORS: dict[str, list[str]] = {
     "#1006": ["unknown_sku"],
     "#1013": ["unknown_sku"],

@@ -154,7 +154,19 @@ def generate_large(variants: int, *, seed: int = 7, orders: int = 100, customers
             "Products": cin7_products + SERVICE_PRODUCTS,
             "ProductFamilies": families,
             "ProductAvailability": availability,
-            "Customers": [],
+            # A real account has customers; new ones copy the terms and accounts Cin7 requires from one.
+            "Customers": [
+                {
+                    "Name": "Counter Sales",
+                    "Status": "Active",
+                    "Currency": CURRENCY,
+                    "PaymentTerm": "30 days",
+                    "AccountReceivable": "610",
+                    "RevenueAccount": "200",
+                    "TaxRule": "GST on Income",
+                    "Contacts": [{"Name": "Counter Sales", "Email": "counter@large-store.example", "Default": True}],
+                }
+            ],
             "Sales": [],
         },
         "settings": {

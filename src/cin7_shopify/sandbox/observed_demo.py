@@ -167,6 +167,9 @@ def build() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
                 "Name": f"{first} {last}",
                 "Status": "Active",
                 "Currency": "AUD",
+                "PaymentTerm": "30 days",
+                "AccountReceivable": "610",
+                "RevenueAccount": "200",
                 "TaxRule": "GST on Income",
                 "Contacts": [{"Name": f"{first} {last}", "Email": email, "Default": True}],
             }

@@ -27,7 +27,7 @@ from graphql import (
     GraphQLSchema,
     build_schema,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.sandbox.builtin_connector import ConnectorSettings
@@ -124,11 +124,26 @@ class ShopRecord(_Record):
         return value
 
 
+class FulfillmentServiceRecord(_Record):
+    serviceName: str
+    inventoryManagement: bool = False
+
+
 class LocationRecord(_Record):
     id: LocationId
     name: str
     isActive: bool = True
     fulfillsOnlineOrders: bool = True
+    # A location a 3PL's app registered (schema: FulfillmentService "Shopify automatically creates a
+    # Location that's associated to the fulfillment service"); both or neither.
+    isFulfillmentService: bool = False
+    fulfillmentService: FulfillmentServiceRecord | None = None
+
+    @model_validator(mode="after")
+    def _service_with_its_location(self) -> LocationRecord:
+        if self.isFulfillmentService != (self.fulfillmentService is not None):
+            raise ValueError("isFulfillmentService and fulfillmentService go together: give both or neither")
+        return self
 
 
 class InventoryItemRecord(_Record):

@@ -4,6 +4,7 @@
   every quantity (2026-04+), stale values refused with CHANGE_FROM_QUANTITY_STALE, the whole input
   applied or none of it, and a mandatory `@idempotent` key (same key, same input → same answer).
 - fulfillmentCreate: lines of open fulfillment orders of one order and location, tracking rules.
+- fulfillmentTrackingInfoUpdate: replaces a fulfilment's tracking (the same rules as at creation).
 - bulkOperationRunQuery: runs the query over everything and writes JSONL with `__parentId` children.
 """
 
@@ -11,11 +12,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FieldNode,
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    TypeInfo,
+    TypeInfoVisitor,
+    Visitor,
+    execute,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
 from graphql.execution.values import get_directive_values
 
+from cin7_shopify.clock import Clock
 from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_store import ShopifyStore, _now_iso
 
@@ -48,12 +66,24 @@ BATCH_ERROR_MESSAGES = {
 }
 
 
+# Shopify cancels an order in a background job (schema: OrderCancelPayload.job "The job that asynchronously
+# cancels the order"); how long it takes is not documented [U]: a couple of seconds here.
+ORDER_CANCEL_JOB_SECONDS = 2.0
+MAX_BULK_CONNECTIONS = 5
+MAX_BULK_DEPTH = 2
+
+
 class ShopifyMutations(ShopifyStore):
     schema: GraphQLSchema
     faults: Faults
+    clock: Clock
 
     def __init__(self, shopify: dict[str, Any]) -> None:
         super().__init__(shopify)
+        # Asynchronous jobs: id → (when it will have run, what it does); run when due, by any request.
+        self.jobs: dict[str, tuple[float, Callable[[], None]]] = {}
+        self.jobs_done: set[str] = set()
+        self._job_orders: dict[str, str] = {}  # a cancel job → its order
         self.idempotency: dict[str, tuple[str, dict[str, Any]]] = {}
         self.bulk_operations: dict[str, dict[str, Any]] = {}
         self.bulk_results: dict[str, str] = {}
@@ -248,12 +278,9 @@ class ShopifyMutations(ShopifyStore):
             return {"fulfillment": None, "userErrors": [{"field": field, "message": text}]}
 
         tracking = fulfillment.get("trackingInfo") or {}
-        if tracking.get("url") and tracking.get("urls"):
-            return fail(["fulfillment", "trackingInfo"], "Don't send both url and urls.")
-        if tracking.get("number") and tracking.get("numbers"):
-            return fail(["fulfillment", "trackingInfo"], "Don't send both number and numbers.")
-        if tracking.get("url") and not tracking.get("number"):
-            return fail(["fulfillment", "trackingInfo", "url"], "A tracking url requires a tracking number.")
+        problem = _tracking_problem(tracking)
+        if problem:
+            return fail(["fulfillment", "trackingInfo"], problem)
         groups = fulfillment["lineItemsByFulfillmentOrder"]
         if not groups:
             return fail(
@@ -289,6 +316,16 @@ class ShopifyMutations(ShopifyStore):
                 return fail(
                     ["fulfillment", "lineItemsByFulfillmentOrder", str(index)],
                     f"Fulfillment order {fo['id']} is {fo['status'].lower()} and can't be fulfilled.",
+                )
+            assigned = (fo["assignedLocation"] or {}).get("location") or {}
+            if assigned.get("isFulfillmentService"):
+                # Schema (FulfillmentOrder): at a location managed by a fulfillment service, a merchant or
+                # order management app sends a fulfillment request; the service creates the fulfilments.
+                # [U] the exact refusal text: Shopify's is not documented.
+                return fail(
+                    ["fulfillment", "lineItemsByFulfillmentOrder", str(index), "fulfillmentOrderId"],
+                    f"Fulfillment order {fo['id']} is assigned to a fulfillment service location; only the "
+                    "fulfillment service can create its fulfillments.",
                 )
             wanted = group.get("fulfillmentOrderLineItems")
             lines_by_id = {line["id"]: line for line in fo["lineItems"]}
@@ -343,23 +380,40 @@ class ShopifyMutations(ShopifyStore):
         all_done = all(fo["status"] in {"CLOSED", "CANCELLED"} for fo in order["fulfillmentOrders"])
         order["displayFulfillmentStatus"] = "FULFILLED" if all_done else "PARTIALLY_FULFILLED"
         order["updatedAt"] = _now_iso()
-        numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
-        urls = tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else [])
         record = {
             "id": f"gid://shopify/Fulfillment/{next(self._ids)}",
             "status": "SUCCESS",
             "createdAt": _now_iso(),
-            "trackingInfo": [
-                {
-                    "company": tracking.get("company"),
-                    "number": number,
-                    "url": urls[i] if i < len(urls) else None,
-                }
-                for i, number in enumerate(numbers)
-            ],
+            "trackingInfo": _tracking_info(tracking),
             "lines": [(line["id"], quantity) for line, quantity in plan],
         }
         order["fulfillments"].append(record)
+        return {"fulfillment": record, "userErrors": []}
+
+    def _fulfillment_tracking_update(
+        self,
+        _: Any,
+        info: GraphQLResolveInfo[Any],
+        fulfillmentId: str,
+        trackingInfoInput: dict[str, Any],
+        notifyCustomer: bool | None = None,
+    ) -> dict[str, Any]:
+        """Schema (Mutation.fulfillmentTrackingInfoUpdate): "Updates tracking information for a
+        fulfillment, including the carrier name, tracking numbers, and tracking URLs"; the input obeys
+        FulfillmentTrackingInput's rules, as at creation."""
+        problem = _tracking_problem(trackingInfoInput)
+        if problem:
+            return {"fulfillment": None, "userErrors": [{"field": ["trackingInfoInput"], "message": problem}]}
+        record = next(
+            (f for order in self.orders for f in order["fulfillments"] if f["id"] == fulfillmentId),
+            None,
+        )
+        if record is None:
+            missing = {"field": ["fulfillmentId"], "message": "Fulfillment does not exist."}
+            return {"fulfillment": None, "userErrors": [missing]}
+        record["trackingInfo"] = _tracking_info(trackingInfoInput)
+        owner = next(order for order in self.orders if record in order["fulfillments"])
+        owner["updatedAt"] = _now_iso()
         return {"fulfillment": record, "userErrors": []}
 
     def _order_create(
@@ -451,14 +505,47 @@ class ShopifyMutations(ShopifyStore):
         restock: bool,
         **_options: Any,
     ) -> dict[str, Any]:
-        """orderCancel: done at once here (Shopify runs a job); unfulfilled quantities go back on restock."""
+        """orderCancel: queued as a job, as Shopify does; when it has run, the order is cancelled and its
+        unfulfilled quantities go back on restock. Until then the order reads as before."""
         order = self.orders_by_id.get(orderId)
         if order is None:
             error = {"field": ["orderId"], "message": "Order does not exist.", "code": "NOT_FOUND"}
             return {"job": None, "orderCancelUserErrors": [error]}
-        if order.get("cancelledAt"):
+        if order.get("cancelledAt") or any(orderId == pending for pending in self._cancelling()):
             error = {"field": ["orderId"], "message": "Order has already been cancelled.", "code": "INVALID"}
             return {"job": None, "orderCancelUserErrors": [error]}
+        job_id = f"gid://shopify/Job/{next(self._ids)}"
+        self.jobs[job_id] = (
+            self.clock.now() + ORDER_CANCEL_JOB_SECONDS,
+            lambda: self._cancel_now(orderId, reason, restock),
+        )
+        self._job_orders[job_id] = orderId
+        return {"job": {"id": job_id, "done": False}, "orderCancelUserErrors": []}
+
+    def _cancelling(self) -> list[str]:
+        return [self._job_orders[j] for j in self.jobs if j in self._job_orders]
+
+    def run_due_jobs(self) -> None:
+        """Every queued job whose time has come has run (called before each request is answered)."""
+        now = self.clock.now()
+        for job_id, (due, action) in list(self.jobs.items()):
+            if due <= now:
+                del self.jobs[job_id]
+                action()
+                self.jobs_done.add(job_id)
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        self.run_due_jobs()
+        if job_id in self.jobs_done:
+            return {"id": job_id, "done": True}
+        if job_id in self.jobs:
+            return {"id": job_id, "done": False}
+        return None
+
+    def _cancel_now(self, orderId: str, reason: str, restock: bool) -> None:
+        order = self.orders_by_id[orderId]
+        if order.get("cancelledAt"):
+            return
         open_lines = [
             (fo["assignedLocation"]["location"], line)
             for fo in order["fulfillmentOrders"]
@@ -476,7 +563,6 @@ class ShopifyMutations(ShopifyStore):
                 quantities["committed"] = quantities.get("committed", 0) - back
                 quantities["available"] += back
             line["remainingQuantity"] = 0
-        return {"job": {"id": f"gid://shopify/Job/{next(self._ids)}", "done": True}, "orderCancelUserErrors": []}
 
     def _bulk_run(self, _: Any, info: GraphQLResolveInfo[Any], query: str, groupObjects: bool) -> dict[str, Any]:
         def fail(text: str, code: str = "INVALID") -> dict[str, Any]:
@@ -502,7 +588,16 @@ class ShopifyMutations(ShopifyStore):
             return fail(f"Invalid bulk query: {problems[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
-        result = execute(self.schema, document, context_value={"bulk": True, "scopes": []})
+        # "The query must include at least one connection field and supports up to five connections with
+        # a maximum nesting depth of two levels" (schema: Mutation.bulkOperationRunQuery; shopify.dev bulk
+        # operations guide, "Operation restrictions"). The exact words of the refusals are [U].
+        connections = _connections(self.schema, document)
+        if len(connections) > MAX_BULK_CONNECTIONS:
+            return fail(f"Bulk queries cannot contain more than {MAX_BULK_CONNECTIONS} connections.")
+        deepest = max((depth for _, depth in connections), default=0)
+        if deepest > MAX_BULK_DEPTH:
+            return fail(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_BULK_DEPTH}.")
+        result = execute(self.schema, document, context_value={"bulk": True, "scopes": info.context["scopes"]})
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
             return fail(f"Invalid bulk query: {result.errors[0].message}")
@@ -550,6 +645,50 @@ class ShopifyMutations(ShopifyStore):
                 url=f"{operation['_base']}/bulk-results/{number}.jsonl?signature={token}",
             )
         return operation
+
+
+def _tracking_problem(tracking: dict[str, Any]) -> str | None:
+    """FulfillmentTrackingInput's rules (schema description): not both url and urls, not both number
+    and numbers, a url needs a number and urls need numbers."""
+    if tracking.get("url") and tracking.get("urls"):
+        return "Don't send both url and urls."
+    if tracking.get("number") and tracking.get("numbers"):
+        return "Don't send both number and numbers."
+    if tracking.get("url") and not tracking.get("number"):
+        return "A tracking url requires a tracking number."
+    if tracking.get("urls") and not tracking.get("numbers"):
+        return "Tracking urls require tracking numbers."
+    return None
+
+
+def _tracking_info(tracking: dict[str, Any]) -> list[dict[str, Any]]:
+    numbers = tracking.get("numbers") or ([tracking["number"]] if tracking.get("number") else [])
+    urls = tracking.get("urls") or ([tracking["url"]] if tracking.get("url") else [])
+    return [
+        {"company": tracking.get("company"), "number": number, "url": urls[i] if i < len(urls) else None}
+        for i, number in enumerate(numbers)
+    ]
+
+
+def _connections(schema: GraphQLSchema, document: DocumentNode) -> list[tuple[str, int]]:
+    """Each connection field a query selects, with how many connections deep it is (1 at the top)."""
+    type_info = TypeInfo(schema)
+    found: list[tuple[str, int]] = []
+    inside: list[bool] = []
+
+    class Connections(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            field_type = type_info.get_type()
+            is_connection = field_type is not None and get_named_type(field_type).name.endswith("Connection")
+            inside.append(is_connection)
+            if is_connection:
+                found.append((node.name.value, sum(inside)))
+
+        def leave_field(self, *_: Any) -> None:
+            inside.pop()
+
+    visit(document, TypeInfoVisitor(type_info, Connections()))
+    return found
 
 
 def _jsonl_lines(data: dict[str, Any]) -> list[dict[str, Any]]:

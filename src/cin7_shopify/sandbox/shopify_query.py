@@ -120,6 +120,11 @@ def _compare(getter: Callable[[dict[str, Any]], Any], comparator: str, value: st
 
     def check(record: dict[str, Any]) -> bool:
         actual = getter(record)
+        if isinstance(actual, list):  # a field of many values (tags): any one of them matches
+            return any(check_value(value) for value in actual)
+        return check_value(actual)
+
+    def check_value(actual: Any) -> bool:
         if comparator == ":":
             if isinstance(actual, bool):
                 return str(actual).lower() == value.lower()

@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -23,9 +24,11 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLResolveInfo,
+    GraphQLScalarType,
     GraphQLSchema,
     OperationDefinitionNode,
     build_schema,
+    default_field_resolver,
     execute,
     get_named_type,
     parse,
@@ -56,12 +59,68 @@ SANDBOX_SCOPES = (
     "read_products,read_inventory,write_inventory,read_locations,read_orders,read_all_orders,write_orders,"
     "read_merchant_managed_fulfillment_orders,write_merchant_managed_fulfillment_orders,read_customers"
 )
+# What each root field needs (any one of the scopes listed), as the 2026-10 schema's descriptions and
+# shopify.dev's scope list say ("Requires `read_orders` access scope", reference/shopify_admin_api.md §1.3).
+# Without it Shopify answers the field with an ACCESS_DENIED error.
+FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("QueryRoot", "productVariants"): ("read_products",),
+    ("QueryRoot", "orders"): ("read_orders",),
+    ("QueryRoot", "order"): ("read_orders",),
+    ("QueryRoot", "ordersCount"): ("read_orders",),
+    ("QueryRoot", "locations"): ("read_locations", "read_inventory"),
+    ("QueryRoot", "location"): ("read_locations", "read_inventory"),
+    ("QueryRoot", "inventoryItem"): ("read_inventory",),
+    ("Mutation", "inventorySetQuantities"): ("write_inventory",),
+    ("Mutation", "orderCreate"): ("write_orders",),
+    ("Mutation", "orderCancel"): ("write_orders",),
+    ("Mutation", "fulfillmentCreate"): (
+        "write_merchant_managed_fulfillment_orders",
+        "write_third_party_fulfillment_orders",
+        "write_assigned_fulfillment_orders",
+    ),
+}
+# Without read_all_orders an app sees the last 60 days of orders only; older ones are silently absent,
+# not an error (schema: Order "…only the last 60 days' worth of orders from a store are accessible from
+# the Order object by default. If you want to access older orders, then you need to request access to
+# all orders"; reference/shopify_admin_api.md §7).
+ORDER_WINDOW_DAYS = 60
 INVALID_TOKEN_BODY = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
 _VERSION = re.compile(r"^/admin/api/(\d{4}-\d{2}|unstable)/graphql\.json$")
 
 
 def load_sdl() -> str:
     return resources.files("cin7_shopify.sandbox").joinpath("shopify_schema.graphql").read_text()
+
+
+_URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _parse_url(value: Any) -> str:
+    """Schema (URL): "an RFC 3986 and RFC 3987-compliant URI string … It includes a scheme (`https`)
+    and a host". A value without a scheme, with spaces or control characters, or a web URL without a
+    host fails the whole variable, as Shopify answers."""
+    if not isinstance(value, str):
+        raise GraphQLError(f"URL cannot represent a non-string value: {value!r}")
+    if not _URI_SCHEME.match(value) or any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise GraphQLError(f"Invalid url '{value}', missing scheme or not a valid URI")
+    scheme, _, rest = value.partition(":")
+    if (scheme.lower() in {"http", "https"} and not rest.startswith("//")) or rest in {"//", ""}:
+        raise GraphQLError(f"Invalid url '{value}', missing host")
+    return value
+
+
+def strict_url_scalar(schema: GraphQLSchema) -> None:
+    url = schema.type_map.get("URL")
+    if isinstance(url, GraphQLScalarType):
+        # graphql-core 3.2 calls parse_*, 3.3 coerce_input_*: set both.
+        literal = lambda node, variables=None: _parse_url(getattr(node, "value", None))  # noqa: E731
+        for name, function in [
+            ("parse_value", _parse_url),
+            ("coerce_input_value", _parse_url),
+            ("parse_literal", literal),
+            ("coerce_input_literal", literal),
+        ]:
+            setattr(url, name, function)
 
 
 class ShopifySandbox(ShopifyMutations, RequestApp):
@@ -89,12 +148,15 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self._bucket_time = self.clock.now()
         self.throttle_as_429 = False
         self.schema = build_schema(load_sdl())
+        strict_url_scalar(self.schema)
         self.request_log: list[dict[str, Any]] = []
         # Operation name → the reason Shopify gives in `X-Shopify-API-Deprecated-Reason` when a request
         # uses something deprecated in the pinned version. Since 2025-04 the header lists the deprecated
         # fields used (e.g. "Shop.plan.displayName"); see https://shopify.dev/docs/api/usage/versioning and
         # https://shopify.dev/changelog/graphql-return-actual-deprecation-reasons. Empty: no header sent.
         self.deprecated_operations: dict[str, str] = {}
+        # The scopes the app was granted (every token of this store has them; tests take some away).
+        self.scopes: list[str] = SANDBOX_SCOPES.split(",")
         super().__init__(shopify)
         self._wire_resolvers()
 
@@ -119,10 +181,13 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         )
         query["productVariants"].resolve = self._resolve_variants
         query["orders"].resolve = self._resolve_orders
-        query["order"].resolve = lambda _, info, id: self.orders_by_id.get(id)
+        query["order"].resolve = lambda _, info, id: (
+            next(iter(self._visible_orders([self.orders_by_id[id]], info)), None) if id in self.orders_by_id else None
+        )
         query["ordersCount"].resolve = self._count_orders
         query["inventoryItem"].resolve = lambda _, info, id: self.items_by_id.get(id)
         query["bulkOperation"].resolve = lambda _, info, id: self._poll_bulk(id)
+        query["job"].resolve = lambda _, info, id: self.job(id)
         self.schema.type_map["InventoryLevel"].fields["quantities"].resolve = (  # type: ignore[attr-defined]
             lambda level, info, names: [{"name": n, "quantity": level["_quantities"].get(n, 0)} for n in names]
         )
@@ -140,9 +205,13 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         mutation = self.schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
         mutation["inventorySetQuantities"].resolve = self._inventory_set_quantities
         mutation["fulfillmentCreate"].resolve = self._fulfillment_create
+        mutation["fulfillmentTrackingInfoUpdate"].resolve = self._fulfillment_tracking_update
         mutation["bulkOperationRunQuery"].resolve = self._bulk_run
         mutation["orderCreate"].resolve = self._order_create
         mutation["orderCancel"].resolve = self._order_cancel
+        for (type_name, field_name), needed in FIELD_SCOPES.items():
+            field = self.schema.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
+            field.resolve = _needs_scope(field_name, needed, field.resolve)
 
     def _connection_resolver(self, field_name: str) -> Any:
         def resolve(source: dict[str, Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
@@ -219,6 +288,13 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         args.pop("savedSearchId", None)
         return self.page([v for v in self.variants if matches(v)], info, **args)
 
+    def _visible_orders(self, rows: list[dict[str, Any]], info: GraphQLResolveInfo[Any]) -> list[dict[str, Any]]:
+        """Orders this app may see: without read_all_orders, only those created in the last 60 days."""
+        if "read_all_orders" in info.context["scopes"]:
+            return rows
+        cutoff = (datetime.now(UTC) - timedelta(days=ORDER_WINDOW_DAYS)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [o for o in rows if _utc_text(o["createdAt"]) >= cutoff]
+
     def _count_orders(
         self,
         _: Any,
@@ -227,13 +303,13 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         limit: int | None = 10000,
         savedSearchId: str | None = None,
     ) -> dict[str, Any]:
-        count = len(self._matching_orders(query))
+        count = len(self._visible_orders(self._matching_orders(query), info))
         if limit is not None and count > limit:
             return {"count": limit, "precision": "AT_LEAST"}
         return {"count": count, "precision": "EXACT"}
 
     def _resolve_orders(self, _: Any, info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
-        rows = self._matching_orders(args.pop("query", None))
+        rows = self._visible_orders(self._matching_orders(args.pop("query", None)), info)
         sort_key = args.pop("sortKey", None) or "ID"
         key = {
             "UPDATED_AT": "updatedAt",
@@ -419,9 +495,10 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             }
             return throttled, 429 if self.throttle_as_429 else 200
         self._available -= cost
+        self.run_due_jobs()
         context: dict[str, Any] = {
             "bulk": False,
-            "scopes": SANDBOX_SCOPES.split(","),
+            "scopes": list(self.scopes),
             "base_url": base_url,
             "raw_input": variables.get("input") if isinstance(variables.get("input"), dict) else {},
         }
@@ -451,6 +528,29 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             }
         }
         return body, 200
+
+
+def _needs_scope(field_name: str, needed: tuple[str, ...], resolve: Any) -> Any:
+    def guarded(source: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        if not any(scope in info.context["scopes"] for scope in needed):
+            required = " or ".join(f"`{scope}`" for scope in needed)
+            raise GraphQLError(
+                f"Access denied for {field_name} field. Required access: {required} access scope.",
+                extensions={
+                    "code": "ACCESS_DENIED",
+                    "documentation": "https://shopify.dev/api/usage/access-scopes",
+                    "requiredAccess": f"{required} access scope.",
+                },
+            )
+        return resolve(source, info, **args) if resolve is not None else default_field_resolver(source, info, **args)
+
+    return guarded
+
+
+def _utc_text(stamp: str) -> str:
+    """An ISO time as UTC text that sorts as time does."""
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _is_throttled(body: dict[str, Any]) -> bool:

@@ -88,7 +88,7 @@ class ShopifyStore:
         self.shop = {
             "id": "gid://shopify/Shop/1",
             "ianaTimezone": "Australia/Sydney",
-            "plan": {"displayName": "Basic", "partnerDevelopment": True, "shopifyPlus": False},
+            "plan": {"publicDisplayName": "Basic", "partnerDevelopment": True, "shopifyPlus": False},
             "currencyCode": currency,
             "taxesIncluded": False,
             **shop,
@@ -368,6 +368,13 @@ class ShopifyStore:
                 }
                 for r in refund.get("refundLineItems", [])
             ],
+            "refundShippingLines": [
+                {
+                    "subtotalAmountSet": _money(r.get("subtotal") or 0, self.currency),
+                    "taxAmountSet": _money(r.get("tax") or 0, self.currency),
+                }
+                for r in refund.get("refundShippingLines", [])
+            ],
         }
 
     def _matching_orders(self, search: str | None) -> list[dict[str, Any]]:
@@ -381,7 +388,8 @@ class ShopifyStore:
                 "financial_status": lambda o: (o.get("displayFinancialStatus") or "").lower(),
                 "fulfillment_status": lambda o: (o.get("displayFulfillmentStatus") or "").lower(),
                 "test": lambda o: o["test"],
-                "tag": lambda o: " ".join(o.get("tags", [])),
+                # `tag:x` matches an order with x among its tags (shopify.dev "Search syntax"), not the list.
+                "tag": lambda o: list(o.get("tags", [])),
                 "email": lambda o: o.get("email"),
                 "id": lambda o: o["id"].rsplit("/", 1)[-1],
             },
@@ -411,14 +419,22 @@ class ShopifyStore:
                 fulfillment_order["status"] = "CANCELLED"
         return order
 
-    def refund(self, order_id: str, lines: list[tuple[str, int]], *, restock_type: str = "RETURN") -> dict[str, Any]:
-        """Refund (line item id, quantity) pairs of an order."""
+    def refund(
+        self,
+        order_id: str,
+        lines: list[tuple[str, int]],
+        *,
+        restock_type: str = "RETURN",
+        shipping: tuple[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Refund (line item id, quantity) pairs of an order, and shipping as (subtotal, tax)."""
         order = self.orders_by_id[order_id]
         refund = self._refund_record(
             {
                 "refundLineItems": [
                     {"lineItemId": lid, "quantity": qty, "restockType": restock_type} for lid, qty in lines
-                ]
+                ],
+                "refundShippingLines": [{"subtotal": shipping[0], "tax": shipping[1]}] if shipping else [],
             },
             order,
         )

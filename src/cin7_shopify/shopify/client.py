@@ -16,6 +16,7 @@ import math
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlparse
@@ -42,7 +43,9 @@ from cin7_shopify.shopify.errors import (
 )
 from cin7_shopify.shopify.models import (
     FulfillmentOrder,
+    FulfilmentState,
     OrderLine,
+    SentFulfilment,
     SetStockResult,
     ShopifyLocation,
     ShopifyOrder,
@@ -83,6 +86,10 @@ def normalize_shop_domain(text: str) -> str:
             hint="Use the store's permanent domain, e.g. demo-apparel.myshopify.com (Settings → Domains).",
         )
     return f"{handle}.myshopify.com"
+
+
+ORDER_WINDOW_DAYS = 60  # without read_all_orders Shopify shows this many days of orders
+READ_ALL_ORDERS = "read_all_orders"
 
 
 class AccessToken:
@@ -382,9 +389,33 @@ class ShopifyClient:
             domain=shop["myshopifyDomain"],
             currency=shop["currencyCode"],
             taxes_included=bool(shop["taxesIncluded"]),
-            plan=(shop.get("plan") or {}).get("displayName", ""),
+            plan=(shop.get("plan") or {}).get("publicDisplayName", ""),  # displayName is deprecated in 2026-10
             development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
             scopes=scopes,
+        )
+
+    async def require_order_history(self, since: datetime, *, what: str) -> None:
+        """Refuse, in words, to read orders older than 60 days without `read_all_orders`: Shopify would
+        leave them out without a word (schema: Order; reference/shopify_admin_api.md §7), and `what`
+        (a backfill, a reconcile) would report nothing where there is something. One call, only when
+        `since` reaches that far back."""
+        oldest_visible = datetime.now(UTC) - timedelta(days=ORDER_WINDOW_DAYS)
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        if since >= oldest_visible:
+            return
+        if READ_ALL_ORDERS in (await self.shop_info()).scopes:
+            return
+        raise ShopifyAccessDenied(
+            f"{what} since {since:%Y-%m-%d} needs orders older than {ORDER_WINDOW_DAYS} days, and Shopify shows "
+            f"those only to apps granted the {READ_ALL_ORDERS} scope, which this store's app lacks: "
+            "it would miss them without a word.",
+            code="ACCESS_DENIED",
+            hint=(
+                f"Grant {READ_ALL_ORDERS}: in Shopify admin, Settings → Apps and sales channels → Develop apps → "
+                "the app → Configuration → Admin API access scopes, tick read_all_orders, save and reinstall "
+                "the app (a public app requests it in the Partner Dashboard first). Or choose a date within "
+                f"the last {ORDER_WINDOW_DAYS} days ({oldest_visible:%Y-%m-%d} or later)."
+            ),
         )
 
     async def locations(self) -> list[ShopifyLocation]:
@@ -457,16 +488,21 @@ class ShopifyClient:
         return await self.orders(search)
 
     async def fulfillment_orders(self, order_id: str) -> list[FulfillmentOrder]:
-        return (await self.fulfilment_state(order_id))[0]
+        return (await self.fulfilment_state(order_id)).fulfillment_orders
 
-    async def fulfilment_state(self, order_id: str) -> tuple[list[FulfillmentOrder], list[str]]:
-        """The order's fulfillment orders, and the tracking numbers of fulfilments already made."""
+    async def fulfilment_state(self, order_id: str) -> FulfilmentState:
+        """The order's fulfillment orders, and the fulfilments already made with their tracking."""
         data = await self.execute(document("fulfillment_orders"), {"orderId": order_id})
         order = data.get("order")
         if order is None:
             raise ShopifyError(f"order {order_id} was not found")
-        numbers = [t["number"] for f in order.get("fulfillments") or [] for t in f["trackingInfo"] if t.get("number")]
-        return [FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]], numbers
+        return FulfilmentState(
+            fulfillment_orders=[FulfillmentOrder.from_graphql(node) for node in order["fulfillmentOrders"]["nodes"]],
+            fulfillments=[
+                SentFulfilment(id=f["id"], numbers=[t["number"] for t in f["trackingInfo"] if t.get("number")])
+                for f in order.get("fulfillments") or []
+            ],
+        )
 
     async def stock_level(self, inventory_item_id: str, location_id: str) -> StockLevel | None:
         data = await self.execute(document("inventory_level"), {"itemId": inventory_item_id, "locationId": location_id})
@@ -699,30 +735,42 @@ class ShopifyClient:
         payload = data["orderCancel"]
         if payload["orderCancelUserErrors"]:
             raise ShopifyError("; ".join(e["message"] for e in payload["orderCancelUserErrors"]), code="USER_ERROR")
+        job = payload.get("job") or {}
+        if job.get("id") and not job.get("done"):
+            await self.wait_for_job(job["id"], what=f"cancelling order {order_id}")
+
+    async def wait_for_job(self, job_id: str, *, what: str, seconds: float = 120.0) -> None:
+        """Poll an asynchronous mutation's job until Shopify has run it (schema: Job.done "indicates if the
+        job is still queued or has been run"; orderCancel "returns a job"): until then nothing it does shows."""
+        waited = 0.0
+        delay = 0.5
+        while True:
+            data = await self.execute(document("job"), {"id": job_id})
+            if (data.get("job") or {}).get("done"):
+                return
+            if waited >= seconds:
+                raise ShopifyError(
+                    f"Shopify has not finished {what} after {seconds:.0f} s (job {job_id}).",
+                    code="JOB_PENDING",
+                    hint="Shopify is still working on it: look again in a few minutes, then run it again.",
+                )
+            await self.clock.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 10.0)
 
     async def create_fulfillment(
         self,
         fulfillment_order_id: str,
         lines: list[tuple[str, int]] | None,
         *,
-        company: str | None = None,
-        number: str | None = None,
-        url: str | None = None,
+        tracking: dict[str, Any] | None = None,
         notify_customer: bool = False,
     ) -> dict[str, Any]:
-        """Fulfil lines of one fulfillment order (all remaining when `lines` is None) with tracking."""
+        """Fulfil lines of one fulfillment order (all remaining when `lines` is None) with tracking
+        (a FulfillmentTrackingInput: see shopify/tracking.py)."""
         group: dict[str, Any] = {"fulfillmentOrderId": fulfillment_order_id}
         if lines is not None:
             group["fulfillmentOrderLineItems"] = [{"id": line_id, "quantity": qty} for line_id, qty in lines]
-        tracking = {
-            k: v
-            for k, v in {
-                "company": company,
-                "number": number,
-                "url": url if number else None,
-            }.items()
-            if v
-        }
         variables = {
             "fulfillment": {
                 "lineItemsByFulfillmentOrder": [group],
@@ -738,6 +786,20 @@ class ShopifyClient:
                 "; ".join(e["message"] for e in payload["userErrors"]),
                 code="USER_ERROR",
                 hint="Check the order's fulfillment in Shopify.",
+            )
+        fulfillment: dict[str, Any] = payload["fulfillment"]
+        return fulfillment
+
+    async def update_tracking(self, fulfillment_id: str, tracking: dict[str, Any]) -> dict[str, Any]:
+        """Replace a fulfilment's tracking (the warehouse added or corrected it after shipping)."""
+        variables = {"fulfillmentId": fulfillment_id, "trackingInfoInput": tracking}
+        data = await self.execute(document("fulfillment_tracking_update"), variables, idempotent=False)
+        payload = data["fulfillmentTrackingInfoUpdate"]
+        if payload["userErrors"]:
+            raise ShopifyError(
+                "; ".join(e["message"] for e in payload["userErrors"]),
+                code="USER_ERROR",
+                hint="Check the fulfilment's tracking in Shopify.",
             )
         fulfillment: dict[str, Any] = payload["fulfillment"]
         return fulfillment

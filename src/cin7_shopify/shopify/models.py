@@ -60,15 +60,22 @@ class ShopifyLocation(ShopifyModel):
     is_active: bool = True
     fulfills_online_orders: bool = True
     is_fulfillment_service: bool = False
+    service_name: str | None = None  # the fulfillment service (a 3PL's app) that runs the location
+    # Schema (FulfillmentService.inventoryManagement): "Whether the fulfillment service tracks product
+    # inventory and provides updates to Shopify": its app keeps the stock there, not us.
+    service_keeps_stock: bool = False
 
     @classmethod
     def from_graphql(cls, node: dict[str, Any]) -> ShopifyLocation:
+        service = node.get("fulfillmentService") or {}
         return cls(
             id=node["id"],
             name=node["name"],
             is_active=node.get("isActive", True),
             fulfills_online_orders=node.get("fulfillsOnlineOrders", True),
             is_fulfillment_service=node.get("isFulfillmentService", False),
+            service_name=service.get("serviceName"),
+            service_keeps_stock=bool(service.get("inventoryManagement")),
         )
 
 
@@ -214,6 +221,8 @@ class Refund(ShopifyModel):
     id: str
     created_at: str | None = None
     lines: list[RefundLine] = Field(default_factory=list)
+    shipping: Decimal = Decimal(0)  # shipping refunded, before tax
+    shipping_tax: Decimal = Decimal(0)
 
 
 class FulfillmentOrderLine(ShopifyModel):
@@ -229,6 +238,8 @@ class FulfillmentOrder(ShopifyModel):
     status: str
     location_id: str | None = None
     location_name: str = ""
+    # Assigned to a fulfillment service (a 3PL's app): only that app creates its fulfilments.
+    fulfillment_service: bool = False
     lines: list[FulfillmentOrderLine] = Field(default_factory=list)
 
     @classmethod
@@ -239,6 +250,7 @@ class FulfillmentOrder(ShopifyModel):
             status=node["status"],
             location_id=(assigned.get("location") or {}).get("id"),
             location_name=assigned.get("name") or "",
+            fulfillment_service=bool((assigned.get("location") or {}).get("isFulfillmentService")),
             lines=[
                 FulfillmentOrderLine(
                     id=n["id"],
@@ -250,6 +262,22 @@ class FulfillmentOrder(ShopifyModel):
                 for n in _nodes(node.get("lineItems"))
             ],
         )
+
+
+class SentFulfilment(ShopifyModel):
+    id: str
+    numbers: list[str] = Field(default_factory=list)
+
+
+class FulfilmentState(ShopifyModel):
+    """What Shopify holds of an order's fulfilment: the open work and the fulfilments made."""
+
+    fulfillment_orders: list[FulfillmentOrder] = Field(default_factory=list)
+    fulfillments: list[SentFulfilment] = Field(default_factory=list)
+
+    @property
+    def numbers(self) -> list[str]:
+        return [number for fulfilment in self.fulfillments for number in fulfilment.numbers]
 
 
 class Address(ShopifyModel):
@@ -374,6 +402,14 @@ class ShopifyOrder(ShopifyModel):
                         )
                         for x in _nodes(r.get("refundLineItems"))
                     ],
+                    shipping=sum(
+                        (_amount(x.get("subtotalAmountSet")) for x in _nodes(r.get("refundShippingLines"))),
+                        Decimal(0),
+                    ),
+                    shipping_tax=sum(
+                        (_amount(x.get("taxAmountSet")) for x in _nodes(r.get("refundShippingLines"))),
+                        Decimal(0),
+                    ),
                 )
                 for r in node.get("refunds") or []
             ],

@@ -45,7 +45,10 @@ class OrderEntry:
     reason: str = ""
     errors: list[dict[str, str]] = field(default_factory=list)
     order: dict[str, Any] | None = None  # the Shopify order, kept while it is held so it can be retried
-    shipments: list[str] = field(default_factory=list)  # Cin7 fulfilment tasks already sent to Shopify
+    # Cin7 shipments already sent to Shopify: "TaskID/Box" per shipped box ("TaskID" alone: the whole task)
+    shipments: list[str] = field(default_factory=list)
+    # Shopify fulfilment id → the boxes it carries and the tracking numbers Shopify has for it
+    fulfilments: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[str] = field(default_factory=list)  # Shopify refunds already reported
     updated: str = ""
 

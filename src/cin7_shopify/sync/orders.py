@@ -22,12 +22,17 @@ from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.state.crash import CrashPoints
 from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.sync.credit_notes import credit_cancelled_sale, credit_refunds
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
 from cin7_shopify.sync.write_step import WriteSteps
 
 OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopify's updated_at can lag
 TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
+
+
+class NoCustomerTemplate(Exception):
+    """A new customer cannot be made: Cin7 Core has no customer to copy the required terms and accounts from."""
 
 
 @dataclass
@@ -126,6 +131,7 @@ class OrderSync:
 
     async def backfill(self, since: datetime) -> PassResult:
         """History, on request only: orders created since `since`, go-live or not."""
+        await self.shopify.require_order_history(since, what="A backfill")
         if self.reference is None:
             await self.load_reference()
         orders = await self.shopify.orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
@@ -161,7 +167,7 @@ class OrderSync:
             if order.cancelled_at and entry.status == "imported":
                 await self._cancel(order, result)
             elif entry.status == "imported":
-                self._report_refunds(order, entry.refunds)
+                await credit_refunds(self, order, entry.refunds)
             return
         if entry is not None and entry.status == "voided":
             return
@@ -229,6 +235,22 @@ class OrderSync:
                 "missing_customer",
                 f"Order {order.name}: {exc.cin7_message}",
                 "Check the customer in Cin7 Core; the order is retried by itself.",
+            )
+            return
+        except NoCustomerTemplate:
+            self._hold(
+                order,
+                [
+                    HeldError(
+                        "missing_customer",
+                        f"Order {order.name}: {plan.email} is a new customer, and Cin7 Core requires a new "
+                        "customer's currency, payment term, receivable and revenue accounts and tax rule "
+                        "(they are copied from an existing customer, and Cin7 Core has none to copy).",
+                        "Create one customer in Cin7 Core with the terms and accounts new customers should get, "
+                        "or set default_customer to one; the order is retried by itself.",
+                    )
+                ],
+                result,
             )
             return
         if customer is None:
@@ -351,6 +373,10 @@ class OrderSync:
         found = await self.cin7.find_customer_by_email(email)
         if found is None:
             template = await self._customer_template()
+            if template is None or not all(
+                (template.Currency, template.PaymentTerm, template.AccountReceivable, template.RevenueAccount)
+            ):
+                raise NoCustomerTemplate()
             name = await self._free_name(plan.customer_name, email)
             new = Customer(
                 Name=name,
@@ -442,30 +468,6 @@ class OrderSync:
             "authorise_order", order.id, send=authorise, look_up=look_up, detail={"sale_id": sale_id}
         )
 
-    # -- refunds and cancellations --------------------------------------------------------
-
-    def _report_refunds(self, order: ShopifyOrder, reported: list[str]) -> None:
-        """A refund of an imported order changes what Cin7 should hold: say so once, with the fix."""
-        new = [refund for refund in order.refunds if refund.id not in reported and refund.lines]
-        for refund in new:
-            names = {line.id: line.sku or line.name for line in order.lines}
-            items = ", ".join(f"{r.quantity} × {names.get(r.line_item_id or '', 'an item')}" for r in refund.lines)
-            returned = any(r.restock_type == "RETURN" for r in refund.lines)
-            fix = (
-                "Create a credit note for these items on the Cin7 Core sale, restocking them if they came back."
-                if returned
-                else "Edit the Cin7 Core sale (or credit it once invoiced) so it no longer holds these items."
-            )
-            self.journal.record(
-                "refund_needs_credit_note",
-                order.name,
-                f"Order {order.name} was refunded in Shopify: {items}.",
-                fix,
-                order_id=order.id,
-            )
-        if new:
-            self.ledger.update_order(order.id, refunds=[*reported, *(r.id for r in new)])
-
     # -- cancellations --------------------------------------------------------------------
 
     async def _cancel(self, order: ShopifyOrder, result: PassResult) -> None:
@@ -497,7 +499,5 @@ class OrderSync:
             )
             result.voided.append(order.name)
             return
-        from cin7_shopify.sync.credit_notes import credit_cancelled_sale
-
-        await credit_cancelled_sale(self, order, sale)
-        self.ledger.update_order(order.id, status="cancelled_after_pick")
+        if await credit_cancelled_sale(self, order, sale):
+            self.ledger.update_order(order.id, status="cancelled_after_pick")

@@ -134,6 +134,7 @@ async def reconcile(
 ) -> ReconcileReport:
     stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     report = ReconcileReport(since=stamp)
+    await shopify.require_order_history(since, what="A reconcile")
     orders = await shopify.orders(f"created_at:>='{stamp}'")
     sales = await cin7.list_sales(created_since=since.strftime("%Y-%m-%dT%H:%M:%S"))
     report.orders_checked, report.sales_checked = len(orders), len(sales)

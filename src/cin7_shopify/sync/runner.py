@@ -186,8 +186,11 @@ async def run_forever(
                 )
             if not stop.is_set():
                 shipped = await sync.fulfilment_pass()
-                if shipped.sent or shipped.failed:
-                    say(f"fulfilment: {len(shipped.sent)} sent to Shopify, {len(shipped.failed)} failed")
+                if shipped.sent or shipped.failed or shipped.tracking_updated:
+                    say(
+                        f"fulfilment: {len(shipped.sent)} sent to Shopify, {len(shipped.tracking_updated)} tracking "
+                        f"updated, {len(shipped.failed)} failed"
+                    )
         except ConsoleError as exc:  # an outage must not end the sync: note it, try again next pass
             sync.journal.record("sync_pass_failed", sync.store, exc.message, exc.hint or "Retried on the next pass.")
             went_through, problem = False, sync.journal.scrub(exc.explain())

@@ -6,7 +6,8 @@ orders Cin7 Core does not hold yet (`in_flight.py`), less the safety buffer, nev
 of the component's figure divided by its quantity, rounded down. One Cin7 location's stock goes to
 one Shopify location: where the map sends it to several, `location_split` shares it, else the first
 of them in the map gets it and the others are left as Shopify has them. A SKU Cin7 Core does not
-know is left as Shopify has it. The plan lists everything it left alone, and why.
+know is left as Shopify has it, and so is a location run by a fulfillment service that keeps its own
+stock (a 3PL's app). The plan lists everything it left alone, and why.
 
 Only differences are written, ≤250 a call, each with `changeFromQuantity` = the value just read: if
 a sale lands in Shopify between the read and the write, that item is re-read and its target lowered
@@ -114,12 +115,17 @@ def location_feeds(
 ) -> tuple[dict[str, Feed], list[str]]:
     """Which active Shopify locations the push writes, and from which Cin7 Core location's stock."""
     by_cin7: dict[str, list[str]] = defaultdict(list)
+    notes: list[str] = []
     for location_id, cin7_location in settings.location_map.items():
         location = locations.get(location_id)
-        if location is not None and location.is_active:
+        if location is not None and location.is_active and location.service_keeps_stock:
+            notes.append(
+                f"{location.name} is run by a fulfillment service ({location.service_name or 'a 3PL app'}) that "
+                "keeps its stock in Shopify itself: not pushed, so two writers never fight over it."
+            )
+        elif location is not None and location.is_active:
             by_cin7[cin7_location].append(location_id)
     feeds: dict[str, Feed] = {}
-    notes: list[str] = []
 
     def name(location_id: str) -> str:
         return locations[location_id].name if location_id in locations else location_id

@@ -137,7 +137,12 @@ class PilotScreen(Screen[None]):
     def _show(self) -> None:
         orders = self.report.orders if self.report else []
         rows = [
-            (o.name, *(MARKS[s.ok] for s in o.steps), o.outcome if self._settled(o) else "…", o.kind or "store order")
+            (
+                o.name,
+                *(MARKS[s.ok] for s in o.steps),
+                o.outcome if self._settled(o) or not self.busy else "…",
+                o.kind or "store order",
+            )
             for o in orders
         ]
         tones = ["" if o.outcome == "passed" else ("warning" if self._waiting(o) else "blocker") for o in orders]
@@ -170,7 +175,7 @@ class PilotScreen(Screen[None]):
                 "store's orders since go-live. F1 explains the columns."
             )
             return
-        outcome = order.outcome if self._settled(order) else "in progress"
+        outcome = order.outcome if self._settled(order) or not self.busy else "in progress"
         # Content with the order's text as variables: inserted literally, whatever it holds.
         lines = [
             Content.from_markup(

@@ -29,6 +29,7 @@ HINTS = {
     "exclude_tags": "Shopify order tags never imported, separated by commas",
     "default_customer": "the Cin7 Core customer for orders without an email (or all, by customer mode)",
     "safety_buffer": "units held back from Shopify per SKU and location",
+    "cin7_reserved_calls_per_minute": "of Cin7's 60 calls a minute, kept free for the merchant's other apps",
 }
 
 
