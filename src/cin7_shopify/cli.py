@@ -175,6 +175,16 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
     reconcile.add_argument("--out", type=Path, metavar="FILE")
 
+    cutover = commands.add_parser(
+        "cutover", help="move a store from another integration (Cin7's own connector) to this sync at one moment"
+    )
+    cutover.add_argument("cutover_command", choices=["plan", "check"], help="plan: what happens at TIME; check: after")
+    cutover_source = cutover.add_mutually_exclusive_group(required=True)
+    cutover_source.add_argument("--store", metavar="NAME")
+    cutover_source.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder in the sandboxes")
+    cutover.add_argument("--at", required=True, metavar="TIME", help="the cut-over moment, e.g. 2026-12-01T09:00:00Z")
+    cutover.add_argument("--format", choices=["text", "json"], default="text")
+
     digest = commands.add_parser(
         "digest",
         help="weekly digest of every saved store (or one): held orders, errors, stock, calls, deadlines",
@@ -352,6 +362,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cin7_shopify.commands.sync import run_stock_command
 
         return run_stock_command(args)
+    if args.command == "cutover":
+        from cin7_shopify.commands.cutover import run_cutover_command
+
+        return run_cutover_command(args)
     if args.command == "errors":
         from cin7_shopify.commands.sync import run_errors_command
 
@@ -399,7 +413,9 @@ def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
     from cin7_shopify.sandbox.store import sandbox_workspace
     from cin7_shopify.tui.app import make_app
 
-    workspace, _ = sandbox_workspace(scenario, clock=SystemClock() if real_time else ManualClock())
+    # The demo store is shown with the observed one beside it (Cin7's own connector, our sync observing).
+    clock = SystemClock() if real_time else ManualClock()
+    workspace, _ = sandbox_workspace(scenario, clock=clock, observed=scenario is None)
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
         app = make_app(workspace)
@@ -471,9 +487,19 @@ def _check(scenario_dir: Path) -> int:
     print(
         f"{safe_text(scenario_dir)}: valid ({variants} variants, "
         f"{len(scenario.cin7.get('Products', []))} Cin7 products, "
-        f"{len(scenario.shopify.get('orders', []))} orders)"
+        f"{len(scenario.shopify.get('orders', []))} orders"
+        + _connector_words(scenario.cin7.get("BuiltinConnector"))
+        + ")"
     )
     return EXIT_OK
+
+
+def _connector_words(connector: dict[str, object] | None) -> str:
+    """`sandbox check` names the emulated built-in connector and how many mistakes it seeds."""
+    if connector is None:
+        return ""
+    mistakes = connector.get("Mistakes")
+    return f", Cin7's built-in connector with {len(mistakes) if isinstance(mistakes, list) else 0} seeded mistakes"
 
 
 if __name__ == "__main__":

@@ -53,12 +53,26 @@ class StoreSettings(BaseModel):
     # Cin7 Core allows 60 calls a minute per account, shared with every other app the merchant runs on
     # it (a 3PL connector, an EDI feed…): the sync keeps this many of them free.
     cin7_reserved_calls_per_minute: int = Field(default=0, ge=0, le=59)
+    # Observe mode: another integration (e.g. Cin7 Core's own Shopify connector) imports the orders; our
+    # sync writes nothing and checks each sale it made, matched by `observe_match` ("any" tries each rule).
+    mode: Literal["sync", "observe"] = "sync"
+    observe_match: Literal["any", "external_id", "customer_reference", "sale_number"] = "any"
+    # The other integration's sale number for an order, `{number}` standing for the order number (e.g. "SHOP-{number}").
+    sale_number_pattern: str | None = None
+    observe_grace_minutes: int = Field(default=30, ge=0, le=1440)  # an order with no sale after this is an error
 
     @field_validator("go_live")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
+        return value
+
+    @field_validator("sale_number_pattern")
+    @classmethod
+    def _has_number(cls, value: str | None) -> str | None:
+        if value is not None and "{number}" not in value:
+            raise ValueError(f"'{value}' has no {{number}} where the Shopify order number goes (e.g. SHOP-{{number}})")
         return value
 
     @field_validator("location_map")

@@ -52,6 +52,7 @@ async def plan_cleanup(sync: StoreSync) -> list[CleanupItem]:
 
 async def run_cleanup(sync: StoreSync, items: list[CleanupItem]) -> list[str]:
     """Cancel each listed order in Shopify, then one order pass applies the cancellations in Cin7 Core."""
+    sync.must_write("cancel test orders")
     done = []
     for item in items:
         await sync.shopify.cancel_order(item.order_id, staff_note="cin7-shopify pilot clean-up")

@@ -13,14 +13,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from cin7_shopify.cin7.models import PickPackLine, Sale, ShipLine
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.models import ShopifyOrder, ShopifyVariant
-from cin7_shopify.sync.money import CENT, line_charged
-from cin7_shopify.sync.reconcile import shopify_total
+from cin7_shopify.sync.order_checks import check_lines, check_tax
 from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.text import md_text
 
@@ -53,6 +51,7 @@ class PilotOrder:
     # Once imported: what the customer paid against the Cin7 Core sale's own Total, and line counts.
     totals: dict[str, str] | None = None
     line_counts: dict[str, int] | None = None
+    matched_by: str = ""  # observe mode: the rule that matched the other integration's sale
 
     @property
     def outcome(self) -> Outcome:
@@ -60,8 +59,8 @@ class PilotOrder:
         (the warehouse has not shipped yet); passed: every step done."""
         if self.held:
             return "held"
-        if any(s.ok is False for s in self.steps):
-            return "failed"
+        if any(s.ok is False for s in self.steps) or (self.matched_by and self.errors):
+            return "failed"  # observed: a problem (e.g. two sales) can stand beside steps that passed
         return "passed" if all(s.ok for s in self.steps) else "waiting"
 
     def set(self, step: str, ok: bool | None, detail: str) -> None:
@@ -72,11 +71,15 @@ class PilotOrder:
             "order": self.name,
             "outcome": self.outcome,
             "steps": [{"step": s.step, "ok": s.ok, "detail": s.detail} for s in self.steps],
-            "errors": [_contract_error(error) for error in self.errors],
+            # Observed orders were imported (or not) by another integration: their problems keep their own
+            # kinds (README, observe mode); SCENARIO.md's held kinds are our sync's.
+            "errors": [error if self.matched_by else _contract_error(error) for error in self.errors],
         }
         if self.totals is not None and self.line_counts is not None:
             data["totals"] = self.totals
             data["lines"] = self.line_counts
+        if self.matched_by:
+            data["matched_by"] = self.matched_by
         return data
 
 
@@ -145,7 +148,12 @@ class Pilot:
     # -- the two ways in --------------------------------------------------------------------
 
     async def trace_existing(self) -> PilotReport:
-        """Import what the store already has (its orders since go-live), then trace each order."""
+        """Import what the store already has (its orders since go-live), then trace each order.
+
+        In observe mode nothing is imported: each order is traced to the sale another integration made.
+        """
+        if self.sync.observing:
+            return await self.trace_observed()
         await self.sync.orders_pass()
         orders = {o.id: o for o in await self.sync.shopify.orders(self._since())}
         report = PilotReport(self.sync.store)
@@ -158,8 +166,24 @@ class Pilot:
         await self._trace(report, orders)
         return report
 
+    async def trace_observed(self) -> PilotReport:
+        """Observe mode: each order since go-live with the other integration's sale, checked step by step."""
+        observed = await self.sync.observe_pass()
+        report = PilotReport(self.sync.store, skipped=list(observed.skipped))
+        for order in observed.orders:
+            pilot_order = PilotOrder(order.order_id, order.name, matched_by=order.rule or "none")
+            for step in STEPS:
+                ok, detail = order.step(step)
+                pilot_order.set(step, ok, detail)
+            pilot_order.errors = [problem.to_json() for problem in order.problems]
+            pilot_order.totals, pilot_order.line_counts = order.totals, order.line_counts
+            report.orders.append(pilot_order)
+            self.on_update(pilot_order)
+        return report
+
     async def place_and_trace(self, count: int) -> PilotReport:
         """Place `count` test orders covering simple, variant, kit and multi-location products; trace them."""
+        self.sync.must_write("place test orders")
         if self.sync.orders.reference is None:
             await self.sync.orders.load_reference()
         picks = await self.pick_products()
@@ -256,6 +280,10 @@ class Pilot:
 
     async def retry(self, report: PilotReport) -> None:
         """After a fix: one order pass (held orders are retried by the sync itself), then trace again what failed."""
+        if self.sync.observing:
+            fresh = await self.trace_observed()
+            report.orders[:] = fresh.orders
+            return
         for pilot_order in report.orders:
             if pilot_order.kind:  # placed by the pilot: a test order the sync must still import
                 self.sync.orders.pilot_orders.add(pilot_order.order_id)
@@ -269,7 +297,9 @@ class Pilot:
         await self._trace(PilotReport(report.store, again), orders)
 
     def waiting(self, report: PilotReport) -> list[PilotOrder]:
-        """Imported orders whose shipment has not yet shown up in Shopify."""
+        """Imported orders whose shipment has not yet shown up in Shopify (observe mode: not ours to wait for)."""
+        if self.sync.observing:
+            return []
         return [o for o in report.orders if self._imported(o) and not o.steps[STEPS.index("fulfilled_in_shopify")].ok]
 
     async def follow_up(self, report: PilotReport) -> list[PilotOrder]:
@@ -279,7 +309,7 @@ class Pilot:
         waiting order, then one fulfilment pass) without placing or importing anything again.
         """
         waiting = self.waiting(report)
-        if not waiting:
+        if not waiting or self.sync.observing:
             return []
         for pilot_order in waiting:
             await self._ship(pilot_order)
@@ -317,49 +347,11 @@ class Pilot:
         )
 
     def _lines(self, pilot_order: PilotOrder, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
-        """Every Shopify line in Cin7 Core with its SKU, quantity and what was paid; and the sale's total.
-
-        A gift card is a charge on the gift-card service product, so it is matched there. Totals are
-        compared within a cent a line: the sync may move a cent between lines so they add up.
-        """
-        gift_card = self.sync.settings().gift_card_product or ""
-        sent = sorted(
-            (gift_card if line.is_gift_card else line.sku or "", line.current_quantity, line_charged(line))
-            for line in order.lines
-            if line.current_quantity > 0
+        """Lines and total, as sync/order_checks.py checks every order (observe mode's too)."""
+        ok, detail, pilot_order.totals, pilot_order.line_counts = check_lines(
+            order, sale, self.sync.settings().gift_card_product
         )
-        booked_order = sale.Order
-        rows = [
-            (line.SKU or "", int(line.Quantity), line.Total) for line in (booked_order.Lines if booked_order else [])
-        ]
-        rows += [
-            (c.Description, int(c.Quantity), c.Total)
-            for c in (booked_order.AdditionalCharges if booked_order else [])
-            if gift_card and c.Description == gift_card
-        ]
-        booked = sorted(rows)
-        paid = shopify_total(order)
-        total = booked_order.Total if booked_order is not None and booked_order.Total is not None else Decimal(0)
-        pilot_order.totals = {"shopify": f"{paid:.2f}", "cin7": f"{total:.2f}"}
-        pilot_order.line_counts = {"shopify": len(sent), "cin7": len(booked)}
-        unmatched = list(booked)
-        missing = []
-        for sku, quantity, charged in sent:
-            twin = next(
-                (row for row in unmatched if row[0] == sku and row[1] == quantity and abs(row[2] - charged) <= CENT),
-                None,
-            )
-            if twin is None:
-                missing.append((sku, quantity, charged))
-            else:
-                unmatched.remove(twin)
-        if missing or unmatched:
-            lacks = ", ".join(f"{q} × {s} ({t:.2f})" for s, q, t in missing) or "—"
-            extra = ", ".join(f"{q} × {s} ({t:.2f})" for s, q, t in unmatched) or "—"
-            return False, f"Shopify has {lacks} that Cin7 Core lacks; Cin7 Core has {extra} that Shopify lacks"
-        if abs(paid - total) > CENT:
-            return False, f"Shopify's total is {paid:.2f} but the Cin7 Core sale totals {total:.2f}"
-        return True, f"{len(booked)} line(s): SKUs, quantities and totals agree; total {total:.2f} in both"
+        return ok, detail
 
     def _customer(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
         settings = self.sync.settings()
@@ -380,15 +372,7 @@ class Pilot:
         return True, f"{sale.Customer} (matched by email)" if sale.Customer == email else f"{sale.Customer} ({email})"
 
     def _tax(self, order: ShopifyOrder, sale: Sale) -> tuple[bool, str]:
-        settings = self.sync.settings()
-        keys = [t.key for line in order.lines for t in line.tax_lines] or ["no tax 0%"]
-        wanted = settings.tax_map.get(keys[0])
-        inclusive = "Inclusive" if order.taxes_included else "Exclusive"
-        if sale.TaxRule == wanted and sale.TaxCalculation == inclusive:
-            return True, f"{sale.TaxRule}, tax {inclusive.lower()} (Shopify: {keys[0]})"
-        return False, (
-            f"sale has {sale.TaxRule} ({sale.TaxCalculation}); Shopify's {keys[0]} maps to {wanted} ({inclusive})"
-        )
+        return check_tax(order, sale, self.sync.settings())
 
     async def _ship(self, pilot_order: PilotOrder) -> None:
         entry = self.sync.ledger.order(pilot_order.order_id)

@@ -67,10 +67,14 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         self.faults = faults or Faults()
         self.accepted_calls: dict[str, deque[float]] = {}
         self.call_log: list[tuple[float, str, str, int]] = []
+        # Work the account does by itself between calls (the emulated built-in Shopify connector).
+        self.background: list[Callable[[], None]] = []
         super().__init__(copy.deepcopy(cin7))
 
     async def handle(self, request: Request) -> Response:
         now = self.clock.now()
+        for work in self.background:
+            work()
         response = await self._answer(request, now)
         self.call_log.append((now, request.method.upper(), request.url.path.lower(), response.status_code))
         return response

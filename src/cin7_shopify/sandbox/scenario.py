@@ -30,6 +30,7 @@ from graphql import (
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cin7_shopify.errors import ConsoleError
+from cin7_shopify.sandbox.builtin_connector import ConnectorSettings
 
 
 class ScenarioError(ConsoleError):
@@ -358,6 +359,7 @@ class Cin7Scenario(_Record):
     ProductAvailability: list[Cin7AvailabilityRecord] = Field(default_factory=list)
     Customers: list[Cin7CustomerRecord] = Field(default_factory=list)
     Sales: list[dict[str, Any]] = Field(default_factory=list)
+    BuiltinConnector: ConnectorSettings | None = None  # the emulated Cin7 Shopify connector (README)
 
 
 # -- loading ----------------------------------------------------------------------------
@@ -594,6 +596,7 @@ def _check_references(scenario: Scenario) -> None:
                 where = f"BillOfMaterialsProducts[{part_index}].ProductCode"
                 problem = f'"{part.get("ProductCode")}" is not a Cin7 product; a kit is made of products'
                 raise _refuse("cin7.json", f"Products[{index}]", product["SKU"], where, problem)
+    _check_connector(cin7.get("BuiltinConnector"), location_ids, cin7_locations, shop.get("orders", []))
     for index, row in enumerate(cin7.get("ProductAvailability", [])):
         record = f"ProductAvailability[{index}]"
         if row["Location"] not in cin7_locations:
@@ -605,3 +608,25 @@ def _check_references(scenario: Scenario) -> None:
         if row.get("Available") is not None and float(row["Available"]) != expected:
             problem = f"{row['Available']} is not OnHand − Allocated ({expected:g}); Cin7 Core derives it"
             raise _refuse("cin7.json", record, row["SKU"], "Available", problem)
+
+
+def _check_connector(
+    connector: dict[str, Any] | None, location_ids: set[str], cin7_locations: set[str], orders: list[dict[str, Any]]
+) -> None:
+    """The built-in connector's maps name real locations; each seeded mistake names an order there is."""
+    if connector is None:
+        return
+    for shopify_id, cin7_name in (connector.get("LocationMap") or {}).items():
+        if shopify_id not in location_ids:
+            problem = f"{shopify_id} is not one of the shop's locations"
+            raise ScenarioError(f"cin7.json: BuiltinConnector → LocationMap: {problem}.")
+        if cin7_name not in cin7_locations:
+            raise ScenarioError(f'cin7.json: BuiltinConnector → LocationMap: "{cin7_name}" is not a Cin7 location.')
+    names = {order["name"] for order in orders}
+    for index, mistake in enumerate(connector.get("Mistakes") or []):
+        where = f'cin7.json: BuiltinConnector → Mistakes[{index}] "{mistake["Kind"]}"'
+        if mistake["Order"] not in names:
+            raise ScenarioError(f'{where} → Order: "{mistake["Order"]}" is not an order in shopify.json.')
+        if mistake["Kind"] == "wrong_location" and mistake.get("Location") not in cin7_locations:
+            problem = f'"{mistake.get("Location")}" is not a Cin7 location; say where it books the sale'
+            raise ScenarioError(f"{where} → Location: {problem}.")

@@ -10,6 +10,7 @@ from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.paths import demo_scenario_dir
+from cin7_shopify.sandbox.builtin_connector import BuiltinConnector, connector_settings
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY, Cin7Sandbox
 from cin7_shopify.sandbox.faults import Faults, FaultyTransport, ThrottleShape
 from cin7_shopify.sandbox.scenario import Scenario, load_scenario, validate_scenario
@@ -29,6 +30,7 @@ class SandboxSession:
     cin7_faults: Faults = field(default_factory=Faults)
     shopify_faults: Faults = field(default_factory=Faults)
     cin7_pacer: Cin7Pacer | None = None
+    connector: BuiltinConnector | None = None  # Cin7 Core's own Shopify connector, when the scenario enables it
 
     def cin7_client(
         self, *, account_id: str = SANDBOX_CIN7_ACCOUNT, key: str = SANDBOX_CIN7_KEY, **options: Any
@@ -77,7 +79,7 @@ def open_sandbox(
         validate_scenario(scenario)
     clock = clock or SystemClock()
     cin7_faults, shopify_faults = Faults(), Faults()
-    return SandboxSession(
+    session = SandboxSession(
         scenario=scenario,
         clock=clock,
         cin7=Cin7Sandbox(
@@ -91,3 +93,8 @@ def open_sandbox(
         cin7_faults=cin7_faults,
         shopify_faults=shopify_faults,
     )
+    settings = connector_settings(scenario.cin7)
+    if settings is not None:
+        session.connector = BuiltinConnector(settings, session.cin7, session.shopify)
+        session.cin7.background.append(session.connector.catch_up)
+    return session

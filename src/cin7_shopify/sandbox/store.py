@@ -13,8 +13,8 @@ from pathlib import Path
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock, ManualClock
-from cin7_shopify.paths import private_folder, sandbox_runs_dir
-from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT
+from cin7_shopify.paths import private_folder, sample_data_dir, sandbox_runs_dir
+from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
@@ -25,14 +25,21 @@ from cin7_shopify.workspace import Workspace, remove_folder
 class SandboxStore:
     """A scenario served by both sandboxes in this process, as one store of a workspace."""
 
-    def __init__(self, session: SandboxSession, *, settings: StoreSettings | None = None) -> None:
+    def __init__(
+        self, session: SandboxSession, *, settings: StoreSettings | None = None, cin7_account_id: str | None = None
+    ) -> None:
         self.session = session
         scenario = session.scenario
         self.title = str(scenario.shopify["shop"].get("name") or scenario.name)  # what reports call it
+        # A second sandbox store beside the first is another merchant: its own Cin7 account, so neither
+        # sees the other's locations as shared.
+        self.cin7_account_id = cin7_account_id or SANDBOX_CIN7_ACCOUNT
+        if cin7_account_id:
+            session.cin7.accounts[cin7_account_id] = SANDBOX_CIN7_KEY
         self.profile = StoreProfile(
             name=_profile_name(scenario.name),
             shop_domain=scenario.shopify["shop"]["myshopifyDomain"],
-            cin7_account_id=SANDBOX_CIN7_ACCOUNT,
+            cin7_account_id=self.cin7_account_id,
             settings=settings or StoreSettings.from_json_dict(scenario.settings, source="settings.json"),
         )
         # The sandbox's state lives as long as the sandbox: kept under the tool's home (never in the
@@ -41,7 +48,7 @@ class SandboxStore:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{scenario.name}-", dir=runs))
 
     def open_clients(self) -> tuple[Cin7Client, ShopifyClient]:
-        return self.session.cin7_client(), self.session.shopify_client()
+        return self.session.cin7_client(account_id=self.cin7_account_id), self.session.shopify_client()
 
     def pacer(self) -> Cin7Pacer | None:
         return self.session.cin7_pacer
@@ -55,13 +62,27 @@ def _profile_name(folder_name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folder_name.lower()).strip("-")[:63] or "scenario"
 
 
+# The observed demo store's Cin7 account: another merchant than the demo store's.
+OBSERVED_DEMO_CIN7_ACCOUNT = "5a4d0000-0000-4000-8000-0000000b5e7d"
+
+
 def sandbox_workspace(
-    scenario: str | Path | None = None, *, clock: Clock | None = None, workspace: Workspace | None = None
+    scenario: str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    workspace: Workspace | None = None,
+    observed: bool = False,
 ) -> tuple[Workspace, SandboxStore]:
-    """A workspace holding one scenario's store (the demo store by default) beside any saved profiles."""
+    """A workspace holding one scenario's store (the demo store by default) beside any saved profiles.
+
+    `observed`: the observed demo store too (`sample_data/demo-observed`, Cin7 Core's own connector
+    importing its orders, our sync in observe mode), beside the synced one."""
     store = SandboxStore(open_sandbox(scenario, clock=clock))
     workspace = workspace or Workspace()
     workspace.sources.append(store)
+    if observed:
+        beside = open_sandbox(sample_data_dir() / "demo-observed", clock=clock)
+        workspace.sources.append(SandboxStore(beside, cin7_account_id=OBSERVED_DEMO_CIN7_ACCOUNT))
     return workspace, store
 
 

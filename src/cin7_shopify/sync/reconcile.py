@@ -24,6 +24,7 @@ from cin7_shopify.cin7.models import Sale
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
+from cin7_shopify.sync.matching import SaleIndex
 from cin7_shopify.sync.money import cents, line_charged
 from cin7_shopify.sync.stock import plan_stock
 from cin7_shopify.sync.translate import waiting_reason
@@ -138,9 +139,16 @@ async def reconcile(
     sales = await cin7.list_sales(created_since=since.strftime("%Y-%m-%dT%H:%M:%S"))
     report.orders_checked, report.sales_checked = len(orders), len(sales)
     by_order: dict[str, list[Any]] = defaultdict(list)
-    for sale in sales:
-        if sale.ExternalID and sale.ExternalID.startswith(SHOPIFY_ORDER) and sale.Status != "VOIDED":
-            by_order[sale.ExternalID].append(sale)
+    if settings.mode == "observe":  # another integration's sales, matched by the store's rule
+        index = SaleIndex(sales)
+        for order in orders:
+            found = index.match(order, settings)[1]
+            if found:
+                by_order[order.id] = found
+    else:
+        for sale in sales:
+            if sale.ExternalID and sale.ExternalID.startswith(SHOPIFY_ORDER) and sale.Status != "VOIDED":
+                by_order[sale.ExternalID].append(sale)
     order_ids = {o.id for o in orders}
     for order in orders:
         found = by_order.get(order.id, [])

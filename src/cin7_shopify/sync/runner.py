@@ -28,6 +28,7 @@ from cin7_shopify.state.health import StoreHealth, stamp, write_health
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.sync.fulfilment import FulfilmentResult, push_fulfilments
 from cin7_shopify.sync.journal import Journal
+from cin7_shopify.sync.observe import ObserveReport, journal_problems, observe
 from cin7_shopify.sync.orders import OrderSync, PassResult
 from cin7_shopify.sync.stock import (
     PushResult,
@@ -84,19 +85,47 @@ class StoreSync:
             drift=self.cin7.drift if self.cin7.drift.endpoints else None,
         )
 
+    @property
+    def observing(self) -> bool:
+        """Observe mode: another integration imports the orders; this sync writes nothing."""
+        return self.settings().mode == "observe"
+
+    def must_write(self, what: str) -> None:
+        """Refuse a write in observe mode, saying how to get out of it."""
+        if self.observing:
+            raise ConsoleError(
+                f"Store '{self.store}' is in observe mode: our sync writes nothing, so it will not {what}.",
+                hint=f"Switch it to sync first: `cin7-shopify store set {self.store} mode=sync` "
+                "(at cut-over: `cin7-shopify cutover plan`).",
+            )
+
+    async def observe_pass(self, *, now: datetime | None = None) -> ObserveReport:
+        """Observe mode's pass: every order checked against the sale another integration made; each
+        problem into the error journal once (and resolved there when it is gone)."""
+        report = await observe(self.cin7, self.shopify, self.settings(), now=now)
+        journal_problems(self.journal, report, {o.name: o.order_id for o in report.orders})
+        return report
+
     async def orders_pass(self) -> PassResult:
+        if self.observing:
+            report = await self.observe_pass()
+            return PassResult(held=sorted({o.name for o in report.orders if o.problems}))
         return await self.orders.poll()
 
     async def backfill(self, since: datetime) -> PassResult:
+        self.must_write("import past orders")
         return await self.orders.backfill(since)
 
     async def fulfilment_pass(self) -> FulfilmentResult:
+        if self.observing:
+            return FulfilmentResult()  # the other integration sends its own fulfilments
         return await push_fulfilments(self.cin7, self.shopify, self.ledger, self.journal, crash=self.crash)
 
     async def stock_plan(self) -> StockPlan:
         return await plan_stock(self.cin7, self.shopify, self.settings(), ledger=self.ledger)
 
     async def stock_push(self, *, force: bool = False) -> tuple[StockPlan, PushResult]:
+        self.must_write("push stock to Shopify")
         plan = await self.stock_plan()
         pushed = await push_stock(
             self.shopify,
@@ -122,6 +151,7 @@ class StoreSync:
         return plan, pushed
 
     async def stock_rollback(self, snapshot: Path) -> PushResult:
+        self.must_write("put a stock snapshot back")
         return await rollback_stock(self.shopify, snapshot, writes=self.writes)
 
 
@@ -147,10 +177,13 @@ async def run_forever(
         started, went_through, problem = stamp(), True, None
         try:
             passed = await sync.orders_pass()
-            say(
-                f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
-                f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
-            )
+            if settings.mode == "observe":
+                say(f"observed: {len(passed.held)} order(s) with problems (the error log says which); nothing written")
+            else:
+                say(
+                    f"orders: {len(passed.imported)} imported, {len(passed.held)} held, {len(passed.voided)} voided, "
+                    f"{len(passed.retry_later)} to retry ({passed.cin7_calls} Cin7 calls)"
+                )
             if not stop.is_set():
                 shipped = await sync.fulfilment_pass()
                 if shipped.sent or shipped.failed or shipped.tracking_updated:
@@ -162,7 +195,8 @@ async def run_forever(
             sync.journal.record("sync_pass_failed", sync.store, exc.message, exc.hint or "Retried on the next pass.")
             went_through, problem = False, sync.journal.scrub(exc.explain())
             say(f"pass failed: {problem}")
-        if not stop.is_set() and (clock.now() >= next_stock or once):
+        # In observe mode the order pass has reported stock drift already; nothing is pushed.
+        if not stop.is_set() and (clock.now() >= next_stock or once) and settings.mode != "observe":
             try:
                 plan, pushed = await sync.stock_push()
                 say(f"stock: {pushed.applied} levels updated of {len(plan.changes)} that differed")

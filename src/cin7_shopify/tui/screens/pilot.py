@@ -156,7 +156,8 @@ class PilotScreen(Screen[None]):
         self._detail()
 
     def _settled(self, order: PilotOrder) -> bool:
-        return order.held or any(s.ok is False for s in order.steps) or all(s.ok for s in order.steps)
+        observed = bool(order.matched_by)  # observe mode: traced once, the warehouse is not ours to wait for
+        return observed or order.held or any(s.ok is False for s in order.steps) or all(s.ok for s in order.steps)
 
     def _waiting(self, order: PilotOrder) -> bool:
         return order.steps[0].ok is True and not any(s.ok is False for s in order.steps) and order.outcome != "passed"
