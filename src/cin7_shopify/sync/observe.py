@@ -261,9 +261,11 @@ async def _check(
         observed.steps["stock_allocated"] = (True, f"allocated at {sale.Location}")
     if sale.CombinedShippingStatus in {"SHIPPED", "PARTIALLY SHIPPED"}:
         observed.steps["shipped_in_cin7"] = (True, "shipped")
-        _, numbers = await shopify.fulfilment_state(order.id)
-        if numbers:
-            observed.steps["fulfilled_in_shopify"] = (True, f"fulfilled with tracking {', '.join(numbers)}")
+        state = await shopify.fulfilment_state(order.id)
+        if state.numbers:
+            observed.steps["fulfilled_in_shopify"] = (True, f"fulfilled with tracking {', '.join(state.numbers)}")
+        elif state.fulfillments:
+            observed.steps["fulfilled_in_shopify"] = (True, "fulfilled; no tracking number yet")
         else:
             observed.steps["fulfilled_in_shopify"] = (False, "shipped in Cin7 Core, not fulfilled in Shopify")
             observed.problems.append(
