@@ -47,6 +47,9 @@ class OrderEntry:
     order: dict[str, Any] | None = None  # the Shopify order, kept while it is held so it can be retried
     shipments: list[str] = field(default_factory=list)  # Cin7 fulfilment tasks already sent to Shopify
     refunds: list[str] = field(default_factory=list)  # Shopify refunds already reported
+    waits_on: str = ""  # a held order: digest of what it waits on (settings, its SKUs' products, customer)
+    retry_at: str = ""  # a held order: when it is tried again even if nothing it waits on changed
+    attempts: int = 0  # a held order: how many times it was held in a row (its backoff doubles)
     updated: str = ""
 
 
