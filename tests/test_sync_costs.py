@@ -127,3 +127,29 @@ async def test_a_refused_order_leaves_no_draft_sale_in_cin7(harness: Harness) ->
     assert "#9501" in again.imported
     statuses = sorted(s["Status"] for s in harness.sales_for(order_id))
     assert len(statuses) == 2 and "VOIDED" in statuses, "a fresh sale, the voided one untouched"
+
+
+async def test_an_idle_order_pass_costs_what_is_new_in_shopify(harness: Harness) -> None:
+    """300 orders changed in the last 10 minutes (test orders: the sync skips them, so Cin7 is not in
+    the way): once seen, an idle pass reads only their ids and times, 250 a call."""
+    session = harness.session
+    start = datetime.now(UTC) - timedelta(minutes=9)
+    for index in range(300):
+        order = new_order(session, 9600 + index, f"buyer{index}@example.com", "Test", f"Buyer {index}")
+        stamp = (start + timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        order.update(test=True, createdAt=stamp, processedAt=stamp, updatedAt=stamp)
+        session.shopify.add_order(order)
+    with harness.sync() as sync:
+        first = await sync.orders_pass()
+        assert len(first.skipped) >= 300
+        before = sync.shopify.calls
+        idle = await sync.orders_pass()
+        assert sync.shopify.calls - before <= 2, "ids and times of 300 orders: two pages of 250"
+        assert idle.skipped == [] and idle.imported == [], "nothing unchanged is processed again"
+        # One order changes (it is tagged); the next pass reads that one in full, and only it.
+        changed = session.shopify.update_order("gid://shopify/Order/9700", tags=["checked"])
+        before = sync.shopify.calls
+        again = await sync.orders_pass()
+        assert sync.shopify.calls - before == 3, "two pages of stamps and the changed order"
+        assert again.skipped == ["#9700"]
+        assert sync.ledger.meta["orders_seen"]["gid://shopify/Order/9700"] == changed["updatedAt"]

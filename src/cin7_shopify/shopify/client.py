@@ -433,6 +433,26 @@ class ShopifyClient:
                 await self._read_remaining_lines(order)
         return orders
 
+    async def order_stamps(self, search: str) -> dict[str, str]:
+        """Order id → updatedAt of the orders matching a search, 250 a call (ids and times only)."""
+        return {
+            node["id"]: node["updatedAt"]
+            async for node in self.paginate(
+                document("order_stamps"), {"query": search, "first": PAGE_SIZE}, ("orders",)
+            )
+        }
+
+    async def orders_by_id(self, ids: list[str], *, per_search: int = 50) -> list[ShopifyOrder]:
+        """These orders in full (`id:` search terms, OR-ed a few dozen at a time), oldest change first.
+
+        The orders query filters by `id` ("Filter by `id` range ... `id:1234`", admin 2026-10 QueryRoot.orders).
+        """
+        orders: list[ShopifyOrder] = []
+        for start in range(0, len(ids), per_search):
+            numbers = [order_id.rsplit("/", 1)[-1] for order_id in ids[start : start + per_search]]
+            orders += await self.orders(" OR ".join(f"id:{number}" for number in numbers))
+        return sorted(orders, key=lambda order: order.updated_at)
+
     async def _read_remaining_lines(self, order: ShopifyOrder) -> None:
         after = order.lines_cursor
         while True:
