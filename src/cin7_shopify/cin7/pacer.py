@@ -7,7 +7,6 @@ the oldest one to leave the window, so a burst is spread out instead of rejected
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 
 from cin7_shopify.clock import Clock, SystemClock
@@ -32,6 +31,8 @@ class Cin7Pacer:
         self._window = window_seconds + margin_seconds
         self._sent: deque[float] = deque()
         self._hold_until = 0.0
+        import asyncio  # here, not at the top: a command that fails fast never loads asyncio
+
         self._lock = asyncio.Lock()
         self.waited_seconds = 0.0
         self.waiting_until: float | None = None  # on this pacer's clock, while a caller waits for budget

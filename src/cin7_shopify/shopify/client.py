@@ -25,10 +25,11 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.errors import ConsoleError
 from cin7_shopify.net import describe_transport_error
 from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
+from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
+from cin7_shopify.shopify.domain import normalize_shop_domain as normalize_shop_domain
 from cin7_shopify.shopify.errors import (
     ShopifyAccessDenied,
     ShopifyAuthError,
@@ -53,36 +54,12 @@ from cin7_shopify.shopify.models import (
     StockSet,
 )
 
-DEFAULT_API_VERSION = "2026-10"
 PAGE_SIZE = 250
 ORDERS_PAGE_SIZE = 3  # keeps the order document's requested cost under Shopify's 1000 per query
 BATCH_TRIES = 3  # sends of one batch Shopify refused as a whole before its items are reported
 MAX_INPUT_ITEMS = 250
-_SHOP_HANDLE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
 
 Progress = Callable[[int, int | None], None]
-
-
-def normalize_shop_domain(text: str) -> str:
-    """Accept what people paste (handle, domain, admin URL) and return `handle.myshopify.com`."""
-    value = text.strip().lower()
-    value = re.sub(r"^https?://", "", value).rstrip("/")
-    if value.startswith("admin.shopify.com/store/"):
-        value = value.split("/")[2] + ".myshopify.com"
-    if "/" in value:
-        value = value.split("/", 1)[0]
-    if value.endswith(".myshopify.com"):
-        handle = value.removesuffix(".myshopify.com")
-    elif "." not in value:
-        handle = value
-    else:
-        handle = ""
-    if not handle or not _SHOP_HANDLE.match(handle):
-        raise ConsoleError(
-            f"'{text.strip()}' is not a Shopify shop domain.",
-            hint="Use the store's permanent domain, e.g. demo-apparel.myshopify.com (Settings → Domains).",
-        )
-    return f"{handle}.myshopify.com"
 
 
 class AccessToken:
