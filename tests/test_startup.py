@@ -31,34 +31,16 @@ def test_a_store_command_that_fails_fast_loads_no_client_keyring_or_sandbox(tmp_
     assert loaded == []
 
 
-def test_the_console_reaches_its_first_paint_without_the_sandboxes(tmp_path: Path) -> None:
-    """What `make demo` does before the app runs: the demo store is listed, its sandboxes not started."""
+def test_the_console_and_its_home_screen_load_no_client_or_keyring(tmp_path: Path) -> None:
+    """Home paints before any store is read: the clients (httpx, the API models) and the keyring load
+    when a store is first read, markdown-it when help is first opened."""
     loaded, _ = loaded_after(
-        "from cin7_shopify.sandbox.store import sandbox_workspace\n"
         "from cin7_shopify.tui.app import make_app\n"
         "from cin7_shopify.tui.screens.home import HomeScreen\n"
-        "workspace, store = sandbox_workspace()\n"
-        "assert [s.name for s in workspace.stores()] == ['demo-apparel']\n"
-        "make_app(workspace)",
+        "from cin7_shopify.workspace import Workspace\n"
+        "make_app(Workspace())\n"
+        "import sys\n"
+        "assert 'markdown_it' not in sys.modules",
         tmp_path,
     )
     assert loaded == []
-
-
-async def test_the_bundled_demo_starts_its_sandboxes_when_first_used(tmp_path: Path) -> None:
-    from cin7_shopify.paths import demo_scenario_dir
-    from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT as SERVED_ACCOUNT
-    from cin7_shopify.sandbox.scenario import load_scenario
-    from cin7_shopify.sandbox.store import SANDBOX_CIN7_ACCOUNT, SandboxStore
-
-    store = SandboxStore.bundled_demo()
-    loaded = SandboxStore(scenario=load_scenario(demo_scenario_dir()))
-    try:
-        assert store.profile == loaded.profile and store.title == loaded.title == "Demo Apparel"
-        assert SANDBOX_CIN7_ACCOUNT == SERVED_ACCOUNT
-        cin7, shopify = store.open_clients()
-        async with cin7, shopify:
-            assert (await shopify.shop_info()).name == "Demo Apparel"
-    finally:
-        store.close()
-        loaded.close()
