@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,9 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Every benchmark in scripts/ (bench_*.py), one table of the figures with their goals (takes minutes).
+bench: $(STAMP)
+	$(BIN)/python scripts/run_benchmarks.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache bench-output

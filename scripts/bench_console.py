@@ -9,6 +9,8 @@ the in-process API reads where a screen reads on opening), not the network's.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -36,7 +38,7 @@ def workspace() -> Workspace:
     )
 
 
-async def paint_times() -> None:
+async def paint_times() -> dict[str, float]:
     app = make_app(workspace(), remember=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
@@ -44,6 +46,7 @@ async def paint_times() -> None:
         started = time.perf_counter()
         await pilot.pause()
         idle = time.perf_counter() - started  # what a bare pause costs: taken off the figures below
+        loaded_in: dict[str, float] = {}
         for key, name in [
             ("a", "connection setup"),
             ("l", "error log"),
@@ -58,8 +61,10 @@ async def paint_times() -> None:
             await pilot.pause()
             loaded = time.perf_counter() - started
             print(f"{name:<30} first paint {painted * 1000:7.0f} ms   with its data {loaded * 1000:7.0f} ms")
+            loaded_in[key] = loaded
             await pilot.press("escape")
             await pilot.pause()
+    return loaded_in
 
 
 def big_run(count: int) -> AuditRun:
@@ -117,8 +122,17 @@ async def big_review(count: int) -> None:
 
 
 def main() -> None:
-    asyncio.run(paint_times())
+    loaded = asyncio.run(paint_times())
     asyncio.run(big_review(100_000))
+    if "--figures" in sys.argv:
+        slowest = max(loaded["k"], loaded["m"])
+        row = {
+            "what": "SKU review / mapping, data shown in the demo",
+            "goal": "< 0.6 s",
+            "measured": f"{loaded['k']:.2f} s / {loaded['m']:.2f} s",
+            "met": slowest < 0.6,
+        }
+        print(json.dumps([row], ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ duties, gift cards, tax included or not, and orders longer than a page of lines.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -455,6 +456,10 @@ async def test_an_order_held_for_a_service_product_imports_once_it_exists(
                 {"SKU": "STAFF-TIPS", "Name": "Staff Tips", "Type": "Service", "SaleTaxRule": "GST Free Income"}
             )
         )
+        resting = await sync.orders_pass()
+        assert "#9601" in resting.held and resting.cin7_calls == 0, "no call until its backoff expires"
+        later = datetime.now(UTC) + timedelta(minutes=6)  # the first backoff is 5 minutes
+        sync.orders.now = lambda: later
         second = await sync.orders_pass()
     assert "#9601" in first.held and "#9601" in second.imported, "retried by itself, as the fix says"
 

@@ -76,7 +76,7 @@ def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str])
     assert "TOTE-CANVAS" in errors["#1006"]["message"] and "Create TOTE-CANVAS" in errors["#1006"]["fix"]
     assert "'VAT 20%'" in errors["#1010"]["message"] and "Map 'VAT 20%'" in errors["#1010"]["fix"]
     assert "'Melbourne Store'" in errors["#1011"]["message"]
-    assert "Cin7 Core said: Product 'RJK-YEL-S' is deprecated" in errors["#1015"]["message"]
+    assert "RJK-YEL-S" in errors["#1015"]["message"] and "deprecated in Cin7 Core" in errors["#1015"]["message"]
     assert "no customer email" in errors["#1014"]["message"] and "default_customer" in errors["#1014"]["fix"]
 
 

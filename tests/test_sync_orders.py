@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,7 +35,9 @@ async def test_first_pass_imports_what_it_can_and_holds_the_rest_with_reasons(ha
     open_errors = sorted((e.ref, e.kind) for e in journal if e.status == "open")
     assert open_errors == sorted((name, kinds[0]) for name, kinds in SEEDED_ORDER_ERRORS.items())
     rejected = next(e for e in journal if e.ref == "#1015")
-    assert "Product 'RJK-YEL-S' is deprecated" in rejected.message, "Cin7's own words"
+    assert "RJK-YEL-S" in rejected.message and "deprecated in Cin7 Core" in rejected.message
+    for name in ("#1015", "#1024"):  # deprecated products: held before any call, no DRAFT sale left in Cin7
+        assert harness.sales_for(harness.order_id(name)) == []
 
 
 async def test_a_sale_carries_what_shopify_charged(harness: Harness) -> None:
@@ -90,14 +93,21 @@ async def test_held_orders_import_by_themselves_once_fixed(harness: Harness) -> 
     assert harness.sale_for("#1014")["Customer"] == "Olivia Smith"
 
 
-async def test_a_product_created_in_cin7_releases_its_held_orders(harness: Harness) -> None:
+async def test_a_product_created_in_cin7_releases_its_held_orders_once_their_backoff_expires(
+    harness: Harness,
+) -> None:
     with harness.sync() as sync:
-        await sync.orders_pass()
+        first = await sync.orders_pass()
         harness.session.cin7.products.append(
             harness.session.cin7._product_record(
                 {"SKU": "TOTE-CANVAS", "Name": "Canvas Tote", "Category": "Accessories"}
             )
         )
+        resting = await sync.orders_pass()
+        assert resting.cin7_calls == 0, "held orders rest: no Cin7 call until their backoff expires"
+        assert set(resting.held) == set(first.held)
+        later = datetime.now(UTC) + timedelta(minutes=6)  # the first backoff is 5 minutes
+        sync.orders.now = lambda: later
         again = await sync.orders_pass()
     assert "#1006" in again.imported and "#1013" not in again.imported
 

@@ -416,6 +416,11 @@ def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
     # The demo store is shown with the observed one beside it (Cin7's own connector, our sync observing).
     clock = SystemClock() if real_time else ManualClock()
     workspace, _ = sandbox_workspace(scenario, clock=clock, observed=scenario is None)
+    # The console works on one event loop: what a store session loads on first use is loaded now, so
+    # opening a screen never stalls it (a stalled console cannot leave when its terminal hangs up).
+    import cin7_shopify.audit.service
+    import cin7_shopify.sync.runner  # noqa: F401
+
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
         app = make_app(workspace)

@@ -6,7 +6,6 @@ milliseconds while the code under test behaves exactly as it would against the w
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Protocol
 
@@ -24,6 +23,8 @@ class SystemClock:
         return time.monotonic()
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio  # here, not at the top: a command that fails fast never loads asyncio
+
         await asyncio.sleep(max(0.0, seconds))
 
 
@@ -44,6 +45,8 @@ class ManualClock:
         self._now += max(0.0, seconds)
 
     async def sleep(self, seconds: float) -> None:
+        import asyncio
+
         wake_at = self._now + max(0.0, seconds)
         await asyncio.sleep(0)
         self._now = max(self._now, wake_at)

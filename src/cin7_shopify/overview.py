@@ -5,9 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from cin7_shopify.cin7.client import Cin7Client
-from cin7_shopify.shopify.client import ShopifyClient
+if TYPE_CHECKING:  # home imports this module to paint: the clients load when a store is first read
+    from cin7_shopify.cin7.client import Cin7Client
+    from cin7_shopify.shopify.client import ShopifyClient
 
 Step = Callable[[str, int, int], None]  # what is being read, steps done, steps in all
 

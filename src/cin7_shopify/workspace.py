@@ -11,7 +11,6 @@ registers: the core never imports the sandbox.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import shutil
@@ -21,31 +20,32 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-import httpx
-
-from cin7_shopify.audit.service import AuditRun, Step, audit_with_clients
-from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
-from cin7_shopify.overview import StoreOverview, load_overview
 from cin7_shopify.paths import cin7_budget_dir, private_folder, store_dir, store_locks_dir
-from cin7_shopify.reports.api_health import ApiHealth, build_api_health
-from cin7_shopify.reports.capacity import Load
-from cin7_shopify.reports.why_order import OrderStory, explain_order
-from cin7_shopify.reports.why_sku import SkuStory, explain_sku
 from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
 from cin7_shopify.settings import StoreSettings
-from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
-from cin7_shopify.state.api_health import ScopeCheck, record_api_answers
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger, read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import NOTICE_KINDS, Journal, JournalEntry, fold, read_records
-from cin7_shopify.sync.runner import StoreSync
+
+if TYPE_CHECKING:  # the clients, the audit and the sync load when first used: a command that fails fast stays fast
+    import httpx
+
+    from cin7_shopify.audit.service import AuditRun, Step
+    from cin7_shopify.cin7.client import Cin7Client
+    from cin7_shopify.overview import StoreOverview
+    from cin7_shopify.reports.api_health import ApiHealth
+    from cin7_shopify.reports.capacity import Load
+    from cin7_shopify.reports.why_order import OrderStory
+    from cin7_shopify.reports.why_sku import SkuStory
+    from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
+    from cin7_shopify.sync.runner import StoreSync
 
 # Shopify access scopes the sync cannot work without, and what breaks without each.
 SCOPES_NEEDED = {
@@ -260,6 +260,8 @@ class StoreSession:
         return list(fold(read_records(self.journal_path)))
 
     def make_sync(self, cin7: Cin7Client, shopify: ShopifyClient) -> StoreSync:
+        from cin7_shopify.sync.runner import StoreSync
+
         return StoreSync(self.name, cin7, shopify, self.settings, folder=self.folder, secrets=self.secret_values())
 
     @asynccontextmanager
@@ -307,6 +309,8 @@ class StoreSession:
         last_audit. `settings`: mappings being edited, not yet saved (the mapping screen)."""
         cin7, shopify = self.open_clients()
         async with cin7, shopify:
+            from cin7_shopify.audit.service import audit_with_clients
+
             run = await audit_with_clients(
                 cin7,
                 shopify,
@@ -446,6 +450,8 @@ class StoreSession:
         go_live = self.settings().go_live
         cin7, shopify = self.open_clients()
         async with cin7, shopify:
+            from cin7_shopify.overview import load_overview
+
             return await load_overview(
                 cin7,
                 shopify,
@@ -459,6 +465,9 @@ class StoreSession:
         cin7, shopify = self.open_clients()
         async with cin7, shopify:
             shop = await shopify.shop_info()
+        from cin7_shopify.reports.api_health import build_api_health
+        from cin7_shopify.state.api_health import ScopeCheck, record_api_answers
+
         scopes = ScopeCheck(
             granted=shop.scopes,
             missing=[s for s in REQUIRED_SCOPES if s not in shop.scopes],
@@ -478,6 +487,8 @@ class StoreSession:
     async def why_sku(self, sku: str) -> SkuStory:
         """Why Shopify shows what it shows for `sku` (reads both APIs and what the sync kept; writes nothing)."""
         ledger = read_ledger(self.ledger_path)
+        from cin7_shopify.reports.why_sku import explain_sku
+
         cin7, shopify = self.open_clients()
         async with cin7, shopify:
             return await explain_sku(cin7, shopify, self.settings(), ledger, self.snapshots_dir, sku)
@@ -487,6 +498,8 @@ class StoreSession:
         ledger = read_ledger(self.ledger_path)
         entries = list(fold(read_records(self.journal_path)))
         health = read_health(self.folder)
+        from cin7_shopify.reports.why_order import explain_order
+
         cin7, shopify = self.open_clients()
         async with cin7, shopify:
             return await explain_order(
@@ -566,17 +579,29 @@ class Workspace:
         secrets_notice: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        if secrets is None:
-            secrets, secrets_notice = default_store()
         self.profiles = profiles or ProfileStore()
-        self.secrets = secrets
-        self.secrets_notice = secrets_notice  # said where credentials are entered: no keyring here
+        self._secrets = secrets  # None: the OS keyring is looked for when a credential is first needed
+        self._secrets_notice = secrets_notice
         self.sources = list(sources)
         # One budget per Cin7 account across every process on this machine (two `sync run`s included).
         self.pacers = PacerRegistry(shared_dir=cin7_budget_dir())
         self.export_dir = Path.cwd()  # where reports the consultant exports are written
         self.transport = transport  # tests route the network to the sandboxes
         self._sessions: dict[str, StoreSession] = {}
+
+    @property
+    def secrets(self) -> SecretStore:
+        """The OS keyring, or the environment where there is none; looked for when first needed (loading
+        keyring and asking for its backends takes a while, and most commands that fail fast need neither)."""
+        if self._secrets is None:
+            self._secrets, self._secrets_notice = default_store()
+        return self._secrets
+
+    @property
+    def secrets_notice(self) -> str | None:
+        """Said where credentials are entered: there is no keyring here (None: there is one)."""
+        self.secrets  # noqa: B018  # the notice comes with the store
+        return self._secrets_notice
 
     # -- stores ---------------------------------------------------------------------------
 
@@ -626,6 +651,9 @@ class Workspace:
         `quick` (a connection test): no retries and a short timeout, so a dead host is named in seconds.
         """
         patience: dict[str, Any] = {"max_retries": 0, "timeout": CONNECTION_TEST_SECONDS} if quick else {}
+        from cin7_shopify.cin7.client import Cin7Client
+        from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
+
         credentials: AccessToken | ClientCredentials = (
             AccessToken(secrets["shopify_access_token"])
             if profile.shopify_auth == "token"
@@ -736,6 +764,8 @@ async def test_connection(cin7: Cin7Client, shopify: ShopifyClient) -> Connectio
             check.problems.append(exc.explain())
             return
         check.cin7_company, check.cin7_currency = me.Company, me.Currency or ""
+
+    import asyncio
 
     await asyncio.gather(shopify_side(), cin7_side())
     return check

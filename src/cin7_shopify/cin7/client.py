@@ -154,6 +154,7 @@ class Cin7Client:
         *,
         contact_filter: str | None = None,
         name: str | None = None,
+        modified_since: str | None = None,
         on_page: Progress | None = None,
     ) -> list[Customer]:
         params: dict[str, str] = {}
@@ -161,6 +162,8 @@ class Cin7Client:
             params["ContactFilter"] = contact_filter
         if name:
             params["Name"] = name
+        if modified_since:
+            params["ModifiedSince"] = modified_since  # UTC, ISO 8601 (dearinventory.apib GET /customer)
         return await self._paged("customer", "CustomerList", Customer, params, on_page)
 
     async def find_customer_by_email(self, email: str) -> Customer | None:

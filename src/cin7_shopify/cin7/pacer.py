@@ -15,7 +15,6 @@ between the pacers of one process (which is all a sandbox run has).
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -49,6 +48,8 @@ class Cin7Pacer:
         self._window = window_seconds + margin_seconds
         self._sent: deque[float] = deque()
         self._hold_until = 0.0
+        import asyncio  # here, not at the top: a command that fails fast never loads asyncio
+
         self._lock = asyncio.Lock()
         self.shared = shared  # the account's log in a file every process on this machine shares
         self.waited_seconds = 0.0

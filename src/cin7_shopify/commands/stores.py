@@ -9,7 +9,6 @@ else prompted for without echo.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import re
@@ -308,6 +307,8 @@ def _list(workspace: Workspace, fmt: str) -> int:
 
 
 def _test(session: StoreSession) -> int:
+    import asyncio
+
     check = asyncio.run(session.test_connection())
     if check.shop_name:
         print(f"Shopify    {check.shop_name} · plan {check.plan or '?'} · API {check.api_version}")

@@ -18,6 +18,7 @@ import json
 import uuid
 from collections import deque
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -297,6 +298,10 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             rows = [c for c in rows if c["Status"] == "Active"]
         if q.get("name"):
             rows = [c for c in rows if c["Name"].lower().startswith(q["name"].lower())]
+        if q.get("modifiedsince"):
+            # "Only return Customers modified since specified date (UTC time)" (dearinventory.apib GET /customer)
+            since = _utc_moment(q["modifiedsince"])
+            rows = [c for c in rows if _utc_moment(c.get("LastModifiedOn") or "") >= since]
         if q.get("contactfilter"):
             wanted = q["contactfilter"].strip().lower()
             rows = [
@@ -353,3 +358,12 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
 def _errors(code: int, message: str, *, status: int | None = None) -> JSONResponse:
     """Cin7's error model: a list of {ErrorCode, Exception}."""
     return JSONResponse([{"ErrorCode": code, "Exception": message}], status_code=status or code)
+
+
+def _utc_moment(text: str) -> datetime:
+    """A Cin7 date-time (UTC, ISO 8601, with or without a zone); an unreadable one is the earliest."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

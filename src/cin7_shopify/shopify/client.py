@@ -26,10 +26,11 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.errors import ConsoleError
 from cin7_shopify.net import describe_transport_error
 from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
+from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
+from cin7_shopify.shopify.domain import normalize_shop_domain as normalize_shop_domain
 from cin7_shopify.shopify.errors import (
     ShopifyAccessDenied,
     ShopifyAuthError,
@@ -56,36 +57,12 @@ from cin7_shopify.shopify.models import (
     StockSet,
 )
 
-DEFAULT_API_VERSION = "2026-10"
 PAGE_SIZE = 250
 ORDERS_PAGE_SIZE = 3  # keeps the order document's requested cost under Shopify's 1000 per query
 BATCH_TRIES = 3  # sends of one batch Shopify refused as a whole before its items are reported
 MAX_INPUT_ITEMS = 250
-_SHOP_HANDLE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*$")
 
 Progress = Callable[[int, int | None], None]
-
-
-def normalize_shop_domain(text: str) -> str:
-    """Accept what people paste (handle, domain, admin URL) and return `handle.myshopify.com`."""
-    value = text.strip().lower()
-    value = re.sub(r"^https?://", "", value).rstrip("/")
-    if value.startswith("admin.shopify.com/store/"):
-        value = value.split("/")[2] + ".myshopify.com"
-    if "/" in value:
-        value = value.split("/", 1)[0]
-    if value.endswith(".myshopify.com"):
-        handle = value.removesuffix(".myshopify.com")
-    elif "." not in value:
-        handle = value
-    else:
-        handle = ""
-    if not handle or not _SHOP_HANDLE.match(handle):
-        raise ConsoleError(
-            f"'{text.strip()}' is not a Shopify shop domain.",
-            hint="Use the store's permanent domain, e.g. demo-apparel.myshopify.com (Settings → Domains).",
-        )
-    return f"{handle}.myshopify.com"
 
 
 ORDER_WINDOW_DAYS = 60  # without read_all_orders Shopify shows this many days of orders
@@ -463,6 +440,26 @@ class ShopifyClient:
             if order.lines_truncated:
                 await self._read_remaining_lines(order)
         return orders
+
+    async def order_stamps(self, search: str) -> dict[str, str]:
+        """Order id → updatedAt of the orders matching a search, 250 a call (ids and times only)."""
+        return {
+            node["id"]: node["updatedAt"]
+            async for node in self.paginate(
+                document("order_stamps"), {"query": search, "first": PAGE_SIZE}, ("orders",)
+            )
+        }
+
+    async def orders_by_id(self, ids: list[str], *, per_search: int = 50) -> list[ShopifyOrder]:
+        """These orders in full (`id:` search terms, OR-ed a few dozen at a time), oldest change first.
+
+        The orders query filters by `id` ("Filter by `id` range ... `id:1234`", admin 2026-10 QueryRoot.orders).
+        """
+        orders: list[ShopifyOrder] = []
+        for start in range(0, len(ids), per_search):
+            numbers = [order_id.rsplit("/", 1)[-1] for order_id in ids[start : start + per_search]]
+            orders += await self.orders(" OR ".join(f"id:{number}" for number in numbers))
+        return sorted(orders, key=lambda order: order.updated_at)
 
     async def _read_remaining_lines(self, order: ShopifyOrder) -> None:
         after = order.lines_cursor

@@ -13,6 +13,7 @@ DOCUMENT_NAMES = (
     "inventory_levels",
     "inventory_level",
     "orders",
+    "order_stamps",
     "order_line_items",
     "orders_count",
     "fulfillment_orders",

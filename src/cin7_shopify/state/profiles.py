@@ -18,7 +18,7 @@ from tinydb import Query, TinyDB
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.paths import data_dir
 from cin7_shopify.settings import StoreSettings
-from cin7_shopify.shopify.client import DEFAULT_API_VERSION, normalize_shop_domain
+from cin7_shopify.shopify.domain import DEFAULT_API_VERSION, normalize_shop_domain
 from cin7_shopify.state.storage import CrashSafeStorage, WriterLock
 
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")

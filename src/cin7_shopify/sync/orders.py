@@ -4,12 +4,16 @@ Each write goes through the one write step (write_step.py): the intent is record
 and the result after; an intent left open by a crash or an answer that may have been applied means
 "this may have landed", so the next attempt looks in Cin7 Core (saleList by ExternalID, the sale's
 order status, the customer by email, the product by SKU) and finishes the work instead of repeating it.
-An order that cannot be imported is held, one journal entry per cause, and retried on every pass
-until its cause is fixed.
+An order that cannot be imported is held, one journal entry per cause, and costs no call until
+something it waits on changes (its SKUs' products, the settings, its customer) or its backoff
+expires (5 minutes, doubling to an hour). Customers are read once, a page of 1,000 a call, and
+only customers changed since are read again: a known customer costs no call, a new one its create.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,7 +25,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
 from cin7_shopify.shopify.models import ShopifyOrder
 from cin7_shopify.state.crash import CrashPoints
-from cin7_shopify.state.ledger import Ledger
+from cin7_shopify.state.ledger import Ledger, OrderEntry
 from cin7_shopify.sync.credit_notes import credit_cancelled_sale, credit_refunds
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
@@ -29,6 +33,22 @@ from cin7_shopify.sync.write_step import WriteSteps
 
 OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopify's updated_at can lag
 TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
+FIRST_BACKOFF = timedelta(minutes=5)  # a held order nothing changed for is tried again after this,
+LONGEST_BACKOFF = timedelta(hours=1)  # doubling each time up to this
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a held order rests after being held `attempts` times in a row."""
+    return min(LONGEST_BACKOFF, FIRST_BACKOFF * (1 << max(0, min(attempts, 20) - 1)))
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _since(moment: datetime) -> str:
+    """A `ModifiedSince` for Cin7: whole seconds, rounded down, so a change in the same second is read."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class NoCustomerTemplate(Exception):
@@ -66,6 +86,15 @@ class OrderSync:
         self.reference: Cin7Reference | None = None
         self._template: Customer | None = None
         self.pilot_orders: set[str] = set()  # test orders the pilot placed: imported despite skip_test_orders
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # when held orders' backoffs expire
+        # Cin7's customers by contact email and their names, read once; then only those changed since.
+        self._directory: dict[str, Customer] | None = None
+        self._directory_names: dict[str, Customer] = {}  # lower-case name → customer (names are unique)
+        self._directory_read: str | None = None  # when (UTC) the directory was last read
+        self._first_customer: Customer | None = None  # a template for new customers if no default one
+        self._directory_fresh = False  # read during this pass: an unknown email is a new customer
+        self._common: str | None = None  # digest of what every held order waits on, once a pass
+        self._due_now: set[str] = set()  # held orders whose backoff has expired, this pass
 
     # -- reference data -------------------------------------------------------------------
 
@@ -111,7 +140,13 @@ class OrderSync:
     # -- passes ---------------------------------------------------------------------------
 
     async def poll(self) -> PassResult:
-        """Orders updated since the watermark (less an overlap), then every held order again."""
+        """Orders changed since the last pass, read in full only if new to the sync, then held orders.
+
+        Shopify's updatedAt can lag, so the pass looks 10 minutes before the newest change it saw; but it
+        first asks only for ids and times (250 a call) and reads in full just the orders whose stamp
+        it has not seen, remembering the stamps of that window in the ledger. An idle pass costs one
+        call per 250 orders changed in the last 10 minutes, and no order is processed twice unchanged.
+        """
         if self.reference is None:
             await self.load_reference()
         settings = self.settings()
@@ -121,12 +156,22 @@ class OrderSync:
             if watermark
             else (settings.go_live or datetime.now(UTC)) - OVERLAP
         )
-        orders = await self.shopify.orders(f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
+        search = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        seen: dict[str, str] = dict(self.ledger.meta.get("orders_seen") or {})
+        stamps = await self.shopify.order_stamps(search)
+        changed = [order_id for order_id, stamp in stamps.items() if seen.get(order_id) != stamp]
+        if len(changed) == len(stamps):
+            orders = await self.shopify.orders(search) if stamps else []  # all new: one read of the window
+        else:
+            orders = await self.shopify.orders_by_id(changed)
         result = await self.process_all(orders)
-        if orders:
-            newest = max(o.updated_at for o in orders)
-            if not watermark or newest > watermark:
-                self.ledger.set_meta(orders_watermark=newest)
+        stamps.update({order.id: order.updated_at for order in orders})  # as read in full
+        newest = max([watermark or "", *stamps.values()])
+        if newest:
+            keep_from = (datetime.fromisoformat(newest.replace("Z", "+00:00")) - OVERLAP).strftime("%Y-%m-%dT%H:%M:%SZ")
+            window = {order_id: stamp for order_id, stamp in {**seen, **stamps}.items() if stamp >= keep_from}
+            if window != seen or newest != watermark:
+                self.ledger.set_meta(orders_watermark=newest, orders_seen=window)
         return result
 
     async def backfill(self, since: datetime) -> PassResult:
@@ -140,26 +185,78 @@ class OrderSync:
     async def process_all(self, orders: list[ShopifyOrder], *, backfill: bool = False) -> PassResult:
         result = PassResult()
         calls = self.cin7.calls
+        self._directory_fresh = False
         seen = {order.id for order in orders}
-        held_entries = self.ledger.held()
+        now = self.now()
         unsettled = [e for e in self.ledger.orders.values() if e.status in {"held", "retry"}]
-        held = [ShopifyOrder.model_validate(e.order) for e in unsettled if e.order and e.order_id not in seen]
-        # SKUs that held orders wait for: looked up again, one call each, in case they now exist.
+        # A held order unchanged in Shopify rests until its backoff expires or what it waits on changes.
+        due = [e for e in unsettled if e.order and self._due(e, now)]
+        # SKUs that due held orders wait for: looked up again, one call each, in case they now exist.
         waiting_for = {
             line.sku
-            for entry in held_entries
+            for entry in due
             if entry.order and any(error["kind"] == "unknown_sku" for error in entry.errors)
             for line in ShopifyOrder.model_validate(entry.order).lines
             if line.sku and self.reference and line.sku not in self.reference.products
         }
         if waiting_for:
             await self._recheck_skus(waiting_for)
-        if any(error["kind"] == "missing_service_product" for entry in held_entries for error in entry.errors):
+        if any(error["kind"] == "missing_service_product" for entry in due for error in entry.errors):
             await self._recheck_services()
+        self._common = None  # settings and reference as they are now
+        self._due_now = {e.order_id for e in due}
+        held = [ShopifyOrder.model_validate(e.order) for e in unsettled if e.order and e.order_id not in seen]
         for order in [*orders, *held]:
             await self.process(order, result, backfill=backfill)
         result.cin7_calls = self.cin7.calls - calls
         return result
+
+    def _resting(self, entry: OrderEntry, order: ShopifyOrder) -> bool:
+        """A held order rests (costs no call) while Shopify shows the same order, its backoff has not
+        expired and nothing it waits on has changed."""
+        return (
+            entry.status == "held"
+            and entry.order_id not in self._due_now
+            and bool(entry.order)
+            and (entry.order or {}).get("updated_at") == order.updated_at
+            and entry.waits_on == self._waits_on(order)
+        )
+
+    def _due(self, entry: OrderEntry, now: datetime) -> bool:
+        """A transient retry is due every pass; a held order once its backoff has expired."""
+        if entry.status != "held" or not entry.retry_at:
+            return True
+        return now >= datetime.fromisoformat(entry.retry_at.replace("Z", "+00:00"))
+
+    def _waits_on(self, order: ShopifyOrder) -> str:
+        """What a held order waits on, as one digest: the settings, the Cin7 products of its SKUs (and
+        the service products, locations and tax rules), and its customer as the sync knows it."""
+        assert self.reference is not None
+        skus = sorted({line.sku for line in order.lines if line.sku})
+        products = {sku: self.reference.products.get(sku) for sku in skus}
+        email = (order.contact_email or "").strip().lower()
+        state = {
+            "common": self._common_state(),
+            "products": {sku: p.model_dump(mode="json") if p else None for sku, p in products.items()},
+            "customer": self.ledger.customers.get(email),
+            "known": bool(self._directory is not None and email in self._directory),
+        }
+        return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+    def _common_state(self) -> str:
+        """The part every held order waits on (settings, service products, locations, tax rules); once a pass."""
+        if self._common is None:
+            assert self.reference is not None
+            state = {
+                "settings": self.settings().model_dump(mode="json"),
+                "services": sorted(
+                    p.Name for p in self.reference.products.values() if (p.Type or "") == "Service" and p.is_active
+                ),
+                "locations": sorted(self.reference.locations),
+                "tax_rules": {name: rule.model_dump(mode="json") for name, rule in self.reference.tax_rules.items()},
+            }
+            self._common = hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
+        return self._common
 
     async def process(self, order: ShopifyOrder, result: PassResult, *, backfill: bool = False) -> None:
         entry = self.ledger.order(order.id)
@@ -170,6 +267,9 @@ class OrderSync:
                 await credit_refunds(self, order, entry.refunds)
             return
         if entry is not None and entry.status == "voided":
+            return
+        if entry is not None and not backfill and self._resting(entry, order):
+            result.held.append(order.name)  # nothing it waits on changed: no call spent on it
             return
         reason = waiting_reason(
             order,
@@ -271,12 +371,13 @@ class OrderSync:
             sale_id = await self._create_sale(order, plan)
             await self._authorise_order(order, sale_id, plan)
         except Cin7Error as exc:
+            left = await self._void_draft(order) if not isinstance(exc, TRANSIENT) else ""
             self._hold_refusal(
                 exc,
                 order,
                 result,
                 "cin7_rejected",
-                f"Order {order.name}: Cin7 Core said: {exc.cin7_message}",
+                f"Order {order.name}: Cin7 Core said: {exc.cin7_message}{left}",
                 "Fix what Cin7 Core names (product, customer, tax rule or location); the order is retried by itself.",
             )
             return
@@ -352,14 +453,25 @@ class OrderSync:
     def _hold(self, order: ShopifyOrder, errors: list[HeldError], result: PassResult) -> None:
         entry = self.ledger.order(order.id)
         kinds = [{"kind": e.kind, "message": e.message, "fix": e.fix} for e in errors]
+        attempts = entry.attempts + 1 if entry is not None and entry.status == "held" else 1
+        # Rest until what it waits on changes or the backoff expires: no call is spent on it till then.
+        rest = {"waits_on": self._waits_on(order), "retry_at": _stamp(self.now() + backoff(attempts))}
         if entry is None or entry.status != "held" or entry.errors != kinds:
             if entry is not None and entry.status == "held":
                 self.journal.resolve_order(order.id, note="cause changed")
             for error in errors:
                 self.journal.record(error.kind, order.name, error.message, error.fix, order_id=order.id)
             self.ledger.update_order(
-                order.id, name=order.name, status="held", errors=kinds, order=order.model_dump(mode="json")
+                order.id,
+                name=order.name,
+                status="held",
+                errors=kinds,
+                order=order.model_dump(mode="json"),
+                attempts=attempts,
+                **rest,
             )
+        else:
+            self.ledger.update_order(order.id, attempts=attempts, **rest)
         result.held.append(order.name)
 
     async def _customer(self, order: ShopifyOrder, plan: SalePlan, settings: StoreSettings) -> Customer | None:
@@ -370,14 +482,14 @@ class OrderSync:
         cached = self.ledger.customers.get(email)
         if cached:
             return Customer(ID=cached["id"], Name=cached["name"])
-        found = await self.cin7.find_customer_by_email(email)
+        found = await self._known_customer(email)
         if found is None:
             template = await self._customer_template()
             if template is None or not all(
                 (template.Currency, template.PaymentTerm, template.AccountReceivable, template.RevenueAccount)
             ):
                 raise NoCustomerTemplate()
-            name = await self._free_name(plan.customer_name, email)
+            name = self._free_name(plan.customer_name, email)
             new = Customer(
                 Name=name,
                 Status="Active",
@@ -402,25 +514,53 @@ class OrderSync:
                 "create_customer", email, send=create, look_up=look_up, detail={"order_id": order.id}
             )
             found = Customer(ID=made["customer_id"], Name=made["name"])
+            self._directory_names[found.Name.lower()] = found
         assert found.ID is not None
         self.ledger.remember_customer(email, found.ID, found.Name)
         return found
 
-    async def _free_name(self, wanted: str, email: str) -> str:
+    async def _known_customer(self, email: str) -> Customer | None:
+        """The Cin7 customer with this contact email, from the directory of Cin7's customers: read whole
+        once (a page of 1,000 a call), then at most once a pass only the customers changed since
+        (`ModifiedSince`, dearinventory.apib GET /customer) when an email is not in it."""
+        if self._directory is None:
+            started = self.now()
+            customers = await self.cin7.list_customers()
+            self._directory, self._directory_names = {}, {}
+            self._add_to_directory(customers)
+            self._directory_read, self._directory_fresh = _since(started), True
+        elif email not in self._directory and not self._directory_fresh:
+            started = self.now()
+            self._add_to_directory(await self.cin7.list_customers(modified_since=self._directory_read))
+            self._directory_read, self._directory_fresh = _since(started), True
+        return self._directory.get(email)
+
+    def _add_to_directory(self, customers: list[Customer]) -> None:
+        assert self._directory is not None
+        for customer in customers:
+            self._directory_names[customer.Name.lower()] = customer
+            for contact in customer.Contacts:
+                if contact.Email and contact.Email.strip():
+                    self._directory.setdefault(contact.Email.strip().lower(), customer)
+            if self._first_customer is None and customer.Status in (None, "Active"):
+                self._first_customer = customer
+
+    def _free_name(self, wanted: str, email: str) -> str:
         """Cin7 customer names are unique: a namesake gets the email added."""
-        same = [c for c in await self.cin7.list_customers(name=wanted) if c.Name.lower() == wanted.lower()]
-        return f"{wanted} ({email})" if same else wanted
+        return f"{wanted} ({email})" if wanted.lower() in self._directory_names else wanted
 
     async def _customer_template(self) -> Customer | None:
-        """New customers copy terms and accounts from an existing one (Cin7 requires them)."""
+        """New customers copy terms and accounts from an existing one (Cin7 requires them): the default
+        customer if the settings name one, else the first in the directory (read before any create)."""
         if self._template is None:
             settings = self.settings()
             if settings.default_customer:
-                self._template = await self._default_customer(settings)
+                wanted = settings.default_customer
+                known = self._directory_names.get(wanted.lower())
+                self._template = known if known is not None and known.Name == wanted else None
+                self._template = self._template or await self._default_customer(settings)
             if self._template is None:
-                body = await self.cin7._request("GET", "customer", params={"Page": "1", "Limit": "1"})
-                rows = body.get("CustomerList") or []
-                self._template = Customer.model_validate(rows[0]) if rows else None
+                self._template = self._first_customer
         return self._template
 
     async def _default_customer(self, settings: StoreSettings) -> Customer | None:
@@ -430,7 +570,11 @@ class OrderSync:
         cached = self.ledger.customers.get(f"default:{name.lower()}")
         if cached:
             return Customer(ID=cached["id"], Name=cached["name"])
-        found = next((c for c in await self.cin7.list_customers(name=name) if c.Name == name), None)
+        known = self._directory_names.get(name.lower())
+        if known is not None and known.Name == name:
+            found: Customer | None = known  # in the directory already read: no call
+        else:
+            found = next((c for c in await self.cin7.list_customers(name=name) if c.Name == name), None)
         if found is not None and found.ID:
             self.ledger.remember_customer(f"default:{name.lower()}", found.ID, found.Name)
         return found
@@ -444,7 +588,7 @@ class OrderSync:
             return {"sale_id": (await self.cin7.create_sale(plan.header)).ID}
 
         async def look_up() -> dict[str, str] | None:
-            existing = await self.cin7.find_sales_by_external_id(order.id)
+            existing = [s for s in await self.cin7.find_sales_by_external_id(order.id) if s.Status != "VOIDED"]
             return {"sale_id": existing[0].SaleID} if existing else None
 
         made = await self.writes.write(
@@ -452,6 +596,33 @@ class OrderSync:
         )
         self.ledger.update_order(order.id, name=order.name, sale_id=made["sale_id"])
         return str(made["sale_id"])
+
+    async def _void_draft(self, order: ShopifyOrder) -> str:
+        """Cin7 took the sale but refused its order lines: the sale would stay a DRAFT the warehouse sees
+        and every retry would reuse it. Void it and forget it, so a retry makes a sale afresh. Returns
+        what to add to the hold's message when Cin7 refuses the void too."""
+        entry = self.ledger.order(order.id)
+        sale_id = entry.sale_id if entry is not None else None
+        if not sale_id:
+            return ""  # the sale itself was refused: nothing was made
+
+        async def void() -> dict[str, str]:
+            await self.cin7.void_sale(sale_id)
+            return {}
+
+        async def look_up() -> dict[str, str] | None:
+            return {} if (await self.cin7.get_sale(sale_id)).Status == "VOIDED" else None
+
+        try:
+            await self.writes.write("void_draft", sale_id, send=void, look_up=look_up, detail={"order_id": order.id})
+        except Cin7Error as exc:
+            if isinstance(exc, TRANSIENT):
+                raise
+            return f" Its draft sale could not be voided ({exc.cin7_message}): void it in Cin7 Core."
+        # The sale made for this order is void now: the next attempt creates one afresh.
+        self.ledger.finish(f"create_sale:{order.id}", failed=True, voided=sale_id)
+        self.ledger.update_order(order.id, sale_id=None)
+        return ""
 
     async def _authorise_order(self, order: ShopifyOrder, sale_id: str, plan: SalePlan) -> None:
         async def authorise() -> dict[str, str]:

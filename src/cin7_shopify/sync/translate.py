@@ -129,6 +129,18 @@ def plan_sale(order: ShopifyOrder, settings: StoreSettings, reference: Cin7Refer
                 )
             )
             continue
+        if not product.is_active:
+            # Cin7 Core refuses a deprecated product on a sale's lines, after the sale itself is made:
+            # held here, before any call, so no DRAFT sale is left behind for the warehouse to see.
+            errors.append(
+                HeldError(
+                    "cin7_rejected",
+                    f"Order {order.name}: SKU {line.sku} ('{line.name}') is "
+                    f"{(product.Status or 'not active').lower()} in Cin7 Core, which refuses it on a sale.",
+                    f"Make {line.sku} active in Cin7 Core, or correct the Shopify SKU; the order is retried by itself.",
+                )
+            )
+            continue
         rule = _tax_rule(order, line.tax_lines, settings, reference, errors)
         if rule is None:
             continue
