@@ -50,6 +50,8 @@ class OrderEntry:
     # Shopify fulfilment id → the boxes it carries and the tracking numbers Shopify has for it
     fulfilments: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: list[str] = field(default_factory=list)  # Shopify refunds already reported
+    # A credit note (cancellation or refund) Cin7 has not taken yet: retried every pass with `order`.
+    credit_due: bool = False
     waits_on: str = ""  # a held order: digest of what it waits on (settings, its SKUs' products, customer)
     retry_at: str = ""  # a held order: when it is tried again even if nothing it waits on changed
     attempts: int = 0  # a held order: how many times it was held in a row (its backoff doubles)

@@ -286,5 +286,7 @@ async def credit_refunds(sync: OrderSync, order: ShopifyOrder, reported: list[st
         )
         done.append(refund.id)
         sale = await sync.cin7.get_sale(sale.ID)  # the invoice and the credit note are on it now
-    if done:
-        sync.ledger.update_order(order.id, refunds=[*reported, *done])
+    left = [r for r in new if r.id not in done]  # refused or unsure: due again on the next pass
+    due = {"credit_due": True, "order": order.model_dump(mode="json")} if left else {"credit_due": False, "order": None}
+    if done or left or entry.credit_due:
+        sync.ledger.update_order(order.id, refunds=[*reported, *done], **due)

@@ -29,7 +29,7 @@ from cin7_shopify.state.ledger import Ledger, OrderEntry
 from cin7_shopify.sync.credit_notes import credit_cancelled_sale, credit_refunds
 from cin7_shopify.sync.journal import Journal
 from cin7_shopify.sync.translate import Cin7Reference, HeldError, SalePlan, plan_sale, waiting_reason
-from cin7_shopify.sync.write_step import WriteSteps
+from cin7_shopify.sync.write_step import MAYBE_APPLIED, WriteSteps
 
 OVERLAP = timedelta(minutes=10)  # re-read this much before the watermark: Shopify's updated_at can lag
 TRANSIENT = (Cin7ServerError, Cin7ConnectionError, Cin7RateLimited)
@@ -206,6 +206,12 @@ class OrderSync:
         self._common = None  # settings and reference as they are now
         self._due_now = {e.order_id for e in due}
         held = [ShopifyOrder.model_validate(e.order) for e in unsettled if e.order and e.order_id not in seen]
+        # A credit note Cin7 refused is due again every pass, changed in Shopify or not.
+        held += [
+            ShopifyOrder.model_validate(e.order)
+            for e in self.ledger.orders.values()
+            if e.credit_due and e.order and e.order_id not in seen
+        ]
         for order in [*orders, *held]:
             await self.process(order, result, backfill=backfill)
         result.cin7_calls = self.cin7.calls - calls
@@ -670,5 +676,11 @@ class OrderSync:
             )
             result.voided.append(order.name)
             return
-        if await credit_cancelled_sale(self, order, sale):
-            self.ledger.update_order(order.id, status="cancelled_after_pick")
+        try:
+            done = await credit_cancelled_sale(self, order, sale)
+        except MAYBE_APPLIED:
+            done = False  # the intent stays open: the next pass looks before it writes again
+        if done:
+            self.ledger.update_order(order.id, status="cancelled_after_pick", credit_due=False, order=None)
+        else:
+            self.ledger.update_order(order.id, credit_due=True, order=order.model_dump(mode="json"))
