@@ -221,7 +221,7 @@ async def _walk_the_console(app: ConsoleApp, text: str) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         _check_screen(app, text, where="home")
-        await _visit(pilot, "k", text, where="SKU review")
+        await _visit(pilot, "a", text, where="SKU review")
         table = app.screen.query_one(VirtualTable)
         for _ in range(len(table.rows)):
             await pilot.press("down")
@@ -229,7 +229,7 @@ async def _walk_the_console(app: ConsoleApp, text: str) -> None:
             _check_screen(app, text, where="SKU review detail", shows=False)
         await pilot.press("escape")
         await _visit(pilot, "m", text, where="mapping")
-        await pilot.press("c")
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, Picker)
         _check_screen(app, text, where="mapping picker")
@@ -240,13 +240,13 @@ async def _walk_the_console(app: ConsoleApp, text: str) -> None:
         await _visit(pilot, "l", text, where="error log")
         await pilot.press("escape")
         await _visit(pilot, "p", text, where="pilot", shows=False)
-        await pilot.press("t")
+        await pilot.press("i")
         await settle(pilot)
         _check_screen(app, text, where="pilot traced")
         await pilot.press("down")
         await pilot.pause()
         _check_screen(app, text, where="pilot held order")
-        await pilot.press("escape", "a")
+        await pilot.press("escape", "n")
         await settle(pilot)
         _check_screen(app, text, where="connection setup", shows=False)
 

@@ -384,6 +384,7 @@ class ShopifyClient:
             taxes_included=bool(shop["taxesIncluded"]),
             plan=(shop.get("plan") or {}).get("displayName", ""),
             development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
+            timezone=shop.get("ianaTimezone") or "",
             scopes=scopes,
         )
 
