@@ -415,3 +415,30 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
 
     app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")
     assert snap_compare(app, terminal_size=size, run_before=open_screen)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_connection_test_result(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The result of a test, refused token named, scrolled into view at 80x24 too."""
+
+    async def test_connection(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = pilot.app.screen
+        for field, value in {
+            "name": "demo-live",
+            "shop": "demo-apparel.myshopify.com",
+            "token": "shpat_wrong",
+            "account": SANDBOX_CIN7_ACCOUNT,
+            "key": SANDBOX_CIN7_KEY,
+        }.items():
+            screen.query_one(f"#{field}", Input).value = value
+        for typed in screen.query(Input):
+            typed.cursor_blink = False
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=test_connection)

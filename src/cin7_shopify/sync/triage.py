@@ -131,9 +131,17 @@ def zone_label(zone: ZoneInfo | None, now: datetime) -> str:
     return f"{zone.key} ({now.astimezone(zone).tzname()})"
 
 
+_SHOP_DOMAIN = re.compile(r"[a-z0-9][a-z0-9-]*\.myshopify\.com")
+_SALE_ID = re.compile(r"[0-9A-Fa-f-]{8,64}")
+_OUR_LINK = re.compile(
+    r"https://[a-z0-9][a-z0-9-]*\.myshopify\.com/admin/orders/[0-9]+|https://inventory\.dearsystems\.com/Sale#[0-9A-Fa-f-]{8,64}"
+)
+
+
 def shopify_order_url(shop_domain: str, order_id: str | None) -> str | None:
-    """The order in Shopify's admin (the myshopify domain redirects to admin.shopify.com)."""
-    if not order_id or not shop_domain:
+    """The order in Shopify's admin (the myshopify domain redirects to admin.shopify.com); built only from a
+    myshopify domain and a numeric id, so outside text never becomes a link."""
+    if not order_id or not _SHOP_DOMAIN.fullmatch(shop_domain or ""):
         return None
     number = order_id.rsplit("/", 1)[-1]
     return f"https://{shop_domain}/admin/orders/{number}" if number.isdigit() else None
@@ -141,4 +149,9 @@ def shopify_order_url(shop_domain: str, order_id: str | None) -> str | None:
 
 def cin7_sale_url(sale_id: str | None) -> str | None:
     """The sale in Cin7 Core's web app (its own address for a sale: /Sale#<SaleID>)."""
-    return f"https://inventory.dearsystems.com/Sale#{sale_id}" if sale_id else None
+    return f"https://inventory.dearsystems.com/Sale#{sale_id}" if sale_id and _SALE_ID.fullmatch(sale_id) else None
+
+
+def is_our_link(url: str) -> bool:
+    """A link the console made (an order or a sale in a web admin), never one outside text made."""
+    return bool(_OUR_LINK.fullmatch(url))

@@ -122,7 +122,7 @@ class ConsoleApp(App[None]):
             (focused.action_cursor_down if delta > 0 else focused.action_cursor_up)()
 
     async def action_quit(self) -> None:
-        running = [w for w in self.workers if w.is_running and w.group in WRITING_GROUPS]
+        running = [w for w in self.workers if not w.is_finished and w.group in WRITING_GROUPS]
         if not running:
             self.exit()
             return

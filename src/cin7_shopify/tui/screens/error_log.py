@@ -152,7 +152,7 @@ class ErrorLogScreen(Screen[None]):
         return [s for s in self.console.workspace.stores() if chosen is Select.NULL or s.name == chosen]
 
     def _columns(self) -> list[Column]:
-        several = self.query_one("#store", Select).value is Select.NULL if self.is_mounted else False
+        several = len(self._stores()) > 1 if self.is_mounted else False  # Store only when it tells rows apart
         store = [Column("Store", 12)] if several else []
         if self.by_cause:
             return [Column("Last", 11), Column("Cause", 0), Column("Open", 4), *store]
@@ -231,7 +231,7 @@ class ErrorLogScreen(Screen[None]):
         ]
         table = self.query_one(VirtualTable)
         table.columns = self._columns()
-        several = len(table.columns) in {4, 5} and table.columns[-1].label == "Store"
+        several = table.columns[-1].label == "Store"
         keep = self.current
         if self.by_cause:
             groups = group_by_cause(matching)
