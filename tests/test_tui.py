@@ -39,7 +39,7 @@ async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
         assert isinstance(app.screen, HomeScreen)
         assert cells(app.screen.query_one("#counts", DataTable)) == [
             ["Shopify", "44", "159", "5", "31"],
-            ["Cin7 Core", "158", "—", "3", "—"],
+            ["Cin7 Core", "—", "158", "3", "—"],  # variant-level products, beside Shopify's variants
         ]
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())

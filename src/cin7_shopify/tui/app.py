@@ -95,17 +95,18 @@ class ConsoleApp(App[None]):
 
         if isinstance(self.screen, KeysScreen | HelpScreen):
             return
-        seen: set[tuple[str, str]] = set()
-        keys = []
-        # The screen's own keys first (the footer's order), then the app's, then moving about in a widget.
-        rank = {self.screen: 0, self: 1}
-        actives = sorted(self.screen.active_bindings.values(), key=lambda a: rank.get(a.node, 2))
+
+        # The screen's own keys first (the footer's order), then the console's, then Textual's own.
+        def rank(binding: Binding) -> int:
+            return 2 if not binding.id else (1 if binding.id.startswith("app.") else 0)
+
+        shown: dict[tuple[str, str], list[str]] = {}
+        actives = sorted(self.screen.active_bindings.values(), key=lambda a: rank(a.binding))
         for active in actives:
             binding = active.binding
-            if not binding.description or (binding.action, binding.description) in seen:
-                continue
-            seen.add((binding.action, binding.description))
-            keys.append((markup(self.get_key_display(binding)), markup(binding.description)))
+            if binding.description:  # one line an action: "q, ^q  Quit"
+                shown.setdefault((binding.action, binding.description), []).append(self.get_key_display(binding))
+        keys = [(markup(", ".join(displays)), markup(what)) for (_, what), displays in shown.items()]
         title = str(self.screen.sub_title or self.screen.title or type(self.screen).__name__)
         self.push_screen(KeysScreen(markup(title), keys))
 

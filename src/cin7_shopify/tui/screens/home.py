@@ -45,7 +45,8 @@ class HomeScreen(Screen[None]):
         "store is the bundled demo, ready to use without credentials.\n\n"
         "The columns say how the sync is doing: when it last imported an order and pushed stock, how many "
         "orders are held and how many errors are open. Below, both sides of the selected store are read "
-        "through their APIs and counted; large differences are the first thing to ask the merchant about.\n\n"
+        "through their APIs and counted; large differences are the first thing to ask the merchant about. A Cin7 "
+        "Core product is one SKU, so Cin7's count stands under Shopify's variants.\n\n"
         "- **a** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
         "- **p** pilot: place test orders and trace each one from Shopify to Cin7 Core and back\n"
         "- **s** runs one sync pass now (orders, fulfilment, stock) · **r** reads the store again\n"
@@ -246,7 +247,8 @@ class HomeScreen(Screen[None]):
             str(overview.shopify_locations),
             str(overview.shopify_orders),
         )
-        counts.add_row("Cin7 Core", str(overview.cin7_products), "—", str(overview.cin7_locations), "—")
+        # A Cin7 Core product is one SKU (variant-level): it is counted beside Shopify's variants.
+        counts.add_row("Cin7 Core", "—", str(overview.cin7_products), str(overview.cin7_locations), "—")
         entry = self.selected
         pacer = entry.pacer() if entry else None
         budget = f"; {pacer.in_use()} of {pacer.calls_per_minute} Cin7 calls used this minute" if pacer else ""

@@ -242,7 +242,7 @@ class SkuReviewScreen(Screen[None]):
 
     def _columns(self, wide: bool) -> list[Column]:
         level = [Column("Level", 7), Column("Kind", 18)] if wide else [Column("", 1)]
-        return [*level, Column("SKU", 13), Column("What is wrong", 0), Column("Decided", 6)]
+        return [*level, Column("SKU", 13), Column("What is wrong", 0), Column("Done", 6)]
 
     def on_resize(self) -> None:
         if self.run is not None and (self.size.width >= WIDE) != (len(self.query_one(VirtualTable).columns) == 5):
