@@ -97,6 +97,8 @@ def test_place_covers_each_product_kind(capsys: pytest.CaptureFixture[str], tmp_
     assert main(["pilot", "--scenario", str(DEMO), "--place", "4", "--signoff", str(signoff)]) == 0
     out = capsys.readouterr()
     assert "4 of 4 orders passed every step" in out.err
+    assert "steps: 1 imported · 2 lines match · 3 customer · 4 tax · 5 stock allocated" in out.err, "a legend"
+    assert "✓ passed, ✗ failed, … not reached" in out.err
     text = signoff.read_text()
     assert text.startswith("# Pilot sign-off: demo-apparel")
     assert "4 of 4 test orders passed" in text and "What to fix" not in text

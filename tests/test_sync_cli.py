@@ -45,6 +45,9 @@ def test_sync_once_then_errors_stock_and_reconcile(served_sandbox: str, tmp_path
     assert "total_differs" not in kinds
     assert "duplicate_sales" not in kinds and "not_in_shopify" not in kinds
     assert reconciled.returncode == 1
+    earlier = cli(env, "reconcile", "--store", "demo-apparel", "--since", "2026-10-01", "--format", "json")
+    refs = {m["ref"] for m in json.loads(earlier.stdout)["mismatches"] if m["kind"] == "missing_in_cin7"}
+    assert refs == set(kinds["missing_in_cin7"]), "orders placed before go-live are not 'eligible for import'"
 
 
 def test_sync_stops_cleanly_on_sigterm(served_sandbox: str, tmp_path: Path) -> None:

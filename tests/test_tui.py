@@ -14,11 +14,12 @@ from textual.widgets import DataTable, Input, Select, Static
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from cin7_shopify.tui.app import ConsoleApp, HelpScreen
+from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.connection import ConnectionScreen
 from cin7_shopify.tui.screens.error_log import ErrorLogScreen
 from cin7_shopify.tui.screens.home import HomeScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen, Picker
-from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
+from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
@@ -38,7 +39,7 @@ async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
         assert isinstance(app.screen, HomeScreen)
         assert cells(app.screen.query_one("#counts", DataTable)) == [
             ["Shopify", "44", "159", "5", "31"],
-            ["Cin7 Core", "158", "—", "3", "—"],
+            ["Cin7 Core", "—", "158", "3", "—"],  # variant-level products, beside Shopify's variants
         ]
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())
@@ -56,6 +57,12 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
         await settle(pilot)
         assert isinstance(app.screen, ErrorLogScreen)
         table = app.screen.query_one(VirtualTable)
+        causes = [row[1] for row in table.rows]
+        assert len(causes) == 10 and causes[:2] == ["missing SKU — 2 orders", "missing customer — 2 orders"]
+        assert "unknown SKU TOTE-CANVAS — 1 order" in causes and "refused by Cin7 Core RJK-YEL-M — 1 order" in causes
+        assert "Times in Australia/Sydney (AEDT)" in str(app.screen.query_one("#zone").render())
+        await pilot.press("v")  # every entry
+        await pilot.pause()
         assert len(table.rows) == 12 and table.cursor == 11, "follows: the newest entry is selected"
         assert "RJK-YEL-M" in str(app.screen.query_one("#detail-text", Static).render())
 
@@ -69,6 +76,12 @@ async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
         screen = app.screen
         assert isinstance(screen, ErrorLogScreen)
         table = screen.query_one(VirtualTable)
+        # In the shop's zone (Australia/Sydney, AEDT in November): 01:15 UTC is 12:15 there.
+        assert sorted(row[0] for row in table.rows) == ["11-20 12:15", "11-20 13:15", "11-20 14:15"]
+        assert "Store" not in [c.label for c in table.columns], "one store shown: no Store column"
+        await pilot.press("v")  # every entry, newest last
+        await pilot.pause()
+        assert [row[1] for row in table.rows] == ["unknown SKU", "unmapped tax line", "refused by Cin7 Core"]
         await pilot.press("up")  # scrolled up: new entries are counted, not jumped to
         journal = app.workspace.stores()[0].journal()
         journal.record("unknown_sku", "#1099", "Order #1099: SKU X is not a Cin7 Core product.", "Create X.")
@@ -79,22 +92,29 @@ async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
         await pilot.press("end")
         await pilot.pause()
         assert "following" in str(screen.query_one("#badge").render())
-        await pilot.press("x")  # resolve the newest
+        await pilot.press("d")  # resolve the newest
         await pilot.pause()
         assert len(table.rows) == 3
+        await pilot.press("u")  # undo: open again
+        await pilot.pause()
+        assert len(table.rows) == 4
+        assert [e.status for e in journal.entries()].count("open") == 4
         screen.query_one("#kind", Select).value = "unmapped_tax"
         await pilot.pause()
-        assert [row[1] for row in table.rows] == ["unmapped_tax"]
+        assert [row[1] for row in table.rows] == ["unmapped tax line"]
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, MappingScreen), "an unmapped tax line is fixed on the mapping screen"
+        mapping = app.screen
+        assert isinstance(mapping, MappingScreen), "an unmapped tax line is fixed on the mapping screen"
+        taxes = mapping.query_one("#taxes", DataTable)
+        assert app.focused is taxes and str(taxes.get_row_at(taxes.cursor_row)[1]) == "VAT 20%", "on its row"
 
 
 async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("k")
+        await pilot.press("a")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SkuReviewScreen)
@@ -102,20 +122,20 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         assert len(table.rows) == 33 and table.rows[0][0] == "blocker"
         screen.query_one("#severity", Select).value = "info"
         await pilot.pause()
-        assert {row[1] for row in table.rows} == {"only_in_cin7"} and len(table.rows) == 3
+        assert {row[1] for row in table.rows} == {"only in Cin7 Core"} and len(table.rows) == 3
         screen.query_one("#severity", Select).value = Select.NULL
         screen.query_one("#search", Input).value = "lsh"
         await pilot.pause()
         assert [row[2] for row in table.rows] == ["Lsh-Snd-M", "lsh-wht-s"]
         table.focus()
-        await pilot.press("a")  # accept the case fix
+        await pilot.press("f")  # accept the case fix
         await pilot.pause()
         assert table.rows[0][4] == "fix ✓"
-        await pilot.press("down", "x")
+        await pilot.press("down", "d")
         await pilot.pause()
         assert table.rows[1][4] == "risk ✓"
-        await pilot.press("f")
-        await pilot.press("e")
+        await pilot.press("X")
+        await pilot.press("x")
         await pilot.pause()
         exported = sorted(p.name.split("-")[0] for p in (tmp_path / "exports").iterdir())
         assert exported == ["audit", "shopify"]
@@ -123,6 +143,79 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         assert "LSH-SND-M" in fix and "LSH-WHT-S" not in fix, "only the accepted fix"
         decisions = json.loads((app.workspace.stores()[0].folder / "audit-decisions.json").read_text())
         assert sorted(decisions.values()) == ["fix", "risk"]
+        report = next((tmp_path / "exports").glob("audit-*.md")).read_text()
+        assert "## Accepted fixes" in report and "## Accepted risks" in report
+        await pilot.press("u")  # undo the risk
+        await pilot.pause()
+        assert table.rows[1][4] == "" and table.rows[0][4] == "fix ✓"
+
+
+async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clears_it(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(VirtualTable)
+        await pilot.press("slash")
+        for letter in "hoodie":
+            await pilot.press(letter)
+        await pilot.pause()
+        assert table.rows and all(row[2].startswith("HOOD") for row in table.rows), "a title finds its SKUs"
+        search = screen.query_one("#search", Input)
+        search.value = "VAT 20%"
+        await pilot.pause()
+        assert [row[1] for row in table.rows] == ["unmapped tax line"]
+        search.value = "Brisbane"
+        await pilot.pause()
+        assert [row[1] for row in table.rows] == ["unmapped location"]
+        search.value = "no-such-thing"
+        await pilot.pause()
+        assert not table.rows and "Nothing matches 'no-such-thing'" in str(screen.query_one("#detail-text").render())
+        await pilot.press("escape")  # clears the search first
+        await pilot.pause()
+        assert isinstance(app.screen, SkuReviewScreen) and search.value == "" and len(table.rows) == 33
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        table = app.screen.query_one(VirtualTable)
+        assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
+        widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
+        assert widths["What is wrong"] >= 50, widths
+
+
+async def test_go_fix_from_the_error_log_lands_on_the_sku(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, journal=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ErrorLogScreen)
+        table = screen.query_one(VirtualTable)
+        table.cursor = [row[1] for row in table.rows].index("refused by Cin7 Core RJK-YEL-S — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, SkuReviewScreen)
+        finding = review.current
+        assert finding is not None and finding.sku == "RJK-YEL-S", "on the finding of the SKU Cin7 refused"
+        await pilot.press("escape")
+        await pilot.pause()
+        table.cursor = [row[1] for row in table.rows].index("unknown SKU TOTE-CANVAS — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SkuReviewScreen)
+        assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
 
 
 async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
@@ -137,13 +230,13 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         locations = screen.query_one("#locations", DataTable)
         locations.focus()
         locations.move_cursor(row=2)  # Melbourne Store: proposed at 100 %
-        await pilot.press("p")
+        await pilot.press("f")
         await pilot.pause()
         assert cells(locations)[2][2] == "Melbourne Store"
         assert "5 mapping blockers" in str(screen.query_one("#blockers").render())
         assert "unsaved" in str(screen.query_one("#blockers").render())
         locations.move_cursor(row=4)  # Brisbane: nothing proposed, so pick one
-        await pilot.press("c")
+        await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, Picker)
         await pilot.press("down", "down", "enter")
@@ -153,16 +246,40 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         await pilot.pause()
         saved = app.workspace.stores()[0].settings().location_map
         assert saved["gid://shopify/Location/71003"] == saved["gid://shopify/Location/71005"] == "Melbourne Store"
+        taxes = screen.query_one("#taxes", DataTable)
+        assert [str(c.label) for c in taxes.columns.values()][:2] == ["", "Tax line"]
+        assert str(taxes.get_row_at(0)[0]) in {"✓", "✗"}, "the status sits under its own (blank) header"
+        locations.focus()
+        locations.move_cursor(row=4)
+        await pilot.press("enter", "up", "enter")  # a change, then Escape: it asks, n stays, u undoes it
+        await pilot.pause()
+        assert screen.dirty and cells(locations)[4][2] != "Melbourne Store"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, MappingScreen)
+        await pilot.press("u")
+        await pilot.pause()
+        assert cells(locations)[4][2] == "Melbourne Store" and not screen.dirty
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen), "nothing unsaved: Escape goes straight back"
 
 
 async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, memory_keyring: Any) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("n")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ConnectionScreen)
+        assert app.focused is screen.query_one("#name", Input), "the form opens with a field focused"
+        await pilot.press("q")  # typed into the field, never quits
+        await pilot.pause()
+        assert app.is_running and screen.query_one("#name", Input).value == "q"
         screen.query_one("#shop", Input).value = "https://Demo-Apparel.myshopify.com/admin"
         screen.query_one("#token", Input).value = "shpat_wrong"
         screen.query_one("#account", Input).value = SANDBOX_CIN7_ACCOUNT
@@ -193,7 +310,7 @@ async def test_a_bad_form_is_named_not_saved(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("a")
+        await pilot.press("n")
         await pilot.pause()
         screen = app.screen
         screen.query_one("#name", Input).value = "Bad Name"
@@ -211,10 +328,10 @@ async def test_f1_help_on_every_screen(tmp_path: Path) -> None:
         await settle(pilot)
         for key, heading in [
             ("", "## Home"),
-            ("k", "## SKU review"),
+            ("a", "## SKU review"),
             ("m", "## Mapping"),
             ("l", "## Error log"),
-            ("a", "## Connection setup"),
+            ("n", "## Connection setup"),
             ("p", "## Pilot"),
         ]:
             if key:
@@ -273,10 +390,10 @@ SIZES = [(80, 24), (120, 40)]
 THEMES = ["cin7-dark", "cin7-light"]
 SCREENS = {
     "home": "",
-    "sku_review": "k",
+    "sku_review": "a",
     "mapping": "m",
     "error_log": "l",
-    "connection": "a",
+    "connection": "n",
     "pilot": "p",
     "settings": "g",
 }
@@ -298,3 +415,30 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
 
     app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")
     assert snap_compare(app, terminal_size=size, run_before=open_screen)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_snapshot_connection_test_result(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+    """The result of a test, refused token named, scrolled into view at 80x24 too."""
+
+    async def test_connection(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = pilot.app.screen
+        for field, value in {
+            "name": "demo-live",
+            "shop": "demo-apparel.myshopify.com",
+            "token": "shpat_wrong",
+            "account": SANDBOX_CIN7_ACCOUNT,
+            "key": SANDBOX_CIN7_KEY,
+        }.items():
+            screen.query_one(f"#{field}", Input).value = value
+        for typed in screen.query(Input):
+            typed.cursor_blink = False
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=test_connection)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
+from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.home import HomeScreen
-from cin7_shopify.tui.screens.pilot import ConfirmScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
 from tests.tui_support import demo_app, settle
 
@@ -22,8 +22,8 @@ async def test_the_checklist_follows_the_audit_and_the_pilot(tmp_path: Path) -> 
         await settle(pilot)
         text = checklist(app)
         assert "✓ 3. Settings" in text and "11-27 09:30" in text, "reached steps carry the date they were reached"
-        assert "· 5. Audit GO" in text and "k not run yet" in text
-        await pilot.press("k")  # the audit: the demo store is NO-GO
+        assert "· 5. Audit GO" in text and "a not run yet" in text
+        await pilot.press("a")  # the audit: the demo store is NO-GO
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
@@ -32,7 +32,7 @@ async def test_the_checklist_follows_the_audit_and_the_pilot(tmp_path: Path) -> 
         assert "· 4. Mapping approved" in text and "unmapped" in text
         await pilot.press("p")  # place and trace 4 pilot orders: all pass in the sandbox
         await settle(pilot)
-        await pilot.press("p")
+        await pilot.press("n")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)

@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from cin7_shopify.sandbox.demo_data import ORDERS_AT_3PL, ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.text import md_text
+from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen
-from cin7_shopify.tui.screens.pilot import ConfirmScreen, PilotScreen
+from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
 from tests.test_tui import SIZES, THEMES, SnapCompare
 from tests.tui_support import demo_app, settle
@@ -37,7 +39,7 @@ async def test_placing_test_orders_passes_each_kind_and_exports_the_signoff(tmp_
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_pilot(pilot)
         assert "No pilot yet" in detail(screen)
-        await pilot.press("p")
+        await pilot.press("n")
         await settle(pilot)
         rows = screen.query_one(VirtualTable).rows
         assert [row[-1] for row in rows] == ["simple", "variant", "kit", "multi-location"]
@@ -54,7 +56,7 @@ async def test_tracing_the_store_explains_each_held_order_and_goes_to_the_fix(tm
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_pilot(pilot)
-        await pilot.press("t")
+        await pilot.press("i")
         await settle(pilot)
         table = screen.query_one(VirtualTable)
         outcomes = {row[0]: row[8] for row in table.rows}
@@ -66,22 +68,25 @@ async def test_tracing_the_store_explains_each_held_order_and_goes_to_the_fix(tm
         table.cursor = [row[0] for row in table.rows].index("#1010")
         await pilot.pause()
         assert "unmapped_tax" in detail(screen) and "Fix: Map 'VAT 20%'" in detail(screen)
+        assert "https://demo-apparel.myshopify.com/admin/orders/" in detail(screen)
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MappingScreen), "an unmapped tax line is fixed on the mapping screen"
+        taxes = app.screen.query_one("#taxes", DataTable)
+        assert str(taxes.get_row_at(taxes.cursor_row)[1]) == "VAT 20%", "on its row"
 
 
 async def test_retry_after_the_fix_imports_the_held_orders(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_pilot(pilot)
-        await pilot.press("t")
+        await pilot.press("i")
         await settle(pilot)
         entry = screen.entry
         settings = entry.profile.settings
         fixed = settings.model_copy(update={"tax_map": {**settings.tax_map, "VAT 20%": settings.tax_map["GST 10%"]}})
         entry.save_settings(fixed)  # what the mapping screen's save does
-        await pilot.press("r")
+        await pilot.press("t")
         await settle(pilot)
         rows = {row[0]: row for row in screen.query_one(VirtualTable).rows}
         assert rows["#1010"][1] == "✓", "the order held for its tax line is imported once the line is mapped"
@@ -93,7 +98,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_pilot(pilot)
-        await pilot.press("p")
+        await pilot.press("n")
         await settle(pilot)
         placed = [o.order_id for o in screen.report.orders] if screen.report else []
         await pilot.press("c")
@@ -117,7 +122,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
 def test_snapshot_pilot_traced(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int], theme: str) -> None:
     async def trace(pilot: Pilot[Any]) -> None:
         screen = await open_pilot(pilot)
-        await pilot.press("t")
+        await pilot.press("i")
         await settle(pilot)
         table = screen.query_one(VirtualTable)
         table.cursor = [row[0] for row in table.rows].index("#1006")  # a held order: its timeline has no clock times

@@ -39,8 +39,8 @@ async def test_w_on_the_error_log_tells_the_orders_story(tmp_path: Path) -> None
         await settle(pilot)
         log = app.screen
         assert isinstance(log, ErrorLogScreen)
-        entry = log.current
-        assert entry is not None and entry.ref == "#1015"
+        row = log.current
+        assert row is not None and log._entries_of(row)[0].ref == "#1015"
         why = await open_why(pilot)
         story = why.story
         assert isinstance(story, OrderStory) and story.name == "#1015"
@@ -56,7 +56,7 @@ async def test_w_on_the_sku_review_explains_the_sku(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("k")
+        await pilot.press("a")
         await settle(pilot)
         review = app.screen
         assert isinstance(review, SkuReviewScreen)
@@ -79,7 +79,7 @@ async def test_w_on_the_pilot_tells_a_traced_orders_story(tmp_path: Path) -> Non
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, PilotScreen)
-        await pilot.press("t")
+        await pilot.press("i")
         await settle(pilot)
         table = screen.query_one(VirtualTable)
         table.cursor = [row[0] for row in table.rows].index("#1010")

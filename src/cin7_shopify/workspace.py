@@ -401,7 +401,7 @@ class StoreSession:
                 "Audit GO",
                 bool(audit.get("ready")),
                 str(audit.get("verdict") or "not run yet"),
-                "k",
+                "a",
             ),
             ChecklistStep(
                 "pilot",

@@ -11,7 +11,7 @@ from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import scenario_session, store_session
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
-from cin7_shopify.pilot.engine import Pilot, PilotReport
+from cin7_shopify.pilot.engine import STEPS, Pilot, PilotReport
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.text import json_text, safe_text
 
@@ -23,6 +23,9 @@ def run_pilot_command(args: argparse.Namespace) -> int:
     if args.format == "json":
         emit(json_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)) + "\n", None)
     else:
+        # The marks are one a step, in order: said once, so the columns read without the README.
+        steps = " · ".join(f"{n} {step.replace('_', ' ')}" for n, step in enumerate(STEPS, start=1))
+        print(f"steps: {steps}; ✓ passed, ✗ failed, … not reached", file=sys.stderr)
         for order in report.orders:
             marks = "".join({True: "✓", False: "✗", None: "…"}[s.ok] for s in order.steps)
             problem = next((s.detail for s in order.steps if s.ok is False), "")

@@ -48,6 +48,7 @@ class PilotOrder:
     errors: list[dict[str, str]] = field(default_factory=list)
     timeline: list[tuple[str, str]] = field(default_factory=list)  # (time, what happened)
     held: bool = False
+    sale_id: str | None = None  # the Cin7 Core sale, once imported (its web-admin link)
     # Once imported: what the customer paid against the Cin7 Core sale's own Total, and line counts.
     totals: dict[str, str] | None = None
     line_counts: dict[str, int] | None = None
@@ -333,6 +334,7 @@ class Pilot:
             pilot_order.set("imported", False, cause)
             return
         sale = await self.sync.cin7.get_sale(entry.sale_id)
+        pilot_order.sale_id = entry.sale_id
         pilot_order.set("imported", True, f"Cin7 Core sale {sale.OrderNumber or sale.ID[:8]} at {sale.Location}")
         pilot_order.set("lines_match", *self._lines(pilot_order, order, sale))
         pilot_order.set("customer", *self._customer(order, sale))

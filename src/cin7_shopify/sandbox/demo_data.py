@@ -726,6 +726,8 @@ def build_demo_apparel() -> dict[str, Any]:
             "myshopifyDomain": "demo-apparel.myshopify.com",
             "currencyCode": CURRENCY,
             "taxesIncluded": True,
+            # Shopify's `shop.ianaTimezone`: the console shows times in the shop's own zone.
+            "ianaTimezone": "Australia/Sydney",
         },
         "locations": SHOPIFY_LOCATIONS,
         "products": shop_products,

@@ -368,6 +368,7 @@ class ShopifyClient:
             taxes_included=bool(shop["taxesIncluded"]),
             plan=(shop.get("plan") or {}).get("publicDisplayName", ""),  # displayName is deprecated in 2026-10
             development_store=bool((shop.get("plan") or {}).get("partnerDevelopment")),
+            timezone=shop.get("ianaTimezone") or "",
             scopes=scopes,
         )
 

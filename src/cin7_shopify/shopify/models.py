@@ -52,6 +52,7 @@ class ShopInfo(ShopifyModel):
     plan: str = ""
     development_store: bool = False
     scopes: list[str] = Field(default_factory=list)
+    timezone: str = ""  # shop.ianaTimezone: the console shows times in the shop's own zone
 
 
 class ShopifyLocation(ShopifyModel):

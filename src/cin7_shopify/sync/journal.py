@@ -83,9 +83,9 @@ def parse_line(line: str) -> dict[str, Any]:
     event = record.get("event")
     if event == "error":
         entry_from_record(record)
-    elif event == "resolved":
+    elif event in {"resolved", "reopened"}:
         if not isinstance(record.get("id"), str):
-            raise ValueError("a resolution without the id of its entry")
+            raise ValueError(f"a {event} record without the id of its entry")
     else:
         raise ValueError(f"unknown event {event!r}")
     return record
@@ -138,6 +138,17 @@ class Journal:
             }
         )
 
+    def reopen(self, entry_id: str, *, note: str = "") -> None:
+        """Undo a resolve: the entry is open again (appended, like everything else)."""
+        self._append(
+            {
+                "event": "reopened",
+                "id": entry_id,
+                "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "note": self.scrub(note),
+            }
+        )
+
     def resolve_order(self, order_id: str, *, note: str = "imported") -> int:
         """Resolve every open entry of an order (its hold is over)."""
         open_ids = [e.id for e in self.entries() if e.order_id == order_id and e.status == "open"]
@@ -184,6 +195,6 @@ def fold(records: Iterable[dict[str, Any]]) -> Iterator[JournalEntry]:
         if record.get("event") == "error":
             entry = entry_from_record(record)
             entries[entry.id] = entry
-        elif record.get("event") == "resolved" and record.get("id") in entries:
-            entries[record["id"]].status = "resolved"
+        elif record.get("event") in {"resolved", "reopened"} and record.get("id") in entries:
+            entries[record["id"]].status = "resolved" if record["event"] == "resolved" else "open"
     yield from entries.values()

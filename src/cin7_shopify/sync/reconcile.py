@@ -152,7 +152,8 @@ async def reconcile(
     order_ids = {o.id for o in orders}
     for order in orders:
         found = by_order.get(order.id, [])
-        reason = waiting_reason(order, settings, backfill=True)
+        # Before go-live an order is only ever imported by a backfill on request: never "eligible".
+        reason = waiting_reason(order, settings)
         if not found:
             if reason is None:
                 report.mismatches.append(

@@ -12,8 +12,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 
 from cin7_shopify.text import markup
+from cin7_shopify.tui.dialogs import KEYMAP
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from cin7_shopify.workspace import StoreSession, Workspace
+
+# Work that writes to a store: quitting in the middle of it asks first (reads just stop).
+WRITING_GROUPS = {"sync", "retry", "pilot"}
 
 
 class HelpScreen(ModalScreen[None]):
@@ -35,6 +39,7 @@ class HelpScreen(ModalScreen[None]):
             scroll.border_title = "Help"
             scroll.border_subtitle = "Escape closes"
             yield Markdown(self.text)
+            yield Markdown(KEYMAP)
 
 
 class ConsoleApp(App[None]):
@@ -43,6 +48,9 @@ class ConsoleApp(App[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help"),
         Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "keys", "Keys", show=False, id="app.keys"),
+        Binding("j", "move(1)", "Down", show=False, id="app.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="app.up"),
     ]
 
     def __init__(self, workspace: Workspace, *, remember: bool = True, theme: str | None = None) -> None:
@@ -82,9 +90,64 @@ class ConsoleApp(App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(getattr(self.screen, "HELP", None) or "No help for this screen yet."))
 
+    def action_keys(self) -> None:
+        """Every key the screen answers to, the footer's and the ones it had no room for."""
+        from cin7_shopify.tui.dialogs import KeysScreen
+
+        if isinstance(self.screen, KeysScreen | HelpScreen):
+            return
+
+        # The screen's own keys first (the footer's order), then the console's, then Textual's own.
+        def rank(binding: Binding) -> int:
+            return 2 if not binding.id else (1 if binding.id.startswith("app.") else 0)
+
+        shown: dict[tuple[str, str], list[str]] = {}
+        actives = sorted(self.screen.active_bindings.values(), key=lambda a: rank(a.binding))
+        for active in actives:
+            binding = active.binding
+            if binding.description:  # one line an action: "q, ^q  Quit"
+                shown.setdefault((binding.action, binding.description), []).append(self.get_key_display(binding))
+        keys = [(markup(", ".join(displays)), markup(what)) for (_, what), displays in shown.items()]
+        title = str(self.screen.sub_title or self.screen.title or type(self.screen).__name__)
+        self.push_screen(KeysScreen(markup(title), keys))
+
+    def action_move(self, delta: int) -> None:
+        """j/k move in whatever list has focus, as the arrows do."""
+        from textual.widgets import DataTable, OptionList
+
+        from cin7_shopify.tui.widgets.virtual_table import VirtualTable
+
+        focused = self.focused
+        if isinstance(focused, VirtualTable):
+            focused.action_move(delta)
+        elif isinstance(focused, DataTable | OptionList):
+            (focused.action_cursor_down if delta > 0 else focused.action_cursor_up)()
+
+    async def action_quit(self) -> None:
+        running = [w for w in self.workers if not w.is_finished and w.group in WRITING_GROUPS]
+        if not running:
+            self.exit()
+            return
+        from cin7_shopify.tui.dialogs import ConfirmScreen
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit while work runs?",
+                "The console is still writing to the store (a sync pass, a retry or the pilot). Quitting stops it "
+                "after the call in flight; the ledger makes sure nothing is sent twice when it runs again.\n\n"
+                "**y** quits now · **n** keeps working.",
+            ),
+            answered,
+        )
+
     # -- navigation -------------------------------------------------------------------------
 
-    def open_screen(self, what: str, entry: StoreSession) -> None:
+    def open_screen(self, what: str, entry: StoreSession, *, focus: str | None = None) -> None:
+        """Open a store's screen; `focus`: the SKU, or "taxes:<line>" / "locations:<name>", to land on."""
         from cin7_shopify.tui.screens.error_log import ErrorLogScreen
         from cin7_shopify.tui.screens.mapping import MappingScreen
         from cin7_shopify.tui.screens.pilot import PilotScreen
@@ -96,7 +159,8 @@ class ConsoleApp(App[None]):
             "errors": ErrorLogScreen,
             "pilot": PilotScreen,
         }
-        self.push_screen(screens[what](entry))  # type: ignore[arg-type]  # each takes the store's session
+        factory: Callable[..., Screen[None]] = screens[what]  # each takes the store's session
+        self.push_screen(factory(entry, focus=focus) if focus and what in {"sku", "mapping"} else factory(entry))
 
     def open_connection(self, entry: StoreSession | None) -> None:
         from cin7_shopify.tui.screens.connection import ConnectionScreen

@@ -16,6 +16,7 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.text import markup
+from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
@@ -26,9 +27,10 @@ if TYPE_CHECKING:
 
 class ConnectionScreen(Screen[None]):
     BINDINGS = [
+        keys_binding("connection"),
         Binding("ctrl+t", "test", "Test connection", id="connection.test"),
         Binding("ctrl+s", "save", "Save", id="connection.save"),
-        Binding("escape", "app.pop_screen", "Back", id="connection.back"),
+        Binding("escape", "back", "Back", id="connection.back"),
     ]
     HELP = (
         "## Connection setup\n\n"
@@ -54,6 +56,8 @@ class ConnectionScreen(Screen[None]):
         profile = self.entry.profile if self.entry else None
         yield Header()
         with VerticalScroll(id="form"):
+            # Said in the form, not in a toast over it: the form stays readable.
+            yield Static(markup(self.console.workspace.secrets_notice or ""), id="keyring-note")
             yield from _row(
                 "Profile name",
                 Input(
@@ -95,10 +99,30 @@ class ConnectionScreen(Screen[None]):
     def on_mount(self) -> None:
         self.sub_title = f"Edit {self.entry.name}" if self.entry else "Add a store"
         self._show_auth(str(self.query_one("#auth", Select).value))
-        if self.console.workspace.secrets_notice:  # say it where credentials are entered, plainly
-            self.notify(
-                markup(self.console.workspace.secrets_notice), title="No keyring", severity="warning", timeout=20
-            )
+        self.query_one("#keyring-note").set_class(not self.console.workspace.secrets_notice, "-hidden")
+        # A form opens with a field focused, so typing (even a q) goes into it.
+        self.query_one("#shop" if self.entry else "#name", Input).focus()
+        self.initial = self._typed()
+
+    def _typed(self) -> dict[str, str]:
+        return {str(field.id): field.value for field in self.query(Input)}
+
+    def action_back(self) -> None:
+        if self._typed() == getattr(self, "initial", {}):
+            self.app.pop_screen()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave without saving?",
+                "The form has changes that are not saved.\n\n**y** leaves them · **n** goes back (Ctrl+S saves).",
+            ),
+            answered,
+        )
 
     @on(Select.Changed, "#auth")
     def _auth_changed(self, event: Select.Changed) -> None:
@@ -119,7 +143,7 @@ class ConnectionScreen(Screen[None]):
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
-        {"test": self.action_test, "save": self.action_save, "cancel": self.app.pop_screen}[str(event.button.id)]()
+        {"test": self.action_test, "save": self.action_save, "cancel": self.action_back}[str(event.button.id)]()
 
     def _value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value.strip()
@@ -203,6 +227,7 @@ class ConnectionScreen(Screen[None]):
         result = self.query_one("#result", Static)
         result.update("\n".join(lines))
         result.remove_class("-hidden")
+        self.call_after_refresh(result.scroll_visible, animate=False)  # below the fold at 80x24
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Spark
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.reports.api_health import api_health_summary
 from cin7_shopify.text import markup, safe_text
+from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
@@ -27,13 +28,14 @@ class HomeScreen(Screen[None]):
     # On a short terminal the checklist matters more than the spacing and the sparkline.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
-        Binding("k", "open('sku')", "SKUs", id="home.sku_review"),
+        keys_binding("home"),
+        Binding("a", "open('sku')", "SKUs", id="home.sku_review"),
         Binding("m", "open('mapping')", "Mapping", id="home.mapping"),
         Binding("l", "open('errors')", "Errors", id="home.error_log"),
         Binding("p", "open('pilot')", "Pilot", id="home.pilot"),
         Binding("s", "sync_now", "Sync", id="home.sync_now"),
         Binding("g", "settings", "Settings", id="home.settings"),
-        Binding("a", "add_store", "Add", id="home.add_store"),
+        Binding("n", "add_store", "New store", id="home.add_store"),
         Binding("e", "edit_store", "Edit", id="home.edit_store"),
         Binding("r", "refresh_store", "Refresh", id="home.refresh"),
         Binding("escape", "cancel_loading", "Cancel", show=False, id="home.cancel"),
@@ -44,14 +46,16 @@ class HomeScreen(Screen[None]):
         "store is the bundled demo, ready to use without credentials.\n\n"
         "The columns say how the sync is doing: when it last imported an order and pushed stock, how many "
         "orders are held and how many errors are open. Below, both sides of the selected store are read "
-        "through their APIs and counted; large differences are the first thing to ask the merchant about.\n\n"
-        "- **k** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
+        "through their APIs and counted; large differences are the first thing to ask the merchant about. A Cin7 "
+        "Core product is one SKU, so Cin7's count stands under Shopify's variants.\n\n"
+        "- **a** SKU review (the pre-go-live audit) · **m** location and tax mapping · **l** error log\n"
         "- **p** pilot: place test orders and trace each one from Shopify to Cin7 Core and back\n"
         "- **s** runs one sync pass now (orders, fulfilment, stock) · **r** reads the store again\n"
         "- **g** the store's settings: go-live date, order trigger, customers, unknown SKUs, buffer…\n"
         "- The **go-live checklist** on the right is what to show the client: each step, whether it holds "
         "now, the date it was first reached, and the key that goes where it is done.\n"
-        "- **a** adds a store, **e** edits the selected one · **Escape** stops a read in progress.\n"
+        "- **n** adds a new store, **e** edits the selected one's connection · **Escape** stops a read in "
+        "progress.\n"
         "- **Ctrl+P** opens the command palette: every action, and the colour theme."
     )
 
@@ -114,7 +118,7 @@ class HomeScreen(Screen[None]):
         if self.entries:
             self.load()
         else:
-            self.query_one("#identity", Static).update("No store yet: press [b]a[/b] to add one.")
+            self.query_one("#identity", Static).update("No store yet: press [b]n[/b] to add one.")
 
     def refresh_status(self) -> None:
         stores = self.query_one("#stores", DataTable)
@@ -247,7 +251,8 @@ class HomeScreen(Screen[None]):
             str(overview.shopify_locations),
             str(overview.shopify_orders),
         )
-        counts.add_row("Cin7 Core", str(overview.cin7_products), "—", str(overview.cin7_locations), "—")
+        # A Cin7 Core product is one SKU (variant-level): it is counted beside Shopify's variants.
+        counts.add_row("Cin7 Core", "—", str(overview.cin7_products), str(overview.cin7_locations), "—")
         entry = self.selected
         pacer = entry.pacer() if entry else None
         budget = f"; {pacer.in_use()} of {pacer.calls_per_minute} Cin7 calls used this minute" if pacer else ""

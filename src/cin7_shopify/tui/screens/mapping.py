@@ -18,6 +18,7 @@ from cin7_shopify.audit.models import MappingProposal
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
+from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
@@ -59,8 +60,10 @@ class Picker(ModalScreen[str | None]):
 
 class MappingScreen(Screen[None]):
     BINDINGS = [
-        Binding("c", "change", "Change", id="mapping.change"),
-        Binding("p", "accept_proposal", "Accept proposal", id="mapping.accept"),
+        keys_binding("mapping"),
+        Binding("enter", "change", "Choose", id="mapping.change", priority=True),
+        Binding("f", "accept_proposal", "Accept proposal", id="mapping.accept"),
+        Binding("u", "undo", "Undo", id="mapping.undo"),
         Binding("ctrl+s", "save", "Save", id="mapping.save"),
         Binding("r", "reload", "Re-read", id="mapping.reload"),
         Binding("escape", "back", "Back", id="mapping.back"),
@@ -70,14 +73,16 @@ class MappingScreen(Screen[None]):
         "Which Cin7 Core location feeds each Shopify location (stock goes out per location; an order's sale "
         "takes the location it ships from), and which Cin7 Core tax rule each Shopify tax line becomes.\n\n"
         "The **Proposed** column is the audit's suggestion (by name for locations, by rate and inclusive setting "
-        "for tax) with its confidence. A proposal is never used until you accept it (**p**) or choose a target "
-        "(**c**), and **Ctrl+S** saves to the store profile. Rows that would stop the sync are marked "
-        "blocker until they are resolved."
+        "for tax) with its confidence. A proposal is never used until you accept it (**f**) or choose a target "
+        "(**Enter**), and **Ctrl+S** saves to the store profile; **u** undoes the last change. Rows that would "
+        "stop the sync are marked ✗ until they are resolved. **Escape** with unsaved changes asks first."
     )
 
-    def __init__(self, entry: StoreSession) -> None:
+    def __init__(self, entry: StoreSession, *, focus: str | None = None) -> None:
         super().__init__()
         self.entry = entry
+        self.focus_row = focus  # from the error log: "taxes:<line>" or "locations:<name>"
+        self.undo: list[StoreSettings] = []
         self.run: AuditRun | None = None
         self.settings: StoreSettings = entry.settings()
         self.dirty = False
@@ -104,7 +109,9 @@ class MappingScreen(Screen[None]):
         self.set_interval(1.0, self._show_step)
         self.sub_title = f"Mapping · {safe_text(self.entry.label)}"
         self.query_one("#locations", DataTable).add_columns("", "Shopify location", "Saved", "Proposed")
-        self.query_one("#taxes", DataTable).add_columns("", "Tax line", "Orders", "Saved", "Proposed")
+        self.query_one("#taxes", DataTable).add_columns(
+            "", "Tax line", "Orders", "Saved", "Proposed"
+        )  # status first, as the rows
         self.action_reload()
 
     def action_reload(self) -> None:
@@ -141,6 +148,28 @@ class MappingScreen(Screen[None]):
         self.run = message.result
         self.redraw()
         self.query_one("#locations", DataTable).focus()
+        if self.focus_row:
+            self._land_on(self.focus_row)
+            self.focus_row = None
+
+    def _land_on(self, focus: str) -> None:
+        """The row the error log named: a tax line by its key, a location by its Shopify name."""
+        assert self.run is not None
+        table_id, _, wanted = focus.partition(":")
+        table = self.query_one(f"#{table_id}", DataTable)
+        if table_id == "taxes":
+            keys = [line.key for line in self.run.shopify.tax_lines or []]
+            index = next((i for i, k in enumerate(keys) if k.casefold() == wanted.casefold()), None)
+            why = f"the tax line '{markup(wanted)}' is not on the orders the audit read (the 60 days before go-live)"
+        else:
+            names = [loc.name for loc in self.run.shopify.locations or []]
+            index = next((i for i, n in enumerate(names) if n.casefold() == wanted.casefold()), None)
+            why = f"Shopify has no location named '{markup(wanted)}' now"
+        if index is None:
+            self.notify(f"No row to land on: {why}. Fix it as the error log says.", title="Go fix", timeout=10)
+            return
+        table.focus()
+        table.move_cursor(row=index)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -181,11 +210,11 @@ class MappingScreen(Screen[None]):
             saved = self.settings.tax_map.get(line.key)
             problem = ("unmapped_tax", line.key) in blocking
             taxes.add_row(
+                _status("blocker" if problem else "ok"),
                 Text(safe_text(line.key)),
                 str(line.orders),
                 Text(safe_text(saved or "—")),
                 _proposal(tax_proposals.get(line.key)),
-                "blocker" if problem else "ok",
                 key=line.key,
             )
         taxes.move_cursor(row=min(keep, max(0, taxes.row_count - 1)))
@@ -249,9 +278,20 @@ class MappingScreen(Screen[None]):
             mapping.pop(key, None)
         else:
             mapping[key] = choice
+        self.undo.append(self.settings)
         self.settings = self.settings.model_copy(update={field: mapping})
         self.dirty = True
         self.redraw()
+
+    def action_undo(self) -> None:
+        if not self.undo:
+            self.notify("No mapping change to undo.", title="Undo")
+            return
+        self.settings = self.undo.pop()
+        saved = self.entry.settings()
+        self.dirty = (self.settings.location_map, self.settings.tax_map) != (saved.location_map, saved.tax_map)
+        self.redraw()
+        self.notify("The last mapping change is undone.", title="Undo")
 
     def action_save(self) -> None:
         self.entry.save_settings(self.settings)
@@ -264,12 +304,22 @@ class MappingScreen(Screen[None]):
             self.query_one("#loading").add_class("-hidden")
             self.notify("Stopped reading.", title="Cancelled")
             return
-        if self.dirty:
-            self.dirty = False
-            self.notify(
-                "Unsaved mapping changes were dropped (press Ctrl+S before leaving to keep them).", severity="warning"
-            )
-        self.app.pop_screen()
+        if not self.dirty:
+            self.app.pop_screen()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self.app.pop_screen()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Leave without saving?",
+                "The mapping has changes that are not saved; the sync would not use them.\n\n"
+                "**y** leaves them unsaved · **n** goes back (Ctrl+S saves).",
+            ),
+            answered,
+        )
 
     def _location_name(self, location_id: str) -> str:
         assert self.run is not None

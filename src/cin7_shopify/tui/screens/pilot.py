@@ -13,16 +13,18 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Header, Label, Markdown, Static
+from textual.screen import Screen
+from textual.style import Style
+from textual.widgets import Footer, Header, Label, Static
 
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.runner import StoreSync
+from cin7_shopify.sync.triage import cin7_sale_url, fix_target, shopify_order_url
 from cin7_shopify.text import markup, md_text, safe_text
+from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
-from cin7_shopify.tui.screens.error_log import JUMPS
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
@@ -40,44 +42,19 @@ class PilotUpdated(Message):
     order: PilotOrder
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Says exactly what will be touched before anything is: y goes ahead, Escape or n does nothing."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Go ahead", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "Cancel", id="confirm.no"),
-    ]
-    DEFAULT_CSS = """
-    ConfirmScreen { align: center middle; }
-    ConfirmScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 90%;
-        border: round $warning; background: $panel; padding: 0 1; }
-    """
-
-    def __init__(self, title: str, text: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll() as scroll:
-            scroll.border_title = self.title_text
-            scroll.border_subtitle = "y: go ahead · n/Escape: cancel"
-            yield Markdown(self.text)
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
 class PilotScreen(Screen[None]):
     BINDINGS = [
-        Binding("p", "place", "Place tests", id="pilot.place"),
-        Binding("t", "trace", "Trace orders", id="pilot.trace"),
-        Binding("r", "retry", "Retry", id="pilot.retry"),
-        Binding("l", "follow_up", "Look again", id="pilot.follow_up"),
+        keys_binding("pilot"),
+        Binding("n", "place", "New tests", id="pilot.place"),
+        Binding("i", "trace", "Trace store", id="pilot.trace"),
         Binding("w", "why", "Why", id="pilot.why"),
         Binding("enter", "jump", "Go fix", id="pilot.jump"),
+        Binding("t", "retry", "Retry", id="pilot.retry"),
+        Binding("r", "follow_up", "Look again", id="pilot.follow_up"),
         Binding("x", "export", "Sign-off", id="pilot.export"),
         Binding("c", "clean_up", "Clean up", id="pilot.clean_up"),
+        Binding("y", "copy_link('shopify')", "Copy Shopify link", show=False, id="pilot.copy_shopify"),
+        Binding("Y", "copy_link('cin7')", "Copy Cin7 link", show=False, id="pilot.copy_cin7"),
         Binding("escape", "app.pop_screen", "Back", id="pilot.back"),
     ]
     HELP = (
@@ -85,12 +62,14 @@ class PilotScreen(Screen[None]):
         "Test orders traced from Shopify through Cin7 Core and back, one row per order and one column per "
         "step: **Imp**orted, **Line**s match, **Cust**omer, **Tax**, **St**oc**k** allocated, **Ship**ped in "
         "Cin7 Core, **Fulf**illed in Shopify. ✓ passed, ✗ failed, · not reached or waiting.\n\n"
-        f"- **p** places {PLACE_COUNT} test orders in Shopify (a simple product, one with variants, a kit, a "
+        f"- **n** places {PLACE_COUNT} new test orders in Shopify (a simple product, one with variants, a kit, a "
         "multi-location item), tagged so the sync imports them, and traces them.\n"
-        "- **t** traces the store's own orders since go-live instead.\n"
-        "- **Enter** goes where the highlighted order's problem is fixed; **r** retries after the fix.\n"
+        "- **i** traces the store's own orders since go-live instead.\n"
+        "- **Enter** goes where the highlighted order's problem is fixed; **t** retries after the fix.\n"
         "- In the sandbox the pilot plays the warehouse (pick, pack, ship). On a real account ship the test "
-        "sales in Cin7 Core yourself, then **l** looks again.\n"
+        "sales in Cin7 Core yourself, then **r** looks again.\n"
+        "- **y** copies the order's Shopify admin link, **Y** its Cin7 Core sale link (both are links in the "
+        "detail).\n"
         "- **w** shows the highlighted order's whole story across both systems, ending in one sentence.\n"
         "- **x** writes the Markdown sign-off for the client.\n"
         "- **c** cleans up: lists the test orders and what happens to each, then (only if you say yes) cancels "
@@ -150,7 +129,7 @@ class PilotScreen(Screen[None]):
         tones = ["" if o.outcome == "passed" else ("warning" if self._waiting(o) else "blocker") for o in orders]
         self.query_one(VirtualTable).set_rows(rows, tones)
         passed = sum(o.outcome == "passed" for o in orders)
-        mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; l looks again"
+        mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; r looks again"
         status = self.busy or (f"{passed} of {len(orders)} passed every step · {mode}" if orders else mode)
         self.query_one("#pilot-status", Label).update(status)
         self._detail()
@@ -173,7 +152,7 @@ class PilotScreen(Screen[None]):
         text = self.query_one("#detail-text", Static)
         if order is None:
             text.update(
-                f"No pilot yet. p places {PLACE_COUNT} test orders covering each product kind; t traces the "
+                f"No pilot yet. n places {PLACE_COUNT} test orders covering each product kind; i traces the "
                 "store's orders since go-live. F1 explains the columns."
             )
             return
@@ -196,14 +175,18 @@ class PilotScreen(Screen[None]):
                     fix=safe_text(error["fix"]),
                 )
             )
-            if JUMPS.get(error["kind"]):
-                lines.append(Content("Enter goes where this is fixed; r retries once it is."))
+            if fix_target(error["kind"], error["message"]):
+                lines.append(Content("Enter goes where this is fixed; t retries once it is."))
         unreached = [s.step.replace("_", " ") for s in order.steps if s.ok is None and not s.detail]
         for step in order.steps:
             if (step.ok is not None or step.detail) and not (order.errors and step.ok is False):
                 lines.append(Content(f"{MARKS[step.ok]} {step.step.replace('_', ' ')}: {safe_text(step.detail)}"))
         if unreached:
             lines.append(Content(f"· not reached yet: {', '.join(unreached)}"))
+        shopify_url, cin7_url = self._links(order)
+        for side, url, key in (("Shopify", shopify_url, "y"), ("Cin7 Core", cin7_url, "Y")):
+            if url:
+                lines.append(Content(f"{side}: ") + Content(url).stylize(Style(link=url)) + Content(f" ({key} copies)"))
         if order.timeline:
             lines.append(Content.from_markup("[b]Timeline[/b]"))
             lines += [Content(f"  {safe_text(when)}  {safe_text(what)}") for when, what in order.timeline]
@@ -287,7 +270,7 @@ class PilotScreen(Screen[None]):
     async def action_retry(self) -> None:
         current = self.report
         if current is None or not current.orders:
-            self.notify("Nothing to retry yet: p places test orders, t traces the store's orders.")
+            self.notify("Nothing to retry yet: n places test orders, i traces the store's orders.")
             return
         if not self._start("Retrying what failed…"):
             return
@@ -322,23 +305,54 @@ class PilotScreen(Screen[None]):
 
         order = self.current
         if order is None:
-            self.notify("Trace or place orders first (t or p).", severity="warning")
+            self.notify("Trace or place orders first (i or n).", severity="warning")
             return
         self.app.push_screen(WhyScreen(self.entry, "order", order.name))
 
     def action_jump(self) -> None:
         order = self.current
-        if order is None or not order.errors:
+        if order is None:
             return
-        where = JUMPS.get(order.errors[0]["kind"])
-        if where is None:
-            self.notify("This one is fixed outside the console: follow the fix in the detail.", title="Fix")
+        if not order.errors:
+            failed = next((step for step in order.steps if step.ok is False), None)
+            if failed is None:
+                self.notify("Nothing to fix on this order.", title="Go fix")
+            else:
+                self.notify(
+                    f"{failed.step.replace('_', ' ').capitalize()} is fixed in Cin7 Core or Shopify, not here: "
+                    f"{markup(failed.detail)}. Then t retries.",
+                    title="Go fix",
+                    timeout=10,
+                )
             return
-        self.console.open_screen(where, self.entry)
+        error = order.errors[0]
+        target = fix_target(error["kind"], error["message"])
+        if target is None:
+            self.notify("This one is fixed outside the console: follow the fix in the detail.", title="Go fix")
+            return
+        where, focus = target
+        self.console.open_screen(where, self.entry, focus=focus)
+
+    def _links(self, order: PilotOrder) -> tuple[str | None, str | None]:
+        return shopify_order_url(self.entry.profile.shop_domain, order.order_id), cin7_sale_url(order.sale_id)
+
+    def action_copy_link(self, side: str) -> None:
+        order = self.current
+        if order is None:
+            self.notify("No order highlighted yet.", title="Copy link")
+            return
+        shopify, cin7 = self._links(order)
+        url = shopify if side == "shopify" else cin7
+        if url is None:
+            why = "no Cin7 Core sale yet: the order is not imported" if side == "cin7" else "no Shopify order id"
+            self.notify(f"Nothing to copy: {why}.", title="Copy link")
+            return
+        self.app.copy_to_clipboard(url)
+        self.notify(markup(url), title="Copied")
 
     def action_export(self) -> None:
         if self.report is None or not self.report.orders:
-            self.notify("Nothing to sign off yet: run a pilot first (p or t).")
+            self.notify("Nothing to sign off yet: run a pilot first (n or i).")
             return
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         path = self.console.workspace.export_dir / f"pilot-signoff-{self.entry.name}-{stamp}.md"

@@ -14,8 +14,8 @@ from textual.widgets import Footer, Header, Input, Label, Select, Static
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
+from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
-from cin7_shopify.tui.screens.pilot import ConfirmScreen
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession
 
@@ -35,6 +35,7 @@ HINTS = {
 
 class SettingsScreen(Screen[None]):
     BINDINGS = [
+        keys_binding("settings"),
         Binding("ctrl+s", "save", "Save", id="settings.save"),
         Binding("escape", "back", "Back", id="settings.back"),
     ]

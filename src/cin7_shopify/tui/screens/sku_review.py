@@ -19,6 +19,7 @@ from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.text import markup, md_code, md_text, safe_text
+from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
@@ -29,16 +30,39 @@ if TYPE_CHECKING:
 
 READ_STEPS = 10
 SORTS = ("severity", "sku", "kind")
+# Kinds as a merchant says them, short enough for the table; KIND_TITLES says them in full in the detail.
+KIND_WORDS = {
+    "missing_sku": "no SKU",
+    "duplicate_sku": "duplicate SKU",
+    "sku_whitespace": "stray spaces",
+    "sku_case_mismatch": "case differs",
+    "only_in_shopify": "only in Shopify",
+    "only_in_cin7": "only in Cin7 Core",
+    "variant_set_mismatch": "variants differ",
+    "untracked_inventory": "not tracked",
+    "deprecated_in_cin7": "deprecated in Cin7",
+    "unmapped_location": "unmapped location",
+    "unknown_cin7_location": "location gone",
+    "shared_cin7_location": "shared location",
+    "missing_tax_rule": "no tax rule",
+    "unmapped_tax": "unmapped tax line",
+    "tax_inclusive_mismatch": "tax-inclusive differs",
+    "missing_service_product": "service product",
+}
+LEVEL_MARKS = {"blocker": "✗", "warning": "!", "info": "i"}
+WIDE = 100  # below this the Kind column gives its room to the message (the detail names the kind)
 
 
 class SkuReviewScreen(Screen[None]):
     BINDINGS = [
-        Binding("a", "accept_fix", "Accept fix", id="sku.accept_fix"),
-        Binding("x", "accept_risk", "Accept risk", id="sku.accept_risk"),
-        Binding("o", "sort", "Sort", id="sku.sort"),
+        keys_binding("sku"),
+        Binding("f", "accept_fix", "Accept fix", id="sku.accept_fix"),
+        Binding("d", "accept_risk", "Accept risk", id="sku.accept_risk"),
+        Binding("u", "undo", "Undo", id="sku.undo"),
         Binding("slash", "search", "Search", id="sku.search"),
-        Binding("e", "export_report", "Export", id="sku.export_report"),
-        Binding("f", "export_fix", "Fix CSV", id="sku.export_fix"),
+        Binding("o", "sort", "Sort", id="sku.sort"),
+        Binding("x", "export_report", "Export", id="sku.export_report"),
+        Binding("X", "export_fix", "Fix CSV", id="sku.export_fix"),
         Binding("r", "rerun", "Re-run", id="sku.rerun"),
         Binding("w", "why", "Why", id="sku.why"),
         Binding("escape", "back", "Back", id="sku.back"),
@@ -48,17 +72,22 @@ class SkuReviewScreen(Screen[None]):
         "The pre-go-live audit of this store: every SKU, variant, location and tax problem that would stop the "
         "sync, in the merchant's words, each with its fix. Blockers must go before go-live; warnings deserve a "
         "look; information needs nothing.\n\n"
-        "- Filter by **severity** and **kind**; **/** searches by SKU; **o** changes the sort.\n"
-        "- **a** accepts the proposed fix: SKU fixes go into the Shopify fix CSV (**f**), a proposed location or "
-        "tax mapping is saved to the store.\n"
-        "- **x** accepts the risk: the finding stays in the report but is marked as decided.\n"
-        "- **e** exports the report (Markdown) for the client's sign-off; **r** runs the audit again.\n"
-        "- **Escape** stops a read in progress, or goes back."
+        "- Filter by **severity** and **kind**; **/** searches SKUs, product titles, locations and tax lines "
+        "(Escape clears the search first); **o** changes the sort.\n"
+        "- **f** accepts the proposed fix: SKU fixes go into the Shopify fix CSV (**X**), a proposed location or "
+        "tax mapping is saved to the store; a fix made by hand says so.\n"
+        "- **d** accepts the risk: the finding stays in the report, marked as decided; **u** undoes the last "
+        "decision.\n"
+        "- **x** exports the report (Markdown) for the client's sign-off, with the accepted fixes and risks; "
+        "**r** runs the audit again.\n"
+        "- **Escape** stops a read in progress, clears the search, or goes back."
     )
 
-    def __init__(self, entry: StoreSession, *, run: AuditRun | None = None) -> None:
+    def __init__(self, entry: StoreSession, *, run: AuditRun | None = None, focus: str | None = None) -> None:
         super().__init__()
         self.entry = entry
+        self.focus_sku = focus  # from the error log: land on this SKU's finding
+        self.undo: list[tuple[str, str | None]] = []  # (finding key, decision before), newest last
         self.run: AuditRun | None = run
         self.shown: list[Finding] = []
         self.decisions: dict[str, str] = {}
@@ -75,23 +104,15 @@ class SkuReviewScreen(Screen[None]):
                 [("Blockers", "blocker"), ("Warnings", "warning"), ("Information", "info")],
                 prompt="All severities",
                 id="severity",
+                compact=True,
             )
-            yield Select([(KIND_TITLES[k], k) for k in FINDING_KINDS], prompt="All kinds", id="kind")
-            yield Input(placeholder="Search SKU…", id="search")
+            yield Select([(KIND_TITLES[k], k) for k in FINDING_KINDS], prompt="All kinds", id="kind", compact=True)
+            yield Input(placeholder="/ SKU, title, location, tax line", id="search", compact=True)
         with Horizontal(id="loading", classes="-hidden"):
             yield Label("", id="loading-label")
             yield ProgressBar(total=READ_STEPS, show_eta=False, id="progress")
         yield Label("", id="summary")
-        yield VirtualTable(
-            [
-                Column("Level", 7),
-                Column("Kind", 17),
-                Column("SKU", 13),
-                Column("What is wrong", 0),
-                Column("Decided", 7),
-            ],
-            id="findings",
-        )
+        yield VirtualTable(self._columns(True), id="findings")
         with VerticalScroll(id="detail"):
             yield Static("", id="detail-text")
         yield Footer(compact=True, show_command_palette=False)
@@ -140,6 +161,23 @@ class SkuReviewScreen(Screen[None]):
         self.query_one("#loading").add_class("-hidden")
         self.run = message.result
         self.apply_filters()
+        if self.focus_sku:
+            self._land_on(self.focus_sku)
+            self.focus_sku = None
+
+    def _land_on(self, sku: str) -> None:
+        """Put the cursor on the SKU's finding, or say why there is none."""
+        wanted = sku.strip().casefold()
+        index = next((i for i, f in enumerate(self.shown) if (f.sku or "").strip().casefold() == wanted), None)
+        if index is None:
+            self.notify(
+                f"The audit has no finding for SKU {markup(sku)}: it is not in the Shopify catalogue the audit "
+                "read (a product removed since, or a custom line). Fix it as the error log says.",
+                title="Go fix",
+                timeout=10,
+            )
+            return
+        self.query_one(VirtualTable).cursor = index
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
@@ -162,7 +200,7 @@ class SkuReviewScreen(Screen[None]):
             for f in self.run.report.findings
             if (severity is Select.NULL or f.severity == severity)
             and (kind is Select.NULL or f.kind == kind)
-            and (not needle or needle in (f.sku or "").casefold())
+            and (not needle or needle in _searchable(f))
         ]
         order = {k: i for i, k in enumerate(FINDING_KINDS)}
         keys = {
@@ -173,12 +211,13 @@ class SkuReviewScreen(Screen[None]):
         findings.sort(key=keys[self.sort_by])
         self.shown = findings
         table = self.query_one(VirtualTable)
+        wide = self.size.width >= WIDE
+        table.columns = self._columns(wide)
         decided = {"fix": "fix ✓", "risk": "risk ✓"}  # shown in the Decided column
         table.set_rows(
             [
                 (
-                    f.severity,
-                    f.kind,
+                    *((f.severity, KIND_WORDS.get(f.kind, f.kind)) if wide else (LEVEL_MARKS[f.severity],)),
                     f.sku if f.sku is not None else "—",
                     f.message,
                     decided.get(self.decisions.get(f.key, ""), ""),
@@ -194,7 +233,21 @@ class SkuReviewScreen(Screen[None]):
             f"{total.count('warning')} warnings · by {self.sort_by}"
         )
         if not findings:
-            self.query_one("#detail-text", Static).update("Nothing matches the filters.")
+            searched = self.query_one("#search", Input).value.strip()
+            self.query_one("#detail-text", Static).update(
+                f"Nothing matches '{markup(searched)}' (SKUs, titles, locations and tax lines searched); Escape clears "
+                "the search."
+                if searched
+                else "Nothing matches the filters."
+            )
+
+    def _columns(self, wide: bool) -> list[Column]:
+        level = [Column("Level", 7), Column("Kind", 18)] if wide else [Column("", 1)]
+        return [*level, Column("SKU", 13), Column("What is wrong", 0), Column("Done", 6)]
+
+    def on_resize(self) -> None:
+        if self.run is not None and (self.size.width >= WIDE) != (len(self.query_one(VirtualTable).columns) == 5):
+            self.apply_filters()
 
     @on(VirtualTable.Highlighted)
     def _highlighted(self, message: VirtualTable.Highlighted) -> None:
@@ -228,6 +281,11 @@ class SkuReviewScreen(Screen[None]):
             self.query_one("#loading").add_class("-hidden")
             self.notify("Audit stopped.", title="Cancelled")
             return
+        search = self.query_one("#search", Input)
+        if search.value or search.has_focus:  # Escape in a search clears it first
+            search.value = ""
+            self.query_one(VirtualTable).focus()
+            return
         self.app.pop_screen()
 
     def action_rerun(self) -> None:
@@ -253,7 +311,20 @@ class SkuReviewScreen(Screen[None]):
         if finding is not None:
             self._decide(finding, None if self.decisions.get(finding.key) == "risk" else "risk")
 
+    def action_undo(self) -> None:
+        if not self.undo:
+            self.notify("No decision to undo.", title="Undo")
+            return
+        key, before = self.undo.pop()
+        self.decisions = self.entry.decide(key, before)
+        self.apply_filters()
+        index = next((i for i, f in enumerate(self.shown) if f.key == key), None)
+        if index is not None:
+            self.query_one(VirtualTable).cursor = index
+        self.notify("The last decision is undone.", title="Undo")
+
     def _decide(self, finding: Finding, decision: str | None) -> None:
+        self.undo.append((finding.key, self.decisions.get(finding.key)))
         self.decisions = self.entry.decide(finding.key, decision)
         cursor = self.query_one(VirtualTable).cursor
         self.apply_filters()
@@ -340,12 +411,24 @@ def _describe(finding: Finding) -> str:
     )
 
 
+def _searchable(finding: Finding) -> str:
+    """What a search looks in: the SKU, the message (titles, locations, tax lines in words) and both sides."""
+    sides = [str(v) for side in (finding.shopify or {}, finding.cin7 or {}) for v in side.values() if v]
+    return "\n".join([finding.sku or "", finding.message, *sides]).casefold()
+
+
 def _with_decisions(report: AuditReport, decisions: dict[str, str]) -> str:
     text = report_markdown(report)
+    fixes = [f for f in report.findings if decisions.get(f.key) == "fix"]
+    if fixes:
+        text += "\n## Accepted fixes\n\n" + "\n".join(
+            f"- {KIND_WORDS.get(f.kind, f.kind)} {md_code(f.sku or '—')}: {md_text(f.fix)}" for f in fixes
+        )
+        text += "\n"
     decided = [f for f in report.findings if decisions.get(f.key) == "risk"]
     if decided:
         text += "\n## Accepted risks\n\n" + "\n".join(
-            f"- {f.kind} {md_code(f.sku or '—')}: {md_text(f.message)}" for f in decided
+            f"- {KIND_WORDS.get(f.kind, f.kind)} {md_code(f.sku or '—')}: {md_text(f.message)}" for f in decided
         )
         text += "\n"
     return text

@@ -1,0 +1,140 @@
+"""Every key of every screen's footer and of the palette: none quits, crashes or destroys data unasked."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from cin7_shopify.tui.app import ConsoleApp, HelpScreen
+from cin7_shopify.tui.dialogs import ConfirmScreen, KeysScreen
+from cin7_shopify.tui.screens.connection import ConnectionScreen
+from cin7_shopify.tui.screens.error_log import ErrorLogScreen
+from cin7_shopify.tui.screens.home import HomeScreen
+from cin7_shopify.tui.screens.mapping import MappingScreen, Picker
+from cin7_shopify.tui.screens.pilot import PilotScreen
+from cin7_shopify.tui.screens.settings import SettingsScreen
+from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
+from tests.tui_support import demo_app, settle
+
+# How each screen is reached from home, in the order a consultant walks them.
+SCREENS: list[tuple[str, type[Screen[Any]]]] = [
+    ("", HomeScreen),
+    ("a", SkuReviewScreen),
+    ("m", MappingScreen),
+    ("l", ErrorLogScreen),
+    ("p", PilotScreen),
+    ("g", SettingsScreen),
+    ("n", ConnectionScreen),
+]
+DIALOGS = (ConfirmScreen, KeysScreen, HelpScreen, Picker)
+
+
+def data(app: ConsoleApp, tmp_path: Path) -> tuple[object, ...]:
+    """What a key must never destroy unasked: Shopify orders, Cin7 sales, the saved store profiles."""
+    session = app.workspace.sources[0].session  # type: ignore[attr-defined]
+    cancelled = sorted(o["id"] for o in session.shopify.orders_by_id.values() if o.get("cancelledAt"))
+    voided = sorted(sid for sid, sale in session.cin7.sales.items() if sale.get("Status") == "VOIDED")
+    profiles = (tmp_path / "profiles.json").read_text() if (tmp_path / "profiles.json").exists() else ""
+    return cancelled, voided, profiles
+
+
+def screen_keys(app: ConsoleApp) -> list[str]:
+    """Every key the screen on top answers to with a described action (footer, hidden ones and the app's)."""
+    keys = []
+    for key, active in app.screen.active_bindings.items():
+        if active.node not in (app.screen, app):
+            continue  # moving about inside a list or a field: the widget's own keys
+        if active.binding.description and key not in {"q", "ctrl+q", "ctrl+c"}:  # quitting is tested below
+            keys.append(key)
+    return keys
+
+
+async def back_to(pilot: Pilot[Any], key: str, kind: type[Screen[Any]]) -> list[str]:
+    """Answer any dialog (no, or close it) and return to the screen under test; what was seen on the way."""
+    app = pilot.app
+    seen: list[str] = []
+    for _ in range(10):
+        await settle(pilot)
+        if isinstance(app.screen, kind):
+            return seen
+        seen.append(type(app.screen).__name__)
+        if isinstance(app.screen, ConfirmScreen):
+            await pilot.press("n")
+        elif isinstance(app.screen, DIALOGS):
+            await pilot.press("escape")
+        elif any(isinstance(s, kind) for s in app.screen_stack):
+            app.pop_screen()  # went somewhere else (Go fix): come back without touching anything there
+        else:
+            while not isinstance(app.screen, HomeScreen):
+                app.pop_screen()
+            if key:
+                await pilot.press(key)
+    raise AssertionError(f"could not get back to {kind.__name__}: {seen}")
+
+
+async def test_every_key_of_every_screen_and_the_palette(tmp_path: Path) -> None:
+    app = demo_app(tmp_path, journal=True)
+    pressed: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for open_key, kind in SCREENS:
+            await back_to(pilot, open_key, HomeScreen)
+            if open_key:
+                await pilot.press(open_key)
+            await back_to(pilot, open_key, kind)
+            if kind is PilotScreen:
+                await pilot.press("n")  # test orders first, so clean-up has something it could destroy
+                await settle(pilot)
+            for key in screen_keys(app):
+                before = data(app, tmp_path)
+                await pilot.press(key)
+                seen = await back_to(pilot, open_key, kind)
+                pressed.append(f"{kind.__name__}:{key}")
+                assert app.is_running, f"{key} on {kind.__name__} quit the console"
+                assert app.return_code is None
+                after = data(app, tmp_path)
+                assert after == before or "ConfirmScreen" in seen, f"{key} on {kind.__name__} changed data unasked"
+                assert after == before, f"{key} on {kind.__name__}: answering no still changed data"
+        # The palette: every command the console adds, from home.
+        await back_to(pilot, "", HomeScreen)
+        commands = list(app.get_system_commands(app.screen))
+        ours = [c for c in commands if c.title.startswith(("Go:", "Store:"))]
+        assert len(ours) == 6
+        for command in ours:
+            before = data(app, tmp_path)
+            command.callback()
+            await back_to(pilot, "", HomeScreen)
+            assert app.is_running and data(app, tmp_path) == before, command.title
+    for _, kind in SCREENS:  # each screen had its keys pressed, `?` too (in a form it is typed)
+        assert f"{kind.__name__}:question_mark" in pressed or kind in (SettingsScreen, ConnectionScreen), kind
+    assert len(pressed) > 50, pressed
+
+
+async def test_quitting_while_a_sync_pass_runs_asks_first(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        cin7 = app.workspace.sources[0].session.cin7  # type: ignore[attr-defined]
+        through = asyncio.Event()
+        answer = cin7.handle
+
+        async def slow_answer(request: Any) -> Any:
+            await through.wait()  # Cin7 answers once the test lets it: the pass is in flight meanwhile
+            return await answer(request)
+
+        cin7.handle = slow_answer
+        await pilot.press("s", "q")  # q in the middle of the sync pass
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("n")
+        through.set()
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, HomeScreen)
+        assert app.workspace.stores()[0].status().held == 12, "the pass went on to the end"
+        await pilot.press("q")  # nothing running now: quits at once
+        await pilot.pause()
+        assert not app.is_running
