@@ -13,7 +13,7 @@ import hashlib
 import json
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute, parse, validate
+from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLResolveInfo, GraphQLSchema, execute
 from graphql.execution.values import get_directive_values
 
 from cin7_shopify.sandbox.faults import Faults
@@ -493,16 +493,14 @@ class ShopifyMutations(ShopifyStore):
                 "A bulk query operation for this app and shop is already in progress.",
                 "OPERATION_IN_PROGRESS",
             )
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return fail(f"Invalid bulk query: {exc.message}")
-        problems = validate(self.schema, document)
-        if problems:
-            return fail(f"Invalid bulk query: {problems[0].message}")
+        from cin7_shopify.sandbox.shopify_server import parsed_document
+
+        document = parsed_document(query)
+        if not isinstance(document, DocumentNode):
+            return fail(f"Invalid bulk query: {document[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
-        result = execute(self.schema, document, context_value={"bulk": True, "scopes": []})
+        result = execute(self.schema, document, context_value={"sandbox": self, "bulk": True, "scopes": []})
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
             return fail(f"Invalid bulk query: {result.errors[0].message}")
