@@ -282,9 +282,23 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
+def snapshot_cases(screens: list[str], extra: list[str]) -> list[Any]:
+    """Every screen once at 80×24 in the dark theme; the `extra` ones also at the other size and theme.
+
+    A screen's layout breaks at the small size first, and a theme is colour variables shared by every
+    screen: the full size × theme matrix repeated the same evidence at four times the cost.
+    """
+    cases = [(screen, SIZES[0], THEMES[0]) for screen in screens]
+    cases += [
+        (screen, size, theme) for screen in extra for size, theme in ((SIZES[1], THEMES[0]), (SIZES[0], THEMES[1]))
+    ]
+    return [
+        pytest.param(*case, id="-".join(filter(None, (case[0], f"{case[1][0]}x{case[1][1]}", case[2]))))
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases(list(SCREENS), ["home"]))
 def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str) -> None:
     async def open_screen(pilot: Pilot[Any]) -> None:
         await settle(pilot)
