@@ -63,6 +63,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture(autouse=True)
+def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync in this process returns at once: it guards files against power loss, which no test can cause.
+
+    A process that is killed (what the crash tests do) loses nothing the page cache holds; those tests
+    kill real processes, which still fsync. Here it only waited on a disk shared with the other tests.
+    """
+    monkeypatch.setattr(os, "fsync", lambda descriptor: None)
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
