@@ -1,17 +1,19 @@
 from __future__ import annotations
 
+import contextlib
 import gzip
+import io
 import json
+import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import httpx
 import keyring
 import pytest
 from graphql import GraphQLSchema, build_client_schema
@@ -61,6 +63,16 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
 
 
 @pytest.fixture(autouse=True)
+def no_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """fsync in this process returns at once: it guards files against power loss, which no test can cause.
+
+    A process that is killed (what the crash tests do) loses nothing the page cache holds; those tests
+    kill real processes, which still fsync. Here it only waited on a disk shared with the other tests.
+    """
+    monkeypatch.setattr(os, "fsync", lambda descriptor: None)
+
+
+@pytest.fixture(autouse=True)
 def memory_keyring() -> Iterator[MemoryKeyring]:
     previous = keyring.get_keyring()
     backend = MemoryKeyring()
@@ -86,42 +98,49 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def served_sandbox() -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cin7_shopify",
-            "sandbox",
-            "serve",
-            "--port",
-            str(port),
-            "--cin7-throttle",
-            "503",
-            "--cin7-calls-per-minute",
-            "6000",  # tests need not wait out real minutes: the limit itself is tested on a simulated clock
-            "--shopify-restore-rate",
-            "1000",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+@pytest.fixture(scope="session")
+def _sandbox_server() -> Iterator[tuple[str, Any]]:
+    """One real HTTP server a test process (uvicorn, as `sandbox serve` runs it) in a thread of its own."""
+    import threading
+
+    import uvicorn
+
+    from cin7_shopify.sandbox.serve import CombinedSandbox
+
+    first = _served_session()
+    combined = CombinedSandbox(first.cin7, first.shopify)
+    config = uvicorn.Config(combined, host="127.0.0.1", port=_free_port(), log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="served-sandbox", daemon=True)
+    thread.start()
+    for _ in range(200):
+        if server.started:
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("sandbox did not start")
     try:
-        for _ in range(100):
-            try:
-                httpx.get(base + "/admin/api/2026-10/graphql.json", timeout=0.5)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("sandbox did not start")
-        yield base
+        yield f"http://127.0.0.1:{config.port}", combined
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _served_session() -> SandboxSession:
+    """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out."""
+    # 6000 calls a minute and a fast restore rate: the limits themselves are tested on a simulated clock.
+    session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000)
+    session.shopify.restore_rate = 1000
+    return session
+
+
+@pytest.fixture
+def served_sandbox(_sandbox_server: tuple[str, Any]) -> str:
+    """The sandbox over real HTTP, freshly seeded for this test (the server is shared, the stores are not)."""
+    base, combined = _sandbox_server
+    session = _served_session()
+    combined.cin7, combined.shopify = session.cin7, session.shopify
+    return base
 
 
 def audit_of(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
@@ -134,3 +153,39 @@ def audit_of(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
         patch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path_factory.mktemp("home")))
         with scenario_session(folder) as session:
             return asyncio.run(session.audit())
+
+
+def run_cli(env: Mapping[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`cin7-shopify ARGS` run in this process through `main(argv)`, as a subprocess would see it.
+
+    The environment is exactly `env` for the call, stdin is a pipe holding `stdin` (never a terminal),
+    and stdout, stderr and the exit code come back as `subprocess.run` would give them. A keyring named
+    by `PYTHON_KEYRING_BACKEND` (e.g. the failing one of a headless machine) is the keyring meanwhile.
+    Use a real subprocess only where that is what is tested: signals, locks held by another process.
+    """
+    import keyring.core
+
+    from cin7_shopify.cli import main
+
+    saved_environ, saved_keyring = dict(os.environ), keyring.get_keyring()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        if env.get("PYTHON_KEYRING_BACKEND"):
+            keyring.set_keyring(keyring.core.load_keyring(env["PYTHON_KEYRING_BACKEND"]))
+        with (
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+            pytest.MonkeyPatch.context() as patch,
+        ):
+            patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        keyring.set_keyring(saved_keyring)
+    return subprocess.CompletedProcess(["cin7-shopify", *args], code, stdout.getvalue(), stderr.getvalue())

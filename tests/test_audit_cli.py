@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
-from tests.conftest import DEMO
+from tests.conftest import DEMO, run_cli
 from tests.csv_exports import write_cin7_exports, write_shopify_export
 
 
@@ -130,8 +129,7 @@ def saved_demo_store(served_sandbox: str, tmp_path: Path) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "cin7_shopify", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    return run_cli(env, *args)
 
 
 def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(

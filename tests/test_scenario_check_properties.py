@@ -99,6 +99,7 @@ def _set(data: dict[str, Any], path: tuple[str | int, ...], value: object) -> No
     node[path[-1]] = value
 
 
+@pytest.mark.xdist_group("sandbox-check")  # with its figures test, on one worker, in file order
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(changes=st.lists(st.tuples(st.sampled_from(FIELDS), VALUES), min_size=1, max_size=2))
 def test_what_sandbox_check_accepts_loads_and_serves(
@@ -128,6 +129,7 @@ def test_what_sandbox_check_accepts_loads_and_serves(
         assert code in (0, 1), f"sandbox check accepted it, but {argv[0]} could not run: {err}"
 
 
+@pytest.mark.xdist_group("sandbox-check")  # with its figures test, on one worker, in file order
 def test_figures(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the property above (file order): its figures, for the record."""
     with capsys.disabled():

@@ -18,7 +18,7 @@ from cin7_shopify.secrets import EnvironmentStore, KeyringStore
 from cin7_shopify.state.profiles import ProfileStore
 from cin7_shopify.tui.app import make_app
 from cin7_shopify.workspace import Workspace
-from tests.conftest import MemoryKeyring
+from tests.conftest import MemoryKeyring, run_cli
 from tests.tui_support import settle
 
 ACCOUNT = SANDBOX_CIN7_ACCOUNT
@@ -195,8 +195,7 @@ def test_headless_save_needs_the_secret_in_the_environment(monkeypatch: pytest.M
 
 
 def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "cin7_shopify", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, input=stdin, timeout=120)
+    return run_cli(env, *args, stdin=stdin)  # real processes with these credentials: test_sync_service's locks
 
 
 def test_headless_walkthrough_from_sandbox_serve_to_reconcile(served_sandbox: str, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +83,17 @@ def test_journal_readers_skip_a_bad_line_and_say_which(tmp_path: Path) -> None:
     assert all(w.startswith(str(path)) for w in warnings)
 
 
+def _lines_until(process: subprocess.Popen[str], text: str) -> str:
+    """What the process prints up to and including the first line holding `text`."""
+    assert process.stdout is not None
+    seen = ""
+    for line in iter(process.stdout.readline, ""):
+        seen += line
+        if text in line:
+            break
+    return seen
+
+
 def test_errors_follow_survives_bad_lines(tmp_path: Path) -> None:
     """A real process following the journal while a bad line, a torn write and good entries arrive."""
     home = tmp_path / "home"
@@ -99,18 +111,23 @@ def test_errors_follow_survives_bad_lines(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
+    watchdog = threading.Timer(60, process.kill)  # a follower that never prints fails the test, not hangs it
+    watchdog.start()
     try:
-        time.sleep(1.5)
+        seen = _lines_until(process, "before")  # the journal so far is out: it follows from here
+        time.sleep(0.2)  # (it notes where the journal ends just after printing it)
         with path.open("ab") as stream:
             stream.write(b"{broken\n\xff\n")
         journal.record("unknown_sku", "#2", "after the bad lines", "fix")
         with path.open("ab") as stream:
             stream.write(TORN)
         journal.record("unknown_sku", "#3", "after the torn one", "fix")
-        time.sleep(2.0)
+        seen += _lines_until(process, "after the torn one")
     finally:
+        watchdog.cancel()
         process.terminate()
         out, err = process.communicate(timeout=10)
+    out = seen + out
     assert "before" in out and "after the bad lines" in out and "after the torn one" in out
     assert "Traceback" not in err
     assert "line 2: not JSON" in err and "line 3: not UTF-8 text" in err

@@ -399,9 +399,21 @@ SCREENS = {
 }
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("screen", list(SCREENS))
+def snapshot_cases(screens: list[str], extra: list[str]) -> list[Any]:
+    """Every screen at 80×24 and 120×40 in the dark theme; the `extra` ones also in the light theme.
+
+    Both sizes, because a consultant's laptop terminal and a full screen lay out differently; a theme is
+    colour variables shared by every screen, so one screen shows the other theme for all.
+    """
+    cases = [(screen, size, THEMES[0]) for screen in screens for size in SIZES]
+    cases += [(screen, SIZES[0], THEMES[1]) for screen in extra]
+    return [
+        pytest.param(*case, id="-".join(filter(None, (case[0], f"{case[1][0]}x{case[1][1]}", case[2]))))
+        for case in cases
+    ]
+
+
+@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases(list(SCREENS), ["home"]))
 def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str) -> None:
     async def open_screen(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -15,7 +15,7 @@ from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen
 from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
-from tests.test_tui import SIZES, THEMES, SnapCompare
+from tests.test_tui import SnapCompare, snapshot_cases
 from tests.tui_support import demo_app, settle
 
 ALL_PASSED = ("✓",) * 7
@@ -117,9 +117,10 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
         assert all(shopify.orders_by_id[o]["cancelledAt"] for o in placed)
 
 
-@pytest.mark.parametrize("theme", THEMES)
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_snapshot_pilot_traced(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int], theme: str) -> None:
+@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases([""], [""]))
+def test_snapshot_pilot_traced(
+    snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str
+) -> None:
     async def trace(pilot: Pilot[Any]) -> None:
         screen = await open_pilot(pilot)
         await pilot.press("i")

@@ -27,8 +27,6 @@ from graphql import (
     Visitor,
     execute,
     get_named_type,
-    parse,
-    validate,
     visit,
 )
 from graphql.execution.values import get_directive_values
@@ -579,13 +577,11 @@ class ShopifyMutations(ShopifyStore):
                 "A bulk query operation for this app and shop is already in progress.",
                 "OPERATION_IN_PROGRESS",
             )
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return fail(f"Invalid bulk query: {exc.message}")
-        problems = validate(self.schema, document)
-        if problems:
-            return fail(f"Invalid bulk query: {problems[0].message}")
+        from cin7_shopify.sandbox.shopify_server import parsed_document
+
+        document = parsed_document(query)
+        if not isinstance(document, DocumentNode):
+            return fail(f"Invalid bulk query: {document[0].message}")
         if "edges" not in query and "nodes" not in query:
             return fail("Bulk queries must contain at least one connection.")
         # "The query must include at least one connection field and supports up to five connections with
@@ -597,7 +593,9 @@ class ShopifyMutations(ShopifyStore):
         deepest = max((depth for _, depth in connections), default=0)
         if deepest > MAX_BULK_DEPTH:
             return fail(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_BULK_DEPTH}.")
-        result = execute(self.schema, document, context_value={"bulk": True, "scopes": info.context["scopes"]})
+        result = execute(
+            self.schema, document, context_value={"sandbox": self, "bulk": True, "scopes": info.context["scopes"]}
+        )
         assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
         if result.errors:
             return fail(f"Invalid bulk query: {result.errors[0].message}")

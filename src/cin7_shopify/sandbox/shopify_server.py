@@ -16,10 +16,12 @@ import json
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from graphql import (
+    DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
     GraphQLError,
@@ -123,6 +125,95 @@ def strict_url_scalar(schema: GraphQLSchema) -> None:
             setattr(url, name, function)
 
 
+@cache
+def sandbox_schema() -> GraphQLSchema:
+    """The sandbox's schema, built once a process: every resolver finds its store in `info.context`.
+
+    Building it costs about 0.2 s; a test run opens hundreds of sandboxes, so they share one.
+    """
+    schema = build_schema(load_sdl())
+    strict_url_scalar(schema)
+    _wire_resolvers(schema)
+    return schema
+
+
+@lru_cache(maxsize=512)
+def parsed_document(query: str) -> DocumentNode | tuple[GraphQLError, ...]:
+    """A request's document parsed and validated against the sandbox schema, or why it is not valid.
+
+    Shopify answers an invalid document with its errors and no data; the same query text always gets
+    the same answer, so it is worked out once (documents are never mutated by execution).
+    """
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return (exc,)
+    problems = validate(sandbox_schema(), document)
+    return tuple(problems) if problems else document
+
+
+def _on_store(method: str) -> Any:
+    """A resolver that calls the store method `method` of the sandbox serving this request."""
+
+    def resolve(source: Any, info: GraphQLResolveInfo[Any], **args: Any) -> Any:
+        return getattr(info.context["sandbox"], method)(source, info, **args)
+
+    return resolve
+
+
+def _connection_resolver(field_name: str) -> Any:
+    def resolve(source: dict[str, Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
+        return info.context["sandbox"].page(source.get(field_name) or [], info, **args)  # type: ignore[no-any-return]
+
+    return resolve
+
+
+def _wire_resolvers(schema: GraphQLSchema) -> None:
+    for type_ in schema.type_map.values():
+        fields = getattr(type_, "fields", None)
+        if type_.name.startswith("__") or not fields or not hasattr(type_, "interfaces"):
+            continue
+        for name, field in fields.items():
+            if get_named_type(field.type).name.endswith("Connection"):
+                field.resolve = _connection_resolver(name)
+    query = schema.type_map["QueryRoot"].fields  # type: ignore[attr-defined]
+    query["shop"].resolve = lambda _, info: info.context["sandbox"].shop
+    query["currentAppInstallation"].resolve = lambda _, info: {
+        "accessScopes": [{"handle": h} for h in info.context["scopes"]]
+    }
+    query["locations"].resolve = _on_store("_resolve_locations")
+    query["location"].resolve = lambda _, info, id=None: info.context["sandbox"]._location(id)
+    query["productVariants"].resolve = _on_store("_resolve_variants")
+    query["orders"].resolve = _on_store("_resolve_orders")
+    query["order"].resolve = lambda _, info, id: info.context["sandbox"]._order(id, info)
+    query["ordersCount"].resolve = _on_store("_count_orders")
+    query["inventoryItem"].resolve = lambda _, info, id: info.context["sandbox"].items_by_id.get(id)
+    query["bulkOperation"].resolve = lambda _, info, id: info.context["sandbox"]._poll_bulk(id)
+    query["job"].resolve = lambda _, info, id: info.context["sandbox"].job(id)
+    schema.type_map["InventoryLevel"].fields["quantities"].resolve = (  # type: ignore[attr-defined]
+        lambda level, info, names: [{"name": n, "quantity": level["_quantities"].get(n, 0)} for n in names]
+    )
+    schema.type_map["Order"].fields["refunds"].resolve = (  # type: ignore[attr-defined]
+        lambda order, info, first=None: order["refunds"][:first] if first else order["refunds"]
+    )
+    schema.type_map["Order"].fields["fulfillments"].resolve = (  # type: ignore[attr-defined]
+        lambda order, info, first=None, query=None: order["fulfillments"][:first] if first else order["fulfillments"]
+    )
+    schema.type_map["InventoryItem"].fields["inventoryLevel"].resolve = (  # type: ignore[attr-defined]
+        lambda item, info, locationId: info.context["sandbox"].levels.get((item["id"], locationId))
+    )
+    mutation = schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
+    mutation["inventorySetQuantities"].resolve = _on_store("_inventory_set_quantities")
+    mutation["fulfillmentCreate"].resolve = _on_store("_fulfillment_create")
+    mutation["fulfillmentTrackingInfoUpdate"].resolve = _on_store("_fulfillment_tracking_update")
+    mutation["bulkOperationRunQuery"].resolve = _on_store("_bulk_run")
+    mutation["orderCreate"].resolve = _on_store("_order_create")
+    mutation["orderCancel"].resolve = _on_store("_order_cancel")
+    for (type_name, field_name), needed in FIELD_SCOPES.items():
+        field = schema.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
+        field.resolve = _needs_scope(field_name, needed, field.resolve)
+
+
 class ShopifySandbox(ShopifyMutations, RequestApp):
     """One Shopify store plus the API's rules."""
 
@@ -147,8 +238,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self._available = maximum_available
         self._bucket_time = self.clock.now()
         self.throttle_as_429 = False
-        self.schema = build_schema(load_sdl())
-        strict_url_scalar(self.schema)
+        self.schema = sandbox_schema()
         self.request_log: list[dict[str, Any]] = []
         # Operation name → the reason Shopify gives in `X-Shopify-API-Deprecated-Reason` when a request
         # uses something deprecated in the pinned version. Since 2025-04 the header lists the deprecated
@@ -158,66 +248,17 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         # The scopes the app was granted (every token of this store has them; tests take some away).
         self.scopes: list[str] = SANDBOX_SCOPES.split(",")
         super().__init__(shopify)
-        self._wire_resolvers()
 
     # -- resolvers ----------------------------------------------------------------------
 
-    def _wire_resolvers(self) -> None:
-        for type_ in self.schema.type_map.values():
-            fields = getattr(type_, "fields", None)
-            if type_.name.startswith("__") or not fields or not hasattr(type_, "interfaces"):
-                continue
-            for name, field in fields.items():
-                if get_named_type(field.type).name.endswith("Connection"):
-                    field.resolve = self._connection_resolver(name)
-        query = self.schema.type_map["QueryRoot"].fields  # type: ignore[attr-defined]
-        query["shop"].resolve = lambda _, info: self.shop
-        query["currentAppInstallation"].resolve = lambda _, info: {
-            "accessScopes": [{"handle": h} for h in info.context["scopes"]]
-        }
-        query["locations"].resolve = self._resolve_locations
-        query["location"].resolve = lambda _, info, id=None: (
-            self.locations_by_id.get(id) if id else (self.locations[0] if self.locations else None)
-        )
-        query["productVariants"].resolve = self._resolve_variants
-        query["orders"].resolve = self._resolve_orders
-        query["order"].resolve = lambda _, info, id: (
-            next(iter(self._visible_orders([self.orders_by_id[id]], info)), None) if id in self.orders_by_id else None
-        )
-        query["ordersCount"].resolve = self._count_orders
-        query["inventoryItem"].resolve = lambda _, info, id: self.items_by_id.get(id)
-        query["bulkOperation"].resolve = lambda _, info, id: self._poll_bulk(id)
-        query["job"].resolve = lambda _, info, id: self.job(id)
-        self.schema.type_map["InventoryLevel"].fields["quantities"].resolve = (  # type: ignore[attr-defined]
-            lambda level, info, names: [{"name": n, "quantity": level["_quantities"].get(n, 0)} for n in names]
-        )
-        self.schema.type_map["Order"].fields["refunds"].resolve = (  # type: ignore[attr-defined]
-            lambda order, info, first=None: order["refunds"][:first] if first else order["refunds"]
-        )
-        self.schema.type_map["Order"].fields["fulfillments"].resolve = (  # type: ignore[attr-defined]
-            lambda order, info, first=None, query=None: (
-                order["fulfillments"][:first] if first else order["fulfillments"]
-            )
-        )
-        self.schema.type_map["InventoryItem"].fields["inventoryLevel"].resolve = (  # type: ignore[attr-defined]
-            lambda item, info, locationId: self.levels.get((item["id"], locationId))
-        )
-        mutation = self.schema.type_map["Mutation"].fields  # type: ignore[attr-defined]
-        mutation["inventorySetQuantities"].resolve = self._inventory_set_quantities
-        mutation["fulfillmentCreate"].resolve = self._fulfillment_create
-        mutation["fulfillmentTrackingInfoUpdate"].resolve = self._fulfillment_tracking_update
-        mutation["bulkOperationRunQuery"].resolve = self._bulk_run
-        mutation["orderCreate"].resolve = self._order_create
-        mutation["orderCancel"].resolve = self._order_cancel
-        for (type_name, field_name), needed in FIELD_SCOPES.items():
-            field = self.schema.type_map[type_name].fields[field_name]  # type: ignore[attr-defined]
-            field.resolve = _needs_scope(field_name, needed, field.resolve)
+    def _location(self, id: str | None) -> dict[str, Any] | None:
+        return self.locations_by_id.get(id) if id else (self.locations[0] if self.locations else None)
 
-    def _connection_resolver(self, field_name: str) -> Any:
-        def resolve(source: dict[str, Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
-            return self.page(source.get(field_name) or [], info, **args)
-
-        return resolve
+    def _order(self, id: str, info: GraphQLResolveInfo[Any]) -> dict[str, Any] | None:
+        """One order, if the app may see it (without read_all_orders, only the last 60 days)."""
+        if id not in self.orders_by_id:
+            return None
+        return next(iter(self._visible_orders([self.orders_by_id[id]], info)), None)
 
     def page(self, items: list[Any], info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
         first, last = args.get("first"), args.get("last")
@@ -427,13 +468,9 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         if not isinstance(query, str) or not query.strip():
             return {"errors": [{"message": "No query string was present"}]}, 200
         variables = payload.get("variables") or {}
-        try:
-            document = parse(query)
-        except GraphQLError as exc:
-            return {"errors": [exc.formatted]}, 200
-        problems = validate(self.schema, document)
-        if problems:
-            return {"errors": [p.formatted for p in problems]}, 200
+        document = parsed_document(query)
+        if not isinstance(document, DocumentNode):
+            return {"errors": [p.formatted for p in document]}, 200
         operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
         operation = next(
             (op for op in operations if op.name and op.name.value == payload.get("operationName")),
@@ -497,6 +534,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self._available -= cost
         self.run_due_jobs()
         context: dict[str, Any] = {
+            "sandbox": self,
             "bulk": False,
             "scopes": list(self.scopes),
             "base_url": base_url,
