@@ -1,8 +1,10 @@
 """Will Black Friday fit? What a peak hour costs in Cin7 Core calls, and how far order import falls behind.
 
 The model is the sync's own arithmetic, written out: each order costs a sale create and its
-authorisation, a customer the sync has not seen costs a look-up by email, and a new one a name check
-and a create too (`customer_mode=match_email`); each store's first pass reads the reference data
+authorisation; Cin7's customer list is read whole once, then once a pass for what changed when a new
+customer's email is not in it, and a new customer costs its create (`customer_mode=match_email`); each
+order pass reads the ids and times of the last ten minutes' orders, then in full only the new ones;
+each store's first pass reads the reference data
 (products, locations, tax rules), each fulfilment pass lists the sales updated since the last one,
 and each stock push reads products and availability (1,000 rows a call). The calls are then placed
 on Cin7's budget as the pacer places them (60 in any 61 seconds, every store of the account sharing
@@ -25,7 +27,6 @@ WINDOW_SECONDS = 61.0  # the pacer's 60-second window and its one-second margin
 HOUR = 3600.0
 PAGE = 1000  # Cin7 Core list calls
 ORDERS_PAGE = 3  # orders a Shopify page (`ORDERS_PAGE_SIZE` of the Shopify client)
-OVERLAP_SECONDS = 600.0  # each order pass re-reads ten minutes before its watermark (`sync/orders.py`)
 SHOPIFY_BUCKET = 2000.0  # Shopify's query cost bucket and its restore rate a second (the sandbox's defaults)
 SHOPIFY_RESTORE = 100.0
 
@@ -35,7 +36,7 @@ SALE_AUTHORISE = "sale authorise"
 CUSTOMER_LOOKUP = "customer look-up by email"
 CUSTOMER_NAME = "customer name check"
 CUSTOMER_CREATE = "customer create"
-CUSTOMER_TEMPLATE = "customer template"
+CUSTOMER_TEMPLATE = "customer list read"
 REFERENCE = "reference data (first pass)"
 FULFILMENT_LIST = "fulfilment: sales list"
 STOCK_READS = "stock push: products and availability"
@@ -190,16 +191,20 @@ class _ShopifyBucket:
         return now
 
 
-def order_calls(customer: str, seen: set[str], template_read: list[bool]) -> list[str]:
-    """The Cin7 calls one order costs, in the order the sync makes them."""
+def order_calls(customer: str, seen: set[str], directory: list[bool], fresh: list[bool]) -> list[str]:
+    """The Cin7 calls one order costs, in the order the sync makes them (`sync/orders.py`): Cin7's
+    customer list is read whole once, then at most once a pass for what changed when an email is not in
+    it; a new customer costs its create; every order a sale and its authorisation."""
     calls = []
     if customer not in seen:
-        calls.append(CUSTOMER_LOOKUP)
+        if not directory[0]:
+            calls.append(CUSTOMER_TEMPLATE)
+            directory[0] = fresh[0] = True
+        elif customer.startswith("new:") and not fresh[0]:
+            calls.append(CUSTOMER_TEMPLATE)
+            fresh[0] = True
         if customer.startswith("new:"):
-            if not template_read[0]:
-                calls.append(CUSTOMER_TEMPLATE)
-                template_read[0] = True
-            calls += [CUSTOMER_NAME, CUSTOMER_CREATE]
+            calls.append(CUSTOMER_CREATE)
         seen.add(customer)
     return [*calls, SALE_CREATE, SALE_AUTHORISE]
 
@@ -212,7 +217,7 @@ def predict(load: Load) -> CapacityPlan:
     waiting = {store: [o for o in stream if o.store == store] for store in range(load.stores)}
     imported_at: dict[tuple[int, int], float] = {}
     seen: dict[int, set[str]] = {store: set() for store in range(load.stores)}
-    template: dict[int, list[bool]] = {store: [False] for store in range(load.stores)}
+    directory: dict[int, list[bool]] = {store: [False] for store in range(load.stores)}
     reference = math.ceil(load.products / PAGE) + load.locations_pages + 1  # products, locations, tax rules
     stock_reads = math.ceil(load.products / PAGE) + math.ceil(load.stock_rows / PAGE)
     longest_push = 0.0
@@ -222,11 +227,14 @@ def predict(load: Load) -> CapacityPlan:
     watermark: dict[int, float] = {store: 0.0 for store in range(load.stores)}  # go-live
 
     def read_orders(store: int, upto: float) -> None:
-        """The pass's read of the orders updated since its watermark less the overlap, 3 a page."""
-        since = watermark[store] - OVERLAP_SECONDS
-        found = [o.arrival for o in stream if o.store == store and since <= o.arrival <= upto]
+        """The pass's read: the window's ids and times (one call), then in full only the orders not seen
+        before, 3 a page (`sync/orders.py` remembers what it has seen)."""
+        found = [o.arrival for o in stream if o.store == store and watermark[store] < o.arrival <= upto]
         nonlocal shopify_wait
-        for page in range(max(1, math.ceil(len(found) / ORDERS_PAGE))):
+        went = buckets[store].take(budget.now, load.order_page_requested, load.order_page_points[0])
+        shopify_wait += max(0.0, min(went, HOUR) - min(budget.now, HOUR))
+        budget.now = went
+        for page in range(math.ceil(len(found) / ORDERS_PAGE)):
             on_page = min(ORDERS_PAGE, len(found) - page * ORDERS_PAGE)
             points = load.order_page_points[max(0, min(on_page, len(load.order_page_points) - 1))]
             went = buckets[store].take(budget.now, load.order_page_requested, points)
@@ -255,8 +263,9 @@ def predict(load: Load) -> CapacityPlan:
             due = [o for o in waiting[store] if o.arrival <= started_reading]
             read_orders(store, started_reading)
             waiting[store] = [o for o in waiting[store] if o.arrival > started_reading]
+            fresh = [False]  # the customer list is read at most once a pass
             for order in due:
-                for kind in order_calls(order.customer, seen[store], template[store]):
+                for kind in order_calls(order.customer, seen[store], directory[store], fresh):
                     spend(kind)
                 imported_at[(order.store, order.number)] = budget.now
             spend(FULFILMENT_LIST)
@@ -274,9 +283,9 @@ def predict(load: Load) -> CapacityPlan:
     figures = _figures(stream, imported_at, calls, longest_push)
     figures.shopify_stock_writes = writes
     seen_once: set[str] = set()
-    template_once = [False]
+    directory_once = [False]
     per_order = sum(
-        len(order_calls(o.customer, seen_once, template_once)) for o in stream[: load.orders_per_hour]
+        len(order_calls(o.customer, seen_once, directory_once, [True])) for o in stream[: load.orders_per_hour]
     ) / max(1, load.orders_per_hour)
     demand = (
         load.stores * load.orders_per_hour / 60 * per_order
@@ -306,7 +315,9 @@ def recommend(load: Load, plan: CapacityPlan) -> list[str]:
     """What to change, in the order it helps most."""
     advice = []
     budget = CALLS_PER_WINDOW * 60 / WINDOW_SECONDS
-    customer_calls = sum(plan.predicted.calls.get(k, 0) for k in (CUSTOMER_LOOKUP, CUSTOMER_NAME, CUSTOMER_CREATE))
+    customer_calls = sum(
+        plan.predicted.calls.get(k, 0) for k in (CUSTOMER_LOOKUP, CUSTOMER_NAME, CUSTOMER_CREATE, CUSTOMER_TEMPLATE)
+    )
     if plan.demand_per_minute > budget:
         over = plan.demand_per_minute / budget
         advice.append(
@@ -327,7 +338,7 @@ def recommend(load: Load, plan: CapacityPlan) -> list[str]:
             )
         if customer_calls:
             advice.append(
-                f"{customer_calls} calls in the hour go to customer look-ups and creates: "
+                f"{customer_calls} calls in the hour go to customer creates and reads of the customer list: "
                 "customer_mode=default_customer puts web orders on one Cin7 Core customer and saves them."
             )
     else:
@@ -344,7 +355,7 @@ def recommend(load: Load, plan: CapacityPlan) -> list[str]:
     if plan.shopify_read_minutes >= 6:
         advice.append(
             f"Reading orders from Shopify takes {plan.shopify_read_minutes:.0f} minutes of the hour "
-            f"({ORDERS_PAGE} orders a page, each page re-read for {OVERLAP_SECONDS / 60:.0f} minutes of overlap), "
+            f"({ORDERS_PAGE} orders a page, each new order read once), "
             "in which that store's sync sends no Cin7 call: run the stores side by side (`sync run --all`) so "
             "one store's Shopify reads overlap another's Cin7 calls."
         )

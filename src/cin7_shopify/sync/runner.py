@@ -28,7 +28,7 @@ from cin7_shopify.state.health import StoreHealth, stamp, write_health
 from cin7_shopify.state.ledger import Ledger
 from cin7_shopify.sync.fulfilment import FulfilmentResult, push_fulfilments
 from cin7_shopify.sync.journal import Journal
-from cin7_shopify.sync.observe import ObserveReport, journal_problems, observe
+from cin7_shopify.sync.observe import ObservedOrder, ObserveReport, journal_problems, observe
 from cin7_shopify.sync.orders import OrderSync, PassResult
 from cin7_shopify.sync.stock import (
     PushResult,
@@ -59,6 +59,7 @@ class StoreSync:
         self.journal = Journal(self.folder / "errors.jsonl", store=self.store, secrets=self.secrets, crash=self.crash)
         self.orders = OrderSync(self.cin7, self.shopify, self.ledger, self.journal, self.settings, crash=self.crash)
         self.writes = self.orders.writes  # one write step for everything this store's sync writes
+        self._observed: dict[str, tuple[str, ObservedOrder]] = {}  # observe mode: what the last pass checked
 
     def __enter__(self) -> StoreSync:
         self.ledger.open()
@@ -102,7 +103,7 @@ class StoreSync:
     async def observe_pass(self, *, now: datetime | None = None) -> ObserveReport:
         """Observe mode's pass: every order checked against the sale another integration made; each
         problem into the error journal once (and resolved there when it is gone)."""
-        report = await observe(self.cin7, self.shopify, self.settings(), now=now)
+        report = await observe(self.cin7, self.shopify, self.settings(), now=now, checked=self._observed)
         journal_problems(self.journal, report, {o.name: o.order_id for o in report.orders})
         return report
 

@@ -33,7 +33,8 @@ _SUBJECTS = {
     "unknown_sku": re.compile(r"SKU (\S+) \("),
     "unmapped_tax": re.compile(r"tax line '([^']*)'"),
     "unmapped_location": re.compile(r"location '([^']*)'"),
-    "cin7_rejected": re.compile(r"Product '([^']*)'"),
+    # Cin7's own words ("Product 'X' is deprecated."), or ours when the sync holds it before any call.
+    "cin7_rejected": re.compile(r"Product '([^']*)'|SKU (\S+) \("),
 }
 
 
@@ -49,7 +50,7 @@ def subject(entry: JournalEntry) -> str:
 def subject_of(kind: str, message: str) -> str:
     pattern = _SUBJECTS.get(kind)
     found = pattern.search(message) if pattern else None
-    return found.group(1) if found else ""
+    return next((group for group in found.groups() if group), "") if found else ""
 
 
 def fix_target(kind: str, message: str) -> tuple[str, str | None] | None:

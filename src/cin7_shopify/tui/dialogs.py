@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 # One keymap: a key means the same thing on every screen that has it (README "The console", F1).
 KEYMAP = """\
@@ -62,6 +62,8 @@ class ConfirmScreen(ModalScreen[bool]):
         with VerticalScroll() as scroll:
             scroll.border_title = self.title_text
             scroll.border_subtitle = "y: go ahead · n/Escape: cancel"
+            from textual.widgets import Markdown  # markdown-it loads when a dialog first opens, not at start-up
+
             yield Markdown(self.text)
 
     def action_answer(self, answer: bool) -> None:
