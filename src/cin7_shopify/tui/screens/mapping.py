@@ -114,6 +114,12 @@ class MappingScreen(Screen[None]):
         )  # status first, as the rows
         self.action_reload()
 
+    def _redraw_rows(self, table: DataTable[str]) -> None:
+        clear_rendered = getattr(table, "_clear_caches", None)
+        if callable(clear_rendered):
+            clear_rendered()
+        table.refresh()
+
     def action_reload(self) -> None:
         self.query_one("#loading").remove_class("-hidden")
         self._read()
@@ -202,6 +208,9 @@ class MappingScreen(Screen[None]):
                 key=location.id,
             )
         locations.move_cursor(row=min(keep, max(0, locations.row_count - 1)))
+        # Refilled with the same row keys, Textual's DataTable (8.2) keeps the rows as it rendered them at
+        # the columns' old widths, so names were cut at their header's width: drop those rendered rows.
+        self.call_after_refresh(self._redraw_rows, locations)
         tax_proposals = {p.source: p for p in report.tax_proposals}
         taxes = self.query_one("#taxes", DataTable)
         keep = taxes.cursor_row
