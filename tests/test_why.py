@@ -176,6 +176,7 @@ def test_why_order_held_shipped_cancelled_and_waiting(demo_store: Demo) -> None:
     assert held.status == "held" and not held.in_cin7
     assert [error["kind"] for error in held.held_for] == ["unmapped_tax"]
     assert held.held_since and held.next_retry
+    assert held.attempts >= 1 and "what it waits on changes" in held.next_retry  # it rests on its backoff
     assert held.sentence.startswith("Not in Cin7 because it is held (unmapped_tax)")
 
     waiting = demo_store.why_order("#2001")

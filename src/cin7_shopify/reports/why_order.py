@@ -45,6 +45,7 @@ class OrderStory:
     held_for: list[dict[str, str]] = field(default_factory=list)  # kind, message, fix
     held_since: str | None = None
     next_retry: str | None = None
+    attempts: int = 0  # a held order: how many passes in a row held it (its backoff doubles each time)
     tracking: list[str] = field(default_factory=list)
     shipments: int = 0  # Cin7 fulfilment tasks shipped
     fulfilments_sent: int = 0
@@ -124,11 +125,16 @@ async def explain_order(
     if entry is not None and entry.status == "held":
         story.held_for = list(entry.errors)
         story.held_since = next((r.time for r in mine if r.status == "open"), None) or _second(entry.updated)
-        story.next_retry = next_pass or f"the next order pass (every {settings.order_poll_minutes} minutes)"
-        kinds = ", ".join(error["kind"] for error in entry.errors)
-        moments.append(
-            Moment(story.held_since, f"held for {kinds}; retried on every order pass, next: {story.next_retry}")
+        story.attempts = entry.attempts
+        # A held order rests until its backoff expires, or sooner when what it waits on changes (sync/orders.py).
+        story.next_retry = (
+            f"{entry.retry_at}, or at the first order pass after what it waits on changes"
+            if entry.retry_at
+            else next_pass or f"the next order pass (every {settings.order_poll_minutes} minutes)"
         )
+        kinds = ", ".join(error["kind"] for error in entry.errors)
+        tries = f"held {entry.attempts} time{'s' if entry.attempts != 1 else ''} in a row; " if entry.attempts else ""
+        moments.append(Moment(story.held_since, f"held for {kinds}; {tries}next try: {story.next_retry}"))
     if entry is not None and entry.status == "retry":
         story.next_retry = next_pass or f"the next order pass (every {settings.order_poll_minutes} minutes)"
         moments.append(Moment(_second(entry.updated), f"Cin7 Core did not answer; to retry at {story.next_retry}"))
