@@ -217,35 +217,16 @@ class Cin7SaleRules(Cin7Account):
         status = str(body.get("Status") or "DRAFT").upper()
         if status not in {"DRAFT", "AUTHORISED"}:
             raise Cin7ApiError("Status should be DRAFT or AUTHORISED.")
-        lines = []
-        for index, line in enumerate(body.get("Lines") or []):
-            product = self._product_for_line(line)
-            quantity = _num(line.get("Quantity"))
-            if quantity < 1:
-                raise Cin7ApiError(f"Line {index + 1}: Quantity minimal value is 1.")
-            tax_rule = line.get("TaxRule")
-            if not tax_rule:
-                raise Cin7ApiError(f"Line {index + 1}: TaxRule is required.")
-            if not any(t["Name"] == tax_rule for t in self.tax_rules):
-                raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
-            price, discount, tax, total = self._priced(f"Line {index + 1}", line, quantity)
-            lines.append(
-                {
-                    "ProductID": product["ID"],
-                    "SKU": product["SKU"],
-                    "Name": line.get("Name") or product["Name"],
-                    "Quantity": quantity,
-                    "Price": price,
-                    "Discount": discount,
-                    "Tax": tax,
-                    "AverageCost": 0,
-                    "TaxRule": tax_rule,
-                    "Comment": line.get("Comment"),
-                    "DropShip": False,
-                    "BackorderQuantity": 0,
-                    "Total": total,
-                }
-            )
+        lines = [
+            {
+                **self._sale_line(index, line),
+                "AverageCost": 0,
+                "Comment": line.get("Comment"),
+                "DropShip": False,
+                "BackorderQuantity": 0,
+            }
+            for index, line in enumerate(body.get("Lines") or [])
+        ]
         if status == "AUTHORISED" and not lines:
             raise Cin7ApiError("Sale order should have at least one line to be authorised.")
         charges = [
@@ -661,30 +642,35 @@ class Cin7SaleRules(Cin7Account):
         sale["Order"]["Status"] = "VOIDED"
         return copy.deepcopy(sale)
 
+    def _sale_line(self, index: int, line: dict[str, Any]) -> dict[str, Any]:
+        """One line of an order, invoice or credit note (APIB:L29915–29929): a known product, Quantity at
+        least 1, a known TaxRule, Tax required and a Total that matches."""
+        where = f"Line {index + 1}"
+        product = self._product_for_line(line)
+        quantity = _num(line.get("Quantity"))
+        if quantity < 1:
+            raise Cin7ApiError(f"{where}: Quantity minimal value is 1.")
+        tax_rule = line.get("TaxRule")
+        if not tax_rule:
+            raise Cin7ApiError(f"{where}: TaxRule is required.")
+        if not any(t["Name"] == tax_rule for t in self.tax_rules):
+            raise Cin7ApiError(f"{where}: Tax rule '{tax_rule}' was not found in reference book")
+        price, discount, tax, total = self._priced(where, line, quantity)
+        return {
+            "ProductID": product["ID"],
+            "SKU": product["SKU"],
+            "Name": line.get("Name") or product["Name"],
+            "Quantity": quantity,
+            "Price": price,
+            "Discount": discount,
+            "Tax": tax,
+            "TaxRule": tax_rule,
+            "Total": total,
+        }
+
     def _document_rows(self, body: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """Invoice and credit-note lines follow the order's line models (APIB:L29901–29929): a known
-        product and tax rule, Tax required, a Total that matches; charges name a Service product."""
-        lines = []
-        for index, line in enumerate(body.get("Lines") or []):
-            product = self._product_for_line(line)
-            tax_rule = line.get("TaxRule")
-            if not tax_rule or not any(t["Name"] == tax_rule for t in self.tax_rules):
-                raise Cin7ApiError(f"Line {index + 1}: Tax rule '{tax_rule}' was not found in reference book")
-            quantity = _num(line.get("Quantity"))
-            price, discount, tax, total = self._priced(f"Line {index + 1}", line, quantity)
-            lines.append(
-                {
-                    "ProductID": product["ID"],
-                    "SKU": product["SKU"],
-                    "Name": line.get("Name") or product["Name"],
-                    "Quantity": quantity,
-                    "Price": price,
-                    "Discount": discount,
-                    "Tax": tax,
-                    "Total": total,
-                    "TaxRule": tax_rule,
-                }
-            )
+        """Invoice and credit-note lines and charges follow the order's models (APIB:L29901–29929)."""
+        lines = [self._sale_line(index, line) for index, line in enumerate(body.get("Lines") or [])]
         charges = [self._additional_charge(i, c) for i, c in enumerate(body.get("AdditionalCharges") or [])]
         return lines, charges
 
