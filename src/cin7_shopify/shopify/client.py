@@ -778,29 +778,15 @@ class ShopifyClient:
         }
         # Not idempotent on Shopify's side: a lost answer is checked by the caller, never re-sent blindly.
         data = await self.execute(document("fulfillment_create"), variables, idempotent=False)
-        payload = data["fulfillmentCreate"]
-        if payload["userErrors"]:
-            raise ShopifyError(
-                "; ".join(e["message"] for e in payload["userErrors"]),
-                code="USER_ERROR",
-                hint="Check the order's fulfillment in Shopify.",
-            )
-        fulfillment: dict[str, Any] = payload["fulfillment"]
-        return fulfillment
+        return _fulfillment_of(data["fulfillmentCreate"], hint="Check the order's fulfillment in Shopify.")
 
     async def update_tracking(self, fulfillment_id: str, tracking: dict[str, Any]) -> dict[str, Any]:
         """Replace a fulfilment's tracking (the warehouse added or corrected it after shipping)."""
         variables = {"fulfillmentId": fulfillment_id, "trackingInfoInput": tracking}
         data = await self.execute(document("fulfillment_tracking_update"), variables, idempotent=False)
-        payload = data["fulfillmentTrackingInfoUpdate"]
-        if payload["userErrors"]:
-            raise ShopifyError(
-                "; ".join(e["message"] for e in payload["userErrors"]),
-                code="USER_ERROR",
-                hint="Check the fulfilment's tracking in Shopify.",
-            )
-        fulfillment: dict[str, Any] = payload["fulfillment"]
-        return fulfillment
+        return _fulfillment_of(
+            data["fulfillmentTrackingInfoUpdate"], hint="Check the fulfilment's tracking in Shopify."
+        )
 
 
 def rebuild_bulk_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -875,3 +861,11 @@ def _planned_wait(state: RetryCallState) -> float:
     if isinstance(error, _TryAgain) and error.wait is not None:
         return error.wait
     return min(30.0, 2.0 ** (state.attempt_number - 1))
+
+
+def _fulfillment_of(payload: dict[str, Any], *, hint: str) -> dict[str, Any]:
+    """The fulfilment a fulfilment mutation answered with, or its user errors as one ShopifyError."""
+    if payload["userErrors"]:
+        raise ShopifyError("; ".join(e["message"] for e in payload["userErrors"]), code="USER_ERROR", hint=hint)
+    fulfillment: dict[str, Any] = payload["fulfillment"]
+    return fulfillment

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 # One keymap: a key means the same thing on every screen that has it (README "The console", F1).
@@ -92,3 +94,13 @@ class KeysScreen(ModalScreen[None]):
             scroll.border_title = f"Keys · {self.title_text}"
             scroll.border_subtitle = "Escape closes · F1 explains the screen"
             yield Static(lines)
+
+
+def leave_if_confirmed(screen: Screen[Any], text: str) -> None:
+    """Ask before leaving a screen with unsaved changes; leave only on yes."""
+
+    def answered(leave: bool | None) -> None:
+        if leave:
+            screen.app.pop_screen()
+
+    screen.app.push_screen(ConfirmScreen("Leave without saving?", text), answered)

@@ -16,7 +16,7 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.text import markup
-from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
+from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
@@ -112,16 +112,9 @@ class ConnectionScreen(Screen[None]):
             self.app.pop_screen()
             return
 
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self.app.pop_screen()
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Leave without saving?",
-                "The form has changes that are not saved.\n\n**y** leaves them · **n** goes back (Ctrl+S saves).",
-            ),
-            answered,
+        leave_if_confirmed(
+            self,
+            "The form has changes that are not saved.\n\n**y** leaves them · **n** goes back (Ctrl+S saves).",
         )
 
     @on(Select.Changed, "#auth")

@@ -18,7 +18,7 @@ from cin7_shopify.audit.models import MappingProposal
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
-from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
+from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
@@ -317,17 +317,10 @@ class MappingScreen(Screen[None]):
             self.app.pop_screen()
             return
 
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self.app.pop_screen()
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Leave without saving?",
-                "The mapping has changes that are not saved; the sync would not use them.\n\n"
-                "**y** leaves them unsaved · **n** goes back (Ctrl+S saves).",
-            ),
-            answered,
+        leave_if_confirmed(
+            self,
+            "The mapping has changes that are not saved; the sync would not use them.\n\n"
+            "**y** leaves them unsaved · **n** goes back (Ctrl+S saves).",
         )
 
     def _location_name(self, location_id: str) -> str:
