@@ -112,7 +112,7 @@ class MappingScreen(Screen[None]):
         self.query_one("#taxes", DataTable).add_columns(
             "", "Tax line", "Orders", "Saved", "Proposed"
         )  # status first, as the rows
-        self.action_reload()
+        self._read_both_sides(reread=False)
 
     def _redraw_rows(self, table: DataTable[str]) -> None:
         clear_rendered = getattr(table, "_clear_caches", None)
@@ -121,11 +121,15 @@ class MappingScreen(Screen[None]):
         table.refresh()
 
     def action_reload(self) -> None:
+        self._read_both_sides(reread=True)
+
+    def _read_both_sides(self, *, reread: bool) -> None:
+        """On arrival the store's kept audit is used (no API call); r reads both sides again."""
         self.query_one("#loading").remove_class("-hidden")
-        self._read()
+        self._read(reread)
 
     @work(exclusive=True, group="mapping")
-    async def _read(self) -> None:
+    async def _read(self, reread: bool) -> None:
         done = 0
 
         def step(what: str) -> None:
@@ -134,7 +138,7 @@ class MappingScreen(Screen[None]):
             self.post_message(Progress(what, done, 10))
 
         async def job() -> AuditRun:
-            return await self.entry.audit(settings=self.settings, on_step=step)
+            return await self.entry.audit(settings=self.settings, on_step=step, reread=reread)
 
         await report(self, "reading both sides", job)
 
