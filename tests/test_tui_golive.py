@@ -39,7 +39,12 @@ async def test_the_checklist_follows_the_audit_and_the_pilot(tmp_path: Path) -> 
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert "✓ 6. Pilot passed" in checklist(app) and "4 of 4 orders passed every step" in checklist(app)
+        assert "✓ 6. Pilot passed" in checklist(app) and "4 of 4 test orders passed every step" in checklist(app)
+        await pilot.press("p", "i")  # the store's own orders traced: the step says so, and their held orders show
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "· 6. Pilot passed" in checklist(app) and "store orders passed every step" in checklist(app)
 
 
 async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path: Path) -> None:

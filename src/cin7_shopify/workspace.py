@@ -370,13 +370,13 @@ class StoreSession:
         private_folder(self.folder)
         write_atomically(self.folder / "audit-summary.json", json.dumps(summary, indent=1) + "\n")
 
-    def note_pilot(self, passed: int, total: int) -> None:
-        """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it."""
+    def note_pilot(self, passed: int, total: int, *, test_orders: bool = True) -> None:
+        """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it.
+        `test_orders`: orders the pilot placed, or the store's own orders traced (said on the step)."""
         private_folder(self.folder)
         when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        write_atomically(
-            self.folder / "pilot-summary.json", json.dumps({"when": when, "passed": passed, "total": total}) + "\n"
-        )
+        summary = {"when": when, "passed": passed, "total": total, "orders": "test" if test_orders else "store"}
+        write_atomically(self.folder / "pilot-summary.json", json.dumps(summary) + "\n")
 
     def _summary(self, name: str) -> dict[str, Any]:
         try:
@@ -454,7 +454,9 @@ class StoreSession:
                 "pilot",
                 "Pilot passed",
                 bool(pilot) and pilot.get("passed") == pilot.get("total") and bool(pilot.get("total")),
-                f"{pilot['passed']} of {pilot['total']} orders passed every step" if pilot else "not run yet",
+                f"{pilot['passed']} of {pilot['total']} {pilot.get('orders', 'test')} orders passed every step"
+                if pilot
+                else "not run yet",
                 "p",
             ),
             ChecklistStep(

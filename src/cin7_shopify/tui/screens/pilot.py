@@ -412,7 +412,8 @@ class PilotScreen(Screen[None]):
         self._show()
         if self.report is not None:
             passed = sum(o.outcome == "passed" for o in self.report.orders)
-            self.entry.note_pilot(passed, len(self.report.orders))
+            placed = all(o.kind for o in self.report.orders)
+            self.entry.note_pilot(passed, len(self.report.orders), test_orders=placed)
             self.notify(f"{passed} of {len(self.report.orders)} orders passed every step.", title="Pilot")
 
     @on(Failed)
