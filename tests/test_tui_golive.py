@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.home import HomeScreen
@@ -56,6 +56,9 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path:
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
         assert isinstance(app.focused, Input), "the form opens with a field focused"
+        assert "Orders created before this are never imported" in str(app.screen.query_one("#field-help").render())
+        trigger = app.screen.query_one("#order_trigger", Select)
+        assert trigger.value == "paid" and ("when it is paid", "paid") in trigger._options  # words shown, name saved
         buffer = app.screen.query_one("#safety_buffer", Input)
         buffer.value = "-1"
         await pilot.press("ctrl+s")
