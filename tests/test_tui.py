@@ -49,7 +49,13 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("s")
+        await pilot.press("s")  # one pass writes to both systems: it says what, and what the checklist lacks
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        asked = app.screen.text
+        assert "imports the orders created since go-live (2026-11-01 00:00 UTC)" in asked
+        assert "**Audit GO** not yet: not run yet" in asked
+        await pilot.press("y")
         await settle(pilot)
         row = cells(app.screen.query_one("#stores", DataTable))[0]
         assert row[3:] == ["12", "12"] and row[1] != "—"

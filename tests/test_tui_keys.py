@@ -127,7 +127,7 @@ async def test_quitting_while_a_sync_pass_runs_asks_first(tmp_path: Path) -> Non
             return await answer(request)
 
         cin7.handle = slow_answer
-        await pilot.press("s", "q")  # q in the middle of the sync pass
+        await pilot.press("s", "y", "q")  # q in the middle of the sync pass
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and app.is_running
         await pilot.press("n")
