@@ -110,10 +110,12 @@ def test_signoff_lists_what_to_fix(capsys: pytest.CaptureFixture[str], tmp_path:
     main(["pilot", "--scenario", str(DEMO), "--signoff", str(signoff)])
     capsys.readouterr()
     text = signoff.read_text()
-    assert "9 of 28 test orders passed" in text and text.count("| waiting |") == len(ORDERS_AT_3PL)
+    assert "9 of 28 store orders passed" in text and text.count("| waiting |") == len(ORDERS_AT_3PL)
+    assert "test orders" not in text, "the store's own orders are not called test orders"
+    assert f"- **{md_text('#1004')}**: waiting for the fulfillment service at ShipBob 3PL" in text
     # Store text is escaped so the sign-off renders it literally (no markup, no link from a name).
     message = md_text("Order #1010: tax line 'VAT 20%'")
-    expected = f"- **{md_text('#1010')}** ({md_text('unmapped_tax')}): {message}"
+    expected = f"- **{md_text('#1010')}** ({md_text('unmapped tax line')}): {message}"
     assert expected in text
     assert text.count("| held |") == len(SEEDED_ORDER_ERRORS)
 

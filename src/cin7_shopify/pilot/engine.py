@@ -108,32 +108,52 @@ class PilotReport:
         }
 
     def markdown(self) -> str:
+        from cin7_shopify.sync.triage import KIND_WORDS
+
+        placed = [o for o in self.orders if o.kind]
+        store = [o for o in self.orders if not o.kind]
+        counts = [
+            f"{sum(o.outcome == 'passed' for o in group)} of {len(group)} {what} passed"
+            for group, what in ((placed, "test orders"), (store, "store orders"))
+            if group
+        ]
         lines = [
             f"# Pilot sign-off: {md_text(self.store)}",
             "",
-            f"{sum(o.outcome == 'passed' for o in self.orders)} of {len(self.orders)} test orders passed "
-            "every step from Shopify through Cin7 Core and back.",
+            " and ".join(counts) + " every step from Shopify through Cin7 Core and back.",
             "",
-            "| Order | " + " | ".join(s.replace("_", " ") for s in STEPS) + " | Outcome |",
-            "|---|" + "---|" * (len(STEPS) + 1),
+            "| Order | Kind | " + " | ".join(s.replace("_", " ") for s in STEPS) + " | Outcome |",
+            "|---|---|" + "---|" * (len(STEPS) + 1),
         ]
         mark = {True: "✓", False: "✗", None: "…"}
         for order in self.orders:
+            kind = f"test: {order.kind}" if order.kind else "store order"
             lines.append(
-                f"| {md_text(order.name)} | " + " | ".join(mark[s.ok] for s in order.steps) + f" | {order.outcome} |"
+                f"| {md_text(order.name)} | {md_text(kind)} | "
+                + " | ".join(mark[s.ok] for s in order.steps)
+                + f" | {order.outcome} |"
             )
-        problems = [o for o in self.orders if o.outcome != "passed"]
+        problems = [o for o in self.orders if o.outcome in {"held", "failed"}]
         if problems:
             lines += ["", "## What to fix", ""]
             for order in problems:
                 for error in order.errors:
+                    words = KIND_WORDS.get(error["kind"], error["kind"].replace("_", " "))
                     lines.append(
-                        f"- **{md_text(order.name)}** ({md_text(error['kind'])}): {md_text(error['message'])} — "
+                        f"- **{md_text(order.name)}** ({md_text(words)}): {md_text(error['message'])} — "
                         f"{md_text(error['fix'])}"
                     )
                 for step in order.steps:
                     if step.ok is False and not order.errors:
-                        lines.append(f"- **{md_text(order.name)}** ({step.step}): {md_text(step.detail)}")
+                        lines.append(
+                            f"- **{md_text(order.name)}** ({step.step.replace('_', ' ')}): {md_text(step.detail)}"
+                        )
+        waiting = [o for o in self.orders if o.outcome == "waiting"]
+        if waiting:  # right so far: what each waits on, so nobody takes it for a failure
+            lines += ["", "## Waiting (right so far)", ""]
+            for order in waiting:
+                on = next((s.detail for s in order.steps if s.ok is None and s.detail), "the next step")
+                lines.append(f"- **{md_text(order.name)}**: {md_text(on)}")
         lines += ["", "Signed off by: ______________________   Date: ____________", ""]
         return "\n".join(lines)
 
