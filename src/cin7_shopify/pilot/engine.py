@@ -239,7 +239,7 @@ class Pilot:
             self.sync.orders.pilot_orders.add(order_id)
             report.orders.append(pilot_order)
             self.on_update(pilot_order)
-        await self.sync.orders_pass()
+        await self.sync.orders.pilot_pass([o.order_id for o in report.orders])
         orders = {o.id: o for o in await self.sync.shopify.orders(f"tag:{PILOT_TAG}")}
         await self._trace(report, orders)
         return report
