@@ -305,16 +305,18 @@ class Pilot:
             fresh = await self.trace_observed()
             report.orders[:] = fresh.orders
             return
-        for pilot_order in report.orders:
-            if pilot_order.kind:  # placed by the pilot: a test order the sync must still import
-                self.sync.orders.pilot_orders.add(pilot_order.order_id)
-        await self.sync.orders_pass()
+        placed = [o.order_id for o in report.orders if o.kind]
+        if placed and len(placed) == len(report.orders):  # the pilot's own test orders: them alone
+            await self.sync.orders.pilot_pass(placed)
+        else:
+            self.sync.orders.pilot_orders.update(placed)
+            await self.sync.orders_pass()
         again = [o for o in report.orders if o.outcome != "passed"]
         for pilot_order in again:
             pilot_order.held, pilot_order.errors = False, []
             pilot_order.steps = [PilotStep(s, None) for s in STEPS]
             self.on_update(pilot_order)
-        orders = {o.id: o for o in await self.sync.shopify.orders(self._since())}
+        orders = {o.id: o for o in await self.sync.shopify.orders_by_id([o.order_id for o in again])}
         await self._trace(PilotReport(report.store, again), orders)
 
     def waiting(self, report: PilotReport) -> list[PilotOrder]:
