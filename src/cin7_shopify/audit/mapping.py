@@ -241,8 +241,8 @@ def tax_findings(
             why = f"maps to Cin7 Core tax rule '{mapped}', which is inactive"
         else:  # a rule at another rate: the sale's tax would not be what the customer was charged
             why = (
-                f"maps to Cin7 Core tax rule '{mapped}' at {mapped_rule.percent:g}%, not {line.rate * 100:g}%, so the "
-                "sale would not total what the customer paid"
+                f"maps to Cin7 Core tax rule '{mapped}' at {mapped_rule.percent:g}%, not {line.rate * 100:g}% (the "
+                "sale would not total what the customer paid)"
             )
         findings.append(
             Finding(
