@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
@@ -257,6 +257,15 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         saved = app.workspace.stores()[0].settings().location_map
         assert saved["gid://shopify/Location/71003"] == saved["gid://shopify/Location/71005"] == "Melbourne Store"
         taxes = screen.query_one("#taxes", DataTable)
+        taxes.focus()
+        taxes.move_cursor(row=1)
+        await pilot.press("enter")  # a tax rule is chosen knowing its rate and whether it includes tax
+        await pilot.pause()
+        assert isinstance(app.screen, Picker)
+        offered = [str(app.screen.query_one(OptionList).get_option_at_index(i).prompt) for i in range(2)]
+        assert "  GST Free Income (0%, tax exclusive)" in offered, offered
+        await pilot.press("escape")
+        await pilot.pause()
         assert [str(c.label) for c in taxes.columns.values()][:2] == ["", "Tax line"]
         assert str(taxes.get_row_at(0)[0]) in {"✓", "✗"}, "the status sits under its own (blank) header"
         locations.focus()
