@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         "clock: the limits hold, the waits take no time)",
     )
 
-    from cin7_shopify.commands.stores import add_store_parser
+    from cin7_shopify.commands.store_args import add_store_parser
 
     add_store_parser(commands)
 
@@ -317,7 +317,29 @@ def _silence_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _store_named(args: argparse.Namespace) -> str | None:
+    """The saved store a command works on, if it names one (`store add` names one it is to make)."""
+    if args.command == "store":
+        return getattr(args, "name", None) if args.store_command in {"show", "set", "test", "remove"} else None
+    store = getattr(args, "store", None)
+    return store if isinstance(store, str) else None
+
+
+def _refuse_unknown_store(args: argparse.Namespace) -> None:
+    """A store name that no profile has is refused before the command loads its models and clients
+    (a typo is answered in milliseconds); a profile file this cannot read plainly is left to the command."""
+    name = _store_named(args)
+    if name is None:
+        return
+    from cin7_shopify.state.profile_names import saved_profile_names, unknown_store
+
+    saved = saved_profile_names()
+    if saved is not None and name not in saved:
+        raise unknown_store(name, saved)
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _refuse_unknown_store(args)
     if args.command == "demo":
         return _demo(args.scenario, real_time=args.real_time)
     if args.command == "store":

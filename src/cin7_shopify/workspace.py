@@ -30,6 +30,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger, read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
+from cin7_shopify.state.profile_names import unknown_store
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import NOTICE_KINDS, Journal, JournalEntry, fold, read_records
@@ -623,11 +624,7 @@ class Workspace:
         for session in self.stores():
             if session.name == name:
                 return session
-        known = ", ".join(s.name for s in self.stores()) or "none yet"
-        raise ConsoleError(
-            f"No store named '{name}' (stores: {known}).",
-            hint="Add one with `cin7-shopify store add`, or in the console's connection setup.",
-        )
+        raise unknown_store(name, (s.name for s in self.stores()))
 
     def other_location_maps(self, session: StoreSession) -> dict[str, dict[str, str]]:
         """Location maps of the other stores on the same Cin7 Core account (for shared-location checks)."""
