@@ -23,6 +23,8 @@ from cin7_shopify.workspace import ChecklistStep, StoreSession
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
+ARRIVING = "Reading the stores…"  # until the stores that arrive after the first paint are here
+
 
 class HomeScreen(Screen[None]):
     # On a short terminal the checklist matters more than the spacing and the sparkline.
@@ -115,10 +117,15 @@ class HomeScreen(Screen[None]):
         for entry in self.entries:
             stores.add_row(Text(safe_text(entry.label)), "—", "—", "0", "0", key=entry.name)
         self.refresh_status()
-        if self.entries:
+        identity = self.query_one("#identity", Static)
+        if self.console.arriving is not None:  # the demo's sandboxes: read once they are here
+            identity.update(ARRIVING)
+        elif self.entries:
+            if identity.content == ARRIVING:
+                identity.update("")
             self.load()
         else:
-            self.query_one("#identity", Static).update("No store yet: press [b]n[/b] to add one.")
+            identity.update("No store yet: press [b]n[/b] to add one.")
 
     def refresh_status(self) -> None:
         stores = self.query_one("#stores", DataTable)
