@@ -104,8 +104,9 @@ def test_a_damaged_profile_file_is_still_named_when_the_store_is_not_in_it(isola
 
 
 # What home's first frame in `cin7-shopify demo` does not wait for: the sandbox, graphql-core, the server,
-# the clients, the audit and the sync (they load in a thread once it has painted).
+# the clients, the models, the audit and the sync (they load in a thread once it has painted).
 NOT_FOR_THE_FIRST_PAINT = [
+    "pydantic",
     "graphql",
     "uvicorn",
     "starlette",
@@ -168,3 +169,18 @@ def test_the_demo_paints_home_before_the_sandbox_loads_and_its_stores_fill_in(tm
     assert seen["then"] == ["demo-apparel (sandbox)", "demo-observed (sandbox)"]
     assert seen["identity_then"] != "Reading the stores…"
     assert not list((tmp_path / "data" / "sandbox-runs").glob("*")), "the demo's state was removed"
+
+
+def test_the_console_s_own_themes_are_valid_theme_files() -> None:
+    """They load unvalidated at start (pydantic would delay the first frame); a user's are validated."""
+    from cin7_shopify.paths import themes_dir
+    from cin7_shopify.tui.theme_file import ThemeFile
+    from cin7_shopify.tui.themes import load_themes
+
+    files = sorted(themes_dir().glob("*.json"))
+    validated = [ThemeFile.model_validate(json.loads(f.read_text(encoding="utf-8"))).to_theme() for f in files]
+    themes, problems = load_themes()
+    assert problems == [] and {"cin7-dark", "cin7-light"} <= {t.name for t in validated}
+    assert [(t.name, t.primary, t.background, t.dark) for t in themes] == [
+        (t.name, t.primary, t.background, t.dark) for t in validated
+    ]

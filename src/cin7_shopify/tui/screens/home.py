@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
-from cin7_shopify.reports.api_health import api_health_summary
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
@@ -140,6 +139,8 @@ class HomeScreen(Screen[None]):
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
                 # The API health badge: read from what the sync recorded (no call); `health` has the detail.
+                from cin7_shopify.reports.api_health import api_health_summary  # here: home paints before its models
+
                 self.query_one("#api-health", Static).update(markup(api_health_summary(entry)))
                 self.query_one("#checklist", Static).update(
                     checklist_text(entry.checklist(now=self.console.now(), status=status))
