@@ -38,7 +38,10 @@ CLI = shutil.which("cin7-shopify", path=str(Path(sys.executable).parent)) or "ci
 
 
 def _environment(home: Path) -> dict[str, str]:
-    return {**os.environ, "CIN7_SHOPIFY_HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
+    # As installed (pip compiles the bytecode): with PYTHONDONTWRITEBYTECODE every run would compile every
+    # module it imports again; the run that warms the disk cache writes the bytecode instead.
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**inherited, "CIN7_SHOPIFY_HOME": str(home), "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
 
 
 def cpu_seconds(pid: int) -> float:
