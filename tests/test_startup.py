@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import run_cli
+
 HEAVY = ["httpx", "keyring", "graphql", "cin7_shopify.sandbox.session", "cin7_shopify.shopify.client"]
 
 
@@ -44,3 +46,141 @@ def test_the_console_and_its_home_screen_load_no_client_or_keyring(tmp_path: Pat
         tmp_path,
     )
     assert loaded == []
+
+
+# What a mistyped store name never waits for: the models, TinyDB, the clients, the keyring, the sandbox,
+# the console and the server (a prefix covers its submodules).
+NEVER_FOR_A_TYPO = [
+    "pydantic",
+    "tinydb",
+    "httpx",
+    "keyring",
+    "graphql",
+    "textual",
+    "uvicorn",
+    "cin7_shopify.sandbox",
+    "cin7_shopify.workspace",
+]
+TYPOS = [
+    ["store", "show", "nosuch"],
+    ["store", "test", "nosuch"],
+    ["audit", "--store", "nosuch"],
+    ["sync", "run", "--store", "nosuch", "--once"],
+    ["errors", "--store", "nosuch"],
+    ["why", "sku", "TEE-1", "--store", "nosuch"],
+]
+SAVED = {"name": "shop", "shop_domain": "shop.myshopify.com", "shopify_auth": "token", "cin7_account_id": "acc"}
+
+
+def test_a_mistyped_store_is_refused_naming_the_saved_ones_before_anything_heavy_loads(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "profiles.json").write_text(json.dumps({"profiles": {"1": SAVED}}))
+    probe = (
+        "import json, sys\n"
+        "from cin7_shopify.cli import main\n"
+        f"codes = [main(argv) for argv in {TYPOS!r}]\n"
+        f"heavy = [m for m in sys.modules if any(m == n or m.startswith(n + '.') for n in {NEVER_FOR_A_TYPO!r})]\n"
+        "print(json.dumps([codes, heavy]))"
+    )
+    env = {**os.environ, "CIN7_SHOPIFY_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    codes, heavy = json.loads(run.stdout.strip().splitlines()[-1])
+    assert codes == [2] * len(TYPOS), run.stderr
+    refusals = run.stderr.splitlines()
+    assert len(refusals) == len(TYPOS)
+    assert all(line.startswith("error: No store named 'nosuch' (stores: shop). Add one with") for line in refusals)
+    assert heavy == []
+
+
+def test_a_damaged_profile_file_is_still_named_when_the_store_is_not_in_it(isolated_home: Path) -> None:
+    """The quick refusal reads only a file it understands plainly; anything else gets the full read's words."""
+    (isolated_home / "data").mkdir(parents=True)
+    (isolated_home / "data" / "profiles.json").write_text(json.dumps([SAVED]))
+    shown = run_cli(dict(os.environ), "store", "show", "nosuch")
+    assert shown.returncode == 2 and "holds a JSON list, not this tool's tables" in shown.stderr
+    (isolated_home / "data" / "profiles.json").write_text(json.dumps({"profiles": {"1": {**SAVED, "colour": "red"}}}))
+    shown = run_cli(dict(os.environ), "audit", "--store", "shop")
+    assert shown.returncode == 2 and "profile 'shop': colour: Extra inputs are not permitted" in shown.stderr
+
+
+# What home's first frame in `cin7-shopify demo` does not wait for: the sandbox, graphql-core, the server,
+# the clients, the models, the audit and the sync (they load in a thread once it has painted).
+NOT_FOR_THE_FIRST_PAINT = [
+    "pydantic",
+    "graphql",
+    "uvicorn",
+    "starlette",
+    "httpx",
+    "cin7_shopify.sandbox",
+    "cin7_shopify.audit.service",
+    "cin7_shopify.sync.runner",
+]
+DEMO_PROBE = """
+import asyncio, json, sys, threading
+from cin7_shopify.cli import demo_console
+from cin7_shopify.tui.screens.home import ARRIVING, HomeScreen
+from textual.widgets import DataTable, Static
+
+app = demo_console()
+loader, go_on, first_paint = app.arriving, threading.Event(), {}
+
+def held_until_looked_at():
+    within = tuple(n + "." for n in NOT_FOR_THE_FIRST_PAINT)
+    first_paint["loaded"] = [m for m in sys.modules if m in NOT_FOR_THE_FIRST_PAINT or m.startswith(within)]
+    go_on.wait(60)
+    return loader()
+
+app.arriving = held_until_looked_at
+
+async def walk():
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if "loaded" in first_paint:
+                break
+            await pilot.pause(0.05)
+        home = app.screen
+        first_paint["home"] = isinstance(home, HomeScreen)
+        first_paint["identity"] = str(home.query_one("#identity", Static).content)
+        first_paint["rows"] = home.query_one("#stores", DataTable).row_count
+        go_on.set()
+        for _ in range(600):
+            if home.query_one("#stores", DataTable).row_count:
+                break
+            await pilot.pause(0.05)
+        first_paint["then"] = [entry.label for entry in home.entries]
+        first_paint["identity_then"] = str(home.query_one("#identity", Static).content)
+
+try:
+    asyncio.run(walk())
+finally:
+    app.workspace.close()
+print(json.dumps(first_paint))
+"""
+
+
+def test_the_demo_paints_home_before_the_sandbox_loads_and_its_stores_fill_in(tmp_path: Path) -> None:
+    probe = f"NOT_FOR_THE_FIRST_PAINT = {NOT_FOR_THE_FIRST_PAINT!r}\n{DEMO_PROBE}"
+    env = {**os.environ, "CIN7_SHOPIFY_HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=180)
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["loaded"] == [], "home's first frame waited for these"
+    assert seen["home"] and seen["rows"] == 0 and seen["identity"] == "Reading the stores…"
+    assert seen["then"] == ["demo-apparel (sandbox)", "demo-observed (sandbox)"]
+    assert seen["identity_then"] != "Reading the stores…"
+    assert not list((tmp_path / "data" / "sandbox-runs").glob("*")), "the demo's state was removed"
+
+
+def test_the_console_s_own_themes_are_valid_theme_files() -> None:
+    """They load unvalidated at start (pydantic would delay the first frame); a user's are validated."""
+    from cin7_shopify.paths import themes_dir
+    from cin7_shopify.tui.theme_file import ThemeFile
+    from cin7_shopify.tui.themes import load_themes
+
+    files = sorted(themes_dir().glob("*.json"))
+    validated = [ThemeFile.model_validate(json.loads(f.read_text(encoding="utf-8"))).to_theme() for f in files]
+    themes, problems = load_themes()
+    assert problems == [] and {"cin7-dark", "cin7-light"} <= {t.name for t in validated}
+    assert [(t.name, t.primary, t.background, t.dark) for t in themes] == [
+        (t.name, t.primary, t.background, t.dark) for t in validated
+    ]

@@ -9,13 +9,18 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cin7_shopify import __version__
 from cin7_shopify.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OK, ConsoleError
 from cin7_shopify.text import safe_text
+
+if TYPE_CHECKING:
+    from cin7_shopify.tui.app import ConsoleApp
 
 log = logging.getLogger("cin7_shopify.cli")
 
@@ -58,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "clock: the limits hold, the waits take no time)",
     )
 
-    from cin7_shopify.commands.stores import add_store_parser
+    from cin7_shopify.commands.store_args import add_store_parser
 
     add_store_parser(commands)
 
@@ -280,6 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # The tool uses no pydantic plugin; looking for one reads the metadata of every installed package
+    # (importlib.metadata, about 70 ms of CPU) before the first model is built. Set it to "" to look again.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -311,13 +319,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _silence_stdout() -> None:
     """Point stdout at nowhere, so the interpreter's final flush cannot raise a second BrokenPipeError."""
-    import os
-
     with contextlib.suppress(OSError, ValueError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
+def _store_named(args: argparse.Namespace) -> str | None:
+    """The saved store a command works on, if it names one (`store add` names one it is to make)."""
+    if args.command == "store":
+        return getattr(args, "name", None) if args.store_command in {"show", "set", "test", "remove"} else None
+    store = getattr(args, "store", None)
+    return store if isinstance(store, str) else None
+
+
+def _refuse_unknown_store(args: argparse.Namespace) -> None:
+    """A store name that no profile has is refused before the command loads its models and clients
+    (a typo is answered in milliseconds); a profile file this cannot read plainly is left to the command."""
+    name = _store_named(args)
+    if name is None:
+        return
+    from cin7_shopify.state.profile_names import saved_profile_names, unknown_store
+
+    saved = saved_profile_names()
+    if saved is not None and name not in saved:
+        raise unknown_store(name, saved)
+
+
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _refuse_unknown_store(args)
     if args.command == "demo":
         return _demo(args.scenario, real_time=args.real_time)
     if args.command == "store":
@@ -404,30 +432,56 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _demo(scenario: Path | None, *, real_time: bool = False) -> int:
-    """The console on a scenario (the demo store by default) beside any saved profiles.
+    app = demo_console(scenario, real_time=real_time)
+    try:
+        app.run()
+    finally:
+        app.workspace.close()
+    return app.return_code or EXIT_OK
+
+
+def demo_console(scenario: Path | None = None, *, real_time: bool = False) -> ConsoleApp:
+    """The console on a scenario (the demo store by default) beside any saved profiles, as `demo` runs it.
 
     The sandboxes run on a simulated clock unless `real_time`: Cin7's budget is enforced as ever, but
     a wait for it takes no time, so a demo keeps pace with a conversation.
     """
     from cin7_shopify.clock import ManualClock, SystemClock
-    from cin7_shopify.sandbox.store import sandbox_workspace
-    from cin7_shopify.tui.app import make_app
+    from cin7_shopify.tui.app import StoresLoader, make_app
+    from cin7_shopify.workspace import Workspace
 
-    # The demo store is shown with the observed one beside it (Cin7's own connector, our sync observing).
     clock = SystemClock() if real_time else ManualClock()
-    workspace, _ = sandbox_workspace(scenario, clock=clock, observed=scenario is None)
-    # The console works on one event loop: what a store session loads on first use is loaded now, so
-    # opening a screen never stalls it (a stalled console cannot leave when its terminal hangs up).
-    import cin7_shopify.audit.service
-    import cin7_shopify.sync.runner  # noqa: F401
+    workspace = Workspace()
+    arriving: StoresLoader | None = None
+    if scenario is None:
+        # The bundled demo store, with the observed one beside it (Cin7's own connector, our sync observing),
+        # joins after home's first paint: graphql-core, the scenarios and both emulators take a while.
+        def arriving() -> Callable[[], object]:
+            from cin7_shopify.sandbox.store import open_sandboxes, register_sandboxes
 
+            _load_what_a_session_loads()
+            opened = open_sandboxes(None, clock=clock, observed=True)
+            return lambda: register_sandboxes(workspace, opened)
+
+    else:  # a consultant's own scenario is checked before the console starts: a broken one is said in one line
+        from cin7_shopify.sandbox.store import sandbox_workspace
+
+        sandbox_workspace(scenario, clock=clock, workspace=workspace)
+        _load_what_a_session_loads()
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
-        app = make_app(workspace)
-        app.run()
-    finally:
+        return make_app(workspace, arriving=arriving)
+    except BaseException:
         workspace.close()
-    return app.return_code or EXIT_OK
+        raise
+
+
+def _load_what_a_session_loads() -> None:
+    """The console works on one event loop: what a store session loads on first use is loaded before a
+    store is shown, so opening a screen never stalls it (a stalled console cannot leave when its terminal
+    hangs up)."""
+    import cin7_shopify.audit.service
+    import cin7_shopify.sync.runner  # noqa: F401
 
 
 def _serve(

@@ -25,16 +25,16 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from cin7_shopify.cin7.pacer import Cin7Pacer, PacerRegistry
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.paths import cin7_budget_dir, private_folder, store_dir, store_locks_dir
-from cin7_shopify.secrets import SECRET_NAMES, SecretStore, default_store, environment_variable
-from cin7_shopify.settings import StoreSettings
 from cin7_shopify.state.health import StoreHealth, read_health
 from cin7_shopify.state.ledger import read_ledger, read_ledger_summary
 from cin7_shopify.state.milestones import reach, read_milestones
-from cin7_shopify.state.profiles import ProfileStore, StoreProfile
+from cin7_shopify.state.profile_names import profiles_path, unknown_store
 from cin7_shopify.state.storage import StoreLocked, WriterLock, write_atomically
 from cin7_shopify.sync.journal import NOTICE_KINDS, Journal, JournalEntry, fold, read_records
 
-if TYPE_CHECKING:  # the clients, the audit and the sync load when first used: a command that fails fast stays fast
+# The models (settings, profiles, secrets), the clients, the audit and the sync load when first used: the
+# console paints home before any of them, and a command that fails fast stays fast.
+if TYPE_CHECKING:
     import httpx
 
     from cin7_shopify.audit.models import AuditReport
@@ -45,7 +45,10 @@ if TYPE_CHECKING:  # the clients, the audit and the sync load when first used: a
     from cin7_shopify.reports.capacity import Load
     from cin7_shopify.reports.why_order import OrderStory
     from cin7_shopify.reports.why_sku import SkuStory
+    from cin7_shopify.secrets import SecretStore
+    from cin7_shopify.settings import StoreSettings
     from cin7_shopify.shopify.client import AccessToken, ClientCredentials, ShopifyClient
+    from cin7_shopify.state.profiles import ProfileStore, StoreProfile
     from cin7_shopify.sync.runner import StoreSync
 
 # Shopify access scopes the sync cannot work without, and what breaks without each.
@@ -225,6 +228,8 @@ class StoreSession:
         """The store's own secrets, so everything it writes can scrub them."""
         if self.source is not None:
             return []
+        from cin7_shopify.secrets import SECRET_NAMES
+
         found = (self.workspace.secrets.get(self.name, n) for n in SECRET_NAMES)
         return [s.get_secret_value() for s in found if s is not None]
 
@@ -235,6 +240,8 @@ class StoreSession:
         return self.workspace.clients_for(self.profile, self._saved_secrets(), pacer=self.pacer(), quick=quick)
 
     def _saved_secrets(self) -> dict[str, str]:
+        from cin7_shopify.secrets import environment_variable
+
         profile, secrets = self.profile, self.workspace.secrets
 
         def need(name: str, what: str) -> str:
@@ -628,7 +635,7 @@ class Workspace:
         secrets_notice: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.profiles = profiles or ProfileStore()
+        self._profiles = profiles  # None: the saved profiles, read (and their models loaded) when first needed
         self._secrets = secrets  # None: the OS keyring is looked for when a credential is first needed
         self._secrets_notice = secrets_notice
         self.sources = list(sources)
@@ -639,10 +646,20 @@ class Workspace:
         self._sessions: dict[str, StoreSession] = {}
 
     @property
+    def profiles(self) -> ProfileStore:
+        if self._profiles is None:
+            from cin7_shopify.state.profiles import ProfileStore
+
+            self._profiles = ProfileStore()
+        return self._profiles
+
+    @property
     def secrets(self) -> SecretStore:
         """The OS keyring, or the environment where there is none; looked for when first needed (loading
         keyring and asking for its backends takes a while, and most commands that fail fast need neither)."""
         if self._secrets is None:
+            from cin7_shopify.secrets import default_store
+
             self._secrets, self._secrets_notice = default_store()
         return self._secrets
 
@@ -657,7 +674,8 @@ class Workspace:
     def stores(self) -> list[StoreSession]:
         """Every store, sandbox first; a session is kept per store so its last audit survives."""
         wanted: list[tuple[StoreProfile, StoreSource | None]] = [(s.profile, s) for s in self.sources]
-        wanted += [(p, None) for p in self.profiles.list()]
+        if self._profiles is not None or profiles_path().exists():  # none saved: home paints without the models
+            wanted += [(p, None) for p in self.profiles.list()]
         sessions = []
         for profile, source in wanted:
             session = self._sessions.get(profile.name)
@@ -672,11 +690,7 @@ class Workspace:
         for session in self.stores():
             if session.name == name:
                 return session
-        known = ", ".join(s.name for s in self.stores()) or "none yet"
-        raise ConsoleError(
-            f"No store named '{name}' (stores: {known}).",
-            hint="Add one with `cin7-shopify store add`, or in the console's connection setup.",
-        )
+        raise unknown_store(name, (s.name for s in self.stores()))
 
     def other_location_maps(self, session: StoreSession) -> dict[str, dict[str, str]]:
         """Location maps of the other stores on the same Cin7 Core account (for shared-location checks)."""
@@ -732,6 +746,8 @@ class Workspace:
         Where there is no keyring, a profile still saves when each secret is already in its
         environment variable; the names of those variables come back so a face can say so.
         """
+        from cin7_shopify.secrets import environment_variable
+
         from_environment = []
         for name, value in secrets.items():
             if not value:
@@ -756,6 +772,8 @@ class Workspace:
         """The profile and its saved credentials; the store's ledger and journal stay on disk."""
         profile = self.profiles.get(name)
         if self.secrets_notice is None:
+            from cin7_shopify.secrets import SECRET_NAMES
+
             for secret in SECRET_NAMES:
                 self.secrets.delete(profile.name, secret)
         self.profiles.delete(profile.name)

@@ -77,13 +77,29 @@ def sandbox_workspace(
 
     `observed`: the observed demo store too (`sample_data/demo-observed`, Cin7 Core's own connector
     importing its orders, our sync in observe mode), beside the synced one."""
-    store = SandboxStore(open_sandbox(scenario, clock=clock))
     workspace = workspace or Workspace()
-    workspace.sources.append(store)
+    store, *_ = register_sandboxes(workspace, open_sandboxes(scenario, clock=clock, observed=observed))
+    return workspace, store
+
+
+def open_sandboxes(
+    scenario: str | Path | None = None, *, clock: Clock | None = None, observed: bool = False
+) -> list[tuple[SandboxSession, str | None]]:
+    """The slow half of `sandbox_workspace`, which writes nothing: each scenario read and checked and both
+    sandboxes seeded, with the Cin7 account its store uses (None: the sandbox's own). The console does
+    this off its event loop, after home's first paint."""
+    opened: list[tuple[SandboxSession, str | None]] = [(open_sandbox(scenario, clock=clock), None)]
     if observed:
         beside = open_sandbox(sample_data_dir() / "demo-observed", clock=clock)
-        workspace.sources.append(SandboxStore(beside, cin7_account_id=OBSERVED_DEMO_CIN7_ACCOUNT))
-    return workspace, store
+        opened.append((beside, OBSERVED_DEMO_CIN7_ACCOUNT))
+    return opened
+
+
+def register_sandboxes(workspace: Workspace, opened: list[tuple[SandboxSession, str | None]]) -> list[SandboxStore]:
+    """The quick half: each opened sandbox becomes a store of the workspace (its state folder made now)."""
+    stores = [SandboxStore(session, cin7_account_id=account) for session, account in opened]
+    workspace.sources.extend(stores)
+    return stores
 
 
 def scenario_workspace(scenario: str | Path) -> tuple[Workspace, SandboxStore]:

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tinydb import Query, TinyDB
 
 from cin7_shopify.errors import ConsoleError
-from cin7_shopify.paths import data_dir
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION, normalize_shop_domain
+from cin7_shopify.state.profile_names import profiles_path
 from cin7_shopify.state.storage import CrashSafeStorage, WriterLock
 
 _PROFILE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
@@ -67,7 +67,7 @@ class StoreProfile(BaseModel):
 
 class ProfileStore:
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or data_dir() / "profiles.json"
+        self.path = path or profiles_path()
 
     @contextmanager
     def _db(self, *, write: bool) -> Iterator[TinyDB]:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import KEYMAP
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
+from cin7_shopify.tui.work import explain
 from cin7_shopify.workspace import StoreSession, Workspace
 
 # Work that writes to a store: quitting in the middle of it asks first (reads just stop).
@@ -22,6 +26,18 @@ WRITING_GROUPS = {"sync", "retry", "pilot"}
 # budget looks alive on every screen, not only where it started).
 BUSY_GROUPS = WRITING_GROUPS | {"audit", "mapping", "overview", "test", "why", "customers"}
 BUSY_FRAMES, IDLE_ICON = "◐◓◑◒", "⭘"
+
+# Stores that arrive after home's first paint: run off the event loop (the slow part, writing nothing),
+# it returns what adds them to the workspace, run on the event loop.
+StoresLoader = Callable[[], Callable[[], object]]
+
+
+@dataclass
+class StoresArrived(Message):
+    """The stores loader finished: `register` adds them; `problem` says in one line why it could not."""
+
+    register: Callable[[], object] | None
+    problem: str | None = None
 
 
 class HelpScreen(ModalScreen[None]):
@@ -57,9 +73,17 @@ class ConsoleApp(App[None]):
         Binding("k", "move(-1)", "Up", show=False, id="app.up"),
     ]
 
-    def __init__(self, workspace: Workspace, *, remember: bool = True, theme: str | None = None) -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        remember: bool = True,
+        theme: str | None = None,
+        arriving: StoresLoader | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
+        self.arriving = arriving  # home says "reading the stores…" until they are here
         self.remember = remember  # tests switch it off so they never touch the user's settings
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests fix it: snapshots show dates
         self.wanted_theme = theme
@@ -86,10 +110,46 @@ class ConsoleApp(App[None]):
 
         self.push_screen(HomeScreen())
         self.set_interval(0.25, self._show_busy, name="busy-indicator")
+        if self.arriving is not None:
+            self.call_after_refresh(self._load_arriving_stores, self.arriving)
+
+    def _load_arriving_stores(self, loader: StoresLoader) -> None:
+        """After home's first frame, the stores' slow part in a thread: the event loop keeps answering keys.
+
+        A daemon thread, not a worker: a worker's thread is waited for when the console exits, and leaving
+        (a key, or the terminal hanging up) must not wait for a sandbox being seeded."""
+        import threading
+
+        def load() -> None:
+            try:
+                arrived = StoresArrived(loader())
+            except Exception as exc:
+                arrived = StoresArrived(None, explain(exc, "reading the stores"))
+            with contextlib.suppress(RuntimeError):  # the console left meanwhile (its event loop is closed)
+                self.post_message(arrived)
+
+        threading.Thread(target=load, name="stores-arriving", daemon=True).start()
+
+    def on_stores_arrived(self, message: StoresArrived) -> None:
+        self.arriving = None
+        try:
+            if message.register is not None:
+                message.register()
+        except Exception as exc:
+            message.problem = explain(exc, "reading the stores")
+        if message.problem is not None:
+            self.notify(markup(message.problem), title="Could not read the stores", severity="error", timeout=10)
+        from cin7_shopify.tui.screens.home import HomeScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, HomeScreen):
+                screen.reload_stores()
 
     def _show_busy(self) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""
-        busy = any(not worker.is_finished and worker.group in BUSY_GROUPS for worker in self.workers)
+        busy = self.arriving is not None or any(
+            not worker.is_finished and worker.group in BUSY_GROUPS for worker in self.workers
+        )
         self._busy_tick = (getattr(self, "_busy_tick", 0) + 1) % len(BUSY_FRAMES) if busy else 0
         from textual.widgets import Header
 
@@ -200,10 +260,17 @@ class ConsoleApp(App[None]):
         yield SystemCommand("Store: Sync now", "One sync pass for the selected store", home.action_sync_now)
 
 
-def make_app(workspace: Workspace | None = None, *, remember: bool = True, theme: str | None = None) -> ConsoleApp:
-    """Build the console; by default on the bundled demo store plus any saved profiles."""
+def make_app(
+    workspace: Workspace | None = None,
+    *,
+    remember: bool = True,
+    theme: str | None = None,
+    arriving: StoresLoader | None = None,
+) -> ConsoleApp:
+    """Build the console; by default on the bundled demo store plus any saved profiles. `arriving`: stores
+    that join the workspace after home's first paint (the demo's sandboxes)."""
     if workspace is None:
         from cin7_shopify.sandbox.store import sandbox_workspace
 
         workspace, _ = sandbox_workspace()
-    return ConsoleApp(workspace, remember=remember, theme=theme)
+    return ConsoleApp(workspace, remember=remember, theme=theme, arriving=arriving)

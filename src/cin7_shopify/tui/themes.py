@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
-from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from cin7_shopify.paths import config_dir, themes_dir
@@ -15,58 +13,41 @@ from cin7_shopify.state.storage import write_atomically
 DEFAULT_THEME = "cin7-dark"
 
 
-class ThemeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    dark: bool = True
-    primary: str
-    secondary: str | None = None
-    accent: str | None = None
-    foreground: str | None = None
-    background: str | None = None
-    surface: str | None = None
-    panel: str | None = None
-    success: str | None = None
-    warning: str | None = None
-    error: str | None = None
-
-    @field_validator(
-        "primary", "secondary", "accent", "foreground", "background", "surface", "panel", "success", "warning", "error"
-    )
-    @classmethod
-    def _colour(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                Color.parse(value)
-            except ColorParseError:
-                raise ValueError(f"'{value}' is not a colour (use #RRGGBB)") from None
-        return value
-
-    def to_theme(self) -> Theme:
-        return Theme(**self.model_dump())
-
-
-def theme_folders() -> list[Path]:
-    return [themes_dir(), config_dir() / "themes"]
-
-
 def load_themes(folders: list[Path] | None = None) -> tuple[list[Theme], list[str]]:
-    """Every valid theme file, and one line per file refused (the console shows those in one toast)."""
+    """Every valid theme file, and one line per file refused (the console shows those in one toast).
+
+    By default the console's own themes, then the user's (config/themes); only the user's are validated
+    (pydantic loads then), so the first frame never waits for the models."""
     themes: list[Theme] = []
+    if folders is None:
+        bundled = themes_dir()
+        for path in sorted(bundled.glob("*.json")) if bundled.is_dir() else []:
+            themes.append(Theme(**json.loads(path.read_text(encoding="utf-8"))))
+        folders = [config_dir() / "themes"]
     problems: list[str] = []
-    for folder in folders or theme_folders():
+    for folder in folders:
         for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            try:
-                themes.append(ThemeFile.model_validate(json.loads(path.read_text(encoding="utf-8"))).to_theme())
-            except IsADirectoryError:
-                problems.append(f"{path.name}: a folder, not a theme file")
-            except OSError as exc:
-                problems.append(f"{path.name}: cannot be read ({exc.strerror})")
-            except (ValueError, ValidationError) as exc:
-                detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "not valid JSON"
-                problems.append(f"{path.name}: {str(detail).removeprefix('Value error, ')}")
+            theme, problem = _user_theme(path)
+            themes += [theme] if theme is not None else []
+            problems += [problem] if problem is not None else []
     return themes, problems
+
+
+def _user_theme(path: Path) -> tuple[Theme | None, str | None]:
+    """A user's theme file, or the one line that says why it is not loaded."""
+    from pydantic import ValidationError
+
+    from cin7_shopify.tui.theme_file import ThemeFile
+
+    try:
+        return ThemeFile.model_validate(json.loads(path.read_text(encoding="utf-8"))).to_theme(), None
+    except IsADirectoryError:
+        return None, f"{path.name}: a folder, not a theme file"
+    except OSError as exc:
+        return None, f"{path.name}: cannot be read ({exc.strerror})"
+    except (ValueError, ValidationError) as exc:
+        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else "not valid JSON"
+        return None, f"{path.name}: {str(detail).removeprefix('Value error, ')}"
 
 
 def _settings_path() -> Path:

@@ -18,17 +18,21 @@ async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]
     """Run `job`; post Loaded(what, result) or Failed(what, explanation) to `owner`."""
     try:
         result = await job()
-    except ConsoleError as exc:
-        owner.post_message(Failed(what, exc.explain()))
-    except Exception as exc:  # never a traceback on screen: name what broke, keep the traceback in the log
-        log.exception("unexpected error while %s", what)
-        from cin7_shopify.logs import log_file
-
-        owner.post_message(
-            Failed(what, f"Unexpected {type(exc).__name__} while {what}: {exc} (details in {log_file()})")
-        )
+    except Exception as exc:
+        owner.post_message(Failed(what, explain(exc, what)))
     else:
         owner.post_message(Loaded(what, result))
+
+
+def explain(exc: Exception, what: str) -> str:
+    """A failure in one line (call it where it was caught): a ConsoleError in its own words; anything else
+    named, never a traceback on screen, the traceback kept in the log."""
+    if isinstance(exc, ConsoleError):
+        return exc.explain()
+    log.exception("unexpected error while %s", what)
+    from cin7_shopify.logs import log_file
+
+    return f"Unexpected {type(exc).__name__} while {what}: {exc} (details in {log_file()})"
 
 
 def budget_note(pacer: object | None) -> str:

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
-from cin7_shopify.reports.api_health import api_health_summary
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
@@ -22,6 +21,8 @@ from cin7_shopify.workspace import ChecklistStep, StoreSession
 
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
+
+ARRIVING = "Reading the stores…"  # until the stores that arrive after the first paint are here
 
 
 class HomeScreen(Screen[None]):
@@ -115,10 +116,15 @@ class HomeScreen(Screen[None]):
         for entry in self.entries:
             stores.add_row(Text(safe_text(entry.label)), "—", "—", "0", "0", key=entry.name)
         self.refresh_status()
-        if self.entries:
+        identity = self.query_one("#identity", Static)
+        if self.console.arriving is not None:  # the demo's sandboxes: read once they are here
+            identity.update(ARRIVING)
+        elif self.entries:
+            if identity.content == ARRIVING:
+                identity.update("")
             self.load()
         else:
-            self.query_one("#identity", Static).update("No store yet: press [b]n[/b] to add one.")
+            identity.update("No store yet: press [b]n[/b] to add one.")
 
     def refresh_status(self) -> None:
         stores = self.query_one("#stores", DataTable)
@@ -133,6 +139,8 @@ class HomeScreen(Screen[None]):
             if entry is self.selected:
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
                 # The API health badge: read from what the sync recorded (no call); `health` has the detail.
+                from cin7_shopify.reports.api_health import api_health_summary  # here: home paints before its models
+
                 self.query_one("#api-health", Static).update(markup(api_health_summary(entry)))
                 self.query_one("#checklist", Static).update(
                     checklist_text(entry.checklist(now=self.console.now(), status=status))
