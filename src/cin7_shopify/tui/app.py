@@ -22,9 +22,8 @@ from cin7_shopify.workspace import StoreSession, Workspace
 
 # Work that writes to a store: quitting in the middle of it asks first (reads just stop).
 WRITING_GROUPS = {"sync", "retry", "pilot"}
-# Workers that talk to the APIs: while one runs, the header's icon turns (a read that waits on Cin7's
-# budget looks alive on every screen, not only where it started).
-BUSY_GROUPS = WRITING_GROUPS | {"audit", "mapping", "overview", "test", "why", "customers"}
+# While a job talks to the APIs the header's icon turns: a read that waits on Cin7's budget looks
+# alive on every screen, not only where it started.
 BUSY_FRAMES, IDLE_ICON = "◐◓◑◒", "⭘"
 
 # Stores that arrive after home's first paint: run off the event loop (the slow part, writing nothing),
@@ -87,6 +86,7 @@ class ConsoleApp(App[None]):
         self.remember = remember  # tests switch it off so they never touch the user's settings
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests fix it: snapshots show dates
         self.wanted_theme = theme
+        self.busy_jobs = 0  # jobs reading or writing the APIs now (tui.work.report counts them)
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -109,7 +109,7 @@ class ConsoleApp(App[None]):
         from cin7_shopify.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
-        self.set_interval(0.25, self._show_busy, name="busy-indicator")
+        self.set_interval(0.25, self.show_busy, name="busy-indicator")
         if self.arriving is not None:
             self.call_after_refresh(self._load_arriving_stores, self.arriving)
 
@@ -145,12 +145,10 @@ class ConsoleApp(App[None]):
             if isinstance(screen, HomeScreen):
                 screen.reload_stores()
 
-    def _show_busy(self) -> None:
+    def show_busy(self, turn: bool = True) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""
-        busy = self.arriving is not None or any(
-            not worker.is_finished and worker.group in BUSY_GROUPS for worker in self.workers
-        )
-        self._busy_tick = (getattr(self, "_busy_tick", 0) + 1) % len(BUSY_FRAMES) if busy else 0
+        busy = self.arriving is not None or self.busy_jobs > 0
+        self._busy_tick = (getattr(self, "_busy_tick", 0) + turn) % len(BUSY_FRAMES) if busy else 0
         from textual.widgets import Header
 
         for header in self.screen.query(Header):

@@ -16,12 +16,24 @@ log = logging.getLogger("cin7_shopify.tui")
 
 async def report(owner: MessagePump, what: str, job: Callable[[], Awaitable[Any]]) -> None:
     """Run `job`; post Loaded(what, result) or Failed(what, explanation) to `owner`."""
+    app = owner.app
+    _busy(app, +1)
     try:
         result = await job()
     except Exception as exc:
         owner.post_message(Failed(what, explain(exc, what)))
     else:
         owner.post_message(Loaded(what, result))
+    finally:
+        _busy(app, -1)
+
+
+def _busy(app: object, change: int) -> None:
+    """The console's count of jobs at work, shown in the header at once (not at its next tick)."""
+    show = getattr(app, "show_busy", None)
+    if show is not None:  # the console (other apps in tests have no header to turn)
+        app.busy_jobs += change  # type: ignore[attr-defined]
+        show(turn=False)
 
 
 def explain(exc: Exception, what: str) -> str:
