@@ -147,6 +147,8 @@ class ConsoleApp(App[None]):
 
     def show_busy(self, turn: bool = True) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""
+        if not self.screen_stack:  # leaving: the screens are gone before the timer is
+            return
         busy = self.arriving is not None or self.busy_jobs > 0
         self._busy_tick = (getattr(self, "_busy_tick", 0) + turn) % len(BUSY_FRAMES) if busy else 0
         from textual.widgets import Header
