@@ -33,11 +33,18 @@ from cin7_shopify.shopify.documents import bulk_orders_query, document
 
 GOLDEN = Path(__file__).parent / "golden" / "audit-generated-3000.json"
 VARIANTS = 3000
+SMALL = 300
 
 
 @pytest.fixture(scope="module")
 def large() -> dict[str, Any]:
     return generate_large(VARIANTS)
+
+
+@pytest.fixture(scope="module")
+def small() -> dict[str, Any]:
+    """Enough for every shape of line (problem SKUs, money orders), quick to seed."""
+    return generate_large(SMALL)
 
 
 def _session(data: dict[str, Any], **options: Any) -> SandboxSession:
@@ -90,13 +97,13 @@ fragment Code on ProductVariant { id sku }
 """
 
 
-async def test_bulk_rows_hold_exactly_the_fields_asked_for(large: dict[str, Any]) -> None:
-    session = _session(large, clock=ManualClock())
+async def test_bulk_rows_hold_exactly_the_fields_asked_for(small: dict[str, Any]) -> None:
+    session = _session(small, clock=ManualClock())
     async with session.shopify_client() as shopify:
         rows = [row async for row in shopify.bulk_lines(ALIASED)]
     variants = [r for r in rows if "__parentId" not in r]
     levels = [r for r in rows if "__parentId" in r]
-    assert len(variants) == VARIANTS and len(levels) == 3 * VARIANTS
+    assert len(variants) == SMALL and len(levels) == 3 * SMALL
     first = variants[0]
     assert list(first) == ["id", "sku", "product", "__typename", "inventoryItem"]
     assert first["product"] == {"name": "Product P000001"} and first["__typename"] == "ProductVariant"
@@ -116,8 +123,8 @@ async def test_bulk_rows_hold_exactly_the_fields_asked_for(large: dict[str, Any]
     ],
     ids=["bulk_variants", "bulk_catalog", "bulk_orders", "aliased"],
 )
-def test_the_direct_writer_writes_what_graphql_core_writes(large: dict[str, Any], query: str) -> None:
-    shopify = _session(large, clock=ManualClock()).shopify
+def test_the_direct_writer_writes_what_graphql_core_writes(small: dict[str, Any], query: str) -> None:
+    shopify = _session(small, clock=ManualClock()).shopify
     parsed = parsed_document(query)
     assert not isinstance(parsed, tuple)
     context = {"sandbox": shopify, "bulk": True, "scopes": shopify.scopes}
@@ -130,10 +137,10 @@ def test_the_direct_writer_writes_what_graphql_core_writes(large: dict[str, Any]
     assert all(json.loads(line) for line in direct.lines)
 
 
-async def test_a_query_the_writer_declines_still_runs(large: dict[str, Any]) -> None:
+async def test_a_query_the_writer_declines_still_runs(small: dict[str, Any]) -> None:
     """A directive is left to graphql-core: the same rows come back, only slower."""
-    session = _session(large, clock=ManualClock())
+    session = _session(small, clock=ManualClock())
     query = "{ productVariants { edges { node { id sku @include(if: false) title } } } }"
     async with session.shopify_client() as shopify:
         rows = [row async for row in shopify.bulk_lines(query)]
-    assert len(rows) == VARIANTS and set(rows[0]) == {"id", "title"}
+    assert len(rows) == SMALL and set(rows[0]) == {"id", "title"}
