@@ -326,6 +326,7 @@ class Cin7Account:
         if not 1 <= limit <= 1000:
             raise Cin7ApiError("Limit should be between 1 and 1000.")
         start = (page - 1) * limit
-        # The answer is the rows as they are now: records of their own (a handler may still change them),
-        # copied only as deep as they nest; a deep copy of every page cost more than the rest of the call.
-        return {"Total": len(rows), "Page": page, key: [owned(row) for row in rows[start : start + limit]]}
+        # The answer is serialized as soon as its handler returns; until then a handler may set a field
+        # of an answer row (IncludeBOM, Available) but never changes a nested value, so a copy of each
+        # row's top level keeps the records as they are (a deep copy cost more than the rest of the call).
+        return {"Total": len(rows), "Page": page, key: [dict(row) for row in rows[start : start + limit]]}

@@ -16,7 +16,17 @@ from typing import Any
 
 def owned(record: dict[str, Any]) -> dict[str, Any]:
     """The record's fields for a record of the sandbox's own: scalars as they are, nested values copied."""
-    return {k: copy.deepcopy(v) if isinstance(v, (dict, list)) else v for k, v in record.items()}
+    return {k: json_copy(v) if isinstance(v, (dict, list)) else v for k, v in record.items()}
+
+
+def json_copy(value: Any) -> Any:
+    """A copy of JSON-shaped data (dicts, lists and scalars, as a scenario is): what `copy.deepcopy`
+    makes of it, without its memo and dispatch (several times faster)."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) if isinstance(v, (dict, list)) else v for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) if isinstance(v, (dict, list)) else v for v in value]
+    return value
 
 
 def copied_except(data: dict[str, Any], rebuilt: set[str]) -> dict[str, Any]:

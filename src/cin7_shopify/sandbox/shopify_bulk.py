@@ -28,12 +28,14 @@ from graphql import (
     GraphQLEnumType,
     GraphQLError,
     GraphQLField,
+    GraphQLID,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLScalarType,
     GraphQLSchema,
+    GraphQLString,
     InlineFragmentNode,
     OperationDefinitionNode,
     OperationType,
@@ -60,7 +62,12 @@ class BulkResult:
     roots: int
 
 
-_OMIT = object()  # a nested connection: its nodes become lines of their own, not a key of the parent
+_OMIT = object()
+# One selected field of an object: its response key, its nodes, its definition (None: __typename) and
+# whether it is a String or ID (written as it is when the value is a string).
+_Step = tuple[
+    str, list[FieldNode], GraphQLField | None, bool
+]  # a nested connection: its nodes become lines of their own, not a key of the parent
 
 
 def bulk_jsonl(schema: GraphQLSchema, document: DocumentNode, context: dict[str, Any]) -> BulkResult | None:
@@ -104,6 +111,8 @@ class _Writer:
         self.roots = 0
         self._collected: dict[tuple[str, tuple[int, ...]], dict[str, list[FieldNode]]] = {}
         self._arguments: dict[int, dict[str, Any]] = {}
+        self._plans: dict[tuple[str, int], list[_Step]] = {}
+        self._kept: list[list[FieldNode]] = []
 
     def collect(self, type_: GraphQLObjectType, sets: Iterable[SelectionSetNode]) -> dict[str, list[FieldNode]]:
         """The fields selected on an object of `type_`, by response key, fragments expanded."""
@@ -203,16 +212,39 @@ class _Writer:
         nested: list[tuple[GraphQLObjectType, list[FieldNode], Any]],
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key, fields in self.collect(type_, [n.selection_set for n in nodes if n.selection_set]).items():
-            name = fields[0].name.value
-            if name == "__typename":
-                result[key] = type_.name
+        for key, fields, field, text in self._plan(type_, nodes):
+            if field is None:
+                result[key] = type_.name  # __typename
                 continue
-            field = type_.fields[name]
-            value = self.complete(field.type, fields, self.resolve(field, fields, source), nested, type_)
+            if field.resolve is None and isinstance(source, dict):
+                value = source.get(fields[0].name.value)
+            else:
+                value = self.resolve(field, fields, source)
+            if text and type(value) is str:
+                result[key] = value  # String and ID serialize a string as itself
+                continue
+            value = self.complete(field.type, fields, value, nested, type_)
             if value is not _OMIT:
                 result[key] = value
         return result
+
+    def _plan(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> list[_Step]:
+        """What to write for an object of `type_` selected by `nodes`: worked out once per selection."""
+        plan = self._plans.get((type_.name, id(nodes)))
+        if plan is None:
+            plan = []
+            for key, fields in self.collect(type_, [n.selection_set for n in nodes if n.selection_set]).items():
+                name = fields[0].name.value
+                field = None if name == "__typename" else type_.fields[name]
+                kind = (
+                    field.type.of_type
+                    if field and isinstance(field.type, GraphQLNonNull)
+                    else getattr(field, "type", None)
+                )
+                plan.append((key, fields, field, kind is GraphQLString or kind is GraphQLID))
+            self._plans[(type_.name, id(nodes))] = plan
+            self._kept.append(nodes)  # its id stays this list's while the plan is cached
+        return plan
 
     def complete(
         self,
