@@ -104,13 +104,15 @@ def _free_port() -> int:
 
 def _measured(command: list[str], **options: Any) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
     """Run a process to its end: its output, and its wall seconds, CPU seconds and peak RSS (MB)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **options)
-    out, err = process.communicate()  # reads both pipes, then reaps nothing: wait4 below does
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    done = subprocess.CompletedProcess(command, code, out, err)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, **options)
+        _, status, usage = os.wait4(process.pid, 0)  # reaps it: the kernel's figures for this process alone
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
     figures = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
     return done, figures
 
