@@ -144,3 +144,55 @@ async def test_a_query_the_writer_declines_still_runs(small: dict[str, Any]) -> 
     async with session.shopify_client() as shopify:
         rows = [row async for row in shopify.bulk_lines(query)]
     assert len(rows) == SMALL and set(rows[0]) == {"id", "title"}
+
+
+def _scribble(value: Any, seen: set[int]) -> None:
+    """Change every dict and list reachable from a sandbox record, as any later write might."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, dict):
+        for inner in list(value.values()):
+            _scribble(inner, seen)
+        value["__scribbled"] = True
+    elif isinstance(value, list):
+        for inner in list(value):
+            _scribble(inner, seen)
+        value.append("scribbled")
+
+
+def test_seeding_without_deep_copies_leaves_the_scenario_as_it_was(small: dict[str, Any]) -> None:
+    scenario = Scenario("large", small["shopify"], small["cin7"], small["settings"])
+    before = json.dumps([scenario.shopify, scenario.cin7], sort_keys=True)
+    session = open_sandbox(scenario, clock=ManualClock(), hand_over=True)  # ignored: the caller keeps it
+    seen: set[int] = set()
+    for records in (
+        session.cin7.products,
+        session.cin7.families,
+        session.cin7.availability,
+        session.cin7.customers,
+        session.cin7.locations,
+        session.shopify.variants,
+        session.shopify.orders,
+        session.shopify.locations,
+    ):
+        _scribble(records, seen)
+    assert json.dumps([scenario.shopify, scenario.cin7], sort_keys=True) == before
+    again = _session(small, clock=ManualClock())  # a second sandbox from the same scenario starts clean
+    assert "__scribbled" not in json.dumps([again.cin7.products, again.cin7.availability, again.cin7.families])
+    variant = again.shopify.variants[0]
+    assert "__scribbled" not in variant and "__scribbled" not in variant["selectedOptions"][0]
+    assert "__scribbled" not in variant["product"] and variant["product"]["options"][-1] != "scribbled"
+
+
+def test_a_command_s_scenario_is_handed_to_the_sandboxes(tmp_path: Path, small: dict[str, Any]) -> None:
+    """Loaded for one command, its catalogue lists move into the sandboxes instead of being copied."""
+    from cin7_shopify.sandbox.demo_data import write_scenario
+
+    write_scenario(small, tmp_path / "large")
+    session = open_sandbox(tmp_path / "large", clock=ManualClock(), hand_over=True)
+    assert "products" not in session.scenario.shopify and "Products" not in session.scenario.cin7
+    assert session.scenario.shopify["orders"] and session.scenario.settings, "the rest stays"
+    assert len(session.shopify.variants) == SMALL and len(session.cin7.availability) == len(
+        small["cin7"]["ProductAvailability"]
+    )

@@ -115,7 +115,7 @@ class Cin7Account:
                     ],
                 }
             )
-        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.get("Products", [])]
+        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.pop("Products", [])]
         # The reference books a product's Category and UOM must name (APIB:L4945, L4960: "a unit of measure
         # with this name must exist in reference books under units"; ref/category at APIB:L6007). A scenario
         # may list them ("Categories", "Units"); otherwise they are what its products use.
@@ -143,7 +143,7 @@ class Cin7Account:
                 }
                 for part in kit.get("BillOfMaterialsProducts") or []
             ]
-        for fam in data.get("ProductFamilies", []):
+        for fam in data.pop("ProductFamilies", []):
             members = []
             for member in fam.get("Products", []):
                 product = by_sku.get(member["SKU"])
@@ -175,7 +175,7 @@ class Cin7Account:
         self.availability: list[dict[str, Any]] = []
         self._stock_by_sku: dict[str, list[dict[str, Any]]] = {}
         self._stock_indexed = 0  # how many rows of `availability` the index holds
-        for row in data.get("ProductAvailability", []):
+        for row in data.pop("ProductAvailability", []):
             product = by_sku.get(row["SKU"], {})
             on_hand = _num(row.get("OnHand"))
             allocated = _num(row.get("Allocated"))

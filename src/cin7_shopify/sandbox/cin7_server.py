@@ -60,6 +60,7 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         throttle_shape: ThrottleShape = "429",
         faults: Faults | None = None,
         retry_after_seconds: float | None = None,
+        hand_over: bool = False,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.accounts = accounts or {SANDBOX_CIN7_ACCOUNT: SANDBOX_CIN7_KEY}
@@ -72,7 +73,8 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         # Work the account does by itself between calls (the emulated built-in Shopify connector).
         self.background: list[Callable[[], None]] = []
         # The catalogue's records are rebuilt by the account (cin7_account.py), so they are not copied first.
-        super().__init__(copied_except(cin7, {"Products", "ProductFamilies", "ProductAvailability"}))
+        rebuilt = {"Products", "ProductFamilies", "ProductAvailability"}
+        super().__init__(copied_except(cin7, rebuilt, hand_over=hand_over))
 
     async def handle(self, request: Request) -> Response:
         now = self.clock.now()

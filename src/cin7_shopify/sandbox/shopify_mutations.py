@@ -77,8 +77,8 @@ class ShopifyMutations(ShopifyStore):
     faults: Faults
     clock: Clock
 
-    def __init__(self, shopify: dict[str, Any]) -> None:
-        super().__init__(shopify)
+    def __init__(self, shopify: dict[str, Any], *, hand_over: bool = False) -> None:
+        super().__init__(shopify, hand_over=hand_over)
         # Asynchronous jobs: id → (when it will have run, what it does); run when due, by any request.
         self.jobs: dict[str, tuple[float, Callable[[], None]]] = {}
         self.jobs_done: set[str] = set()

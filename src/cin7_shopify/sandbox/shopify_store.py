@@ -78,10 +78,10 @@ def _allocated(records: list[dict[str, Any]]) -> Decimal:
 class ShopifyStore:
     """Shop, locations, variants with stock per item × location, orders with fulfillment orders."""
 
-    def __init__(self, shopify: dict[str, Any]) -> None:
+    def __init__(self, shopify: dict[str, Any], *, hand_over: bool = False) -> None:
         self._ids = itertools.count(900_000)
         # Products are rebuilt record by record below (their nested values copied), so not copied first.
-        self._load(copied_except(shopify, {"products"}))
+        self._load(copied_except(shopify, {"products"}, hand_over=hand_over))
 
     def _load(self, data: dict[str, Any]) -> None:
         shop = data["shop"]
@@ -112,7 +112,7 @@ class ShopifyStore:
         self.variants: list[dict[str, Any]] = []
         self.items_by_id: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], dict[str, Any]] = {}
-        for product in data.get("products", []):
+        for product in data.pop("products", []):
             product_record = {
                 "handle": re.sub(r"[^a-z0-9]+", "-", product["title"].lower()).strip("-"),
                 "status": "ACTIVE",
