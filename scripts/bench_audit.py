@@ -3,6 +3,7 @@
     python scripts/bench_audit.py            # 10,000 and 100,000 variants
     python scripts/bench_audit.py 25000      # any sizes
     python scripts/bench_audit.py 100000 --no-http --no-scenario   # the in-process figures only
+    python scripts/bench_audit.py 100000 --no-in-process           # over HTTP and audit --scenario only
 
 Three ways, each size:
 - in process: both sandboxes in this process on a simulated clock, so Cin7's 60-calls-a-minute limit
@@ -103,18 +104,29 @@ def _free_port() -> int:
 
 
 def _measured(command: list[str], **options: Any) -> tuple[subprocess.CompletedProcess[str], dict[str, float]]:
-    """Run a process to its end: its output, and its wall seconds, CPU seconds and peak RSS (MB)."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=out, stderr=err, text=True, **options)
-        _, status, usage = os.wait4(process.pid, 0)  # reaps it: the kernel's figures for this process alone
-        wall = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        done = subprocess.CompletedProcess(command, process.returncode, out.read(), err.read())
-    figures = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+    """Run a process to its end: its output, and its wall seconds, CPU seconds and peak RSS (MB).
+
+    Started by a small launcher process (this script with --measure), never forked from this one: a
+    child counts the pages of the process it was forked from until it execs, and this one holds a
+    generated catalogue."""
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as figures_file:
+        launcher = [sys.executable, __file__, "--measure", figures_file.name, *command]
+        done = subprocess.run(launcher, capture_output=True, text=True, check=False, **options)
+        figures = json.loads(figures_file.read() or "{}")
+    if not figures:
+        raise RuntimeError(f"the launcher failed: {done.stderr.strip()[-300:]}")
     return done, figures
+
+
+def _launch(figures_path: str, command: list[str]) -> int:
+    """In the launcher: run the command with this process's output, and write its figures."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)  # reaps it: the kernel's figures for that process alone
+    wall = time.perf_counter() - started
+    figures = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
+    Path(figures_path).write_text(json.dumps(figures), encoding="utf-8")
+    return os.waitstatus_to_exitcode(status)
 
 
 def _cli() -> list[str]:
@@ -204,6 +216,8 @@ def bench_scenario(folder: Path) -> dict[str, float]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--measure"]:
+        raise SystemExit(_launch(sys.argv[2], sys.argv[3:]))
     if sys.argv[1:2] == ["--http-child"]:
         asyncio.run(_http_child(*sys.argv[2:5]))
         return
@@ -213,7 +227,7 @@ def main() -> None:
         f"{'variants':>9} {'findings':>8} {'Cin7 calls':>10} {'(floor)':>7} {'Shopify':>7} "
         f"{'Cin7 min':>8} {'diff CPU s':>10} {'diff MB':>8} {'catalogues MB':>13}"
     )
-    for size in sizes:
+    for size in sizes if "--no-in-process" not in sys.argv else []:
         r = asyncio.run(bench(size))
         print(
             f"{r['variants']:>9,} {r['findings']:>8,} {r['cin7_calls']:>10} {r['cin7_floor']:>7} "
