@@ -33,41 +33,42 @@ TAX_LOOKBACK_DAYS = 60  # Shopify shows 60 days of orders without read_all_order
 
 async def read_cin7_catalog(cin7: Cin7Client, *, on_step: Step | None = None) -> Cin7Catalog:
     step = on_step or (lambda _: None)
+    # Every page is reduced to the few fields the checks need as it arrives: a 100,000-variant account
+    # is 420,000 rows, and full models of them would take over a gigabyte.
     step("Cin7 Core products")
-    products = await cin7.list_products(include_deprecated=True)
+    products = [
+        Cin7ProductRecord(
+            sku=p.SKU,
+            name=p.Name,
+            status=p.Status or "Active",
+            type=p.Type or "Stock",
+            sellable=p.Sellable,
+            sale_tax_rule=p.SaleTaxRule or None,
+        )
+        async for p in cin7.product_summaries(include_deprecated=True)
+    ]
     step("Cin7 Core product families")
-    families = await cin7.list_product_families()
+    families = [
+        Cin7FamilyRecord(
+            sku=f.SKU,
+            name=f.Name,
+            option_names=tuple(n for n in (f.Option1Name, f.Option2Name, f.Option3Name) if n),
+            members=tuple((m.SKU, tuple(v for v in (m.Option1, m.Option2, m.Option3) if v)) for m in f.Products),
+        )
+        async for f in cin7.family_summaries()
+    ]
     step("Cin7 Core stock")
-    availability = await cin7.list_availability()
+    stock: dict[str, float] = {}
+    async for row in cin7.stock_summaries():
+        stock[row.Location] = stock.get(row.Location, 0.0) + float(row.OnHand)
     step("Cin7 Core locations")
     locations = await cin7.list_locations()
     step("Cin7 Core tax rules")
     tax_rules = await cin7.list_tax_rules()
-    stock: dict[str, float] = {}
-    for row in availability:
-        stock[row.Location] = stock.get(row.Location, 0.0) + float(row.OnHand)
     return Cin7Catalog(
         company="",
-        products=[
-            Cin7ProductRecord(
-                sku=p.SKU,
-                name=p.Name,
-                status=p.Status or "Active",
-                type=p.Type or "Stock",
-                sellable=p.Sellable,
-                sale_tax_rule=p.SaleTaxRule or None,
-            )
-            for p in products
-        ],
-        families=[
-            Cin7FamilyRecord(
-                sku=f.SKU,
-                name=f.Name,
-                option_names=tuple(n for n in (f.Option1Name, f.Option2Name, f.Option3Name) if n),
-                members=tuple((m.SKU, tuple(v for v in (m.Option1, m.Option2, m.Option3) if v)) for m in f.Products),
-            )
-            for f in families
-        ],
+        products=products,
+        families=families,
         locations=[Cin7LocationRecord(loc.Name, loc.IsDeprecated) for loc in locations],
         tax_rules=[
             Cin7TaxRuleRecord(t.Name, float(t.TaxPercent), t.TaxInclusive, t.IsActive, t.IsTaxForSale)
@@ -86,14 +87,15 @@ async def read_shopify_catalog(
     step("Shopify locations")
     locations = await shopify.locations()
     step("Shopify variants")
-    variants = await shopify.bulk_variants()
+    # Streamed: each JSONL line becomes the few fields the checks need before the next is read.
+    variants = [_variant_record(v) async for v in shopify.catalog_variants()]
     since = orders_since or datetime.now(UTC) - timedelta(days=TAX_LOOKBACK_DAYS)
     step("Shopify orders (tax lines)")
     orders = await shopify.bulk_orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
     return ShopifyCatalog(
         shop_name=shop.name,
         taxes_included=shop.taxes_included,
-        variants=[_variant_record(v) for v in variants],
+        variants=variants,
         locations=[ShopifyLocationRecord(loc.id, loc.name, loc.is_active) for loc in locations],
         tax_lines=tax_lines_seen(orders),
     )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from cin7_shopify.cin7.models import (
     AdditionalCharge,
     CreditNote,
     Customer,
+    FamilySummary,
     Fulfilment,
     FulfilmentStage,
     Location,
@@ -47,12 +48,14 @@ from cin7_shopify.cin7.models import (
     Product,
     ProductAvailability,
     ProductFamily,
+    ProductSummary,
     Sale,
     SaleCreate,
     SaleLine,
     SaleListRow,
     SaleOrder,
     ShipLine,
+    StockSummary,
     TaxRule,
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
@@ -141,6 +144,19 @@ class Cin7Client:
             params,
             on_page,
         )
+
+    # Whole-catalogue reads, one page in memory at a time and each row reduced to a summary.
+
+    def product_summaries(self, *, include_deprecated: bool = False) -> AsyncIterator[ProductSummary]:
+        params = {"IncludeDeprecated": str(include_deprecated).lower()}
+        return self._rows("product", "Products", ProductSummary, params)
+
+    def family_summaries(self) -> AsyncIterator[FamilySummary]:
+        return self._rows("productFamily", "ProductFamilies", FamilySummary, {})
+
+    def stock_summaries(self, *, location: str | None = None) -> AsyncIterator[StockSummary]:
+        params = {"Location": location} if location else {}
+        return self._rows("ref/productavailability", "ProductAvailabilityList", StockSummary, params)
 
     async def list_locations(self, *, include_bins: bool = False) -> list[Location]:
         rows = await self._paged("ref/location", "LocationList", Location, {}, None)
@@ -359,6 +375,21 @@ class Cin7Client:
         on_page: Progress | None,
     ) -> list[M]:
         records: list[M] = []
+        async for page, rows, total in self._pages(path, key, params):
+            for index, row in enumerate(rows):
+                records.append(self._noted(f"GET /{path}", _validated(model, row, index, page, path)))
+            if on_page:
+                on_page(len(records), total)
+        return records
+
+    async def _rows(self, path: str, key: str, model: type[M], params: dict[str, str]) -> AsyncIterator[M]:
+        """Each record of every page as `model`, one page held at a time (summaries: no drift noted)."""
+        async for page, rows, _ in self._pages(path, key, params):
+            for index, row in enumerate(rows):
+                yield _validated(model, row, index, page, path)
+
+    async def _pages(self, path: str, key: str, params: dict[str, str]) -> AsyncIterator[tuple[int, list[Any], int]]:
+        """Each page's number, raw rows and Cin7's Total, until the last page."""
         page = 1
         while True:
             body = await self._request("GET", path, params={**params, "Page": str(page), "Limit": str(PAGE_LIMIT)})
@@ -366,19 +397,9 @@ class Cin7Client:
                 raise Cin7UnexpectedResponse(f"the answer has no '{key}' list", status=200, endpoint=f"GET /{path}")
             rows = body.get(key) or []
             total = int(body.get("Total") or 0)
-            for index, row in enumerate(rows):
-                try:
-                    records.append(self._noted(f"GET /{path}", model.model_validate(row)))
-                except ValidationError as exc:
-                    raise Cin7UnexpectedResponse(
-                        f"record {index + 1} of page {page} does not look like a {model.__name__}: "
-                        f"{_first_problem(exc)}",
-                        endpoint=f"GET /{path}",
-                    ) from None
-            if on_page:
-                on_page(len(records), total)
+            yield page, rows, total
             if not rows or page >= math.ceil(total / PAGE_LIMIT):
-                return records
+                return
             page += 1
 
     async def _request(
@@ -565,6 +586,17 @@ def _first(body: Any, key: str, model: type[M]) -> M:
     if not rows:
         raise Cin7UnexpectedResponse(f"the answer has no saved record under '{key}'")
     return model.model_validate(rows[0])
+
+
+def _validated(model: type[M], row: Any, index: int, page: int, path: str) -> M:
+    try:
+        return model.model_validate(row)
+    except ValidationError as exc:
+        raise Cin7UnexpectedResponse(
+            f"record {index + 1} of page {page} does not look like a {getattr(model, 'record_name', model.__name__)}: "
+            f"{_first_problem(exc)}",
+            endpoint=f"GET /{path}",
+        ) from None
 
 
 def _first_problem(exc: ValidationError) -> str:

@@ -6,10 +6,11 @@ can answer with them as they are.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+
+from cin7_shopify.sandbox.records import owned
 
 _NS = uuid.UUID("6f2c1a52-3c1e-4c7b-9a53-1f3a0b7c9d10")
 
@@ -114,7 +115,7 @@ class Cin7Account:
                     ],
                 }
             )
-        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.get("Products", [])]
+        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.pop("Products", [])]
         # The reference books a product's Category and UOM must name (APIB:L4945, L4960: "a unit of measure
         # with this name must exist in reference books under units"; ref/category at APIB:L6007). A scenario
         # may list them ("Categories", "Units"); otherwise they are what its products use.
@@ -142,7 +143,7 @@ class Cin7Account:
                 }
                 for part in kit.get("BillOfMaterialsProducts") or []
             ]
-        for fam in data.get("ProductFamilies", []):
+        for fam in data.pop("ProductFamilies", []):
             members = []
             for member in fam.get("Products", []):
                 product = by_sku.get(member["SKU"])
@@ -164,7 +165,7 @@ class Cin7Account:
                 "Option1Name": fam.get("Option1Name"),
                 "Option2Name": fam.get("Option2Name"),
                 "Option3Name": fam.get("Option3Name"),
-                **{k: v for k, v in fam.items() if k != "Products"},
+                **owned({k: v for k, v in fam.items() if k != "Products"}),
                 "Products": members,
             }
             for n in (1, 2, 3):
@@ -172,7 +173,9 @@ class Cin7Account:
                 record[f"Option{n}Values"] = ",".join(values) or None
             self.families.append(record)
         self.availability: list[dict[str, Any]] = []
-        for row in data.get("ProductAvailability", []):
+        self._stock_by_sku: dict[str, list[dict[str, Any]]] = {}
+        self._stock_indexed = 0  # how many rows of `availability` the index holds
+        for row in data.pop("ProductAvailability", []):
             product = by_sku.get(row["SKU"], {})
             on_hand = _num(row.get("OnHand"))
             allocated = _num(row.get("Allocated"))
@@ -221,7 +224,7 @@ class Cin7Account:
         }
         record = {
             **defaults,
-            **{k: v for k, v in product.items() if v is not None or k not in defaults},
+            **owned({k: v for k, v in product.items() if v is not None or k not in defaults}),
         }
         if not record.get("ID"):
             record["ID"] = defaults["ID"]
@@ -275,7 +278,7 @@ class Cin7Account:
 
     def _stock_rows(self, product: dict[str, Any], location: str) -> list[dict[str, Any]]:
         """The product's rows at a location (one per bin), creating an empty one if it has none."""
-        rows = [r for r in self.availability if r["SKU"] == product["SKU"] and r["Location"] == location]
+        rows = [r for r in self.stock_of(product["SKU"]) if r["Location"] == location]
         if rows:
             return rows
         row = {
@@ -295,7 +298,21 @@ class Cin7Account:
             "InTransit": 0.0,
         }
         self.availability.append(row)
+        self._stock_by_sku.setdefault(row["SKU"], []).append(row)
+        self._stock_indexed += 1
         return [row]
+
+    def stock_of(self, sku: str) -> list[dict[str, Any]]:
+        """A product's stock rows (every location, bin and batch), in the order Cin7 lists them.
+
+        Indexed by SKU: a sale line or a one-SKU look-up on a 300,000-row account reads a few rows, not
+        all of them. A row added to `availability` by hand (a test) is picked up by indexing again."""
+        if self._stock_indexed != len(self.availability):
+            self._stock_by_sku = {}
+            for row in self.availability:
+                self._stock_by_sku.setdefault(row["SKU"], []).append(row)
+            self._stock_indexed = len(self.availability)
+        return self._stock_by_sku.get(sku, [])
 
     @staticmethod
     def _page(query: dict[str, str], rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
@@ -309,4 +326,7 @@ class Cin7Account:
         if not 1 <= limit <= 1000:
             raise Cin7ApiError("Limit should be between 1 and 1000.")
         start = (page - 1) * limit
-        return {"Total": len(rows), "Page": page, key: copy.deepcopy(rows[start : start + limit])}
+        # The answer is serialized as soon as its handler returns; until then a handler may set a field
+        # of an answer row (IncludeBOM, Available) but never changes a nested value, so a copy of each
+        # row's top level keeps the records as they are (a deep copy cost more than the rest of the call).
+        return {"Total": len(rows), "Page": page, key: [dict(row) for row in rows[start : start + limit]]}

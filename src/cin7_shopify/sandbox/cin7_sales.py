@@ -388,7 +388,8 @@ class Cin7SaleRules(Cin7Account):
             rows = self._stock_rows(product, sale["Location"])
             wanted = quantity
             for row in rows:
-                take = min(wanted, max(0.0, row["Available"]))
+                # Available is OnHand − Allocated, whatever the row last showed (a count may have changed it).
+                take = min(wanted, max(0.0, row["OnHand"] - row["Allocated"]))
                 if take > 0:
                     row["Allocated"] += take
                     row["Available"] = row["OnHand"] - row["Allocated"]

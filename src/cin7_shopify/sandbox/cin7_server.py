@@ -29,6 +29,7 @@ from cin7_shopify.sandbox.asgi import RequestApp
 from cin7_shopify.sandbox.cin7_account import Cin7ApiError, _truthy, _utc_now
 from cin7_shopify.sandbox.cin7_sales import Cin7SaleRules
 from cin7_shopify.sandbox.faults import Faults, ThrottleShape
+from cin7_shopify.sandbox.records import copied_except
 
 SANDBOX_CIN7_ACCOUNT = "5a4d0000-0000-4000-8000-00000000c1a7"
 SANDBOX_CIN7_KEY = "sandbox-application-key"
@@ -59,6 +60,7 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         throttle_shape: ThrottleShape = "429",
         faults: Faults | None = None,
         retry_after_seconds: float | None = None,
+        hand_over: bool = False,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.accounts = accounts or {SANDBOX_CIN7_ACCOUNT: SANDBOX_CIN7_KEY}
@@ -70,7 +72,9 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         self.call_log: list[tuple[float, str, str, int]] = []
         # Work the account does by itself between calls (the emulated built-in Shopify connector).
         self.background: list[Callable[[], None]] = []
-        super().__init__(copy.deepcopy(cin7))
+        # The catalogue's records are rebuilt by the account (cin7_account.py), so they are not copied first.
+        rebuilt = {"Products", "ProductFamilies", "ProductAvailability"}
+        super().__init__(copied_except(cin7, rebuilt, hand_over=hand_over))
 
     async def handle(self, request: Request) -> Response:
         now = self.clock.now()
@@ -244,16 +248,15 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
     def _get_availability(self, q: dict[str, str], _: Any) -> dict[str, Any]:
         # Available is OnHand − Allocated, never stored apart from them, and negative when more is
         # allocated than held (backorders): Cin7 help article 9034435115407 (real_behaviour.md).
-        for row in self.availability:
-            row["Available"] = row["OnHand"] - row["Allocated"]
-        rows = self.availability
+        rows = self.stock_of(q["sku"]) if q.get("sku") else self.availability
         if q.get("id"):
             rows = [r for r in rows if r["ID"] == q["id"]]
-        if q.get("sku"):
-            rows = [r for r in rows if r["SKU"] == q["sku"]]
         if q.get("location"):
             rows = [r for r in rows if r["Location"] == q["location"]]
-        return self._page(q, rows, "ProductAvailabilityList")
+        answer = self._page(q, rows, "ProductAvailabilityList")
+        for row in answer["ProductAvailabilityList"]:  # the rows served, not all 300,000 of a large account
+            row["Available"] = row["OnHand"] - row["Allocated"]
+        return answer
 
     def _get_locations(self, q: dict[str, str], _: Any) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []

@@ -27,7 +27,16 @@ from graphql import (
     GraphQLSchema,
     build_schema,
 )
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.sandbox.builtin_connector import ConnectorSettings
@@ -518,14 +527,40 @@ def _no_constant(name: str) -> Any:
     raise _NotJson(name)
 
 
+# Records checked at a time in a long list: the models a check builds are dropped before the next
+# slice, so a 100,000-variant scenario is not held a second time over as models while it loads.
+CHECK_SLICE = 2000
+
+
 def _validate(file_name: str, model: type[BaseModel], data: Any) -> None:
     if not isinstance(data, dict):
         raise ScenarioError(f"{file_name}: must be a JSON object, not {type(data).__name__}.")
+    long = {
+        name: rows
+        for name, rows in data.items()
+        if name in model.model_fields and isinstance(rows, list) and len(rows) > CHECK_SLICE
+    }
     try:
-        model.model_validate(data)
+        model.model_validate({k: v for k, v in data.items() if k not in long} | {k: [] for k in long})
     except ValidationError as exc:
         err = exc.errors()[0]
         raise ScenarioError(f"{file_name}: {_describe(data, err['loc'])}: {_reason(err)}.") from None
+    for name, rows in long.items():
+        records = _list_adapter(model, name)
+        for start in range(0, len(rows), CHECK_SLICE):
+            try:
+                records.validate_python(rows[start : start + CHECK_SLICE])
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                where = (name, start + int(err["loc"][0]), *err["loc"][1:])
+                raise ScenarioError(f"{file_name}: {_describe(data, where)}: {_reason(err)}.") from None
+
+
+@cache
+def _list_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
+    annotation = model.model_fields[name].annotation
+    assert annotation is not None  # every field of the scenario models is annotated
+    return TypeAdapter(annotation)
 
 
 def _describe(data: Any, loc: tuple[int | str, ...]) -> str:

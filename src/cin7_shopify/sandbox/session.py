@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,32 @@ def open_sandbox(
     clock: Clock | None = None,
     cin7_calls_per_minute: int = 60,
     throttle_shape: ThrottleShape = "429",
+    hand_over: bool = False,
 ) -> SandboxSession:
-    """Seed both sandboxes from a scenario (the bundled demo store by default)."""
+    """Seed both sandboxes from a scenario (the bundled demo store by default).
+
+    `hand_over`: a scenario folder loaded for this session alone gives its catalogue lists to the
+    sandboxes instead of being copied (a command's scenario: peak memory is one catalogue, not two);
+    `session.scenario` keeps the rest (shop, settings, orders)."""
+    hand_over = hand_over and isinstance(scenario, (str, Path))
+    # Seeding builds millions of containers and no garbage: the cycle collector, run every few thousand
+    # of them over an ever larger heap, took half the time (10.3 s → 5.0 s at 30,000 variants).
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _open(scenario, clock, cin7_calls_per_minute, throttle_shape, hand_over)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _open(
+    scenario: Scenario | str | Path | None,
+    clock: Clock | None,
+    cin7_calls_per_minute: int,
+    throttle_shape: ThrottleShape,
+    hand_over: bool,
+) -> SandboxSession:
     if scenario is None:
         scenario = load_scenario(demo_scenario_dir())
     elif not isinstance(scenario, Scenario):
@@ -88,8 +113,9 @@ def open_sandbox(
             calls_per_minute=cin7_calls_per_minute,
             throttle_shape=throttle_shape,
             faults=cin7_faults,
+            hand_over=hand_over,
         ),
-        shopify=ShopifySandbox(scenario.shopify, clock=clock, faults=shopify_faults),
+        shopify=ShopifySandbox(scenario.shopify, clock=clock, faults=shopify_faults, hand_over=hand_over),
         cin7_faults=cin7_faults,
         shopify_faults=shopify_faults,
     )

@@ -33,6 +33,7 @@ from graphql.execution.values import get_directive_values
 
 from cin7_shopify.clock import Clock
 from cin7_shopify.sandbox.faults import Faults
+from cin7_shopify.sandbox.shopify_bulk import BulkResult, bulk_jsonl
 from cin7_shopify.sandbox.shopify_store import ShopifyStore, _now_iso
 
 VALID_REASONS = {
@@ -76,8 +77,8 @@ class ShopifyMutations(ShopifyStore):
     faults: Faults
     clock: Clock
 
-    def __init__(self, shopify: dict[str, Any]) -> None:
-        super().__init__(shopify)
+    def __init__(self, shopify: dict[str, Any], *, hand_over: bool = False) -> None:
+        super().__init__(shopify, hand_over=hand_over)
         # Asynchronous jobs: id → (when it will have run, what it does); run when due, by any request.
         self.jobs: dict[str, tuple[float, Callable[[], None]]] = {}
         self.jobs_done: set[str] = set()
@@ -593,15 +594,17 @@ class ShopifyMutations(ShopifyStore):
         deepest = max((depth for _, depth in connections), default=0)
         if deepest > MAX_BULK_DEPTH:
             return fail(f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_BULK_DEPTH}.")
-        result = execute(
-            self.schema, document, context_value={"sandbox": self, "bulk": True, "scopes": info.context["scopes"]}
-        )
-        assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
-        if result.errors:
-            return fail(f"Invalid bulk query: {result.errors[0].message}")
-        lines = _jsonl_lines(result.data or {})
+        context = {"sandbox": self, "bulk": True, "scopes": info.context["scopes"]}
+        try:
+            direct = bulk_jsonl(self.schema, document, context)
+        except GraphQLError as exc:
+            return fail(f"Invalid bulk query: {exc.message}")
+        # What the direct writer leaves to graphql-core (directives, abstract types, page info).
+        written = direct if direct is not None else self._bulk_by_graphql_core(document, context)
+        if isinstance(written, str):
+            return fail(f"Invalid bulk query: {written}")
         op_id = f"gid://shopify/BulkOperation/{next(self._ids)}"
-        self.bulk_results[op_id] = "".join(json.dumps(line).replace("/", "\\/") + "\n" for line in lines)
+        self.bulk_results[op_id] = "".join(line + "\n" for line in written.lines)
         operation = {
             "id": op_id,
             "status": "CREATED",
@@ -616,12 +619,25 @@ class ShopifyMutations(ShopifyStore):
             "url": None,
             "partialDataUrl": None,
             "_polls": 0,
-            "_objects": len(lines),
-            "_roots": sum(1 for line in lines if "__parentId" not in line),
+            "_objects": written.objects,
+            "_roots": written.roots,
             "_base": info.context["base_url"],
         }
         self.bulk_operations[op_id] = operation
         return {"bulkOperation": operation, "userErrors": []}
+
+    def _bulk_by_graphql_core(self, document: DocumentNode, context: dict[str, Any]) -> BulkResult | str:
+        """The same lines through graphql-core's executor (slower: field by field), or its first error."""
+        result = execute(self.schema, document, context_value=context)
+        assert isinstance(result, ExecutionResult)  # every resolver here is synchronous
+        if result.errors:
+            return result.errors[0].message
+        lines = _jsonl_lines(result.data or {})
+        return BulkResult(
+            [json.dumps(line).replace("/", "\\/") for line in lines],
+            len(lines),
+            sum(1 for line in lines if "__parentId" not in line),
+        )
 
     def _poll_bulk(self, op_id: str) -> dict[str, Any] | None:
         operation = self.bulk_operations.get(op_id)

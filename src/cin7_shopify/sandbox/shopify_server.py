@@ -227,6 +227,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         restore_rate: float = 100.0,
         faults: Faults | None = None,
         token_lifetime_seconds: int = 86399,
+        hand_over: bool = False,
     ) -> None:
         self.clock: Clock = clock or SystemClock()
         self.faults = faults or Faults()
@@ -247,7 +248,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         self.deprecated_operations: dict[str, str] = {}
         # The scopes the app was granted (every token of this store has them; tests take some away).
         self.scopes: list[str] = SANDBOX_SCOPES.split(",")
-        super().__init__(shopify)
+        super().__init__(shopify, hand_over=hand_over)
 
     # -- resolvers ----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from cin7_shopify.sandbox.records import copied_except, owned
 from cin7_shopify.sandbox.shopify_query import parse_search
 
 
@@ -77,9 +78,10 @@ def _allocated(records: list[dict[str, Any]]) -> Decimal:
 class ShopifyStore:
     """Shop, locations, variants with stock per item × location, orders with fulfillment orders."""
 
-    def __init__(self, shopify: dict[str, Any]) -> None:
+    def __init__(self, shopify: dict[str, Any], *, hand_over: bool = False) -> None:
         self._ids = itertools.count(900_000)
-        self._load(copy.deepcopy(shopify))
+        # Products are rebuilt record by record below (their nested values copied), so not copied first.
+        self._load(copied_except(shopify, {"products"}, hand_over=hand_over))
 
     def _load(self, data: dict[str, Any]) -> None:
         shop = data["shop"]
@@ -110,17 +112,17 @@ class ShopifyStore:
         self.variants: list[dict[str, Any]] = []
         self.items_by_id: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], dict[str, Any]] = {}
-        for product in data.get("products", []):
+        for product in data.pop("products", []):
             product_record = {
                 "handle": re.sub(r"[^a-z0-9]+", "-", product["title"].lower()).strip("-"),
                 "status": "ACTIVE",
-                **{k: v for k, v in product.items() if k != "variants"},
+                **owned({k: v for k, v in product.items() if k != "variants"}),
             }
             for variant in product.get("variants", []):
                 item = {
                     "sku": variant.get("sku"),
                     "tracked": True,
-                    **variant["inventoryItem"],
+                    **owned(variant["inventoryItem"]),
                     "inventoryLevels": [],
                 }
                 record = {
@@ -128,7 +130,7 @@ class ShopifyStore:
                     "barcode": None,
                     "price": "0.00",
                     "selectedOptions": [],
-                    **{k: v for k, v in variant.items() if k not in {"inventoryItem", "inventoryLevels"}},
+                    **owned({k: v for k, v in variant.items() if k not in {"inventoryItem", "inventoryLevels"}}),
                     "product": product_record,
                     "inventoryItem": item,
                 }

@@ -105,5 +105,5 @@ def register_sandboxes(workspace: Workspace, opened: list[tuple[SandboxSession, 
 def scenario_workspace(scenario: str | Path) -> tuple[Workspace, SandboxStore]:
     """A scenario run by a command, on its own: the simulated clock (limits enforced, waits take no
     real time) and no saved profiles beside it."""
-    store = SandboxStore(open_sandbox(scenario, clock=ManualClock()))
+    store = SandboxStore(open_sandbox(scenario, clock=ManualClock(), hand_over=True))
     return Workspace(ProfileStore(store.folder / "profiles.json"), sources=[store]), store

@@ -519,6 +519,47 @@ class ShopifyClient:
         max_polls: int = 5000,
     ) -> list[dict[str, Any]]:
         """Run a bulk query and return its JSONL rows with children nested under `__children`."""
+        url = await self._bulk_result_url(
+            query,
+            on_progress=on_progress,
+            poll_seconds=poll_seconds,
+            max_poll_seconds=max_poll_seconds,
+            max_polls=max_polls,
+        )
+        return rebuild_bulk_rows(await self._download(url))
+
+    async def bulk_lines(self, query: str, *, on_progress: Progress | None = None) -> AsyncIterator[dict[str, Any]]:
+        """Run a bulk query and yield its JSONL rows one at a time, as they are read (children not nested):
+        a caller that keeps a few fields of each row never holds the whole result."""
+        url = await self._bulk_result_url(query, on_progress=on_progress)
+        if not url:
+            return  # Shopify gives no URL when the query matched nothing
+        async with httpx.AsyncClient(transport=self._transport, timeout=300) as plain:
+            self.calls += 1
+            async with plain.stream("GET", url) as response:  # a signed storage URL: never send the token there
+                if response.status_code != 200:
+                    raise ShopifyBulkFailed(
+                        f"could not download the bulk result (HTTP {response.status_code} from {urlparse(url).netloc})"
+                    )
+                number = 0
+                async for line in response.aiter_lines():
+                    number += 1
+                    if line.strip():
+                        try:
+                            yield json.loads(line)
+                        except ValueError:
+                            raise ShopifyBulkFailed(f"bulk result line {number} is not JSON") from None
+
+    async def _bulk_result_url(
+        self,
+        query: str,
+        *,
+        on_progress: Progress | None = None,
+        poll_seconds: float = 0.1,
+        max_poll_seconds: float = 5.0,
+        max_polls: int = 5000,
+    ) -> str | None:
+        """Start a bulk query and poll it until it completes: the URL of its result (None: no rows)."""
         data = await self.execute(document("bulk_run"), {"query": query})
         result = data["bulkOperationRunQuery"]
         if result["userErrors"]:
@@ -532,7 +573,8 @@ class ShopifyClient:
             if on_progress:
                 on_progress(int(status.get("objectCount") or 0), None)
             if status["status"] == "COMPLETED":
-                return rebuild_bulk_rows(await self._download(status.get("url")))
+                url = status.get("url")
+                return str(url) if url else None
             if status["status"] in {"FAILED", "CANCELED", "CANCELLED", "EXPIRED"}:
                 partial = status.get("partialDataUrl")
                 raise ShopifyBulkFailed(
@@ -574,6 +616,11 @@ class ShopifyClient:
             ]
             variants.append(variant)
         return variants
+
+    async def catalog_variants(self, *, on_progress: Progress | None = None) -> AsyncIterator[ShopifyVariant]:
+        """Every variant with its option names and tracking, no stock levels, one at a time (the audit)."""
+        async for row in self.bulk_lines(document("bulk_catalog"), on_progress=on_progress):
+            yield ShopifyVariant.from_graphql(row)
 
     async def bulk_orders(self, search: str, *, on_progress: Progress | None = None) -> list[ShopifyOrder]:
         orders = []

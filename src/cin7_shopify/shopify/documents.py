@@ -27,6 +27,7 @@ DOCUMENT_NAMES = (
     "bulk_status",
     "bulk_variants",
     "bulk_orders",
+    "bulk_catalog",
 )
 
 
