@@ -400,12 +400,14 @@ SCREENS = {
 
 
 def snapshot_cases(screens: list[str], extra: list[str]) -> list[Any]:
-    """Every screen at 80×24 and 120×40 in the dark theme; the `extra` ones also in the light theme.
+    """Every screen at 80×24 in the dark theme; the `extra` ones also at 120×40 and in the light theme.
 
-    Both sizes, because a consultant's laptop terminal and a full screen lay out differently; a theme is
-    colour variables shared by every screen, so one screen shows the other theme for all.
+    80×24 first, the consultant's laptop terminal where things get cut; the layouts are the same CSS at any
+    size and a theme is colour variables shared by every screen, so two screens (home and the traced pilot)
+    show the other size and the other theme for all (issue 15: the snapshot matrix reduced).
     """
-    cases = [(screen, size, THEMES[0]) for screen in screens for size in SIZES]
+    cases = [(screen, SIZES[0], THEMES[0]) for screen in screens]
+    cases += [(screen, SIZES[1], THEMES[0]) for screen in extra]
     cases += [(screen, SIZES[0], THEMES[1]) for screen in extra]
     return [
         pytest.param(*case, id="-".join(filter(None, (case[0], f"{case[1][0]}x{case[1][1]}", case[2]))))
@@ -429,7 +431,7 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
     assert snap_compare(app, terminal_size=size, run_before=open_screen)
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", SIZES[:1], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_snapshot_connection_test_result(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
     """The result of a test, refused token named, scrolled into view at 80x24 too."""
 
