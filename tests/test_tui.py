@@ -322,29 +322,6 @@ async def test_a_bad_form_is_named_not_saved(tmp_path: Path) -> None:
         assert isinstance(app.screen, ConnectionScreen)
 
 
-async def test_f1_help_on_every_screen(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        for key, heading in [
-            ("", "## Home"),
-            ("a", "## SKU review"),
-            ("m", "## Mapping"),
-            ("l", "## Error log"),
-            ("n", "## Connection setup"),
-            ("p", "## Pilot"),
-        ]:
-            if key:
-                await pilot.press(key)
-                await settle(pilot)
-            await pilot.press("f1")
-            assert isinstance(app.screen, HelpScreen) and app.screen.text.startswith(heading)
-            await pilot.press("escape")
-            if key:
-                await pilot.press("escape")
-                await pilot.pause()
-
-
 async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_path: Path, isolated_home: Path) -> None:
     from cin7_shopify.tui.themes import remembered_theme
 
