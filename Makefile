@@ -26,8 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Bytecode written even where PYTHONDONTWRITEBYTECODE is set: every xdist worker and every process a test
+# starts would compile the package and rewrite the tests' asserts again (collection 10.8 s CPU, 5.0 s cached).
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -q
 
 test: lint typecheck unit
 

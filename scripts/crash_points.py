@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -44,6 +45,12 @@ from cin7_shopify.shopify.client import AccessToken, ShopifyClient
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
 
 STORE = "crash-demo"
+# How the story's sandbox is served: `sandbox serve` with these limits, or one the caller already serves.
+SERVE_LIMITS = ("--cin7-throttle", "503", "--cin7-calls-per-minute", "10000", "--shopify-restore-rate", "100000")
+# A sandbox served already: its base URL and a function that seeds it afresh with SERVE_LIMITS.
+Served = tuple[str, Callable[[], None]]
+# Runs `cin7-shopify ARGS` with exactly this environment and returns its exit code.
+RunCommand = Callable[[Mapping[str, str], list[str]], int]
 SHIPPED, PICKED_THEN_CANCELLED, CANCELLED = "#1001", "#1002", "#1003"
 PASSES = ("A", "B")
 
@@ -82,10 +89,16 @@ class Figures:
 
 
 class Story:
-    def __init__(self, folder: Path) -> None:
+    """`served`: a sandbox served already (the test suite's) instead of a `sandbox serve` process of its own;
+    `run_command`: how a pass that is not to be killed runs (the suite runs it in its own process). A pass
+    that is to be killed always runs in a process of its own: it dies there as from kill -9."""
+
+    def __init__(self, folder: Path, *, served: Served | None = None, run_command: RunCommand | None = None) -> None:
         self.folder = folder
+        self.served = served
+        self.run_command = run_command
         self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = served[0] if served else f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "CIN7_SHOPIFY_HOME": str(folder / "home"),
@@ -96,14 +109,14 @@ class Story:
         self.server: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Story:
-        self.server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "cin7_shopify", "sandbox", "serve", "--port", str(self.port)),
-                *("--cin7-throttle", "503", "--cin7-calls-per-minute", "10000", "--shopify-restore-rate", "100000"),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        if self.served:
+            self.served[1]()
+        else:
+            self.server = subprocess.Popen(
+                [sys.executable, "-m", "cin7_shopify", "sandbox", "serve", "--port", str(self.port), *SERVE_LIMITS],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         for _ in range(200):
             try:
                 httpx.get(self.base + "/admin/api/2026-10/graphql.json", timeout=0.5)
@@ -140,7 +153,10 @@ class Story:
             env["CIN7_SHOPIFY_CRASH_AT"] = str(crash_at)
         if log is not None:
             env["CIN7_SHOPIFY_CRASH_LOG"] = str(log)
-        command = [sys.executable, "-m", "cin7_shopify", "sync", "run", "--store", STORE, "--once"]
+        args = ["sync", "run", "--store", STORE, "--once"]
+        if crash_at is None and self.run_command is not None:
+            return self.run_command(env, args)
+        command = [sys.executable, "-m", "cin7_shopify", *args]
         return subprocess.run(command, env=env, capture_output=True, timeout=300).returncode
 
     # -- the warehouse and the merchant, between passes ----------------------------------------------
@@ -224,12 +240,17 @@ def _free_port() -> int:
 
 
 def play(
-    folder: Path, *, kill_pass: str | None = None, crash_at: int | None = None
+    folder: Path,
+    *,
+    kill_pass: str | None = None,
+    crash_at: int | None = None,
+    served: Served | None = None,
+    run_command: RunCommand | None = None,
 ) -> tuple[Outcome, dict[str, list[str]]]:
     """The whole story; `kill_pass` dies at its `crash_at`th point and is restarted. Returns the outcome and,
     for a clean run, the crash points each pass reached, in order."""
     points: dict[str, list[str]] = {}
-    with Story(folder) as story:
+    with Story(folder, served=served, run_command=run_command) as story:
         for name in PASSES:
             if name == "B":
                 asyncio.run(story.between_passes())
@@ -296,12 +317,14 @@ def run(
     every: int | None = None,
     only: list[tuple[str, int]] | None = None,
     clean_run: tuple[Outcome, dict[str, list[str]]] | None = None,
+    served: Served | None = None,
+    run_command: RunCommand | None = None,
 ) -> Figures:
     """`every`: kill at every Nth point; default: every durable step of every write kind."""
     figures = Figures()
     if clean_run is None:
         with tempfile.TemporaryDirectory(prefix="crash-clean-") as folder:
-            clean_run = play(Path(folder))
+            clean_run = play(Path(folder), served=served, run_command=run_command)
     clean, points = clean_run
     figures.points = sum(len(p) for p in points.values())
     if only:
@@ -312,7 +335,7 @@ def run(
         trials = [(name, n) for name in PASSES for n in every_kind(points[name])]
     for name, n in trials:
         with tempfile.TemporaryDirectory(prefix="crash-trial-") as folder:
-            killed, _ = play(Path(folder), kill_pass=name, crash_at=n)
+            killed, _ = play(Path(folder), kill_pass=name, crash_at=n, served=served, run_command=run_command)
         figures.trials += 1
         compare(clean, killed, figures, f"pass {name} point {n}")
     return figures

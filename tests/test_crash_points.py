@@ -2,15 +2,21 @@
 
 The script kills every durable step of every write kind (figures in the README); here two of the
 steps the hand-written copies got wrong: a fulfilment whose answer arrived but was not recorded, and
-a credit note recorded as finished just before the process died.
+a credit note recorded as finished just before the process died. The killed pass is a process of its
+own that dies with os._exit (as from kill -9: no finally, no flush); every other pass runs in this one
+through `main(argv)`, against the suite's served sandbox seeded afresh for each run of the story.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from cin7_shopify.sandbox.session import open_sandbox
+from tests.conftest import DEMO, run_cli
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "crash_points.py"
 
@@ -24,15 +30,27 @@ def load_script() -> Any:
     return module
 
 
-def test_killed_after_a_fulfilment_or_a_credit_note_nothing_is_doubled_or_lost() -> None:
+def test_killed_after_a_fulfilment_or_a_credit_note_nothing_is_doubled_or_lost(
+    _sandbox_server: tuple[str, Any], tmp_path: Path
+) -> None:
     crash_points = load_script()
-    import tempfile
+    base, combined = _sandbox_server
 
-    with tempfile.TemporaryDirectory() as folder:
-        clean = crash_points.play(Path(folder))
+    def seed() -> None:  # as `sandbox serve` with the script's SERVE_LIMITS serves it
+        session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=10000)
+        session.shopify.restore_rate = 100000
+        combined.cin7, combined.shopify = session.cin7, session.shopify
+
+    def in_this_process(env: Mapping[str, str], args: list[str]) -> int:
+        return run_cli(env, *args).returncode
+
+    served, run_command = (base, seed), in_this_process
+    clean = crash_points.play(tmp_path / "clean", served=served, run_command=run_command)
     pass_b = clean[1]["B"]
     after_fulfil = pass_b.index("after fulfil") + 1  # the answer is in, nothing recorded yet
     credit_recorded = pass_b.index("after credit_note") + 2  # the result on disk, the order not yet updated
-    figures = crash_points.run(only=[("B", after_fulfil), ("B", credit_recorded)], clean_run=clean)
+    figures = crash_points.run(
+        only=[("B", after_fulfil), ("B", credit_recorded)], clean_run=clean, served=served, run_command=run_command
+    )
     assert figures.trials == 2
     assert figures.failures == [], figures.line()

@@ -117,7 +117,7 @@ async def test_clean_up_lists_what_it_touches_and_asks_first(tmp_path: Path) -> 
         assert all(shopify.orders_by_id[o]["cancelledAt"] for o in placed)
 
 
-@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases([""], [""]))
+@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases([""], [""], [""]))
 def test_snapshot_pilot_traced(
     snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str
 ) -> None:

@@ -94,8 +94,12 @@ def demo_app(tmp_path: Path, *, theme: str | None = "cin7-dark", journal: bool =
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait for every worker (reads through the clients) and the repaint after it."""
+    """Wait for every worker (reads through the clients) and the repaint after it.
+
+    No real sleep: `pause()` processes every message already queued and repaints, and the console's own
+    timers (progress steps, the error log's tail) are not what a test waits for.
+    """
     for _ in range(3):
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
-    await pilot.pause(0.1)
+    await pilot.pause()

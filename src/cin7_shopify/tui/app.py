@@ -92,7 +92,7 @@ class ConsoleApp(App[None]):
         if not self.is_headless:
             from cin7_shopify.tui.terminal_watch import guard_terminal
 
-            guard_terminal(self)  # type: ignore[arg-type]  # any app: it only exits it
+            guard_terminal(self, before_exit=self.workspace.close)  # type: ignore[arg-type]  # any app: it only exits it
         themes, problems = load_themes()
         for theme in themes:
             self.register_theme(theme)

@@ -4,7 +4,8 @@ Textual's input thread keeps polling a terminal that has hung up (its reads retu
 for ever: 100 % CPU and a process nobody can reach). We do not wait for that to be fixed upstream:
 a SIGHUP handler (installed even where SIGHUP was inherited as ignored, as under some launchers) and
 a twice-a-second check that the terminal still answers both end the app, and if the app cannot
-finish within a second and a half (its last writes go to a dead terminal), the process ends anyway.
+finish within a second and a half (its last writes go to a dead terminal), the process ends anyway,
+after `before_exit` (the demo's sandbox state removed: on a busy machine the app may not finish in time).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
 
 from textual.app import App
 
@@ -24,11 +26,13 @@ HUNG_UP_EXIT = 129  # 128 + SIGHUP, as a shell reports a hang-up
 _GRACE_SECONDS = 1.5
 
 
-def guard_terminal(app: App[object]) -> None:
-    """Call once the app runs in a real terminal (not headless)."""
+def guard_terminal(app: App[object], *, before_exit: Callable[[], None] | None = None) -> None:
+    """Call once the app runs in a real terminal (not headless); `before_exit` runs if the process is ended."""
+    global _before_exit
     fileno = _terminal_fileno()
     if fileno is None:
         return
+    _before_exit = before_exit
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
         loop.add_signal_handler(signal.SIGHUP, _leave, app)
@@ -63,6 +67,7 @@ def _check(app: App[object], fileno: int) -> None:
 
 
 _leaving = threading.Event()
+_before_exit: Callable[[], None] | None = None
 
 
 def _leave(app: App[object]) -> None:
@@ -70,7 +75,15 @@ def _leave(app: App[object]) -> None:
         return
     _leaving.set()
     log.info("the terminal went away: leaving")
-    fallback = threading.Timer(_GRACE_SECONDS, os._exit, args=(HUNG_UP_EXIT,))
+    fallback = threading.Timer(_GRACE_SECONDS, _end_process)
     fallback.daemon = True
     fallback.start()
     app.exit(return_code=HUNG_UP_EXIT)
+
+
+def _end_process() -> None:
+    """The app did not finish in time: what must not outlive it goes first (no finally will run)."""
+    if _before_exit is not None:
+        with contextlib.suppress(Exception):
+            _before_exit()
+    os._exit(HUNG_UP_EXIT)
