@@ -23,7 +23,7 @@ def test_json_on_stdout_and_exit_1_when_blocked(capsys: pytest.CaptureFixture[st
     assert main(["audit", "--scenario", str(DEMO), "--format", "json"]) == 1
     captured = capsys.readouterr()
     data = json.loads(captured.out)
-    assert data["summary"]["blockers"] == 22 and len(data["findings"]) == 33
+    assert data["summary"]["blockers"] == 20 and len(data["findings"]) == 31
 
 
 def test_report_and_fix_file_are_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,7 +140,7 @@ def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
     result = cli(env, "audit", "--store", "demo-apparel", "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 22
+    assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 20
     profile_file = (Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "profiles.json").read_text()
     assert SANDBOX_CIN7_KEY not in profile_file and SANDBOX_SHOPIFY_TOKEN not in profile_file
 

@@ -119,7 +119,7 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         screen = app.screen
         assert isinstance(screen, SkuReviewScreen)
         table = screen.query_one(VirtualTable)
-        assert len(table.rows) == 33 and table.rows[0][0] == "blocker"
+        assert len(table.rows) == 31 and table.rows[0][0] == "blocker"
         screen.query_one("#severity", Select).value = "info"
         await pilot.pause()
         assert {row[1] for row in table.rows} == {"only in Cin7 Core"} and len(table.rows) == 3
