@@ -413,7 +413,8 @@ class PilotScreen(Screen[None]):
         if self.report is not None:
             passed = sum(o.outcome == "passed" for o in self.report.orders)
             self.entry.note_pilot(passed, len(self.report.orders))
-            self.notify(f"{passed} of {len(self.report.orders)} orders passed every step.", title="Pilot")
+            # The result is in the status line above the table (_show): a toast here would cover the
+            # right of the detail pane, the part a client is reading, for its few seconds.
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
