@@ -30,6 +30,7 @@ HINTS = {
     "default_customer": "the Cin7 Core customer for orders without an email (or all, by customer mode)",
     "safety_buffer": "units held back from Shopify per SKU and location",
     "cin7_reserved_calls_per_minute": "of Cin7's 60 calls a minute, kept free for the merchant's other apps",
+    "consultant": "who accepts audit fixes and risks in the sign-off report (empty: your login name)",
 }
 
 
