@@ -300,7 +300,7 @@ class SkuReviewScreen(Screen[None]):
         finding = self.current
         if finding is None or self.run is None:
             return
-        route, why = fix_route(finding)
+        route, _ = fix_route(finding)
         if route == "mapping":
             self._approve_mapping(finding)
             return
@@ -308,11 +308,11 @@ class SkuReviewScreen(Screen[None]):
         if route == "fix_csv":
             self.notify("Accepted: it goes into the Shopify fix CSV (X).", title="Fix accepted")
             return
-        self.notify(
-            f"Accepted, {ROUTE_WORDS[route]}: not in the Shopify fix CSV, because {markup(why)}. The exported "
-            f"report (x) lists it under '{'To do in Cin7 Core' if route == 'cin7' else 'To do by hand in Shopify'}'.",
+        title = "To do in Cin7 Core" if route == "cin7" else "To do by hand in Shopify"
+        self.notify(  # why it is no fix CSV row is in the detail, so the toast stays short
+            f"Accepted, {ROUTE_WORDS[route]}: not in the Shopify fix CSV (the detail says why). The exported "
+            f"report lists it under '{title}'.",
             title="Fix accepted",
-            timeout=8,
         )
 
     def action_accept_risk(self) -> None:
