@@ -185,6 +185,8 @@ def test_the_signoff_report_lists_each_decision_with_who_and_when(served_sandbox
                 case.key: {"decision": "fix", "by": "Priya Natarajan", "at": "2026-11-28T03:05:00Z"},
                 cin7_side.key: {"decision": "fix", "by": "Priya Natarajan", "at": "2026-11-28T03:06:00Z"},
                 untracked.key: "risk",  # written before who and when were kept
+                # ...when a shared SKU was one finding per variant: the decision still holds for the SKU
+                "duplicate_sku|TEE-BLK-M|gid://shopify/ProductVariant/44000155": "risk",
             }
         )
     )
@@ -202,10 +204,12 @@ def test_the_signoff_report_lists_each_decision_with_who_and_when(served_sandbox
     assert md_code(cin7_side.sku) in todo and "not in the fix CSV" in todo
     risks = report[report.index("### Accepted risks") :]
     assert md_code(untracked.sku) in risks and "not recorded (decided before names were kept) | — |" in risks
+    assert "| SKUs used by more than one Shopify variant | `TEE-BLK-M` |" in risks
     assert "accepted fixes the fix CSV cannot make: 1 to do in Cin7 Core" in result.stderr
     data = json.loads(cli(env, "audit", "--store", "demo-apparel", "--format", "json").stdout)
     assert {(d["kind"], d["decision"], d["done"], d["by"]) for d in data["decisions"]} == {
         ("sku_case_mismatch", "fix", "fix_csv", "Priya Natarajan"),
         ("deprecated_in_cin7", "fix", "cin7", "Priya Natarajan"),
         ("untracked_inventory", "risk", None, None),
+        ("duplicate_sku", "risk", None, None),
     }

@@ -537,7 +537,7 @@ class StoreSession:
     def decisions(self) -> dict[str, Decision]:
         """Per finding key: "fix" (accepted) or "risk" (accepted as it is), with who and when. Files
         written before who and when were kept still load (those two then read as not recorded)."""
-        from cin7_shopify.audit.decisions import Decision
+        from cin7_shopify.audit.decisions import Decision, carried_over
 
         path = self.folder / "audit-decisions.json"
         try:
@@ -547,7 +547,7 @@ class StoreSession:
         if not isinstance(data, dict):
             return {}
         found = {str(k): Decision.from_json(v) for k, v in data.items()}
-        return {k: d for k, d in found.items() if d is not None}
+        return carried_over({k: d for k, d in found.items() if d is not None})
 
     def decide(self, key: str, choice: Choice | None, *, at: datetime) -> dict[str, Decision]:
         """Record a decision by this store's consultant (the `consultant` setting, else the OS user)."""

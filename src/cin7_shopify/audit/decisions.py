@@ -53,6 +53,21 @@ class Decision:
         return None
 
 
+def carried_over(decisions: dict[str, Decision]) -> dict[str, Decision]:
+    """Decisions under the keys findings have now. A shared SKU was once one finding per variant
+    (`duplicate_sku|SKU|<variant>`) and is now one per SKU (`duplicate_sku|SKU|`): a decision made
+    then still holds, rather than silently dropping out of the sign-off report."""
+    current: dict[str, Decision] = {}
+    for key, decision in decisions.items():
+        kind, _, rest = key.partition("|")
+        sku, _, subject = rest.rpartition("|")
+        if kind == "duplicate_sku" and subject:
+            current.setdefault(f"duplicate_sku|{sku}|", decision)
+        else:
+            current[key] = decision
+    return current
+
+
 def consultant_name(setting: str | None) -> str:
     """Who is deciding: the store's `consultant` setting, else the account signed in to this computer."""
     if setting and setting.strip():
