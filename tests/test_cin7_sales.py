@@ -285,3 +285,19 @@ async def test_a_ship_is_authorised_only_when_every_packed_box_shipped(demo: San
         assert {(line.Box, line.TrackingNumber) for line in lines} == {("Box 1", "AP1-FIXED"), ("Box 2", "AP2")}
         (row,) = await cin7.find_sales_by_external_id("gid://shopify/Order/77")
         assert row.CombinedShippingStatus == "SHIPPED" and row.CombinedTrackingNumbers == "AP1-FIXED, AP2"
+
+
+async def test_a_backordered_sale_cannot_be_picked_until_the_stock_is_there(demo: SandboxSession) -> None:
+    """APIB:L20058: BACKORDERED means PickStatus NOT AVAILABLE; the warehouse cannot pick what is not on hand."""
+    async with demo.cin7_client() as cin7:
+        on_hand, _, _ = await stock(cin7, SKU)
+        wanted = int(on_hand) + 1
+        sale_id = await new_sale(cin7)
+        await cin7.save_order(sale_id, [tee(wanted)])
+        (row,) = await cin7.find_sales_by_external_id("gid://shopify/Order/77")
+        assert row.Status == "BACKORDERED"
+        task = (await cin7.get_fulfilments(sale_id))[0].TaskID
+        with pytest.raises(Cin7ValidationError, match=f"Not enough stock of '{SKU}' at Main Warehouse"):
+            await cin7.pick(task, [PickPackLine(SKU=SKU, Quantity=wanted, Location="Main Warehouse")])
+        assert (await stock(cin7, SKU))[0] == on_hand, "nothing left the shelf"
+        await cin7.pick(task, [PickPackLine(SKU=SKU, Quantity=int(on_hand), Location="Main Warehouse")])

@@ -162,6 +162,24 @@ async def test_the_pilot_watches_for_the_consultants_shipment(demo: SandboxSessi
         assert texts[0].startswith("placed test order") and texts[-1].startswith("fulfillmentCreate in Shopify")
 
 
+async def test_a_backordered_test_order_is_not_shipped_by_the_played_warehouse(
+    demo: SandboxSession, tmp_path: Path
+) -> None:
+    """Shopify sold what Cin7 Core does not hold: Cin7 will not pick a backorder, so no ship is faked."""
+    harness = Harness(demo, tmp_path)
+    for row in demo.cin7.availability:
+        if row["Location"] == "Main Warehouse":
+            row["OnHand"], row["Available"] = 0.0, -row["Allocated"]
+    with harness.sync() as sync:
+        report = await Pilot(sync, plays_warehouse=True).place_and_trace(1)
+    (order,) = report.orders
+    stock_step, ship_step = order.steps[STEPS.index("stock_allocated")], order.steps[STEPS.index("shipped_in_cin7")]
+    assert stock_step.ok is False and "backordered at Main Warehouse" in stock_step.detail
+    assert ship_step.ok is None and "nothing can be picked at Main Warehouse until stock arrives" in ship_step.detail
+    (sale,) = harness.sales_for(order.order_id)
+    assert sale["CombinedShippingStatus"] != "SHIPPED" and order.outcome == "failed"
+
+
 async def test_clean_up_lists_then_cancels_the_test_orders_and_voids_their_sales(
     demo: SandboxSession, tmp_path: Path
 ) -> None:

@@ -302,6 +302,10 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         assert "6 mapping blockers" in str(screen.query_one("#blockers").render())
         locations = screen.query_one("#locations", DataTable)
         locations.focus()
+        locations.move_cursor(row=3)  # Bondi Pop-up: the row says why it is ✗ and what fixes it
+        await pilot.pause()
+        detail = str(screen.query_one("#row-detail").render())
+        assert "'Bondi Pop-up', which does not exist" in detail and "Pick an existing, active" in detail
         locations.move_cursor(row=2)  # Melbourne Store: proposed at 100 %
         await pilot.press("f")
         await pilot.pause()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.home import HomeScreen
+from cin7_shopify.tui.screens.mapping import UNMAP, MappingScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
+from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from tests.tui_support import demo_app, settle
 
 
@@ -37,7 +39,12 @@ async def test_the_checklist_follows_the_audit_and_the_pilot(tmp_path: Path) -> 
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert "✓ 6. Pilot passed" in checklist(app) and "4 of 4 orders passed every step" in checklist(app)
+        assert "✓ 6. Pilot passed" in checklist(app) and "4 of 4 test orders passed every step" in checklist(app)
+        await pilot.press("p", "i")  # the store's own orders traced: the step says so, and their held orders show
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "· 6. Pilot passed" in checklist(app) and "store orders passed every step" in checklist(app)
 
 
 async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path: Path) -> None:
@@ -49,6 +56,9 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path:
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
         assert isinstance(app.focused, Input), "the form opens with a field focused"
+        assert "Orders created before this are never imported" in str(app.screen.query_one("#field-help").render())
+        trigger = app.screen.query_one("#order_trigger", Select)
+        assert trigger.value == "paid" and ("when it is paid", "paid") in trigger._options  # words shown, name saved
         buffer = app.screen.query_one("#safety_buffer", Input)
         buffer.value = "-1"
         await pilot.press("ctrl+s")
@@ -68,3 +78,51 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path:
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert entry.settings().safety_buffer == 3 and entry.settings().exclude_tags == ["wholesale", "b2b"]
+
+
+async def test_the_audit_is_kept_and_a_saved_mapping_is_judged_without_reading_again(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        entry = app.workspace.stores()[0]
+        await pilot.press("m")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MappingScreen) and screen.run is not None and screen.run.cin7_calls > 0
+        where = {loc.name: loc.id for loc in screen.run.shopify.locations or []}
+        for name, target in [
+            ("Melbourne Store", "Melbourne Store"),
+            ("Bondi Pop-up", "Main Warehouse"),
+            ("Brisbane Market Stall", "Main Warehouse"),
+        ]:
+            screen._set("location", where[name], target)
+        screen._set("location", where["Old Parramatta Store"], UNMAP)  # closed in Shopify: no map needed
+        for line in ("NZ GST 15%", "VAT 20%"):
+            screen._set("tax", line, "GST Free Income")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "No mapping blockers" in str(screen.query_one("#blockers").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        text = checklist(app)
+        assert "✓ 4. Mapping approved" in text and "every location and tax line mapped" in text, text
+        assert "· 5. Audit GO" in text and "NO-GO: 16 blockers" in text, "the saved maps' blockers are gone"
+        await pilot.press("a")  # the SKU review judges the data already read: no call to either API
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, SkuReviewScreen) and review.run is not None
+        assert review.run.cin7_calls == review.run.shopify_calls == 0
+        assert "read just now" in str(review.query_one("#summary").render())
+        await pilot.press("r")  # r reads both sides again
+        await settle(pilot)
+        assert review.run.cin7_calls > 0
+        await pilot.press("escape")
+        await settle(pilot)
+        # a map saved elsewhere (the CLI, another console) makes the verdict stale, not wrong
+        entry.last_audit = None
+        entry.save_settings(entry.settings().model_copy(update={"tax_map": {}}))
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        home.refresh_status()
+        text = checklist(app)
+        assert "· 4. Mapping approved" in text and "the maps changed since the last audit" in text, text

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # the clients, the audit and the sync load when first used: a
     import httpx
 
     from cin7_shopify.audit.decisions import Choice, Decision
+    from cin7_shopify.audit.models import AuditReport
     from cin7_shopify.audit.service import AuditRun, Step
     from cin7_shopify.cin7.client import Cin7Client
     from cin7_shopify.overview import StoreOverview
@@ -153,6 +154,7 @@ class StoreSession:
         self.kind: Literal["sandbox", "live"] = "sandbox" if source is not None else "live"
         self.folder: Path = source.folder if source is not None else store_dir(profile.name)
         self.last_audit: AuditRun | None = None
+        self._audit_window: datetime | None = None
         self._profile_stamp = self._stamp()
 
     # -- identity -------------------------------------------------------------------------
@@ -204,6 +206,12 @@ class StoreSession:
         if self.kind == "live":  # the sandbox keeps its settings for this session only
             self.workspace.profiles.save(self.profile)
             self._profile_stamp = self._stamp()
+        if self.last_audit is not None:  # saved maps change the verdict: judge the data already read again
+            from cin7_shopify.audit.service import orders_window_start
+
+            if self._audit_window == orders_window_start(settings):
+                self.last_audit = self.reaudit(settings)
+                self._note_audit(self.last_audit.report, settings)
 
     # -- clients --------------------------------------------------------------------------
 
@@ -305,41 +313,71 @@ class StoreSession:
         finally:
             lock.release()
 
-    async def audit(self, *, settings: StoreSettings | None = None, on_step: Step | None = None) -> AuditRun:
+    async def audit(
+        self, *, settings: StoreSettings | None = None, on_step: Step | None = None, reread: bool = True
+    ) -> AuditRun:
         """The audit, with the other stores on this Cin7 account in view (shared locations); kept as
-        last_audit. `settings`: mappings being edited, not yet saved (the mapping screen)."""
-        cin7, shopify = self.open_clients()
-        async with cin7, shopify:
-            from cin7_shopify.audit.service import audit_with_clients
+        last_audit. `settings`: mappings being edited, not yet saved (the mapping screen).
+        `reread=False` audits the data last read again, with no API call, unless it was read for
+        another order window (a new go-live date changes which orders' tax lines count)."""
+        settings = settings or self.settings()
+        from cin7_shopify.audit.service import audit_with_clients, orders_window_start
 
-            run = await audit_with_clients(
-                cin7,
-                shopify,
-                settings or self.settings(),
-                store=self.title,
-                other_stores=self.workspace.other_location_maps(self),
-                on_step=on_step,
-            )
+        last = self.last_audit
+        if not reread and last is not None and self._audit_window == orders_window_start(settings):
+            run = self.reaudit(settings)
+        else:
+            cin7, shopify = self.open_clients()
+            async with cin7, shopify:
+                run = await audit_with_clients(
+                    cin7,
+                    shopify,
+                    settings,
+                    store=self.title,
+                    other_stores=self.workspace.other_location_maps(self),
+                    on_step=on_step,
+                )
+            self._audit_window = orders_window_start(settings)
         self.last_audit = run
-        report = run.report
+        saved = self.settings()
+        if _maps_fingerprint(settings) != _maps_fingerprint(saved):  # maps still being edited: keep the saved verdict
+            self.last_audit = self.reaudit(saved)
+            settings = saved
+        self._note_audit(self.last_audit.report, settings)
+        return run
+
+    def reaudit(self, settings: StoreSettings) -> AuditRun:
+        """The last read's catalogues audited again under these settings: no API call."""
+        from cin7_shopify.audit.engine import run_audit
+        from cin7_shopify.audit.service import AuditRun
+
+        last = self.last_audit
+        assert last is not None, "reaudit needs an audit that has read both sides"
+        report = run_audit(
+            last.shopify, last.cin7, settings, store=self.title, other_stores=self.workspace.other_location_maps(self)
+        )
+        return AuditRun(report, last.shopify, last.cin7, read_at=last.read_at)
+
+    def _note_audit(self, report: AuditReport, settings: StoreSettings) -> None:
+        """The checklist's mapping and GO steps come from this, with the maps it was judged on."""
         summary = {
             "when": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "ready": report.ready,
             "verdict": report.verdict,
             "blockers": sum(f.severity == "blocker" for f in report.findings),
             "unmapped": sum(f.kind in UNMAPPED_KINDS for f in report.findings),
+            "maps": _maps_fingerprint(settings),
         }
         private_folder(self.folder)
         write_atomically(self.folder / "audit-summary.json", json.dumps(summary, indent=1) + "\n")
-        return run
 
-    def note_pilot(self, passed: int, total: int) -> None:
-        """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it."""
+    def note_pilot(self, passed: int, total: int, *, test_orders: bool = True) -> None:
+        """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it.
+        `test_orders`: orders the pilot placed, or the store's own orders traced (said on the step)."""
         private_folder(self.folder)
         when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        write_atomically(
-            self.folder / "pilot-summary.json", json.dumps({"when": when, "passed": passed, "total": total}) + "\n"
-        )
+        summary = {"when": when, "passed": passed, "total": total, "orders": "test" if test_orders else "store"}
+        write_atomically(self.folder / "pilot-summary.json", json.dumps(summary) + "\n")
 
     def _summary(self, name: str) -> dict[str, Any]:
         try:
@@ -353,6 +391,8 @@ class StoreSession:
         now = now or datetime.now(UTC)
         settings = self.settings()
         audit, pilot = self._summary("audit-summary.json"), self._summary("pilot-summary.json")
+        # judged on other maps (saved by the CLI or another console since): not a verdict to show the client
+        stale = "maps" in audit and audit["maps"] != _maps_fingerprint(settings)
         status = status or self.status()  # home has just read it: the ledger and journal are read once
         milestones = read_milestones(self.folder)
         missing = [] if self.source is not None else [n for n in self._needed_secrets() if not self._has_secret(n)]
@@ -391,8 +431,14 @@ class StoreSession:
             ChecklistStep(
                 "mapping",
                 "Mapping approved",
-                bool(audit) and not audit.get("unmapped"),
-                ("every location and tax line mapped" if not audit.get("unmapped") else f"{audit['unmapped']} unmapped")
+                bool(audit) and not stale and not audit.get("unmapped"),
+                (
+                    "the maps changed since the last audit: re-run it"
+                    if stale
+                    else "every location and tax line mapped"
+                    if not audit.get("unmapped")
+                    else f"{audit['unmapped']} unmapped"
+                )
                 if audit
                 else "run the audit to see what needs mapping",
                 "m",
@@ -400,15 +446,18 @@ class StoreSession:
             ChecklistStep(
                 "audit",
                 "Audit GO",
-                bool(audit.get("ready")),
-                str(audit.get("verdict") or "not run yet"),
+                bool(audit.get("ready")) and not stale,
+                ("the maps changed since the last audit: re-run it" if stale else "")
+                or str(audit.get("verdict") or "not run yet"),
                 "a",
             ),
             ChecklistStep(
                 "pilot",
                 "Pilot passed",
                 bool(pilot) and pilot.get("passed") == pilot.get("total") and bool(pilot.get("total")),
-                f"{pilot['passed']} of {pilot['total']} orders passed every step" if pilot else "not run yet",
+                f"{pilot['passed']} of {pilot['total']} {pilot.get('orders', 'test')} orders passed every step"
+                if pilot
+                else "not run yet",
                 "p",
             ),
             ChecklistStep(
@@ -732,6 +781,12 @@ class Workspace:
         """Remove what registered sources kept on disk (a sandbox's state dies with the sandbox)."""
         for source in self.sources:
             source.close()
+
+
+def _maps_fingerprint(settings: StoreSettings) -> str:
+    """Which location and tax maps an audit was judged on: a map saved since makes its verdict stale."""
+    maps = {"locations": settings.location_map, "taxes": settings.tax_map}
+    return hashlib.sha256(json.dumps(maps, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def cin7_share(profile: StoreProfile) -> int:

@@ -25,6 +25,7 @@ class AuditRun:
     cin7: Cin7Catalog
     cin7_calls: int = 0
     shopify_calls: int = 0
+    read_at: datetime | None = None  # when both sides were read; None for CSV exports
 
 
 def orders_window_start(settings: StoreSettings) -> datetime:
@@ -48,7 +49,14 @@ async def audit_with_clients(
     if on_step:
         on_step("comparing")
     report = run_audit(shopify_catalog, cin7_catalog, settings, store=store, other_stores=other_stores)
-    return AuditRun(report, shopify_catalog, cin7_catalog, cin7.calls - cin7_before, shopify.calls - shopify_before)
+    return AuditRun(
+        report,
+        shopify_catalog,
+        cin7_catalog,
+        cin7.calls - cin7_before,
+        shopify.calls - shopify_before,
+        read_at=datetime.now(UTC),
+    )
 
 
 def audit_csv(

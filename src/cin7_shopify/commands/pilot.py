@@ -57,7 +57,11 @@ async def _store(args: argparse.Namespace) -> PilotReport:
         pilot = Pilot(sync, plays_warehouse=args.play_warehouse)
         report = await (pilot.place_and_trace(args.place) if args.place else pilot.trace_existing())
         report = await _watch(pilot, report, args.wait)
-    session.note_pilot(sum(o.outcome == "passed" for o in report.orders), len(report.orders))
+    session.note_pilot(
+        sum(o.outcome == "passed" for o in report.orders),
+        len(report.orders),
+        test_orders=all(o.kind for o in report.orders),
+    )
     return report
 
 

@@ -380,6 +380,12 @@ class Pilot:
         entry = self.sync.ledger.order(pilot_order.order_id)
         assert entry is not None and entry.sale_id
         sale = await self.sync.cin7.get_sale(entry.sale_id)
+        if sale.Status == "BACKORDERED" and sale.CombinedShippingStatus not in {"SHIPPED", "PARTIALLY SHIPPED"}:
+            # Cin7 will not pick a backorder (its PickStatus is NOT AVAILABLE): no warehouse can ship it yet
+            pilot_order.set(
+                "shipped_in_cin7", None, f"backordered: nothing can be picked at {sale.Location} until stock arrives"
+            )
+            return
         if sale.CombinedShippingStatus not in {"SHIPPED", "PARTIALLY SHIPPED"} and self.plays_warehouse:
             tracking = f"PILOT{pilot_order.name.lstrip('#')}"
             await play_warehouse(self.sync, sale, tracking)

@@ -481,6 +481,8 @@ class Cin7SaleRules(Cin7Account):
                 picked = already.get(line["ProductID"], 0) + line["Quantity"]
                 if picked > ordered.get(line["ProductID"], 0):
                     raise Cin7ApiError(f"Picked quantity of '{line['SKU']}' is more than ordered.")
+            if status == "AUTHORISED":
+                self._refuse_picking_a_backorder(stored)
         task[stage] = {**task[stage], "Status": status, "Lines": stored}
         if status == "AUTHORISED":
             if stage == "Pick":
@@ -489,6 +491,25 @@ class Cin7SaleRules(Cin7Account):
                 sale.update(Status="PACKED", CombinedPackingStatus="PACKED")
         sale["LastModifiedOn"] = _utc_now()
         return {"TaskID": task["TaskID"], "Status": status, "Lines": copy.deepcopy(stored)}
+
+    def _refuse_picking_a_backorder(self, lines: list[dict[str, Any]]) -> None:
+        """A BACKORDERED sale's PickStatus is NOT AVAILABLE (APIB:L20058): what the location does not
+        hold on hand cannot be picked until stock arrives. [U] The exact wording is not documented."""
+        wanted: dict[tuple[str, str], float] = {}
+        products: dict[str, dict[str, Any]] = {}
+        for line in lines:  # a kit is picked as its components (they are what the shelf holds)
+            for product, quantity in self._expand([(line["ProductID"], line["Quantity"])]):
+                key = (product["SKU"], line["Location"])
+                wanted[key] = wanted.get(key, 0) + quantity
+                products[product["SKU"]] = product
+        for (sku, location), quantity in wanted.items():
+            product = products[sku]
+            on_hand = sum(row["OnHand"] for row in self._stock_rows(product, location))
+            if quantity > on_hand:
+                raise Cin7ApiError(
+                    f"Not enough stock of '{product['SKU']}' at {location} to pick {quantity:g}: "
+                    f"{on_hand:g} on hand. The sale is backordered."
+                )
 
     def _post_ship(self, body: dict[str, Any], *, method: str) -> dict[str, Any]:
         """POST or PUT sale/fulfilment/ship, as APIB:L23700–23850 describes.

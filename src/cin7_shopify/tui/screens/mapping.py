@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, OptionList, ProgressBar
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from cin7_shopify.audit.engine import run_audit
-from cin7_shopify.audit.models import MappingProposal
+from cin7_shopify.audit.models import AuditReport, Finding, MappingProposal
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
@@ -85,6 +85,7 @@ class MappingScreen(Screen[None]):
         self.undo: list[StoreSettings] = []
         self.run: AuditRun | None = None
         self.settings: StoreSettings = entry.settings()
+        self.report: AuditReport | None = None  # the maps being edited, judged on the data read
         self.dirty = False
 
     @property
@@ -102,6 +103,7 @@ class MappingScreen(Screen[None]):
         taxes: DataTable[str] = DataTable(id="taxes", cursor_type="row")
         taxes.border_title = "Tax lines: Shopify → Cin7 Core"
         yield taxes
+        yield Static("", id="row-detail")
         yield Label("", id="blockers")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -112,7 +114,7 @@ class MappingScreen(Screen[None]):
         self.query_one("#taxes", DataTable).add_columns(
             "", "Tax line", "Orders", "Saved", "Proposed"
         )  # status first, as the rows
-        self.action_reload()
+        self._read_both_sides(reread=False)
 
     def _redraw_rows(self, table: DataTable[str]) -> None:
         clear_rendered = getattr(table, "_clear_caches", None)
@@ -121,11 +123,15 @@ class MappingScreen(Screen[None]):
         table.refresh()
 
     def action_reload(self) -> None:
+        self._read_both_sides(reread=True)
+
+    def _read_both_sides(self, *, reread: bool) -> None:
+        """On arrival the store's kept audit is used (no API call); r reads both sides again."""
         self.query_one("#loading").remove_class("-hidden")
-        self._read()
+        self._read(reread)
 
     @work(exclusive=True, group="mapping")
-    async def _read(self) -> None:
+    async def _read(self, reread: bool) -> None:
         done = 0
 
         def step(what: str) -> None:
@@ -134,7 +140,7 @@ class MappingScreen(Screen[None]):
             self.post_message(Progress(what, done, 10))
 
         async def job() -> AuditRun:
-            return await self.entry.audit(settings=self.settings, on_step=step)
+            return await self.entry.audit(settings=self.settings, on_step=step, reread=reread)
 
         await report(self, "reading both sides", job)
 
@@ -185,7 +191,7 @@ class MappingScreen(Screen[None]):
     def redraw(self) -> None:
         if self.run is None:
             return
-        report = run_audit(self.run.shopify, self.run.cin7, self.settings, store=self.entry.name)
+        report = self.report = run_audit(self.run.shopify, self.run.cin7, self.settings, store=self.entry.name)
         blocking = {
             (f.kind, (f.shopify or {}).get("location_id") or (f.shopify or {}).get("tax_line"))
             for f in report.findings
@@ -228,6 +234,7 @@ class MappingScreen(Screen[None]):
             )
         taxes.move_cursor(row=min(keep, max(0, taxes.row_count - 1)))
         count = sum(1 for kind, _ in blocking if kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
+        self._explain_row()
         unsaved = " · [b $warning]unsaved changes (Ctrl+S)[/]" if self.dirty else ""
         self.query_one("#blockers", Label).update(
             (
@@ -237,6 +244,44 @@ class MappingScreen(Screen[None]):
             )
             + unsaved
         )
+
+    @on(DataTable.RowHighlighted)
+    def _row_changed(self) -> None:
+        self._explain_row()
+
+    def on_descendant_focus(self) -> None:  # Tab between the two tables
+        self._explain_row()
+
+    def _explain_row(self) -> None:
+        """Why the highlighted row is ✗ and what fixes it, or what its map means."""
+        target = self._focused_table()
+        detail = self.query_one("#row-detail", Static)
+        if target is None or self.report is None or self.run is None:
+            detail.update("")
+            return
+        table, key = target
+        about = [f for f in self.report.findings if _concerns(f, table, key)]
+        lines = [
+            f"[b {'$error' if f.severity == 'blocker' else '$warning'}]{'✗' if f.severity == 'blocker' else '!'}[/] "
+            f"{markup(f.message)} [dim]{markup(f.fix)}[/]"
+            for f in about
+        ]
+        if not lines:
+            if table == "locations":
+                location = next(loc for loc in self.run.shopify.locations or [] if loc.id == key)
+                saved = self.settings.location_map.get(key)
+                lines.append(
+                    f"Stock for {markup(location.name)} comes from Cin7 Core's {markup(saved)}; orders shipped from "
+                    "it become sales there."
+                    if saved
+                    else f"{markup(location.name)} is closed in Shopify: nothing is synced there."
+                )
+            else:
+                lines.append(
+                    f"Orders taxed {markup(key)} become sales with Cin7 Core's tax rule "
+                    f"{markup(self.settings.tax_map.get(key) or '—')}."
+                )
+        detail.update("\n".join(lines))
 
     def _focused_table(self) -> tuple[str, str] | None:
         focused = self.focused
@@ -338,3 +383,11 @@ def _proposal(proposal: MappingProposal | None) -> Text:
     if proposal is None or proposal.target is None:
         return Text("—")
     return Text(f"{safe_text(proposal.target)} ({proposal.confidence:.0%})")
+
+
+def _concerns(finding: Finding, table: str, key: str) -> bool:
+    """A finding about this row: its Shopify location (alone or among those sharing one), or its tax line."""
+    side = finding.shopify or {}
+    if table == "taxes":
+        return side.get("tax_line") == key
+    return key in str(side.get("location_id") or "").split("|")[0].split(",")

@@ -412,7 +412,8 @@ class PilotScreen(Screen[None]):
         self._show()
         if self.report is not None:
             passed = sum(o.outcome == "passed" for o in self.report.orders)
-            self.entry.note_pilot(passed, len(self.report.orders))
+            placed = all(o.kind for o in self.report.orders)
+            self.entry.note_pilot(passed, len(self.report.orders), test_orders=placed)
             # The result is in the status line above the table (_show): a toast here would cover the
             # right of the detail pane, the part a client is reading, for its few seconds.
 

@@ -33,6 +33,54 @@ HINTS = {
     "consultant": "who accepts audit fixes and risks in the sign-off report (empty: your login name)",
 }
 
+# Choices in words on screen; the machine names stay what settings.json and `store set` take.
+CHOICE_WORDS = {
+    "order_trigger": {
+        "created": "when the order is created",
+        "paid": "when it is paid",
+        "fulfilled": "when it is fulfilled",
+    },
+    "customer_mode": {
+        "match_email": "real customers, matched by email",
+        "default_customer": "one default customer for every order",
+    },
+    "unknown_sku": {"hold": "hold the order", "create": "create the product in Cin7 Core"},
+    "mode": {"sync": "sync (this tool imports orders)", "observe": "observe (another connector imports them)"},
+    "observe_match": {
+        "any": "any of the rules below",
+        "external_id": "the sale's external id",
+        "customer_reference": "the sale's customer reference",
+        "sale_number": "the sale number pattern",
+    },
+}
+BOOL_WORDS = {"true": "yes", "false": "no"}
+# What each setting decides, shown for the field that has focus.
+FIELD_HELP = {
+    "order_trigger": "When a Shopify order is imported into Cin7 Core.",
+    "customer_mode": "Which Cin7 Core customer an order's sale goes to.",
+    "default_customer": "The Cin7 Core customer for orders with no email, or for every order in default mode.",
+    "unknown_sku": "An order with a SKU Cin7 Core does not know: held until the SKU exists, or the product created.",
+    "go_live": "Orders created before this are never imported; history is an explicit backfill.",
+    "skip_test_orders": "Shopify test orders are not imported (the pilot's own test orders always are).",
+    "exclude_tags": "Orders with any of these tags are never imported (e.g. wholesale handled elsewhere).",
+    "inventory_interval_minutes": "How often stock is pushed from Cin7 Core to Shopify.",
+    "safety_buffer": "Units held back from Shopify per SKU and location, so the last ones are not oversold.",
+    "order_poll_minutes": "How often Shopify is asked for new and changed orders.",
+    "shipping_product": "The Cin7 Core service product that carries an order's shipping charge.",
+    "tip_product": "The service product for tips; without one, an order with a tip is held.",
+    "duty_product": "The service product for duties; without one, an order with duties is held.",
+    "gift_card_product": "The service product for gift cards sold; without one, such an order is held.",
+    "credit_note_on_cancel": "Cancelled after picking: create the credit note in Cin7 Core, or only report it.",
+    "credit_note_on_refund": "Refunded after shipping: create the credit note in Cin7 Core, or only name it.",
+    "zero_stock_guard_percent": "A stock push that would zero more than this share of SKUs is stopped for a look.",
+    "cin7_reserved_calls_per_minute": "Of Cin7 Core's 60 calls a minute, kept free for the merchant's other apps.",
+    "mode": "Observe: another connector imports the orders and this tool only checks each sale it made.",
+    "observe_match": "How an order is matched to the sale the other connector made.",
+    "sale_number_pattern": "The other connector's sale number, {number} standing for the order number.",
+    "observe_grace_minutes": "An order with no sale after this many minutes is reported.",
+    "consultant": "Who the audit's sign-off report names for each accepted fix and risk; empty: your login name.",
+}
+
 
 class SettingsScreen(Screen[None]):
     BINDINGS = [
@@ -76,6 +124,7 @@ class SettingsScreen(Screen[None]):
                 "lines mapped — change them on the mapping screen (m on home).",
                 id="maps-note",
             )
+        yield Static("", id="field-help")
         yield Static("", id="settings-problem", classes="-hidden")
         yield Footer(compact=True, show_command_palette=False)
 
@@ -173,6 +222,11 @@ class SettingsScreen(Screen[None]):
             answered,
         )
 
+    def on_descendant_focus(self) -> None:
+        focused = self.focused
+        name = focused.id if focused is not None else None
+        self.query_one("#field-help", Static).update(FIELD_HELP.get(name or "", ""))
+
     @on(Input.Submitted)
     def _submitted(self) -> None:
         self.action_save()
@@ -185,7 +239,10 @@ def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
         )
     choices = _choices(annotation)
     if choices is not None:
-        return Select([(c, c) for c in choices], value=current if current in choices else Select.NULL, id=name)
+        words = CHOICE_WORDS.get(name, BOOL_WORDS if annotation is bool else {})
+        return Select(
+            [(words.get(c, c), c) for c in choices], value=current if current in choices else Select.NULL, id=name
+        )
     return Input(current, placeholder=HINTS.get(name, ""), id=name)
 
 

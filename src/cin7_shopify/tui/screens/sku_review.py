@@ -126,18 +126,19 @@ class SkuReviewScreen(Screen[None]):
         self.sub_title = f"SKU review · {safe_text(self.entry.label)}"
         self.decisions = self.entry.decisions()
         if self.run is None:
-            self.load()
+            self.load(reread=False)
         else:
             self.apply_filters()
         self.query_one(VirtualTable).focus()
 
-    def load(self) -> None:
+    def load(self, *, reread: bool = True) -> None:
+        """On arrival the store's kept audit is judged again (no API call); r reads both sides again."""
         self.query_one("#loading").remove_class("-hidden")
         self.query_one("#progress", ProgressBar).update(progress=0)
-        self._audit()
+        self._audit(reread)
 
     @work(exclusive=True, group="audit")
-    async def _audit(self) -> None:
+    async def _audit(self, reread: bool) -> None:
         done = 0
 
         def step(what: str) -> None:
@@ -146,7 +147,7 @@ class SkuReviewScreen(Screen[None]):
             self.post_message(Progress(what, done, READ_STEPS))
 
         async def job() -> AuditRun:
-            return await self.entry.audit(on_step=step)
+            return await self.entry.audit(on_step=step, reread=reread)
 
         await report(self, "auditing the store", job)
 
@@ -233,7 +234,7 @@ class SkuReviewScreen(Screen[None]):
         verdict = "[b $success]GO[/]" if total.ready else "[b $error]NO-GO[/]"
         self.query_one("#summary", Label).update(
             f"{verdict} · {len(findings):,} of {len(total.findings):,} shown · {total.count('blocker')} blockers · "
-            f"{total.count('warning')} warnings · by {self.sort_by}"
+            f"{total.count('warning')} warnings · by {self.sort_by}{read_ago(self.run.read_at)}"
         )
         if not findings:
             searched = self.query_one("#search", Input).value.strip()
@@ -408,6 +409,14 @@ class SkuReviewScreen(Screen[None]):
         folder.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
         return folder / f"{prefix}-{self.entry.name}-{stamp}.{suffix}"
+
+
+def read_ago(read_at: datetime | None) -> str:
+    """How old the data judged is: the audit is kept until r reads both sides again."""
+    if read_at is None:
+        return ""
+    minutes = int((datetime.now(UTC) - read_at).total_seconds() // 60)
+    return " · read just now" if minutes < 1 else f" · read {minutes} min ago (r re-reads)"
 
 
 def _done(finding: Finding, decision: Decision | None) -> str:
