@@ -222,6 +222,17 @@ def test_two_shopify_locations_of_one_store_on_one_cin7_location_are_flagged(dem
     assert not [f for f in again.findings if f.kind == "shared_cin7_location"], "an explicit split settles it"
 
 
+def test_a_tax_line_mapped_to_a_rule_at_another_rate_is_a_blocker(demo_run: AuditRun) -> None:
+    """NZ GST 15% sent to a 0% rule: the sale would lose the tax the customer paid (its total held as a mismatch)."""
+    settings = StoreSettings.from_json_dict(load_scenario(DEMO).settings)
+    wrong = settings.model_copy(update={"tax_map": {**settings.tax_map, "NZ GST 15%": "GST Free Income"}})
+    report = run_audit(demo_run.shopify, demo_run.cin7, wrong, store="Demo Apparel")
+    (nz,) = [f for f in report.findings if f.kind == "unmapped_tax" and f.shopify["tax_line"] == "NZ GST 15%"]  # type: ignore[index]
+    assert nz.severity == "blocker"
+    assert "maps to Cin7 Core tax rule 'GST Free Income' at 0%, not 15%" in nz.message
+    assert nz.fix == "Create a sale tax rule at 15% in Cin7 Core, then map 'NZ GST 15%' to it."
+
+
 def test_unknown_sku_create_softens_only_in_shopify(demo_run: AuditRun) -> None:
     settings = StoreSettings.from_json_dict({**load_scenario(DEMO).settings, "unknown_sku": "create"})
     report = run_audit(demo_run.shopify, demo_run.cin7, settings, store="Demo Apparel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +111,12 @@ def test_signoff_lists_what_to_fix(capsys: pytest.CaptureFixture[str], tmp_path:
     main(["pilot", "--scenario", str(DEMO), "--signoff", str(signoff)])
     capsys.readouterr()
     text = signoff.read_text()
-    assert "9 of 28 test orders passed" in text and text.count("| waiting |") == len(ORDERS_AT_3PL)
+    assert "9 of 28 store orders passed" in text and text.count("| waiting |") == len(ORDERS_AT_3PL)
+    assert "test orders" not in text, "the store's own orders are not called test orders"
+    assert f"- **{md_text('#1004')}**: waiting for the fulfillment service at ShipBob 3PL" in text
     # Store text is escaped so the sign-off renders it literally (no markup, no link from a name).
     message = md_text("Order #1010: tax line 'VAT 20%'")
-    expected = f"- **{md_text('#1010')}** ({md_text('unmapped_tax')}): {message}"
+    expected = f"- **{md_text('#1010')}** ({md_text('unmapped tax line')}): {message}"
     assert expected in text
     assert text.count("| held |") == len(SEEDED_ORDER_ERRORS)
 
@@ -160,6 +163,20 @@ async def test_the_pilot_watches_for_the_consultants_shipment(demo: SandboxSessi
         texts = [text for _, text in first.timeline]
         assert len(texts) == len(set(texts)), "a follow-up adds only what is new to the timeline"
         assert texts[0].startswith("placed test order") and texts[-1].startswith("fulfillmentCreate in Shopify")
+
+
+async def test_a_pilot_before_go_live_imports_its_test_orders_and_none_of_the_stores(
+    demo: SandboxSession, tmp_path: Path
+) -> None:
+    """The pilot runs before go-live: its orders are older than the go-live date, the store's are not its to import."""
+    harness = Harness(demo, tmp_path)
+    harness.settings = harness.settings.model_copy(update={"go_live": datetime(2027, 1, 15, tzinfo=UTC)})
+    with harness.sync() as sync:
+        report = await Pilot(sync, plays_warehouse=True).place_and_trace(2)
+        assert [o.outcome for o in report.orders] == ["passed", "passed"]
+        placed = {o.order_id for o in report.orders}
+        imported = {e.order_id for e in sync.ledger.orders.values() if e.sale_id}
+    assert imported == placed, "placing test orders does not start importing the store"
 
 
 async def test_a_backordered_test_order_is_not_shipped_by_the_played_warehouse(

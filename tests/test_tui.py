@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
@@ -51,7 +51,13 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("s")
+        await pilot.press("s")  # one pass writes to both systems: it says what, and what the checklist lacks
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        asked = app.screen.text
+        assert "imports the orders created since go-live (2026-11-01 00:00 UTC)" in asked
+        assert "**Audit GO** not yet: not run yet" in asked
+        await pilot.press("y")
         await settle(pilot)
         row = cells(app.screen.query_one("#stores", DataTable))[0]
         assert row[3:] == ["12", "12"] and row[1] != "—"
@@ -324,6 +330,15 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         saved = app.workspace.stores()[0].settings().location_map
         assert saved["gid://shopify/Location/71003"] == saved["gid://shopify/Location/71005"] == "Melbourne Store"
         taxes = screen.query_one("#taxes", DataTable)
+        taxes.focus()
+        taxes.move_cursor(row=1)
+        await pilot.press("enter")  # a tax rule is chosen knowing its rate and whether it includes tax
+        await pilot.pause()
+        assert isinstance(app.screen, Picker)
+        offered = [str(app.screen.query_one(OptionList).get_option_at_index(i).prompt) for i in range(2)]
+        assert "  GST Free Income (0%, tax exclusive)" in offered, offered
+        await pilot.press("escape")
+        await pilot.pause()
         assert [str(c.label) for c in taxes.columns.values()][:2] == ["", "Tax line"]
         assert str(taxes.get_row_at(0)[0]) in {"✓", "✗"}, "the status sits under its own (blank) header"
         locations.focus()

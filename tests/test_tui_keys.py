@@ -8,8 +8,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
+from textual.widgets import Header
 
-from cin7_shopify.tui.app import ConsoleApp, HelpScreen
+from cin7_shopify.tui.app import BUSY_FRAMES, IDLE_ICON, ConsoleApp, HelpScreen
 from cin7_shopify.tui.dialogs import ConfirmScreen, KeysScreen
 from cin7_shopify.tui.screens.connection import ConnectionScreen
 from cin7_shopify.tui.screens.error_log import ErrorLogScreen
@@ -127,7 +128,10 @@ async def test_quitting_while_a_sync_pass_runs_asks_first(tmp_path: Path) -> Non
             return await answer(request)
 
         cin7.handle = slow_answer
-        await pilot.press("s", "q")  # q in the middle of the sync pass
+        await pilot.press("s", "y")
+        await pilot.pause(0.6)
+        assert app.screen.query_one(Header).icon in BUSY_FRAMES, "the header shows that work runs"
+        await pilot.press("q")  # q in the middle of the sync pass
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen) and app.is_running
         await pilot.press("n")
@@ -135,6 +139,8 @@ async def test_quitting_while_a_sync_pass_runs_asks_first(tmp_path: Path) -> Non
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, HomeScreen)
         assert app.workspace.stores()[0].status().held == 12, "the pass went on to the end"
+        await pilot.pause(0.3)
+        assert app.screen.query_one(Header).icon == IDLE_ICON, "and stops when it ends"
         await pilot.press("q")  # nothing running now: quits at once
         await pilot.pause()
         assert not app.is_running

@@ -224,7 +224,8 @@ def tax_findings(
     for line in shopify.tax_lines or []:
         mapped = tax_map.get(line.key)
         mapped_rule = rules.get(mapped) if mapped else None
-        if mapped_rule is not None and mapped_rule.is_active:
+        same_rate = mapped_rule is not None and abs(mapped_rule.percent - line.rate * 100) < 0.001
+        if mapped_rule is not None and mapped_rule.is_active and same_rate:
             continue
         proposal = proposal_for.get(line.key)
         fix = (
@@ -236,8 +237,13 @@ def tax_findings(
             why = "has no Cin7 Core tax rule"
         elif mapped_rule is None:
             why = f"maps to Cin7 Core tax rule '{mapped}', which does not exist"
-        else:
+        elif not mapped_rule.is_active:
             why = f"maps to Cin7 Core tax rule '{mapped}', which is inactive"
+        else:  # a rule at another rate: the sale's tax would not be what the customer was charged
+            why = (
+                f"maps to Cin7 Core tax rule '{mapped}' at {mapped_rule.percent:g}%, not {line.rate * 100:g}% (the "
+                "sale would not total what the customer paid)"
+            )
         findings.append(
             Finding(
                 "unmapped_tax",

@@ -29,6 +29,8 @@ def run_pilot_command(args: argparse.Namespace) -> int:
         for order in report.orders:
             marks = "".join({True: "✓", False: "✗", None: "…"}[s.ok] for s in order.steps)
             problem = next((s.detail for s in order.steps if s.ok is False), "")
+            if order.outcome == "waiting":  # what it waits on: the first step not reached says so
+                problem = next((s.detail for s in order.steps if s.ok is None and s.detail), "")
             print(f"{safe_text(order.name):<8} {marks}  {order.outcome:<7} {safe_text(problem)}")
         passed = sum(o.outcome == "passed" for o in report.orders)
         print(f"{passed} of {len(report.orders)} orders passed every step.", file=sys.stderr)

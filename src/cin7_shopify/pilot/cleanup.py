@@ -56,8 +56,7 @@ async def run_cleanup(sync: StoreSync, items: list[CleanupItem]) -> list[str]:
     done = []
     for item in items:
         await sync.shopify.cancel_order(item.order_id, staff_note="cin7-shopify pilot clean-up")
-        sync.orders.pilot_orders.add(item.order_id)
         done.append(item.order)
-    if done:
-        await sync.orders_pass()
+    if done:  # those orders alone, go-live or not: clean-up must not start importing the store
+        await sync.orders.pilot_pass([item.order_id for item in items])
     return done

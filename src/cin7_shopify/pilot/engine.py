@@ -108,32 +108,52 @@ class PilotReport:
         }
 
     def markdown(self) -> str:
+        from cin7_shopify.sync.triage import KIND_WORDS
+
+        placed = [o for o in self.orders if o.kind]
+        store = [o for o in self.orders if not o.kind]
+        counts = [
+            f"{sum(o.outcome == 'passed' for o in group)} of {len(group)} {what} passed"
+            for group, what in ((placed, "test orders"), (store, "store orders"))
+            if group
+        ]
         lines = [
             f"# Pilot sign-off: {md_text(self.store)}",
             "",
-            f"{sum(o.outcome == 'passed' for o in self.orders)} of {len(self.orders)} test orders passed "
-            "every step from Shopify through Cin7 Core and back.",
+            " and ".join(counts) + " every step from Shopify through Cin7 Core and back.",
             "",
-            "| Order | " + " | ".join(s.replace("_", " ") for s in STEPS) + " | Outcome |",
-            "|---|" + "---|" * (len(STEPS) + 1),
+            "| Order | Kind | " + " | ".join(s.replace("_", " ") for s in STEPS) + " | Outcome |",
+            "|---|---|" + "---|" * (len(STEPS) + 1),
         ]
         mark = {True: "✓", False: "✗", None: "…"}
         for order in self.orders:
+            kind = f"test: {order.kind}" if order.kind else "store order"
             lines.append(
-                f"| {md_text(order.name)} | " + " | ".join(mark[s.ok] for s in order.steps) + f" | {order.outcome} |"
+                f"| {md_text(order.name)} | {md_text(kind)} | "
+                + " | ".join(mark[s.ok] for s in order.steps)
+                + f" | {order.outcome} |"
             )
-        problems = [o for o in self.orders if o.outcome != "passed"]
+        problems = [o for o in self.orders if o.outcome in {"held", "failed"}]
         if problems:
             lines += ["", "## What to fix", ""]
             for order in problems:
                 for error in order.errors:
+                    words = KIND_WORDS.get(error["kind"], error["kind"].replace("_", " "))
                     lines.append(
-                        f"- **{md_text(order.name)}** ({md_text(error['kind'])}): {md_text(error['message'])} — "
+                        f"- **{md_text(order.name)}** ({md_text(words)}): {md_text(error['message'])} — "
                         f"{md_text(error['fix'])}"
                     )
                 for step in order.steps:
                     if step.ok is False and not order.errors:
-                        lines.append(f"- **{md_text(order.name)}** ({step.step}): {md_text(step.detail)}")
+                        lines.append(
+                            f"- **{md_text(order.name)}** ({step.step.replace('_', ' ')}): {md_text(step.detail)}"
+                        )
+        waiting = [o for o in self.orders if o.outcome == "waiting"]
+        if waiting:  # right so far: what each waits on, so nobody takes it for a failure
+            lines += ["", "## Waiting (right so far)", ""]
+            for order in waiting:
+                on = next((s.detail for s in order.steps if s.ok is None and s.detail), "the next step")
+                lines.append(f"- **{md_text(order.name)}**: {md_text(on)}")
         lines += ["", "Signed off by: ______________________   Date: ____________", ""]
         return "\n".join(lines)
 
@@ -219,7 +239,7 @@ class Pilot:
             self.sync.orders.pilot_orders.add(order_id)
             report.orders.append(pilot_order)
             self.on_update(pilot_order)
-        await self.sync.orders_pass()
+        await self.sync.orders.pilot_pass([o.order_id for o in report.orders])
         orders = {o.id: o for o in await self.sync.shopify.orders(f"tag:{PILOT_TAG}")}
         await self._trace(report, orders)
         return report
@@ -285,16 +305,18 @@ class Pilot:
             fresh = await self.trace_observed()
             report.orders[:] = fresh.orders
             return
-        for pilot_order in report.orders:
-            if pilot_order.kind:  # placed by the pilot: a test order the sync must still import
-                self.sync.orders.pilot_orders.add(pilot_order.order_id)
-        await self.sync.orders_pass()
+        placed = [o.order_id for o in report.orders if o.kind]
+        if placed and len(placed) == len(report.orders):  # the pilot's own test orders: them alone
+            await self.sync.orders.pilot_pass(placed)
+        else:
+            self.sync.orders.pilot_orders.update(placed)
+            await self.sync.orders_pass()
         again = [o for o in report.orders if o.outcome != "passed"]
         for pilot_order in again:
             pilot_order.held, pilot_order.errors = False, []
             pilot_order.steps = [PilotStep(s, None) for s in STEPS]
             self.on_update(pilot_order)
-        orders = {o.id: o for o in await self.sync.shopify.orders(self._since())}
+        orders = {o.id: o for o in await self.sync.shopify.orders_by_id([o.order_id for o in again])}
         await self._trace(PilotReport(report.store, again), orders)
 
     def waiting(self, report: PilotReport) -> list[PilotOrder]:

@@ -163,9 +163,8 @@ def api_health_summary(store: StoreWithFolder, *, today: date | None = None) -> 
     answers = read_api_answers(store.folder)
     if answers.scopes is not None and answers.scopes.missing:
         parts.append(f"{len(answers.scopes.missing)} scope(s) missing")
-    unknown = sum(len(c.unknown) for c in health.cin7_fields)
-    if unknown:
-        parts.append(f"{unknown} unknown Cin7 field{'s' if unknown != 1 else ''}")
+    # Fields Cin7 sends beyond our models are kept and are the maintainers' news, not the consultant's:
+    # `health` lists them; the badge shows only what needs acting on.
     return " · ".join(parts)
 
 

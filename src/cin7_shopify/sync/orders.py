@@ -182,6 +182,23 @@ class OrderSync:
         orders = await self.shopify.orders(f"created_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'")
         return await self.process_all(orders, backfill=True)
 
+    async def pilot_pass(self, order_ids: list[str]) -> PassResult:
+        """The pilot's own test orders and nothing else. A pilot runs before go-live, so they are
+        imported whatever the go-live date (as a backfill is), and the store's other orders are left
+        for the sync: placing test orders must not start importing the store."""
+        if self.reference is None:
+            await self.load_reference()
+        result = PassResult()
+        calls = self.cin7.calls
+        self._directory_fresh = False
+        self._common = None
+        self._due_now = set(order_ids)
+        self.pilot_orders.update(order_ids)
+        for order in await self.shopify.orders_by_id(order_ids):
+            await self.process(order, result, backfill=True)
+        result.cin7_calls = self.cin7.calls - calls
+        return result
+
     async def process_all(self, orders: list[ShopifyOrder], *, backfill: bool = False) -> PassResult:
         result = PassResult()
         calls = self.cin7.calls

@@ -18,6 +18,10 @@ from cin7_shopify.workspace import StoreSession, Workspace
 
 # Work that writes to a store: quitting in the middle of it asks first (reads just stop).
 WRITING_GROUPS = {"sync", "retry", "pilot"}
+# Workers that talk to the APIs: while one runs, the header's icon turns (a read that waits on Cin7's
+# budget looks alive on every screen, not only where it started).
+BUSY_GROUPS = WRITING_GROUPS | {"audit", "mapping", "overview", "test", "why", "customers"}
+BUSY_FRAMES, IDLE_ICON = "◐◓◑◒", "⭘"
 
 
 class HelpScreen(ModalScreen[None]):
@@ -81,6 +85,16 @@ class ConsoleApp(App[None]):
         from cin7_shopify.tui.screens.home import HomeScreen
 
         self.push_screen(HomeScreen())
+        self.set_interval(0.25, self._show_busy, name="busy-indicator")
+
+    def _show_busy(self) -> None:
+        """The header's icon turns while anything reads or writes, on whichever screen is shown."""
+        busy = any(not worker.is_finished and worker.group in BUSY_GROUPS for worker in self.workers)
+        self._busy_tick = (getattr(self, "_busy_tick", 0) + 1) % len(BUSY_FRAMES) if busy else 0
+        from textual.widgets import Header
+
+        for header in self.screen.query(Header):
+            header.icon = BUSY_FRAMES[self._busy_tick] if busy else IDLE_ICON
 
     def watch_theme(self, theme: str) -> None:
         if self.remember and theme in self.available_themes:

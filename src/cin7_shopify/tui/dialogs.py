@@ -33,7 +33,7 @@ KEYMAP = """\
 | **q** | quit (asks while work is running; in a form it types q) |
 
 On home: **a** SKU review (the audit) · **m** mapping · **l** error log · **p** pilot · **g** settings ·
-**s** one sync pass · **n** new store · **e** edit the store's connection.
+**s** one sync pass (says what it writes and asks first) · **n** new store · **e** edit the store's connection.
 """
 
 

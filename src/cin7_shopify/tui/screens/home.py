@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Spark
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.reports.api_health import api_health_summary
 from cin7_shopify.text import markup, safe_text
-from cin7_shopify.tui.dialogs import keys_binding
+from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
@@ -191,11 +191,39 @@ class HomeScreen(Screen[None]):
 
         await report(self, "reading the store", job)
 
-    @work(exclusive=True, group="sync")
-    async def action_sync_now(self) -> None:
+    def action_sync_now(self) -> None:
+        """One pass writes to both live systems: say what it will do, and what the checklist still lacks."""
         entry = self.selected
         if entry is None:
             return
+        settings = entry.settings()
+        steps = {step.key: step for step in entry.checklist(now=self.console.now())}
+        missing = [
+            f"- **{steps[key].title}** not yet: {markup(steps[key].detail)}"
+            for key in ("mapping", "audit", "pilot")
+            if key in steps and not steps[key].done
+        ]
+        go_live = f"{settings.go_live:%Y-%m-%d %H:%M %Z}" if settings.go_live else "no go-live date: none"
+        text = (
+            f"One sync pass for **{markup(entry.label)}** writes to Cin7 Core and Shopify:\n\n"
+            f"- imports the orders created since go-live ({markup(go_live)}) once they are "
+            f"{markup(settings.order_trigger)}, into Cin7 Core sales;\n"
+            "- sends Cin7 Core's shipments back to Shopify as fulfilments;\n"
+            f"- pushes Cin7 Core's stock to the {len(settings.location_map)} mapped Shopify locations.\n\n"
+        )
+        if missing:
+            text += "The go-live checklist is not done:\n\n" + "\n".join(missing) + "\n\n"
+        self.app.push_screen(
+            ConfirmScreen("Run one sync pass?", text + "**y** runs it · **n** does nothing."),
+            lambda go: self._answered(entry, go),
+        )
+
+    def _answered(self, entry: StoreSession, go: bool | None) -> None:
+        if go:
+            self._sync_now(entry)
+
+    @work(exclusive=True, group="sync")
+    async def _sync_now(self, entry: StoreSession) -> None:
         self.notify(f"Running one sync pass for {markup(entry.label)}…", title="Sync")
 
         async def job() -> str:

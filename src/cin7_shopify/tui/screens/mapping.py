@@ -40,16 +40,22 @@ class Picker(ModalScreen[str | None]):
     Picker OptionList { height: auto; max-height: 16; }
     """
 
-    def __init__(self, title: str, choices: list[str], current: str | None) -> None:
+    def __init__(
+        self, title: str, choices: list[str], current: str | None, labels: dict[str, str] | None = None
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.choices = choices
         self.current = current
+        self.labels = labels or {}  # what to show for a choice, e.g. a tax rule with its rate
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = markup(self.title_text)
-            options = [Option(("● " if c == self.current else "  ") + markup(c), id=c) for c in self.choices]
+            options = [
+                Option(("● " if c == self.current else "  ") + markup(self.labels.get(c, c)), id=c)
+                for c in self.choices
+            ]
             options.append(Option("  (none — leave unmapped)", id=UNMAP))
             yield OptionList(*options)
 
@@ -304,9 +310,14 @@ class MappingScreen(Screen[None]):
                 lambda c: self._set("location", key, c),
             )
         else:
-            choices = [r.name for r in self.run.cin7.tax_rules or [] if r.is_active and r.for_sale]
+            rules = [r for r in self.run.cin7.tax_rules or [] if r.is_active and r.for_sale]
+            labels = {
+                r.name: f"{r.name} ({r.percent:g}%, tax {'inclusive' if r.inclusive else 'exclusive'})" for r in rules
+            }
             self.app.push_screen(
-                Picker(f"Cin7 Core tax rule for {key}", choices, self.settings.tax_map.get(key)),
+                Picker(
+                    f"Cin7 Core tax rule for {key}", [r.name for r in rules], self.settings.tax_map.get(key), labels
+                ),
                 lambda c: self._set("tax", key, c),
             )
 
