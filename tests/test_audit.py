@@ -12,8 +12,17 @@ import pytest
 from cin7_shopify.audit.csv_sources import CsvError, read_shopify_csv
 from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.export import report_csv, report_json, report_markdown, shopify_fix_csv
-from cin7_shopify.audit.models import AuditReport, Finding
+from cin7_shopify.audit.models import (
+    AuditReport,
+    Cin7Catalog,
+    Cin7FamilyRecord,
+    Cin7ProductRecord,
+    Finding,
+    ShopifyCatalog,
+    ShopifyVariantRecord,
+)
 from cin7_shopify.audit.service import AuditRun, audit_csv
+from cin7_shopify.audit.skus import genuine_variant, sku_findings
 from cin7_shopify.sandbox.demo_data import SEEDED_PROBLEMS
 from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.settings import StoreSettings
@@ -57,15 +66,12 @@ def subject(finding: Finding) -> str:
 @pytest.mark.parametrize("kind", sorted(SEEDED_PROBLEMS))
 def test_each_seeded_problem_is_found(demo_run: AuditRun, kind: str) -> None:
     found = sorted(subject(f) for f in demo_run.report.findings if f.kind == kind)
-    expected = sorted(SEEDED_PROBLEMS[kind])
-    if kind == "duplicate_sku":
-        expected = sorted(expected * 2)  # one finding per variant sharing the SKU
-    assert found == expected
+    assert found == sorted(SEEDED_PROBLEMS[kind])
 
 
 def test_nothing_else_is_reported(demo_run: AuditRun) -> None:
     assert {f.kind for f in demo_run.report.findings} == set(SEEDED_PROBLEMS)
-    assert len(demo_run.report.findings) == sum(len(v) for v in SEEDED_PROBLEMS.values()) + 2  # duplicates twice
+    assert len(demo_run.report.findings) == sum(len(v) for v in SEEDED_PROBLEMS.values())
 
 
 def test_every_finding_speaks_to_the_merchant(demo_run: AuditRun) -> None:
@@ -80,9 +86,55 @@ def test_severities_and_verdict(demo_run: AuditRun) -> None:
     severities = {f.kind: f.severity for f in report.findings}
     assert severities["missing_sku"] == "blocker" and severities["unmapped_tax"] == "blocker"
     assert severities["only_in_cin7"] == "info" and severities["variant_set_mismatch"] == "warning"
-    assert not report.ready and report.verdict.startswith("NO-GO: 22 blockers")
+    assert not report.ready and report.verdict.startswith("NO-GO: 20 blockers")
     assert [f.severity for f in report.findings] == sorted(
         (f.severity for f in report.findings), key=["blocker", "warning", "info"].index
+    )
+
+
+def test_a_shared_sku_is_one_blocker_that_keeps_the_genuine_variant(demo_run: AuditRun) -> None:
+    """SCENARIO.md: one finding per shared SKU listing every variant; only the impostor is renamed."""
+    (tee,) = [f for f in demo_run.report.findings if f.kind == "duplicate_sku" and f.sku == "TEE-BLK-M"]
+    assert tee.severity == "blocker" and tee.shopify is not None and tee.cin7 and tee.cin7["sku"] == "TEE-BLK-M"
+    variants = {v["product"]: v["keep"] for v in tee.shopify["variants"]}
+    assert variants == {"Classic Tee": True, "Classic Tee (Sale)": False}
+    assert tee.shopify["kept"] == "Classic Tee – Black / M"
+    assert "match Cin7 Core's TEE-BLK-M (Classic Tee - Black / M)" in tee.shopify["kept_because"]
+    assert tee.fix.startswith("Keep TEE-BLK-M on Classic Tee – Black / M; give Classic Tee (Sale) its own SKU")
+    assert "Keep it on Classic Tee – Black / M: its title and options match" in tee.message
+    markdown = report_markdown(demo_run.report)
+    assert "## SKUs used by more than one Shopify variant (2)" in markdown
+    rows = [r for r in csv.DictReader(io.StringIO(report_csv(demo_run.report))) if r["kind"] == "duplicate_sku"]
+    assert sorted(r["sku"] for r in rows) == ["POLO-WHT-M", "TEE-BLK-M"]
+    text, _ = shopify_fix_csv(demo_run.report, demo_run.shopify)
+    assert "TEE-BLK-M" not in text, "the genuine product is never renamed by the fix CSV"
+
+
+def _variant(number: int, title: str, *values: str) -> ShopifyVariantRecord:
+    names = ("Colour", "Size")[: len(values)]
+    return ShopifyVariantRecord(
+        f"gid://shopify/ProductVariant/{number}", "SHARED", "p", title, "", "ACTIVE", names, values
+    )
+
+
+def test_the_genuine_variant_is_the_one_cin7_describes_else_the_one_made_first() -> None:
+    cin7 = Cin7ProductRecord("SHARED", "Hoodie - Grey / L")
+    family = Cin7FamilyRecord("HOOD", "Hoodie", ("Colour", "Size"), (("SHARED", ("Grey", "L")),))
+    newer_genuine = [
+        _variant(9, "Gift Hoodie"),
+        _variant(12, "Hoodie", "Grey", "L"),
+        _variant(10, "Hoodie", "Blue", "L"),
+    ]
+    kept, why = genuine_variant(newer_genuine, cin7, (family, ("Grey", "L")))
+    assert kept.id.endswith("/12") and "match Cin7 Core's SHARED (Hoodie - Grey / L)" in why
+    kept, why = genuine_variant([_variant(7, "Sale"), _variant(3, "Clearance")], cin7, None)
+    assert kept.id.endswith("/3") and "listing made first in Shopify" in why and "better than the others" in why
+    kept, why = genuine_variant([_variant(7, "Sale"), _variant(3, "Clearance")], None, None)
+    assert kept.id.endswith("/3") and why.startswith("no Cin7 Core product has this SKU")
+    shop = ShopifyCatalog("s", True, [_variant(5, "A"), _variant(4, "B"), _variant(6, "C")])
+    (finding,) = [f for f in sku_findings(shop, Cin7Catalog("c", [])) if f.kind == "duplicate_sku"]
+    assert finding.fix.startswith("Keep SHARED on B; give each of A, C its own SKU") and finding.fix.endswith(
+        "archive them."
     )
 
 
@@ -281,7 +333,7 @@ def test_json_follows_the_contract(demo_run: AuditRun) -> None:
 
 def test_markdown_and_csv_reports(demo_run: AuditRun) -> None:
     markdown = report_markdown(demo_run.report)
-    assert markdown.startswith("# Go-live readiness: Demo Apparel\n\n**NO-GO: 22 blockers")
+    assert markdown.startswith("# Go-live readiness: Demo Apparel\n\n**NO-GO: 20 blockers")
     assert (
         "## SKUs that differ only by case (2)" in markdown
         and "| Melbourne Store | Melbourne Store | 100% |" in markdown

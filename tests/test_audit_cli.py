@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from cin7_shopify.audit.models import Finding
 from cin7_shopify.cli import main
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.state.profiles import ProfileStore, StoreProfile
+from cin7_shopify.text import md_code
 from tests.conftest import DEMO, run_cli
 from tests.csv_exports import write_cin7_exports, write_shopify_export
 
@@ -23,7 +25,7 @@ def test_json_on_stdout_and_exit_1_when_blocked(capsys: pytest.CaptureFixture[st
     assert main(["audit", "--scenario", str(DEMO), "--format", "json"]) == 1
     captured = capsys.readouterr()
     data = json.loads(captured.out)
-    assert data["summary"]["blockers"] == 22 and len(data["findings"]) == 33
+    assert data["summary"]["blockers"] == 20 and len(data["findings"]) == 31
 
 
 def test_report_and_fix_file_are_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,7 +142,7 @@ def test_audit_a_saved_store_over_http_with_credentials_from_the_environment(
     result = cli(env, "audit", "--store", "demo-apparel", "--format", "json")
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
-    assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 22
+    assert data["store"] == "demo-apparel" and data["summary"]["blockers"] == 20
     profile_file = (Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "profiles.json").read_text()
     assert SANDBOX_CIN7_KEY not in profile_file and SANDBOX_SHOPIFY_TOKEN not in profile_file
 
@@ -165,3 +167,49 @@ def test_approve_needs_a_choice(served_sandbox: str, tmp_path: Path) -> None:
     env = saved_demo_store(served_sandbox, tmp_path)
     result = cli(env, "mapping", "approve", "--store", "demo-apparel")
     assert result.returncode == 2 and "Say what to approve." in result.stderr
+
+
+def test_the_signoff_report_lists_each_decision_with_who_and_when(served_sandbox: str, tmp_path: Path) -> None:
+    """Decisions made in the console reach the CLI's report: fixes by where they are done, risks, who, when."""
+    env = saved_demo_store(served_sandbox, tmp_path)
+    findings = [
+        Finding(**f)
+        for f in json.loads(cli(env, "audit", "--store", "demo-apparel", "--format", "json").stdout)["findings"]
+    ]
+    case = next(f for f in findings if f.kind == "sku_case_mismatch")
+    cin7_side = next(f for f in findings if f.kind == "deprecated_in_cin7")
+    untracked = next(f for f in findings if f.kind == "untracked_inventory")
+    (Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "stores" / "demo-apparel" / "audit-decisions.json").write_text(
+        json.dumps(
+            {
+                case.key: {"decision": "fix", "by": "Priya Natarajan", "at": "2026-11-28T03:05:00Z"},
+                cin7_side.key: {"decision": "fix", "by": "Priya Natarajan", "at": "2026-11-28T03:06:00Z"},
+                untracked.key: "risk",  # written before who and when were kept
+                # ...when a shared SKU was one finding per variant: the decision still holds for the SKU
+                "duplicate_sku|TEE-BLK-M|gid://shopify/ProductVariant/44000155": "risk",
+            }
+        )
+    )
+    result = cli(env, "audit", "--store", "demo-apparel", "--fix-csv", str(tmp_path / "fix.csv"))
+    assert result.returncode == 1, result.stderr
+    report = result.stdout
+    assert "Times in Australia/Sydney." in report
+    accepted = report[report.index("### Accepted fixes") : report.index("### To do in Cin7 Core")]
+    assert (
+        f"| {md_code(case.sku)} |" in accepted
+        and "in the Shopify fix CSV | Priya Natarajan | 2026-11-28 14:05 AEDT |" in accepted
+    )
+    assert "to do in Cin7 Core | Priya Natarajan | 2026-11-28 14:06 AEDT |" in accepted
+    todo = report[report.index("### To do in Cin7 Core") : report.index("### Accepted risks")]
+    assert md_code(cin7_side.sku) in todo and "not in the fix CSV" in todo
+    risks = report[report.index("### Accepted risks") :]
+    assert md_code(untracked.sku) in risks and "not recorded (decided before names were kept) | — |" in risks
+    assert "| SKUs used by more than one Shopify variant | `TEE-BLK-M` |" in risks
+    assert "accepted fixes the fix CSV cannot make: 1 to do in Cin7 Core" in result.stderr
+    data = json.loads(cli(env, "audit", "--store", "demo-apparel", "--format", "json").stdout)
+    assert {(d["kind"], d["decision"], d["done"], d["by"]) for d in data["decisions"]} == {
+        ("sku_case_mismatch", "fix", "fix_csv", "Priya Natarajan"),
+        ("deprecated_in_cin7", "fix", "cin7", "Priya Natarajan"),
+        ("untracked_inventory", "risk", None, None),
+        ("duplicate_sku", "risk", None, None),
+    }

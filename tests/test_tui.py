@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -9,10 +10,11 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, OptionList, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
+from cin7_shopify.text import md_text
 from cin7_shopify.tui.app import ConsoleApp, HelpScreen
 from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.connection import ConnectionScreen
@@ -125,7 +127,7 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         screen = app.screen
         assert isinstance(screen, SkuReviewScreen)
         table = screen.query_one(VirtualTable)
-        assert len(table.rows) == 33 and table.rows[0][0] == "blocker"
+        assert len(table.rows) == 31 and table.rows[0][0] == "blocker"
         screen.query_one("#severity", Select).value = "info"
         await pilot.pause()
         assert {row[1] for row in table.rows} == {"only in Cin7 Core"} and len(table.rows) == 3
@@ -136,7 +138,7 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         table.focus()
         await pilot.press("f")  # accept the case fix
         await pilot.pause()
-        assert table.rows[0][4] == "fix ✓"
+        assert table.rows[0][4] == "CSV ✓"
         await pilot.press("down", "d")
         await pilot.pause()
         assert table.rows[1][4] == "risk ✓"
@@ -148,12 +150,83 @@ async def test_sku_review_filters_searches_decides_and_exports(tmp_path: Path) -
         fix = next((tmp_path / "exports").glob("shopify-sku-fix-*.csv")).read_text()
         assert "LSH-SND-M" in fix and "LSH-WHT-S" not in fix, "only the accepted fix"
         decisions = json.loads((app.workspace.stores()[0].folder / "audit-decisions.json").read_text())
-        assert sorted(decisions.values()) == ["fix", "risk"]
+        assert sorted(d["decision"] for d in decisions.values()) == ["fix", "risk"]
         report = next((tmp_path / "exports").glob("audit-*.md")).read_text()
         assert "## Accepted fixes" in report and "## Accepted risks" in report
         await pilot.press("u")  # undo the risk
         await pilot.pause()
-        assert table.rows[1][4] == "" and table.rows[0][4] == "fix ✓"
+        assert table.rows[1][4] == "" and table.rows[0][4] == "CSV ✓"
+
+
+def last_toast(app: ConsoleApp) -> str:
+    return list(app._notifications)[-1].message
+
+
+async def test_a_cin7_side_fix_says_where_it_is_done_and_the_report_names_who_and_when(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)  # the console's clock: 2026-11-27 09:30 UTC, 20:30 in the shop's Sydney
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SkuReviewScreen)
+        table = screen.query_one(VirtualTable)
+        search = screen.query_one("#search", Input)
+        search.value = "PUF-OLV-M"  # not tracked; no consultant set yet: the login name decides
+        await pilot.pause()
+        table.focus()
+        await pilot.press("d")
+        await pilot.pause()
+        assert [row[4] for row in table.rows] == ["risk ✓"]
+        screen.entry.save_settings(screen.entry.settings().model_copy(update={"consultant": "Priya Natarajan"}))
+        search.value = "CAP-KHA"  # the stray spaces are in the Cin7 Core SKU
+        await pilot.pause()
+        table.focus()
+        assert [row[1] for row in table.rows] == ["stray spaces"]
+        await pilot.press("f")
+        await pilot.pause()
+        assert table.rows[0][4] == "Cin7", "accepted, to be done in Cin7 Core: not 'fix ✓'"
+        toast = last_toast(app)
+        assert "not in the Shopify fix CSV" in toast and "'To do in Cin7 Core'" in toast
+        assert "Fix accepted, to do in Cin7 Core by Priya Natarajan at 2026-11-27 20:30 AEDT" in str(
+            screen.query_one("#detail-text", Static).render()
+        )
+        await pilot.press("X")
+        await pilot.pause()
+        assert "None of the accepted fixes is a Shopify SKU the CSV can set: 1 to do in Cin7 Core" in (last_toast(app))
+        assert not list((tmp_path / "exports").glob("shopify-sku-fix-*.csv"))
+        await pilot.press("x")
+        await pilot.pause()
+        report = next((tmp_path / "exports").glob("audit-*.md")).read_text()
+        assert "| to do in Cin7 Core | Priya Natarajan | 2026-11-27 20:30 AEDT |" in report
+        todo = report[report.index("### To do in Cin7 Core") : report.index("### Accepted risks")]
+        assert "` CAP-KHA`" in todo and "the fix CSV only changes Shopify SKUs" in todo
+        risks = report[report.index("### Accepted risks") :]
+        assert f"| {md_text(getpass.getuser())} | 2026-11-27 20:30 AEDT |" in risks
+
+
+async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SkuReviewScreen)
+        assert "20 blockers" in str(screen.query_one("#summary", Label).render())
+        screen.query_one("#kind", Select).value = "duplicate_sku"
+        await pilot.pause()
+        table = screen.query_one(VirtualTable)
+        assert sorted(row[2] for row in table.rows) == ["POLO-WHT-M", "TEE-BLK-M"]
+        table.cursor = [row[2] for row in table.rows].index("TEE-BLK-M")
+        await pilot.pause()
+        detail = str(screen.query_one("#detail-text", Static).render())
+        assert "keep: Classic Tee – Black / M" in detail and "rename: Classic Tee (Sale)" in detail
+        assert "gid://" not in detail
+        await pilot.press("f")
+        await pilot.pause()
+        assert table.rows[table.cursor][4] == "hand"
+        assert "to do by hand in Shopify" in last_toast(app)
 
 
 async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clears_it(tmp_path: Path) -> None:
@@ -181,7 +254,7 @@ async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clea
         assert not table.rows and "Nothing matches 'no-such-thing'" in str(screen.query_one("#detail-text").render())
         await pilot.press("escape")  # clears the search first
         await pilot.pause()
-        assert isinstance(app.screen, SkuReviewScreen) and search.value == "" and len(table.rows) == 33
+        assert isinstance(app.screen, SkuReviewScreen) and search.value == "" and len(table.rows) == 31
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, HomeScreen)

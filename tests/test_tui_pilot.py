@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from textual.widgets._toast import Toast
 
 from cin7_shopify.sandbox.demo_data import ORDERS_AT_3PL, ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.text import md_text
@@ -50,6 +51,21 @@ async def test_placing_test_orders_passes_each_kind_and_exports_the_signoff(tmp_
         await pilot.pause()
         (signoff,) = (tmp_path / "exports").glob("pilot-signoff-demo-apparel-*.md")
         assert "4 of 4 test orders passed" in signoff.read_text()
+
+
+async def test_the_pilot_result_is_in_its_status_line_not_a_toast_over_the_detail(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    for size in ((120, 40), (80, 24)):
+        async with app.run_test(size=size, notifications=True) as pilot:  # toasts drawn, as for a user
+            screen = await open_pilot(pilot)
+            await pilot.press("n")
+            await settle(pilot)
+            assert "4 of 4 passed every step" in str(screen.query_one("#pilot-status").render())
+            await pilot.pause(0.3)  # a toast is mounted a refresh after it is raised
+            pane = screen.query_one("#detail").region
+            covering = [str(t.render()) for t in app.screen.query(Toast) if t.region.overlaps(pane)]
+            assert not covering, f"at {size} a toast covers the detail the client is reading: {covering}"
+        app = demo_app(tmp_path / "small")
 
 
 async def test_tracing_the_store_explains_each_held_order_and_goes_to_the_fix(tmp_path: Path) -> None:

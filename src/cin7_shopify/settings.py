@@ -60,6 +60,8 @@ class StoreSettings(BaseModel):
     # The other integration's sale number for an order, `{number}` standing for the order number (e.g. "SHOP-{number}").
     sale_number_pattern: str | None = None
     observe_grace_minutes: int = Field(default=30, ge=0, le=1440)  # an order with no sale after this is an error
+    # Who accepts audit fixes and risks, as the client's sign-off report names them (empty: the OS user).
+    consultant: str | None = None
 
     @field_validator("go_live")
     @classmethod

@@ -37,6 +37,7 @@ from cin7_shopify.sync.journal import NOTICE_KINDS, Journal, JournalEntry, fold,
 if TYPE_CHECKING:
     import httpx
 
+    from cin7_shopify.audit.decisions import Choice, Decision
     from cin7_shopify.audit.models import AuditReport
     from cin7_shopify.audit.service import AuditRun, Step
     from cin7_shopify.cin7.client import Cin7Client
@@ -589,23 +590,38 @@ class StoreSession:
 
     # -- audit decisions --------------------------------------------------------------------
 
-    def decisions(self) -> dict[str, str]:
-        """Per finding: "fix" (accepted: goes in the fix file) or "risk" (accepted as it is)."""
+    def decisions(self) -> dict[str, Decision]:
+        """Per finding key: "fix" (accepted) or "risk" (accepted as it is), with who and when. Files
+        written before who and when were kept still load (those two then read as not recorded)."""
+        from cin7_shopify.audit.decisions import Decision, carried_over
+
         path = self.folder / "audit-decisions.json"
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             return {}
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        found = {str(k): Decision.from_json(v) for k, v in data.items()}
+        return carried_over({k: d for k, d in found.items() if d is not None})
 
-    def decide(self, key: str, decision: str | None) -> dict[str, str]:
+    def decide(self, key: str, choice: Choice | None, *, at: datetime) -> dict[str, Decision]:
+        """Record a decision by this store's consultant (the `consultant` setting, else the OS user)."""
+        from cin7_shopify.audit.decisions import Decision, consultant_name, stamp
+
+        made = None if choice is None else Decision(choice, consultant_name(self.settings().consultant), stamp(at))
+        return self.restore_decision(key, made)
+
+    def restore_decision(self, key: str, decision: Decision | None) -> dict[str, Decision]:
+        """Put a finding's decision back as it was (undo), who and when included."""
         decisions = self.decisions()
         if decision is None:
             decisions.pop(key, None)
         else:
             decisions[key] = decision
         private_folder(self.folder)
-        write_atomically(self.folder / "audit-decisions.json", json.dumps(decisions, indent=1))
+        document = {k: d.to_json() for k, d in decisions.items()}
+        write_atomically(self.folder / "audit-decisions.json", json.dumps(document, indent=1))
         return decisions
 
     # -- status -----------------------------------------------------------------------------

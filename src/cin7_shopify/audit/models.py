@@ -87,6 +87,7 @@ class ShopifyCatalog:
     variants: list[ShopifyVariantRecord]
     locations: list[ShopifyLocationRecord] | None = None  # None: the source has no location data
     tax_lines: list[TaxLineSeen] | None = None  # None: the source has no orders
+    timezone: str = ""  # shop.ianaTimezone: decisions in the exported report are dated in it
 
 
 @dataclass(frozen=True)

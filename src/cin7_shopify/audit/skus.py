@@ -88,7 +88,7 @@ def sku_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, *, unknown_sku: str
     match = match_skus(shopify, cin7)
     findings: list[Finding] = []
     findings += _missing(shopify)
-    findings += _duplicates(shopify)
+    findings += _duplicates(shopify, cin7)
     findings += _near_matches(shopify, cin7, match)
     findings += _only_in_shopify(match, unknown_sku)
     findings += _only_in_cin7(match)
@@ -115,30 +115,109 @@ def _missing(shopify: ShopifyCatalog) -> list[Finding]:
     ]
 
 
-def _duplicates(shopify: ShopifyCatalog) -> list[Finding]:
+def _duplicates(shopify: ShopifyCatalog, cin7: Cin7Catalog) -> list[Finding]:
+    """One finding per shared SKU, listing every variant on it, with the genuine one kept.
+
+    The genuine variant is the one Cin7 Core's product of that SKU describes (its family's title and
+    option values, or its name); failing that, the one listed first in Shopify (the lowest variant id,
+    as Shopify numbers them in the order they were made). Only the others are to be renamed.
+    """
     groups: dict[str, list[ShopifyVariantRecord]] = defaultdict(list)
     for variant in shopify.variants:
         if not is_blank(variant.sku):
             groups[variant.sku].append(variant)  # type: ignore[index]
+    duplicated = {sku: variants for sku, variants in groups.items() if len(variants) > 1}
+    if not duplicated:
+        return []
+    products = {p.sku: p for p in cin7.products if p.sku in duplicated}
+    members: dict[str, tuple[Cin7FamilyRecord, tuple[str, ...]]] = {}
+    for family in cin7.families:
+        for sku, values in family.members:
+            if sku in duplicated:
+                members[sku] = (family, values)
     findings = []
-    for sku, variants in groups.items():
-        if len(variants) < 2:
-            continue
-        others = ", ".join(_variant_label(v) for v in variants)
-        for variant in variants:
-            findings.append(
-                Finding(
-                    "duplicate_sku",
-                    "blocker",
-                    sku,
-                    {**variant.describe(), "shared_with": [v.id for v in variants if v.id != variant.id]},
-                    None,
-                    f"SKU {sku} is used by {len(variants)} Shopify variants ({others}); Cin7 Core needs one "
-                    "product per SKU, so stock and orders would be mixed up.",
-                    f"Give {_variant_label(variant)} its own SKU, or archive the duplicate listing.",
-                )
+    for sku, variants in duplicated.items():
+        product = products.get(sku)
+        kept, why = genuine_variant(variants, product, members.get(sku))
+        others = [v for v in variants if v.id != kept.id]
+        renamed = ", ".join(_variant_label(v) for v in others)
+        whom = f"each of {renamed}" if len(others) > 1 else renamed
+        findings.append(
+            Finding(
+                "duplicate_sku",
+                "blocker",
+                sku,
+                {
+                    "variants": [{**v.describe(), "keep": v.id == kept.id} for v in variants],
+                    "kept": _variant_label(kept),
+                    "kept_because": why,
+                },
+                product.describe() if product else None,
+                f"SKU {sku} is used by {len(variants)} Shopify variants "
+                f"({', '.join(_variant_label(v) for v in variants)}); Cin7 Core needs one product per SKU, so "
+                f"stock and orders would be mixed up. Keep it on {_variant_label(kept)}: {why}.",
+                f"Keep {sku} on {_variant_label(kept)}; give {whom} its own SKU (one Cin7 Core has: create it "
+                f"there first) or archive {'them' if len(others) > 1 else 'it'}.",
             )
+        )
     return findings
+
+
+def genuine_variant(
+    variants: list[ShopifyVariantRecord],
+    product: Cin7ProductRecord | None,
+    member: tuple[Cin7FamilyRecord, tuple[str, ...]] | None,
+) -> tuple[ShopifyVariantRecord, str]:
+    """The variant a shared SKU belongs to, and why in the merchant's words."""
+
+    def plain(text: str) -> str:
+        return " ".join(text.replace("–", "-").replace("—", "-").casefold().split())
+
+    def score(variant: ShopifyVariantRecord) -> int:
+        if product is None:
+            return 0
+        points = 0
+        if member is not None:
+            family, values = member
+            if variant.has_options and tuple(plain(v) for v in variant.option_values) == tuple(
+                plain(v) for v in values
+            ):
+                points += 2
+            if plain(variant.product_title) == plain(family.name):
+                points += 1
+        name = plain(product.name)
+        label = plain(
+            f"{variant.product_title} - {' / '.join(variant.option_values)}"
+            if variant.has_options
+            else variant.product_title
+        )
+        if label == name:
+            points += 3
+        elif plain(variant.product_title) == name:
+            points += 1
+        return points
+
+    scores = {v.id: score(v) for v in variants}
+    best = max(scores.values())
+    oldest = sorted(variants, key=lambda v: _creation_order(v.id))
+    if best > 0 and sum(1 for s in scores.values() if s == best) == 1:
+        kept = next(v for v in variants if scores[v.id] == best)
+        assert product is not None
+        return kept, f"its title and options match Cin7 Core's {product.sku} ({product.name})"
+    tied = [v for v in oldest if scores[v.id] == best]
+    kept = tied[0]
+    if product is None:
+        return kept, "no Cin7 Core product has this SKU, so the listing made first in Shopify keeps it"
+    return kept, (
+        f"none of them matches Cin7 Core's {product.sku} ({product.name}) better than the others, so the "
+        "listing made first in Shopify keeps it"
+    )
+
+
+def _creation_order(variant_id: str) -> tuple[int, str]:
+    """Shopify numbers variants in the order they were made: gid://shopify/ProductVariant/<n>."""
+    tail = variant_id.rsplit("/", 1)[-1]
+    return (int(tail), variant_id) if tail.isdigit() else (2**63, variant_id)
 
 
 def _near_matches(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -> list[Finding]:

@@ -98,6 +98,7 @@ async def read_shopify_catalog(
         variants=variants,
         locations=[ShopifyLocationRecord(loc.id, loc.name, loc.is_active) for loc in locations],
         tax_lines=tax_lines_seen(orders),
+        timezone=shop.timezone,
     )
 
 

@@ -30,6 +30,7 @@ HINTS = {
     "default_customer": "the Cin7 Core customer for orders without an email (or all, by customer mode)",
     "safety_buffer": "units held back from Shopify per SKU and location",
     "cin7_reserved_calls_per_minute": "of Cin7's 60 calls a minute, kept free for the merchant's other apps",
+    "consultant": "who accepts audit fixes and risks in the sign-off report (empty: your login name)",
 }
 
 # Choices in words on screen; the machine names stay what settings.json and `store set` take.
@@ -77,6 +78,7 @@ FIELD_HELP = {
     "observe_match": "How an order is matched to the sale the other connector made.",
     "sale_number_pattern": "The other connector's sale number, {number} standing for the order number.",
     "observe_grace_minutes": "An order with no sale after this many minutes is reported.",
+    "consultant": "Who the audit's sign-off report names for each accepted fix and risk; empty: your login name.",
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,12 +14,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
 
-from cin7_shopify.audit.export import KIND_TITLES, report_markdown, shopify_fix_csv
+from cin7_shopify.audit.decisions import ROUTE_WORDS, Decision, fix_route, local_stamp, shop_zone, signoff_markdown
+from cin7_shopify.audit.export import KIND_TITLES, shopify_fix_csv
 from cin7_shopify.audit.mapping import approve_proposals
 from cin7_shopify.audit.models import FINDING_KINDS, SEVERITY_ORDER, AuditReport, Finding
 from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.state.storage import write_atomically
-from cin7_shopify.text import markup, md_code, md_text, safe_text
+from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -75,10 +77,12 @@ class SkuReviewScreen(Screen[None]):
         "- Filter by **severity** and **kind**; **/** searches SKUs, product titles, locations and tax lines "
         "(Escape clears the search first); **o** changes the sort.\n"
         "- **f** accepts the proposed fix: SKU fixes go into the Shopify fix CSV (**X**), a proposed location or "
-        "tax mapping is saved to the store; a fix made by hand says so.\n"
+        "tax mapping is saved to the store; any other fix is listed in the report as to do in Cin7 Core or by "
+        "hand in Shopify, and the Done column says which (CSV, map, Cin7, hand).\n"
         "- **d** accepts the risk: the finding stays in the report, marked as decided; **u** undoes the last "
         "decision.\n"
-        "- **x** exports the report (Markdown) for the client's sign-off, with the accepted fixes and risks; "
+        "- **x** exports the report (Markdown) for the client's sign-off, with the accepted fixes and risks, who "
+        "accepted each and when (the store's `consultant` setting, else your login name); "
         "**r** runs the audit again.\n"
         "- **Escape** stops a read in progress, clears the search, or goes back."
     )
@@ -87,10 +91,10 @@ class SkuReviewScreen(Screen[None]):
         super().__init__()
         self.entry = entry
         self.focus_sku = focus  # from the error log: land on this SKU's finding
-        self.undo: list[tuple[str, str | None]] = []  # (finding key, decision before), newest last
+        self.undo: list[tuple[str, Decision | None]] = []  # (finding key, decision before), newest last
         self.run: AuditRun | None = run
         self.shown: list[Finding] = []
-        self.decisions: dict[str, str] = {}
+        self.decisions: dict[str, Decision] = {}
         self.sort_by = "severity"
 
     @property
@@ -214,14 +218,13 @@ class SkuReviewScreen(Screen[None]):
         table = self.query_one(VirtualTable)
         wide = self.size.width >= WIDE
         table.columns = self._columns(wide)
-        decided = {"fix": "fix ✓", "risk": "risk ✓"}  # shown in the Decided column
         table.set_rows(
             [
                 (
                     *((f.severity, KIND_WORDS.get(f.kind, f.kind)) if wide else (LEVEL_MARKS[f.severity],)),
                     f.sku if f.sku is not None else "—",
                     f.message,
-                    decided.get(self.decisions.get(f.key, ""), ""),
+                    _done(f, self.decisions.get(f.key)),
                 )
                 for f in findings
             ],
@@ -253,7 +256,9 @@ class SkuReviewScreen(Screen[None]):
     @on(VirtualTable.Highlighted)
     def _highlighted(self, message: VirtualTable.Highlighted) -> None:
         if 0 <= message.index < len(self.shown):
-            self.query_one("#detail-text", Static).update(_describe(self.shown[message.index]))
+            finding = self.shown[message.index]
+            zone = shop_zone(self.run.shopify.timezone) if self.run else None
+            self.query_one("#detail-text", Static).update(_describe(finding, self.decisions.get(finding.key), zone))
 
     @property
     def current(self) -> Finding | None:
@@ -296,37 +301,42 @@ class SkuReviewScreen(Screen[None]):
         finding = self.current
         if finding is None or self.run is None:
             return
-        if finding.kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"}:
+        route, _ = fix_route(finding)
+        if route == "mapping":
             self._approve_mapping(finding)
             return
-        if finding.kind not in {"sku_case_mismatch", "sku_whitespace"} or not finding.shopify:
-            self.notify(
-                "This fix is made by hand (see the detail); mark it as an accepted risk with x if it stays.",
-                title="No automatic fix",
-            )
-            return
         self._decide(finding, "fix")
+        if route == "fix_csv":
+            self.notify("Accepted: it goes into the Shopify fix CSV (X).", title="Fix accepted")
+            return
+        title = "To do in Cin7 Core" if route == "cin7" else "To do by hand in Shopify"
+        self.notify(  # why it is no fix CSV row is in the detail, so the toast stays short
+            f"Accepted, {ROUTE_WORDS[route]}: not in the Shopify fix CSV (the detail says why). The exported "
+            f"report lists it under '{title}'.",
+            title="Fix accepted",
+        )
 
     def action_accept_risk(self) -> None:
         finding = self.current
         if finding is not None:
-            self._decide(finding, None if self.decisions.get(finding.key) == "risk" else "risk")
+            current = self.decisions.get(finding.key)
+            self._decide(finding, None if current is not None and current.choice == "risk" else "risk")
 
     def action_undo(self) -> None:
         if not self.undo:
             self.notify("No decision to undo.", title="Undo")
             return
         key, before = self.undo.pop()
-        self.decisions = self.entry.decide(key, before)
+        self.decisions = self.entry.restore_decision(key, before)
         self.apply_filters()
         index = next((i for i, f in enumerate(self.shown) if f.key == key), None)
         if index is not None:
             self.query_one(VirtualTable).cursor = index
         self.notify("The last decision is undone.", title="Undo")
 
-    def _decide(self, finding: Finding, decision: str | None) -> None:
+    def _decide(self, finding: Finding, choice: Literal["fix", "risk"] | None) -> None:
         self.undo.append((finding.key, self.decisions.get(finding.key)))
-        self.decisions = self.entry.decide(finding.key, decision)
+        self.decisions = self.entry.decide(finding.key, choice, at=self.console.now())
         cursor = self.query_one(VirtualTable).cursor
         self.apply_filters()
         self.query_one(VirtualTable).cursor = cursor
@@ -357,26 +367,41 @@ class SkuReviewScreen(Screen[None]):
     def action_export_report(self) -> None:
         if self.run is not None:
             path = self._export_path("md")
-            write_atomically(path, _with_decisions(self.run.report, self.decisions))
+            write_atomically(path, signoff_markdown(self.run.report, self.decisions, self.run.shopify.timezone))
             self.notify(f"Wrote {markup(path)}", title="Report exported")
 
     def action_export_fix(self) -> None:
         if self.run is None:
             return
-        accepted = {k for k, v in self.decisions.items() if v == "fix"}
         report = self.run.report
+        accepted = [f for f in report.findings if (d := self.decisions.get(f.key)) is not None and d.choice == "fix"]
         if accepted:
-            report = AuditReport(store=report.store, findings=[f for f in report.findings if f.key in accepted])
+            report = AuditReport(store=report.store, findings=accepted)
         text, fixed = shopify_fix_csv(report, self.run.shopify)
+        routes = [fix_route(f)[0] for f in accepted]
+        elsewhere = ", ".join(
+            f"{routes.count(r)} {ROUTE_WORDS[r]}" for r in ("cin7", "shopify", "mapping") if routes.count(r)
+        )
         if not fixed:
-            self.notify("No SKU could be fixed automatically.", title="Nothing to export")
+            self.notify(
+                (
+                    f"None of the accepted fixes is a Shopify SKU the CSV can set: {elsewhere}. The exported "
+                    "report (x) lists them."
+                )
+                if elsewhere
+                else "No SKU could be fixed automatically.",
+                title="Nothing to export",
+                timeout=8,
+            )
             return
         path = self._export_path("csv", prefix="shopify-sku-fix")
         write_atomically(path, text)
         self.notify(
             f"Wrote {markup(path)} ({fixed} variants). "
-            "Import it in Shopify with 'Overwrite products with matching handles'.",
+            "Import it in Shopify with 'Overwrite products with matching handles'."
+            + (f" Not in it: {elsewhere} (the exported report lists them)." if elsewhere else ""),
             title="Fix CSV exported",
+            timeout=8,
         )
 
     def _export_path(self, suffix: str, *, prefix: str = "audit") -> Path:
@@ -394,7 +419,16 @@ def read_ago(read_at: datetime | None) -> str:
     return " · read just now" if minutes < 1 else f" · read {minutes} min ago (r re-reads)"
 
 
-def _describe(finding: Finding) -> str:
+def _done(finding: Finding, decision: Decision | None) -> str:
+    """The Done column: where an accepted fix is done (the fix CSV, the mapping, Cin7 Core, by hand), or a risk."""
+    if decision is None:
+        return ""
+    if decision.choice == "risk":
+        return "risk ✓"
+    return {"fix_csv": "CSV ✓", "mapping": "map ✓", "cin7": "Cin7", "shopify": "hand"}[fix_route(finding)[0]]
+
+
+def _describe(finding: Finding, decision: Decision | None = None, zone: ZoneInfo | None = None) -> str:
     def side(title: str, data: dict[str, object] | None) -> str:
         if not data:
             return f"[b]{title}[/b] —"
@@ -402,6 +436,8 @@ def _describe(finding: Finding) -> str:
         for key, value in data.items():
             if value in (None, "", [], {}) or (isinstance(value, str) and value.startswith("gid://")):
                 continue  # ids mean nothing to the merchant
+            if key == "variants" and isinstance(value, list):
+                continue  # a shared SKU's variants are listed one a line below
             if isinstance(value, dict):
                 value = ", ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, list):
@@ -409,35 +445,29 @@ def _describe(finding: Finding) -> str:
             parts.append(f"{markup(key.replace('_', ' '))}: {markup(value)}")
         return f"[b]{title}[/b] " + " · ".join(parts)
 
-    return "\n".join(
-        [
-            f"[b]{KIND_TITLES.get(finding.kind, finding.kind)}[/b] ({finding.severity})",
-            markup(finding.message),
-            f"[b]Fix:[/b] {markup(finding.fix)}",
-            side("Shopify", finding.shopify),
-            side("Cin7 Core", finding.cin7),
-        ]
-    )
+    lines = [
+        f"[b]{KIND_TITLES.get(finding.kind, finding.kind)}[/b] ({finding.severity})",
+        markup(finding.message),
+        f"[b]Fix:[/b] {markup(finding.fix)}",
+    ]
+    if decision is not None:
+        route, why = fix_route(finding)
+        what = "Risk accepted" if decision.choice == "risk" else f"Fix accepted, {ROUTE_WORDS[route]}"
+        lines.append(
+            f"[b]{what}[/b] by {markup(decision.by or 'someone (not recorded)')} at {local_stamp(decision.at, zone)}"
+            + (f" — not in the fix CSV: {markup(why)}" if decision.choice == "fix" and why else "")
+        )
+    lines.append(side("Shopify", finding.shopify))
+    for variant in (finding.shopify or {}).get("variants") or []:
+        if isinstance(variant, dict):
+            options = " / ".join(str(v) for v in (variant.get("options") or {}).values())
+            label = f"{variant.get('product')}" + (f" – {options}" if options else "")
+            lines.append(f"  {'keep' if variant.get('keep') else 'rename'}: {markup(label)}")
+    lines.append(side("Cin7 Core", finding.cin7))
+    return "\n".join(lines)
 
 
 def _searchable(finding: Finding) -> str:
     """What a search looks in: the SKU, the message (titles, locations, tax lines in words) and both sides."""
     sides = [str(v) for side in (finding.shopify or {}, finding.cin7 or {}) for v in side.values() if v]
     return "\n".join([finding.sku or "", finding.message, *sides]).casefold()
-
-
-def _with_decisions(report: AuditReport, decisions: dict[str, str]) -> str:
-    text = report_markdown(report)
-    fixes = [f for f in report.findings if decisions.get(f.key) == "fix"]
-    if fixes:
-        text += "\n## Accepted fixes\n\n" + "\n".join(
-            f"- {KIND_WORDS.get(f.kind, f.kind)} {md_code(f.sku or '—')}: {md_text(f.fix)}" for f in fixes
-        )
-        text += "\n"
-    decided = [f for f in report.findings if decisions.get(f.key) == "risk"]
-    if decided:
-        text += "\n## Accepted risks\n\n" + "\n".join(
-            f"- {KIND_WORDS.get(f.kind, f.kind)} {md_code(f.sku or '—')}: {md_text(f.message)}" for f in decided
-        )
-        text += "\n"
-    return text
