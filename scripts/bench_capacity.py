@@ -34,12 +34,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=900)
     parser.add_argument("--only", nargs="*", default=[])
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--figures", action="store_true", help="end with make bench's JSON row")
     args = parser.parse_args()
     if args.one:
         stores, orders = (int(x) for x in args.one.split("x"))
         one(stores, orders)
         return
     grid = [g for g in GRID if not args.only or f"{g[0]}x{g[1]}" in args.only]
+    differences: list[float] = []
+    agreed = 0
     for stores, orders in grid:
         began = time.monotonic()
         with tempfile.TemporaryDirectory() as home:
@@ -64,6 +67,18 @@ def main() -> None:
             for name, v in plan["agreement"].items()
         )
         print(f"{stores:>2} stores × {orders:>5}/h ({seconds:.0f} s): {row}", flush=True)
+        agreed += all(v["within"] for v in plan["agreement"].values())
+        differences += [
+            abs(v["predicted"] - v["simulated"]) / max(v["simulated"], 1e-9) * 100 for v in plan["agreement"].values()
+        ]
+    if args.figures:
+        figure = {
+            "what": f"plan capacity: predicted beside rehearsed ({', '.join(args.only) or 'the whole grid'})",
+            "goal": "within 2 %",
+            "measured": f"{agreed} of {len(grid)} agree, largest difference {max(differences, default=0):.1f} %",
+            "met": agreed == len(grid),
+        }
+        print(json.dumps([figure], ensure_ascii=False))
 
 
 if __name__ == "__main__":

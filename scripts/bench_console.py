@@ -50,8 +50,8 @@ async def paint_times() -> dict[str, float]:
         for key, name in [
             ("n", "connection setup"),
             ("l", "error log"),
-            ("a", "SKU review (audit included)"),
-            ("m", "mapping (reads included)"),
+            ("a", "SKU review (reads both sides)"),
+            ("m", "mapping (the audit kept)"),
         ]:
             started = time.perf_counter()
             await pilot.press(key)
@@ -125,11 +125,11 @@ def main() -> None:
     loaded = asyncio.run(paint_times())
     asyncio.run(big_review(100_000))
     if "--figures" in sys.argv:
-        slowest = max(loaded["k"], loaded["m"])
+        slowest = max(loaded["a"], loaded["m"])
         row = {
-            "what": "SKU review / mapping, data shown in the demo",
+            "what": "SKU review (reads both sides) / mapping (audit kept), data shown in the demo",
             "goal": "< 0.6 s",
-            "measured": f"{loaded['k']:.2f} s / {loaded['m']:.2f} s",
+            "measured": f"{loaded['a']:.2f} s / {loaded['m']:.2f} s",
             "met": slowest < 0.6,
         }
         print(json.dumps([row], ensure_ascii=False))

@@ -9,6 +9,8 @@ calls, the simulated minutes they take at Cin7's 60 calls a minute, and the CPU 
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +23,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.sync.runner import StoreSync
 
 
-async def bench(place: int) -> None:
+async def bench(place: int) -> dict[str, object]:
     clock = ManualClock()
     session = open_sandbox(sample_data_dir() / "demo-apparel", clock=clock)
     settings = StoreSettings.from_json_dict(session.scenario.settings)
@@ -49,10 +51,18 @@ async def bench(place: int) -> None:
         f"({cin7 / max(1, len(report.orders)):.1f}/order) · {shopify:>3} Shopify calls · "
         f"{minutes:.1f} simulated min · {cpu:.2f} s CPU"
     )
+    return {
+        "what": f"pilot: {what} (demo)",
+        "goal": "—",
+        "measured": f"{passed} of {len(report.orders)} passed; {cin7} Cin7 + {shopify} Shopify calls, "
+        f"{minutes:.1f} simulated min, {cpu:.2f} s CPU",
+        "met": None,
+    }
 
 
 if __name__ == "__main__":
     print("Demo Apparel; the pilot plays the warehouse. Tracing includes importing the 28 orders since go-live;")
     print("placing starts from a store already in sync.")
-    asyncio.run(bench(0))
-    asyncio.run(bench(4))
+    rows = [asyncio.run(bench(0)), asyncio.run(bench(4))]
+    if "--figures" in sys.argv:
+        print(json.dumps(rows, ensure_ascii=False))
