@@ -26,7 +26,11 @@ _SPACES = re.compile(r"\s+")
 
 def squeeze(sku: str) -> str:
     """The SKU without leading, trailing or doubled inner whitespace."""
-    return _SPACES.sub(" ", sku.strip())
+    stripped = sku.strip()
+    # Most SKUs have nothing to squeeze: whitespace other than a single ASCII space is not printable.
+    if "  " not in stripped and stripped.isprintable():
+        return stripped
+    return _SPACES.sub(" ", stripped)
 
 
 def normalise(sku: str) -> str:
@@ -39,7 +43,7 @@ def has_whitespace_problem(sku: str) -> bool:
 
 
 def is_blank(sku: str | None) -> bool:
-    return sku is None or not sku.strip()
+    return not sku or sku.isspace()
 
 
 @dataclass
@@ -52,7 +56,8 @@ class SkuMatch:
     unmatched_products: list[Cin7ProductRecord] = field(default_factory=list)
 
     def product_for(self, variant_id: str) -> Cin7ProductRecord | None:
-        return self.exact.get(variant_id) or self.near.get(variant_id)
+        found = self.exact.get(variant_id)
+        return found if found is not None else self.near.get(variant_id)
 
 
 def match_skus(shopify: ShopifyCatalog, cin7: Cin7Catalog) -> SkuMatch:
@@ -92,9 +97,7 @@ def sku_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, *, unknown_sku: str
     findings += _near_matches(shopify, cin7, match)
     findings += _only_in_shopify(match, unknown_sku)
     findings += _only_in_cin7(match)
-    findings += _deprecated(shopify, match)
-    findings += _untracked(shopify, match)
-    findings += _missing_tax_rule(shopify, match)
+    findings += _matched_variant_findings(shopify, match)
     findings += variant_set_findings(shopify, cin7, match)
     return findings
 
@@ -331,66 +334,62 @@ def _only_in_cin7(match: SkuMatch) -> list[Finding]:
     ]
 
 
-def _deprecated(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
-    findings = []
+def _matched_variant_findings(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
+    """Deprecated in Cin7, untracked in Shopify, no sale tax rule: one walk over the matched variants
+    (at 100,000 variants three walks were a third of the diff), the findings in that order."""
+    deprecated: list[Finding] = []
+    untracked: list[Finding] = []
+    no_tax_rule: dict[str, tuple[Cin7ProductRecord, ShopifyVariantRecord]] = {}
     for variant in shopify.variants:
         product = match.product_for(variant.id)
-        if product is None or product.is_active or variant.product_status != "ACTIVE":
+        if product is None:
             continue
-        findings.append(
-            Finding(
-                "deprecated_in_cin7",
-                "blocker",
-                variant.sku,
-                variant.describe(),
-                product.describe(),
-                f"{_variant_label(variant)} is on sale in Shopify but {product.sku} is Deprecated in Cin7 Core, "
-                "which refuses orders for it.",
-                f"Reactivate {product.sku} in Cin7 Core, or archive the variant in Shopify.",
-            )
-        )
-    return findings
+        on_sale = variant.product_status == "ACTIVE"
+        if not product.is_active and on_sale:
+            deprecated.append(_deprecated(variant, product))
+        if product.is_stock and not variant.tracked:
+            untracked.append(_untracked(variant, product))
+        if on_sale and product.sale_tax_rule in (None, ""):
+            no_tax_rule.setdefault(product.sku, (product, variant))
+    return deprecated + untracked + [_missing_tax_rule(product, variant) for product, variant in no_tax_rule.values()]
 
 
-def _untracked(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
-    findings = []
-    for variant in shopify.variants:
-        product = match.product_for(variant.id)
-        if product is None or not product.is_stock or variant.tracked:
-            continue
-        findings.append(
-            Finding(
-                "untracked_inventory",
-                "warning",
-                variant.sku,
-                variant.describe(),
-                product.describe(),
-                f"{_variant_label(variant)} does not track inventory in Shopify, so stock from Cin7 Core is "
-                "never shown and it can oversell.",
-                "Tick 'Track quantity' on the variant in Shopify.",
-            )
-        )
-    return findings
+def _deprecated(variant: ShopifyVariantRecord, product: Cin7ProductRecord) -> Finding:
+    return Finding(
+        "deprecated_in_cin7",
+        "blocker",
+        variant.sku,
+        variant.describe(),
+        product.describe(),
+        f"{_variant_label(variant)} is on sale in Shopify but {product.sku} is Deprecated in Cin7 Core, "
+        "which refuses orders for it.",
+        f"Reactivate {product.sku} in Cin7 Core, or archive the variant in Shopify.",
+    )
 
 
-def _missing_tax_rule(shopify: ShopifyCatalog, match: SkuMatch) -> list[Finding]:
-    sold: dict[str, tuple[Cin7ProductRecord, ShopifyVariantRecord]] = {}
-    for variant in shopify.variants:
-        product = match.product_for(variant.id)
-        if product is not None and product.sale_tax_rule in (None, "") and variant.product_status == "ACTIVE":
-            sold.setdefault(product.sku, (product, variant))
-    return [
-        Finding(
-            "missing_tax_rule",
-            "warning",
-            product.sku,
-            variant.describe(),
-            product.describe(),
-            f"Cin7 Core product {product.sku} is sold in Shopify but has no sale tax rule.",
-            "Set its Sale Tax Rule in Cin7 Core (Inventory → Products → the product).",
-        )
-        for product, variant in sold.values()
-    ]
+def _untracked(variant: ShopifyVariantRecord, product: Cin7ProductRecord) -> Finding:
+    return Finding(
+        "untracked_inventory",
+        "warning",
+        variant.sku,
+        variant.describe(),
+        product.describe(),
+        f"{_variant_label(variant)} does not track inventory in Shopify, so stock from Cin7 Core is "
+        "never shown and it can oversell.",
+        "Tick 'Track quantity' on the variant in Shopify.",
+    )
+
+
+def _missing_tax_rule(product: Cin7ProductRecord, variant: ShopifyVariantRecord) -> Finding:
+    return Finding(
+        "missing_tax_rule",
+        "warning",
+        product.sku,
+        variant.describe(),
+        product.describe(),
+        f"Cin7 Core product {product.sku} is sold in Shopify but has no sale tax rule.",
+        "Set its Sale Tax Rule in Cin7 Core (Inventory → Products → the product).",
+    )
 
 
 def variant_set_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -> list[Finding]:
