@@ -327,6 +327,7 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         assert cells(locations)[4][2] == "Melbourne Store"
         await pilot.press("ctrl+s")
         await pilot.pause()
+        assert "saved: the sync uses this mapping from its next pass" in str(screen.query_one("#blockers").render())
         saved = app.workspace.stores()[0].settings().location_map
         assert saved["gid://shopify/Location/71003"] == saved["gid://shopify/Location/71005"] == "Melbourne Store"
         taxes = screen.query_one("#taxes", DataTable)

@@ -93,6 +93,7 @@ class MappingScreen(Screen[None]):
         self.settings: StoreSettings = entry.settings()
         self.report: AuditReport | None = None  # the maps being edited, judged on the data read
         self.dirty = False
+        self.saved = False  # saved since the screen opened, and nothing changed since
 
     @property
     def console(self) -> ConsoleApp:
@@ -241,7 +242,13 @@ class MappingScreen(Screen[None]):
         taxes.move_cursor(row=min(keep, max(0, taxes.row_count - 1)))
         count = sum(1 for kind, _ in blocking if kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
         self._explain_row()
-        unsaved = " · [b $warning]unsaved changes (Ctrl+S)[/]" if self.dirty else ""
+        unsaved = (
+            " · [b $warning]unsaved changes (Ctrl+S)[/]"
+            if self.dirty
+            else " · saved: the sync uses this mapping from its next pass"
+            if self.saved
+            else ""
+        )
         self.query_one("#blockers", Label).update(
             (
                 f"[b $error]{count} mapping blocker{'s' if count != 1 else ''}[/] until resolved"
@@ -345,7 +352,7 @@ class MappingScreen(Screen[None]):
             mapping[key] = choice
         self.undo.append(self.settings)
         self.settings = self.settings.model_copy(update={field: mapping})
-        self.dirty = True
+        self.dirty, self.saved = True, False
         self.redraw()
 
     def action_undo(self) -> None:
@@ -360,9 +367,8 @@ class MappingScreen(Screen[None]):
 
     def action_save(self) -> None:
         self.entry.save_settings(self.settings)
-        self.dirty = False
-        self.redraw()
-        self.notify("Mappings saved to the store profile; the sync uses them from its next pass.", title="Saved")
+        self.dirty, self.saved = False, True
+        self.redraw()  # said in the status line: a toast would cover the row's explanation
 
     def action_back(self) -> None:
         if self.workers.cancel_group(self, "mapping"):
