@@ -182,7 +182,9 @@ class Pilot:
             if entry.status in {"skipped", "waiting"}:
                 report.skipped.append((entry.name, entry.reason))
             elif order_id in orders:
-                report.orders.append(PilotOrder(order_id, entry.name))
+                # a test order an earlier pilot placed is told from the store's own (the sign-off counts each)
+                placed = PILOT_TAG in orders[order_id].tags
+                report.orders.append(PilotOrder(order_id, entry.name, kind="placed earlier" if placed else ""))
                 self.on_update(report.orders[-1])
         await self._trace(report, orders)
         return report
