@@ -66,7 +66,8 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
         assert isinstance(app.screen, ErrorLogScreen)
         table = app.screen.query_one(VirtualTable)
         causes = [row[1] for row in table.rows]
-        assert len(causes) == 10 and causes[:2] == ["missing SKU — 2 orders", "missing customer — 2 orders"]
+        # the biggest causes first; between equal counts the newest first, which the pass's timing decides
+        assert len(causes) == 10 and set(causes[:2]) == {"missing SKU — 2 orders", "missing customer — 2 orders"}
         assert "unknown SKU TOTE-CANVAS — 1 order" in causes and "refused by Cin7 Core RJK-YEL-M — 1 order" in causes
         assert "Times in Australia/Sydney (AEDT)" in str(app.screen.query_one("#zone").render())
         await pilot.press("v")  # every entry
