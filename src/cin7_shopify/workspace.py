@@ -378,12 +378,14 @@ class StoreSession:
         private_folder(self.folder)
         write_atomically(self.folder / "audit-summary.json", json.dumps(summary, indent=1) + "\n")
 
-    def note_pilot(self, passed: int, total: int, *, test_orders: bool = True) -> None:
+    def note_pilot(self, passed: int, total: int, *, test_orders: bool | None = True) -> None:
         """Both faces call this after a pilot: the checklist's "Pilot passed" step comes from it.
-        `test_orders`: orders the pilot placed, or the store's own orders traced (said on the step)."""
+        `test_orders`: orders the pilot placed (True), the store's own orders (False), or both (None),
+        said on the step."""
         private_folder(self.folder)
         when = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        summary = {"when": when, "passed": passed, "total": total, "orders": "test" if test_orders else "store"}
+        orders = {True: "test", False: "store", None: "test and store"}[test_orders]
+        summary = {"when": when, "passed": passed, "total": total, "orders": orders}
         write_atomically(self.folder / "pilot-summary.json", json.dumps(summary) + "\n")
 
     def _summary(self, name: str) -> dict[str, Any]:

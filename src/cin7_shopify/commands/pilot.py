@@ -11,7 +11,7 @@ from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import scenario_session, store_session
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
-from cin7_shopify.pilot.engine import STEPS, Pilot, PilotReport
+from cin7_shopify.pilot.engine import STEPS, Pilot, PilotReport, which_orders
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.text import json_text, safe_text
 
@@ -62,7 +62,7 @@ async def _store(args: argparse.Namespace) -> PilotReport:
     session.note_pilot(
         sum(o.outcome == "passed" for o in report.orders),
         len(report.orders),
-        test_orders=all(o.kind for o in report.orders),
+        test_orders=which_orders(report.orders),
     )
     return report
 

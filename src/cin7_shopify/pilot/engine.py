@@ -90,6 +90,12 @@ def _contract_error(error: dict[str, str]) -> dict[str, str]:
     return {**error, "kind": "cin7_rejected", "cause": error.get("kind", "")}
 
 
+def which_orders(orders: list[PilotOrder]) -> bool | None:
+    """Test orders the pilot placed (True), the store's own (False), or both (None): the checklist says which."""
+    placed = {bool(order.kind) for order in orders}
+    return None if len(placed) > 1 else placed != {False}
+
+
 @dataclass
 class PilotReport:
     store: str

@@ -18,7 +18,7 @@ from textual.style import Style
 from textual.widgets import Footer, Header, Label, Static
 
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
-from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport
+from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport, which_orders
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.sync.triage import cin7_sale_url, fix_target, shopify_order_url
@@ -412,7 +412,7 @@ class PilotScreen(Screen[None]):
         self._show()
         if self.report is not None:
             passed = sum(o.outcome == "passed" for o in self.report.orders)
-            placed = all(o.kind for o in self.report.orders)
+            placed = which_orders(self.report.orders)
             self.entry.note_pilot(passed, len(self.report.orders), test_orders=placed)
             # The result is in the status line above the table (_show): a toast here would cover the
             # right of the detail pane, the part a client is reading, for its few seconds.
