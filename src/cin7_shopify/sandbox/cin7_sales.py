@@ -277,14 +277,7 @@ class Cin7SaleRules(Cin7Account):
         )
         if service is None or service.get("Status") != "Active":
             raise Cin7ApiError(f"{where}: Service product '{description}' not found.")
-        quantity = _num(charge.get("Quantity"))
-        if quantity < 1:
-            raise Cin7ApiError(f"{where}: Quantity minimal value is 1.")
-        tax_rule = charge.get("TaxRule")
-        if not tax_rule:
-            raise Cin7ApiError(f"{where}: TaxRule is required.")
-        if not any(t["Name"] == tax_rule for t in self.tax_rules):
-            raise Cin7ApiError(f"{where}: Tax rule '{tax_rule}' was not found in reference book")
+        quantity = self._quantity_and_tax_rule(where, charge)
         price, discount, tax, total = self._priced(where, charge, quantity)
         return {
             "Description": description,
@@ -293,7 +286,7 @@ class Cin7SaleRules(Cin7Account):
             "Discount": discount,
             "Tax": tax,
             "Total": total,
-            "TaxRule": tax_rule,
+            "TaxRule": charge["TaxRule"],
             "Comment": charge.get("Comment"),
         }
 
@@ -664,19 +657,24 @@ class Cin7SaleRules(Cin7Account):
         sale["Order"]["Status"] = "VOIDED"
         return copy.deepcopy(sale)
 
+    def _quantity_and_tax_rule(self, where: str, item: dict[str, Any]) -> float:
+        """What a line and an additional charge both need: Quantity at least 1 and a known TaxRule."""
+        quantity = _num(item.get("Quantity"))
+        if quantity < 1:
+            raise Cin7ApiError(f"{where}: Quantity minimal value is 1.")
+        tax_rule = item.get("TaxRule")
+        if not tax_rule:
+            raise Cin7ApiError(f"{where}: TaxRule is required.")
+        if not any(t["Name"] == tax_rule for t in self.tax_rules):
+            raise Cin7ApiError(f"{where}: Tax rule '{tax_rule}' was not found in reference book")
+        return quantity
+
     def _sale_line(self, index: int, line: dict[str, Any]) -> dict[str, Any]:
         """One line of an order, invoice or credit note (APIB:L29915–29929): a known product, Quantity at
         least 1, a known TaxRule, Tax required and a Total that matches."""
         where = f"Line {index + 1}"
         product = self._product_for_line(line)
-        quantity = _num(line.get("Quantity"))
-        if quantity < 1:
-            raise Cin7ApiError(f"{where}: Quantity minimal value is 1.")
-        tax_rule = line.get("TaxRule")
-        if not tax_rule:
-            raise Cin7ApiError(f"{where}: TaxRule is required.")
-        if not any(t["Name"] == tax_rule for t in self.tax_rules):
-            raise Cin7ApiError(f"{where}: Tax rule '{tax_rule}' was not found in reference book")
+        quantity = self._quantity_and_tax_rule(where, line)
         price, discount, tax, total = self._priced(where, line, quantity)
         return {
             "ProductID": product["ID"],
@@ -686,7 +684,7 @@ class Cin7SaleRules(Cin7Account):
             "Price": price,
             "Discount": discount,
             "Tax": tax,
-            "TaxRule": tax_rule,
+            "TaxRule": line["TaxRule"],
             "Total": total,
         }
 
