@@ -6,8 +6,11 @@ can answer with them as they are.
 
 from __future__ import annotations
 
+import math
 import uuid
+from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from cin7_shopify.sandbox.records import owned
@@ -43,6 +46,81 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes"}
     return bool(value)
+
+
+# A ProductAvailability row's fields, in the order Cin7 serves them (APIB ref/productavailability).
+STOCK_FIELDS = (
+    "ID",
+    "SKU",
+    "Name",
+    "Barcode",
+    "Location",
+    "Bin",
+    "Batch",
+    "ExpiryDate",
+    "OnHand",
+    "Allocated",
+    "Available",
+    "OnOrder",
+    "StockOnHand",
+    "InTransit",
+)
+_STOCK_FIELD_SET = frozenset(STOCK_FIELDS)
+_stock_values = attrgetter(*STOCK_FIELDS)
+
+
+class StockRow(MutableMapping[str, Any]):
+    """One ProductAvailability row: read and changed as the dict Cin7 serves, kept in slots.
+
+    A 100,000-variant account holds 300,000 of them; as dicts they were the largest thing the Cin7
+    sandbox kept (about 500 bytes a row more than this). Every field is always there, as in Cin7's
+    answer, so a row has no keys to add or remove."""
+
+    __slots__ = STOCK_FIELDS
+
+    def __init__(self, **fields: Any) -> None:
+        for name in STOCK_FIELDS:
+            setattr(self, name, fields.pop(name, None))
+        if fields:
+            raise TypeError(f"a Cin7 stock row has no field {min(fields)}")
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _STOCK_FIELD_SET:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in _STOCK_FIELD_SET:
+            raise KeyError(f"a Cin7 stock row has no field {key}")
+        setattr(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a Cin7 stock row keeps every field")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STOCK_FIELDS)
+
+    def __len__(self) -> int:
+        return len(STOCK_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"StockRow({self.wire()!r})"
+
+    def wire(self) -> dict[str, Any]:
+        """The row as Cin7 sends it: a dict of its own, which the answer may change."""
+        return dict(zip(STOCK_FIELDS, _stock_values(self), strict=True))
+
+
+class _SharedNumbers:
+    """One float object per value: 300,000 stock rows repeat a few quantities (0.0 above all)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[float, float] = {}
+
+    def __call__(self, value: float) -> float:
+        if value == 0 and math.copysign(1.0, value) < 0:
+            return value  # -0.0 equals 0.0 as a key; kept as it is
+        return self.seen.setdefault(value, value)
 
 
 class Cin7Account:
@@ -172,30 +250,31 @@ class Cin7Account:
                 values = list(dict.fromkeys(m[f"Option{n}"] for m in members if m.get(f"Option{n}")))
                 record[f"Option{n}Values"] = ",".join(values) or None
             self.families.append(record)
-        self.availability: list[dict[str, Any]] = []
-        self._stock_by_sku: dict[str, list[dict[str, Any]]] = {}
+        self.availability: list[MutableMapping[str, Any]] = []
+        self._stock_by_sku: dict[str, list[MutableMapping[str, Any]]] = {}
         self._stock_indexed = 0  # how many rows of `availability` the index holds
+        shared = _SharedNumbers()
         for row in data.pop("ProductAvailability", []):
             product = by_sku.get(row["SKU"], {})
-            on_hand = _num(row.get("OnHand"))
-            allocated = _num(row.get("Allocated"))
+            on_hand = shared(_num(row.get("OnHand")))
+            allocated = shared(_num(row.get("Allocated")))
             self.availability.append(
-                {
-                    "ID": product.get("ID") or _stable_id("product", row["SKU"]),
-                    "SKU": row["SKU"],
-                    "Name": row.get("Name") or product.get("Name"),
-                    "Barcode": product.get("Barcode"),
-                    "Location": row["Location"],
-                    "Bin": row.get("Bin"),
-                    "Batch": row.get("Batch"),
-                    "ExpiryDate": row.get("ExpiryDate"),
-                    "OnHand": on_hand,
-                    "Allocated": allocated,
-                    "Available": on_hand - allocated,  # always; the scenario loader refuses a different one
-                    "OnOrder": _num(row.get("OnOrder")),
-                    "StockOnHand": _num(row.get("StockOnHand")),
-                    "InTransit": _num(row.get("InTransit")),
-                }
+                StockRow(
+                    ID=product.get("ID") or _stable_id("product", row["SKU"]),
+                    SKU=row["SKU"],
+                    Name=row.get("Name") or product.get("Name"),
+                    Barcode=product.get("Barcode"),
+                    Location=row["Location"],
+                    Bin=row.get("Bin"),
+                    Batch=row.get("Batch"),
+                    ExpiryDate=row.get("ExpiryDate"),
+                    OnHand=on_hand,
+                    Allocated=allocated,
+                    Available=shared(on_hand - allocated),  # always; the scenario loader refuses a different one
+                    OnOrder=shared(_num(row.get("OnOrder"))),
+                    StockOnHand=shared(_num(row.get("StockOnHand"))),
+                    InTransit=shared(_num(row.get("InTransit"))),
+                )
             )
         self.customers: list[dict[str, Any]] = [self._customer_record(c) for c in data.get("Customers", [])]
 
@@ -276,33 +355,30 @@ class Cin7Account:
             raise Cin7ApiError(f"Product '{product['SKU']}' is deprecated.")
         return product
 
-    def _stock_rows(self, product: dict[str, Any], location: str) -> list[dict[str, Any]]:
+    def _stock_rows(self, product: dict[str, Any], location: str) -> list[MutableMapping[str, Any]]:
         """The product's rows at a location (one per bin), creating an empty one if it has none."""
         rows = [r for r in self.stock_of(product["SKU"]) if r["Location"] == location]
         if rows:
             return rows
-        row = {
-            "ID": product["ID"],
-            "SKU": product["SKU"],
-            "Name": product["Name"],
-            "Barcode": product.get("Barcode"),
-            "Location": location,
-            "Bin": None,
-            "Batch": None,
-            "ExpiryDate": None,
-            "OnHand": 0.0,
-            "Allocated": 0.0,
-            "Available": 0.0,
-            "OnOrder": 0.0,
-            "StockOnHand": 0.0,
-            "InTransit": 0.0,
-        }
+        row = StockRow(
+            ID=product["ID"],
+            SKU=product["SKU"],
+            Name=product["Name"],
+            Barcode=product.get("Barcode"),
+            Location=location,
+            OnHand=0.0,
+            Allocated=0.0,
+            Available=0.0,
+            OnOrder=0.0,
+            StockOnHand=0.0,
+            InTransit=0.0,
+        )
         self.availability.append(row)
         self._stock_by_sku.setdefault(row["SKU"], []).append(row)
         self._stock_indexed += 1
         return [row]
 
-    def stock_of(self, sku: str) -> list[dict[str, Any]]:
+    def stock_of(self, sku: str) -> list[MutableMapping[str, Any]]:
         """A product's stock rows (every location, bin and batch), in the order Cin7 lists them.
 
         Indexed by SKU: a sale line or a one-SKU look-up on a 300,000-row account reads a few rows, not
@@ -315,7 +391,7 @@ class Cin7Account:
         return self._stock_by_sku.get(sku, [])
 
     @staticmethod
-    def _page(query: dict[str, str], rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    def _page(query: dict[str, str], rows: list[Any], key: str) -> dict[str, Any]:
         try:
             page = int(query.get("page", "1"))
             limit = int(query.get("limit", "100"))
@@ -329,4 +405,5 @@ class Cin7Account:
         # The answer is serialized as soon as its handler returns; until then a handler may set a field
         # of an answer row (IncludeBOM, Available) but never changes a nested value, so a copy of each
         # row's top level keeps the records as they are (a deep copy cost more than the rest of the call).
-        return {"Total": len(rows), "Page": page, key: [dict(row) for row in rows[start : start + limit]]}
+        served = [row.wire() if type(row) is StockRow else dict(row) for row in rows[start : start + limit]]
+        return {"Total": len(rows), "Page": page, key: served}
