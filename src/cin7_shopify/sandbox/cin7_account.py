@@ -6,7 +6,7 @@ can answer with them as they are.
 
 from __future__ import annotations
 
-import math
+import hashlib
 import uuid
 from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
@@ -25,8 +25,16 @@ class Cin7ApiError(Exception):
         self.status = status
 
 
+_NS_BYTES = _NS.bytes
+
+
 def _stable_id(*parts: str) -> str:
-    return str(uuid.uuid5(_NS, "/".join(parts)))
+    """uuid5(_NS, "a/b"), written without building a UUID object (120,000 of them seed a large account)."""
+    octets = bytearray(hashlib.sha1(_NS_BYTES + "/".join(parts).encode()).digest()[:16])
+    octets[6] = (octets[6] & 0x0F) | 0x50  # version 5
+    octets[8] = (octets[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = octets.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _utc_now() -> str:
@@ -78,11 +86,28 @@ class StockRow(MutableMapping[str, Any]):
 
     __slots__ = STOCK_FIELDS
 
-    def __init__(self, **fields: Any) -> None:
-        for name in STOCK_FIELDS:
-            setattr(self, name, fields.pop(name, None))
-        if fields:
-            raise TypeError(f"a Cin7 stock row has no field {min(fields)}")
+    def __init__(
+        self,
+        *,
+        ID: str,
+        SKU: str,
+        Name: str | None,
+        Barcode: str | None,
+        Location: str,
+        Bin: str | None = None,
+        Batch: str | None = None,
+        ExpiryDate: str | None = None,
+        OnHand: float = 0.0,
+        Allocated: float = 0.0,
+        Available: float = 0.0,
+        OnOrder: float = 0.0,
+        StockOnHand: float = 0.0,
+        InTransit: float = 0.0,
+    ) -> None:
+        self.ID, self.SKU, self.Name, self.Barcode, self.Location = ID, SKU, Name, Barcode, Location
+        self.Bin, self.Batch, self.ExpiryDate = Bin, Batch, ExpiryDate
+        self.OnHand, self.Allocated, self.Available = OnHand, Allocated, Available
+        self.OnOrder, self.StockOnHand, self.InTransit = OnOrder, StockOnHand, InTransit
 
     def __getitem__(self, key: str) -> Any:
         if key not in _STOCK_FIELD_SET:
@@ -112,15 +137,19 @@ class StockRow(MutableMapping[str, Any]):
 
 
 class _SharedNumbers:
-    """One float object per value: 300,000 stock rows repeat a few quantities (0.0 above all)."""
+    """One float object per whole number: 300,000 stock rows repeat a few quantities (0 above all).
+    Anything else is read as it always was (a -0.0 stays itself)."""
 
     def __init__(self) -> None:
-        self.seen: dict[float, float] = {}
+        self.seen: dict[int, float] = {}
 
-    def __call__(self, value: float) -> float:
-        if value == 0 and math.copysign(1.0, value) < 0:
-            return value  # -0.0 equals 0.0 as a key; kept as it is
-        return self.seen.setdefault(value, value)
+    def __call__(self, value: Any, default: float = 0.0) -> float:
+        if type(value) is int:
+            number = self.seen.get(value)
+            if number is None:
+                number = self.seen[value] = float(value)
+            return number
+        return _num(value, default)
 
 
 class Cin7Account:
@@ -193,7 +222,8 @@ class Cin7Account:
                     ],
                 }
             )
-        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.pop("Products", [])]
+        seeded = _utc_now()  # one moment for the whole catalogue, as a seed is
+        self.products: list[dict[str, Any]] = [self._product_record(p, seeded) for p in data.pop("Products", [])]
         # The reference books a product's Category and UOM must name (APIB:L4945, L4960: "a unit of measure
         # with this name must exist in reference books under units"; ref/category at APIB:L6007). A scenario
         # may list them ("Categories", "Units"); otherwise they are what its products use.
@@ -253,11 +283,12 @@ class Cin7Account:
         self.availability: list[MutableMapping[str, Any]] = []
         self._stock_by_sku: dict[str, list[MutableMapping[str, Any]]] = {}
         self._stock_indexed = 0  # how many rows of `availability` the index holds
-        shared = _SharedNumbers()
+        number = _SharedNumbers()
         for row in data.pop("ProductAvailability", []):
             product = by_sku.get(row["SKU"], {})
-            on_hand = shared(_num(row.get("OnHand")))
-            allocated = shared(_num(row.get("Allocated")))
+            raw_on_hand, raw_allocated = row.get("OnHand"), row.get("Allocated")
+            on_hand, allocated = number(raw_on_hand), number(raw_allocated)
+            whole = type(raw_on_hand) is int and type(raw_allocated) is int
             self.availability.append(
                 StockRow(
                     ID=product.get("ID") or _stable_id("product", row["SKU"]),
@@ -270,15 +301,16 @@ class Cin7Account:
                     ExpiryDate=row.get("ExpiryDate"),
                     OnHand=on_hand,
                     Allocated=allocated,
-                    Available=shared(on_hand - allocated),  # always; the scenario loader refuses a different one
-                    OnOrder=shared(_num(row.get("OnOrder"))),
-                    StockOnHand=shared(_num(row.get("StockOnHand"))),
-                    InTransit=shared(_num(row.get("InTransit"))),
+                    # Always OnHand − Allocated; the scenario loader refuses a different one.
+                    Available=number(raw_on_hand - raw_allocated) if whole else on_hand - allocated,
+                    OnOrder=number(row.get("OnOrder")),
+                    StockOnHand=number(row.get("StockOnHand")),
+                    InTransit=number(row.get("InTransit")),
                 )
             )
         self.customers: list[dict[str, Any]] = [self._customer_record(c) for c in data.get("Customers", [])]
 
-    def _product_record(self, product: dict[str, Any]) -> dict[str, Any]:
+    def _product_record(self, product: dict[str, Any], modified: str | None = None) -> dict[str, Any]:
         defaults: dict[str, Any] = {
             "ID": _stable_id("product", product["SKU"]),
             "Name": product["SKU"],
@@ -299,7 +331,7 @@ class Cin7Account:
             "AutoAssembly": False,  # a kit: assembled from its components when a sale is authorised (APIB:L5006)
             "AutoDisassembly": False,
             "BillOfMaterialsProducts": [],
-            "LastModifiedOn": _utc_now(),
+            "LastModifiedOn": modified or _utc_now(),
         }
         record = {
             **defaults,
