@@ -56,7 +56,7 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-# A ProductAvailability row's fields, in the order Cin7 serves them (APIB ref/productavailability).
+# A ProductAvailability row's fields, in the order Cin7 serves them (APIB:L5876–L5892, the example at L5928).
 STOCK_FIELDS = (
     "ID",
     "SKU",
