@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ async def test_cancelled_after_picking_makes_the_credit_note_when_enabled(harnes
     assert _on_hand(harness, "TEE-BLK-M") == on_hand + 2, "restocked to the sale's location"
 
 
-def _rows(harness: Harness, sku: str, location: str = "Main Warehouse") -> list[dict[str, float]]:
+def _rows(harness: Harness, sku: str, location: str = "Main Warehouse") -> list[MutableMapping[str, float]]:
     return [r for r in harness.session.cin7.availability if r["SKU"] == sku and r["Location"] == location]
 
 

@@ -89,6 +89,12 @@ class ShopifyCatalog:
     tax_lines: list[TaxLineSeen] | None = None  # None: the source has no orders
     timezone: str = ""  # shop.ianaTimezone: decisions in the exported report are dated in it
 
+    def __repr__(self) -> str:
+        # Counts, not records: Python 3.11's asyncio.run formats the finished task's result when it puts
+        # the Ctrl-C handler back, so a catalogue returned from it was written out whole (100,000 variants:
+        # 2.5 s and 150 MB, the audit's peak memory).
+        return f"ShopifyCatalog({self.shop_name!r}, {len(self.variants)} variants)"
+
 
 @dataclass(frozen=True)
 class Cin7ProductRecord:
@@ -148,6 +154,9 @@ class Cin7Catalog:
     locations: list[Cin7LocationRecord] | None = None
     tax_rules: list[Cin7TaxRuleRecord] | None = None
     stock_by_location: dict[str, float] = field(default_factory=dict)  # units on hand per location
+
+    def __repr__(self) -> str:  # counts, not records (ShopifyCatalog.__repr__ says why)
+        return f"Cin7Catalog({len(self.products)} products, {len(self.families)} families)"
 
 
 @dataclass

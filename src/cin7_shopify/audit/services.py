@@ -7,7 +7,7 @@ go-live; otherwise every order carrying such a charge is held.
 
 from __future__ import annotations
 
-from cin7_shopify.audit.models import Cin7Catalog, Finding
+from cin7_shopify.audit.models import Cin7Catalog, Cin7ProductRecord, Finding
 from cin7_shopify.settings import StoreSettings
 
 # setting → what it carries, in the merchant's words
@@ -21,11 +21,16 @@ SERVICE_SETTINGS = {
 
 def service_product_findings(cin7: Cin7Catalog, settings: StoreSettings) -> list[Finding]:
     findings = []
+    names = {getattr(settings, setting) for setting in SERVICE_SETTINGS} - {None, ""}
+    by_name: dict[str, list[Cin7ProductRecord]] = {}
+    for product in cin7.products if names else ():  # one walk over 100,000 products, not one a setting
+        if product.name in names:
+            by_name.setdefault(product.name, []).append(product)
     for setting, what in SERVICE_SETTINGS.items():
         name = getattr(settings, setting)
         if not name:
             continue  # not named: an order that needs it is held with this fix, the audit has nothing to check
-        named = [p for p in cin7.products if p.name == name]
+        named = by_name.get(name, [])
         if any(p.type == "Service" and p.status == "Active" for p in named):
             continue
         found = named[0] if named else None

@@ -22,6 +22,7 @@ from cin7_shopify.audit.models import (
 )
 
 _SPACES = re.compile(r"\s+")
+_NO_OPTIONS = ("Default Title",)  # a product without options has one variant of this title
 
 
 def squeeze(sku: str) -> str:
@@ -52,6 +53,7 @@ class SkuMatch:
 
     exact: dict[str, Cin7ProductRecord] = field(default_factory=dict)  # Shopify variant id → product
     near: dict[str, Cin7ProductRecord] = field(default_factory=dict)  # Shopify variant id → product
+    near_variants: list[ShopifyVariantRecord] = field(default_factory=list)  # the variants of `near`, in order
     unmatched_variants: list[ShopifyVariantRecord] = field(default_factory=list)
     unmatched_products: list[Cin7ProductRecord] = field(default_factory=list)
 
@@ -62,25 +64,37 @@ class SkuMatch:
 
 def match_skus(shopify: ShopifyCatalog, cin7: Cin7Catalog) -> SkuMatch:
     by_sku = {p.sku: p for p in cin7.products}
-    by_key: dict[str, list[Cin7ProductRecord]] = defaultdict(list)
-    for product in cin7.products:
-        by_key[normalise(product.sku)].append(product)
     result = SkuMatch()
+    exact = result.exact
     used: set[str] = set()
+    inexact: list[ShopifyVariantRecord] = []
     for variant in shopify.variants:
-        if is_blank(variant.sku):
+        sku = variant.sku
+        if not sku or sku.isspace():  # is_blank, inline: this loop runs once a variant
             continue
+        product = by_sku.get(sku)
+        if product is not None:
+            exact[variant.id] = product
+            used.add(sku)
+        else:
+            inexact.append(variant)
+    # Only the few SKUs without an exact match are looked up by case and whitespace ignored: only the
+    # Cin7 products that share one of their keys are kept by key.
+    wanted = {normalise(v.sku) for v in inexact if v.sku}
+    by_key: dict[str, list[Cin7ProductRecord]] = defaultdict(list)
+    if wanted:
+        for product in cin7.products:
+            key = normalise(product.sku)
+            if key in wanted:
+                by_key[key].append(product)
+    for variant in inexact:
         assert variant.sku is not None
-        exact = by_sku.get(variant.sku)
-        if exact is not None:
-            result.exact[variant.id] = exact
-            used.add(exact.sku)
-            continue
         candidates = by_key.get(normalise(variant.sku))
         if candidates:
             # Prefer an active product when several differ only by case.
             best = sorted(candidates, key=lambda p: (not p.is_active, p.sku))[0]
             result.near[variant.id] = best
+            result.near_variants.append(variant)
             used.add(best.sku)
         else:
             result.unmatched_variants.append(variant)
@@ -114,7 +128,7 @@ def _missing(shopify: ShopifyCatalog) -> list[Finding]:
             "Give the variant the SKU of its Cin7 Core product in Shopify (Products → variant → SKU).",
         )
         for v in shopify.variants
-        if is_blank(v.sku)
+        if not v.sku or v.sku.isspace()  # is_blank, inline
     ]
 
 
@@ -125,13 +139,18 @@ def _duplicates(shopify: ShopifyCatalog, cin7: Cin7Catalog) -> list[Finding]:
     option values, or its name); failing that, the one listed first in Shopify (the lowest variant id,
     as Shopify numbers them in the order they were made). Only the others are to be renamed.
     """
-    groups: dict[str, list[ShopifyVariantRecord]] = defaultdict(list)
+    first: dict[str, ShopifyVariantRecord] = {}
+    shared: dict[str, list[ShopifyVariantRecord]] = {}  # a list only for a SKU seen twice
     for variant in shopify.variants:
-        if not is_blank(variant.sku):
-            groups[variant.sku].append(variant)  # type: ignore[index]
-    duplicated = {sku: variants for sku, variants in groups.items() if len(variants) > 1}
-    if not duplicated:
+        sku = variant.sku
+        if not sku or sku.isspace():
+            continue
+        earlier = first.setdefault(sku, variant)
+        if earlier is not variant:
+            shared.setdefault(sku, [earlier]).append(variant)
+    if not shared:
         return []
+    duplicated = {sku: shared[sku] for sku in first if sku in shared}  # in the order first seen
     products = {p.sku: p for p in cin7.products if p.sku in duplicated}
     members: dict[str, tuple[Cin7FamilyRecord, tuple[str, ...]]] = {}
     for family in cin7.families:
@@ -226,10 +245,8 @@ def _creation_order(variant_id: str) -> tuple[int, str]:
 def _near_matches(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -> list[Finding]:
     findings: list[Finding] = []
     near_cin7: set[str] = set()
-    for variant in shopify.variants:
-        product = match.near.get(variant.id)
-        if product is None:
-            continue
+    for variant in match.near_variants:
+        product = match.near[variant.id]
         assert variant.sku is not None
         near_cin7.add(product.sku)
         whitespace_differs = squeeze(variant.sku) != variant.sku or squeeze(product.sku) != product.sku
@@ -262,22 +279,26 @@ def _near_matches(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuMatch) -
                 )
             )
     # Whitespace on SKUs that match exactly still breaks the first time someone retypes them.
-    exact_skus = {product.sku for product in match.exact.values()}
-    for sku in sorted(exact_skus):
-        if has_whitespace_problem(sku):
-            product = next(p for p in cin7.products if p.sku == sku)
-            findings.append(
-                Finding(
-                    "sku_whitespace",
-                    "warning",
-                    sku,
-                    None,
-                    product.describe(),
-                    f"SKU {sku!r} has stray spaces on both sides; it matches today but breaks as soon as either "
-                    "side is retyped.",
-                    f"Change the SKU to {squeeze(sku)!r} in both Shopify and Cin7 Core.",
-                )
+    spaced = sorted(sku for sku in {product.sku for product in match.exact.values()} if has_whitespace_problem(sku))
+    first_of: dict[str, Cin7ProductRecord] = {}
+    wanted = set(spaced)
+    for product in cin7.products if spaced else ():
+        if product.sku in wanted:
+            first_of.setdefault(product.sku, product)
+    for sku in spaced:
+        product = first_of[sku]
+        findings.append(
+            Finding(
+                "sku_whitespace",
+                "warning",
+                sku,
+                None,
+                product.describe(),
+                f"SKU {sku!r} has stray spaces on both sides; it matches today but breaks as soon as either "
+                "side is retyped.",
+                f"Change the SKU to {squeeze(sku)!r} in both Shopify and Cin7 Core.",
             )
+        )
     for product in match.unmatched_products:
         if has_whitespace_problem(product.sku) and product.sku not in near_cin7:
             findings.append(
@@ -340,10 +361,13 @@ def _matched_variant_findings(shopify: ShopifyCatalog, match: SkuMatch) -> list[
     deprecated: list[Finding] = []
     untracked: list[Finding] = []
     no_tax_rule: dict[str, tuple[Cin7ProductRecord, ShopifyVariantRecord]] = {}
+    exact, near = match.exact, match.near
     for variant in shopify.variants:
-        product = match.product_for(variant.id)
+        product = exact.get(variant.id)  # match.product_for, inline: this loop runs once a variant
         if product is None:
-            continue
+            product = near.get(variant.id)
+            if product is None:
+                continue
         on_sale = variant.product_status == "ACTIVE"
         if not product.is_active and on_sale:
             deprecated.append(_deprecated(variant, product))
@@ -402,20 +426,31 @@ def variant_set_findings(shopify: ShopifyCatalog, cin7: Cin7Catalog, match: SkuM
     for variant in shopify.variants:
         products[variant.product_id].append(variant)
     findings = []
+    exact, near = match.exact, match.near
+    offered: dict[str, frozenset[tuple[str, ...]]] = {}  # each family's option values, as compared below
     for variants in products.values():
-        if not any(v.has_options for v in variants):
+        if not any(v.option_values and v.option_values != _NO_OPTIONS for v in variants):  # has_options, inline
             continue
-        votes: dict[str, int] = defaultdict(int)
-        families: dict[str, Cin7FamilyRecord] = {}
-        for variant in variants:
-            product = match.product_for(variant.id)
-            member_of = family_of.get(product.sku) if product else None
-            if member_of is not None:
+        in_families = [
+            member_of
+            for variant in variants
+            if (product := exact.get(variant.id) or near.get(variant.id)) is not None
+            and (member_of := family_of.get(product.sku)) is not None
+        ]
+        if not in_families:
+            continue
+        family = in_families[0]
+        if any(member_of is not family for member_of in in_families):  # SKUs of several families: a vote
+            votes: dict[str, int] = defaultdict(int)
+            families: dict[str, Cin7FamilyRecord] = {}
+            for member_of in in_families:
                 votes[member_of.sku] += 1
                 families[member_of.sku] = member_of
-        if not votes:
-            continue
-        family = families[max(votes, key=lambda key: (votes[key], key))]
+            family = families[max(votes, key=lambda key: (votes[key], key))]
+        if family.sku not in offered:
+            offered[family.sku] = frozenset(values for _, values in family.members)
+        if len(variants) == len(family.members) and offered[family.sku] == {v.option_values for v in variants}:
+            continue  # the same variants on both sides: no option value can differ (most products)
         differences = _variant_set_differences(variants, family)
         if differences:
             first = variants[0]

@@ -464,7 +464,8 @@ class Cin7Client:
 
         status = response.status_code
         text = response.text
-        errors = _error_list(text)
+        body = _json_body(text)  # read once: a page of 1,000 rows was parsed twice, for errors and for data
+        errors = _error_list(body)
         message = "; ".join(str(e.get("Exception") or "").strip() for e in errors) if errors else ""
         if _is_throttle(status, message):
             self.pacer.hold(_retry_after(response) or min(60.0, 5.0 * 2 ** (attempt - 1)))
@@ -499,6 +500,8 @@ class Cin7Client:
                 status=status,
                 endpoint=endpoint,
             )
+        if body is not _NOT_JSON:
+            return body
         try:
             return json.loads(text)
         except ValueError:
@@ -542,15 +545,22 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__} to Cin7")
 
 
-def _error_list(text: str) -> list[dict[str, Any]]:
-    """Cin7's error model, wherever it hides: a list of {ErrorCode, Exception} or one such object."""
+_NOT_JSON = object()
+
+
+def _json_body(text: str) -> Any:
+    """An answer's JSON object or list, or _NOT_JSON (empty, HTML, plain text, broken JSON)."""
     stripped = text.lstrip()
     if not stripped or stripped[0] not in "[{":
-        return []
+        return _NOT_JSON
     try:
-        body = json.loads(stripped)
+        return json.loads(stripped)
     except ValueError:
-        return []
+        return _NOT_JSON
+
+
+def _error_list(body: Any) -> list[dict[str, Any]]:
+    """Cin7's error model, wherever it hides: a list of {ErrorCode, Exception} or one such object."""
     if isinstance(body, dict) and "ErrorCode" in body:
         return [body]
     if isinstance(body, list) and body and all(isinstance(e, dict) and "ErrorCode" in e for e in body):

@@ -6,8 +6,11 @@ can answer with them as they are.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Iterator, MutableMapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from cin7_shopify.sandbox.records import owned
@@ -22,8 +25,16 @@ class Cin7ApiError(Exception):
         self.status = status
 
 
+_NS_BYTES = _NS.bytes
+
+
 def _stable_id(*parts: str) -> str:
-    return str(uuid.uuid5(_NS, "/".join(parts)))
+    """uuid5(_NS, "a/b"), written without building a UUID object (120,000 of them seed a large account)."""
+    octets = bytearray(hashlib.sha1(_NS_BYTES + "/".join(parts).encode()).digest()[:16])
+    octets[6] = (octets[6] & 0x0F) | 0x50  # version 5
+    octets[8] = (octets[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = octets.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _utc_now() -> str:
@@ -43,6 +54,102 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"true", "1", "yes"}
     return bool(value)
+
+
+# A ProductAvailability row's fields, in the order Cin7 serves them (APIB:L5876–L5892, the example at L5928).
+STOCK_FIELDS = (
+    "ID",
+    "SKU",
+    "Name",
+    "Barcode",
+    "Location",
+    "Bin",
+    "Batch",
+    "ExpiryDate",
+    "OnHand",
+    "Allocated",
+    "Available",
+    "OnOrder",
+    "StockOnHand",
+    "InTransit",
+)
+_STOCK_FIELD_SET = frozenset(STOCK_FIELDS)
+_stock_values = attrgetter(*STOCK_FIELDS)
+
+
+class StockRow(MutableMapping[str, Any]):
+    """One ProductAvailability row: read and changed as the dict Cin7 serves, kept in slots.
+
+    A 100,000-variant account holds 300,000 of them; as dicts they were the largest thing the Cin7
+    sandbox kept (about 500 bytes a row more than this). Every field is always there, as in Cin7's
+    answer, so a row has no keys to add or remove."""
+
+    __slots__ = STOCK_FIELDS
+
+    def __init__(
+        self,
+        *,
+        ID: str,
+        SKU: str,
+        Name: str | None,
+        Barcode: str | None,
+        Location: str,
+        Bin: str | None = None,
+        Batch: str | None = None,
+        ExpiryDate: str | None = None,
+        OnHand: float = 0.0,
+        Allocated: float = 0.0,
+        Available: float = 0.0,
+        OnOrder: float = 0.0,
+        StockOnHand: float = 0.0,
+        InTransit: float = 0.0,
+    ) -> None:
+        self.ID, self.SKU, self.Name, self.Barcode, self.Location = ID, SKU, Name, Barcode, Location
+        self.Bin, self.Batch, self.ExpiryDate = Bin, Batch, ExpiryDate
+        self.OnHand, self.Allocated, self.Available = OnHand, Allocated, Available
+        self.OnOrder, self.StockOnHand, self.InTransit = OnOrder, StockOnHand, InTransit
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in _STOCK_FIELD_SET:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in _STOCK_FIELD_SET:
+            raise KeyError(f"a Cin7 stock row has no field {key}")
+        setattr(self, key, value)
+
+    def __delitem__(self, key: str) -> None:
+        raise TypeError("a Cin7 stock row keeps every field")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(STOCK_FIELDS)
+
+    def __len__(self) -> int:
+        return len(STOCK_FIELDS)
+
+    def __repr__(self) -> str:
+        return f"StockRow({self.wire()!r})"
+
+    def wire(self) -> dict[str, Any]:
+        """The row as Cin7 sends it: a dict of its own, which the answer may change."""
+        return dict(zip(STOCK_FIELDS, _stock_values(self), strict=True))
+
+
+class _SharedNumbers:
+    """One float object per whole number: 300,000 stock rows repeat a few quantities (0 above all).
+    Anything else is read as it always was (a -0.0 stays itself)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, float] = {}
+
+    def __call__(self, value: Any, default: float = 0.0) -> float:
+        if type(value) is int:
+            number = self.seen.get(value)
+            if number is None:
+                number = self.seen[value] = float(value)
+            return number
+        return _num(value, default)
 
 
 class Cin7Account:
@@ -115,7 +222,8 @@ class Cin7Account:
                     ],
                 }
             )
-        self.products: list[dict[str, Any]] = [self._product_record(p) for p in data.pop("Products", [])]
+        seeded = _utc_now()  # one moment for the whole catalogue, as a seed is
+        self.products: list[dict[str, Any]] = [self._product_record(p, seeded) for p in data.pop("Products", [])]
         # The reference books a product's Category and UOM must name (APIB:L4945, L4960: "a unit of measure
         # with this name must exist in reference books under units"; ref/category at APIB:L6007). A scenario
         # may list them ("Categories", "Units"); otherwise they are what its products use.
@@ -172,34 +280,37 @@ class Cin7Account:
                 values = list(dict.fromkeys(m[f"Option{n}"] for m in members if m.get(f"Option{n}")))
                 record[f"Option{n}Values"] = ",".join(values) or None
             self.families.append(record)
-        self.availability: list[dict[str, Any]] = []
-        self._stock_by_sku: dict[str, list[dict[str, Any]]] = {}
+        self.availability: list[MutableMapping[str, Any]] = []
+        self._stock_by_sku: dict[str, list[MutableMapping[str, Any]]] = {}
         self._stock_indexed = 0  # how many rows of `availability` the index holds
+        number = _SharedNumbers()
         for row in data.pop("ProductAvailability", []):
             product = by_sku.get(row["SKU"], {})
-            on_hand = _num(row.get("OnHand"))
-            allocated = _num(row.get("Allocated"))
+            raw_on_hand, raw_allocated = row.get("OnHand"), row.get("Allocated")
+            on_hand, allocated = number(raw_on_hand), number(raw_allocated)
+            whole = type(raw_on_hand) is int and type(raw_allocated) is int
             self.availability.append(
-                {
-                    "ID": product.get("ID") or _stable_id("product", row["SKU"]),
-                    "SKU": row["SKU"],
-                    "Name": row.get("Name") or product.get("Name"),
-                    "Barcode": product.get("Barcode"),
-                    "Location": row["Location"],
-                    "Bin": row.get("Bin"),
-                    "Batch": row.get("Batch"),
-                    "ExpiryDate": row.get("ExpiryDate"),
-                    "OnHand": on_hand,
-                    "Allocated": allocated,
-                    "Available": on_hand - allocated,  # always; the scenario loader refuses a different one
-                    "OnOrder": _num(row.get("OnOrder")),
-                    "StockOnHand": _num(row.get("StockOnHand")),
-                    "InTransit": _num(row.get("InTransit")),
-                }
+                StockRow(
+                    ID=product.get("ID") or _stable_id("product", row["SKU"]),
+                    SKU=row["SKU"],
+                    Name=row.get("Name") or product.get("Name"),
+                    Barcode=product.get("Barcode"),
+                    Location=row["Location"],
+                    Bin=row.get("Bin"),
+                    Batch=row.get("Batch"),
+                    ExpiryDate=row.get("ExpiryDate"),
+                    OnHand=on_hand,
+                    Allocated=allocated,
+                    # Always OnHand − Allocated; the scenario loader refuses a different one.
+                    Available=number(raw_on_hand - raw_allocated) if whole else on_hand - allocated,
+                    OnOrder=number(row.get("OnOrder")),
+                    StockOnHand=number(row.get("StockOnHand")),
+                    InTransit=number(row.get("InTransit")),
+                )
             )
         self.customers: list[dict[str, Any]] = [self._customer_record(c) for c in data.get("Customers", [])]
 
-    def _product_record(self, product: dict[str, Any]) -> dict[str, Any]:
+    def _product_record(self, product: dict[str, Any], modified: str | None = None) -> dict[str, Any]:
         defaults: dict[str, Any] = {
             "ID": _stable_id("product", product["SKU"]),
             "Name": product["SKU"],
@@ -220,7 +331,7 @@ class Cin7Account:
             "AutoAssembly": False,  # a kit: assembled from its components when a sale is authorised (APIB:L5006)
             "AutoDisassembly": False,
             "BillOfMaterialsProducts": [],
-            "LastModifiedOn": _utc_now(),
+            "LastModifiedOn": modified or _utc_now(),
         }
         record = {
             **defaults,
@@ -276,33 +387,30 @@ class Cin7Account:
             raise Cin7ApiError(f"Product '{product['SKU']}' is deprecated.")
         return product
 
-    def _stock_rows(self, product: dict[str, Any], location: str) -> list[dict[str, Any]]:
+    def _stock_rows(self, product: dict[str, Any], location: str) -> list[MutableMapping[str, Any]]:
         """The product's rows at a location (one per bin), creating an empty one if it has none."""
         rows = [r for r in self.stock_of(product["SKU"]) if r["Location"] == location]
         if rows:
             return rows
-        row = {
-            "ID": product["ID"],
-            "SKU": product["SKU"],
-            "Name": product["Name"],
-            "Barcode": product.get("Barcode"),
-            "Location": location,
-            "Bin": None,
-            "Batch": None,
-            "ExpiryDate": None,
-            "OnHand": 0.0,
-            "Allocated": 0.0,
-            "Available": 0.0,
-            "OnOrder": 0.0,
-            "StockOnHand": 0.0,
-            "InTransit": 0.0,
-        }
+        row = StockRow(
+            ID=product["ID"],
+            SKU=product["SKU"],
+            Name=product["Name"],
+            Barcode=product.get("Barcode"),
+            Location=location,
+            OnHand=0.0,
+            Allocated=0.0,
+            Available=0.0,
+            OnOrder=0.0,
+            StockOnHand=0.0,
+            InTransit=0.0,
+        )
         self.availability.append(row)
         self._stock_by_sku.setdefault(row["SKU"], []).append(row)
         self._stock_indexed += 1
         return [row]
 
-    def stock_of(self, sku: str) -> list[dict[str, Any]]:
+    def stock_of(self, sku: str) -> list[MutableMapping[str, Any]]:
         """A product's stock rows (every location, bin and batch), in the order Cin7 lists them.
 
         Indexed by SKU: a sale line or a one-SKU look-up on a 300,000-row account reads a few rows, not
@@ -315,7 +423,7 @@ class Cin7Account:
         return self._stock_by_sku.get(sku, [])
 
     @staticmethod
-    def _page(query: dict[str, str], rows: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    def _page(query: dict[str, str], rows: list[Any], key: str) -> dict[str, Any]:
         try:
             page = int(query.get("page", "1"))
             limit = int(query.get("limit", "100"))
@@ -329,4 +437,5 @@ class Cin7Account:
         # The answer is serialized as soon as its handler returns; until then a handler may set a field
         # of an answer row (IncludeBOM, Available) but never changes a nested value, so a copy of each
         # row's top level keeps the records as they are (a deep copy cost more than the rest of the call).
-        return {"Total": len(rows), "Page": page, key: [dict(row) for row in rows[start : start + limit]]}
+        served = [row.wire() if type(row) is StockRow else dict(row) for row in rows[start : start + limit]]
+        return {"Total": len(rows), "Page": page, key: served}

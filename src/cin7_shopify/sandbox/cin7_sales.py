@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import MutableMapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -37,7 +38,7 @@ class Cin7SaleRules(Cin7Account):
         super().__init__(cin7)
         self.sales: dict[str, dict[str, Any]] = {}
         # sale id → (product id, stock row, units still allocated)
-        self.allocations: dict[str, list[tuple[str, dict[str, Any], float]]] = {}
+        self.allocations: dict[str, list[tuple[str, MutableMapping[str, Any], float]]] = {}
         for sale in cin7.get("Sales", []):
             sale_id = sale.get("ID") or _stable_id("sale", str(len(self.sales)))
             self.sales[sale_id] = {**self._blank_sale(sale_id, sale), **sale, "ID": sale_id}
@@ -376,7 +377,7 @@ class Cin7SaleRules(Cin7Account):
     def _allocate(self, sale: dict[str, Any]) -> bool:
         """Reserve each line's stock across the location's bins; what is missing is backordered."""
         backordered = False
-        allocations: list[tuple[str, dict[str, Any], float]] = []
+        allocations: list[tuple[str, MutableMapping[str, Any], float]] = []
         for product, quantity in self._stock_lines(sale):
             rows = self._stock_rows(product, sale["Location"])
             wanted = quantity

@@ -444,20 +444,42 @@ def _check_served_fields(shopify: dict[str, Any]) -> None:
 
 def _check_records(root: dict[str, Any], value: Any, kind: str, loc: tuple[int | str, ...]) -> None:
     type_name, nested = _SERVED[kind]
+    fields = _served_fields(type_name)
     records = enumerate(value) if isinstance(value, list) else [(None, value)]
     for index, record in records:
         if not isinstance(record, dict):
             continue  # the models above have said what is wrong with it
-        where = loc if index is None else (*loc, index)
-        graphql_type = _schema().type_map[type_name]
-        assert isinstance(graphql_type, GraphQLObjectType)
         for name, field_value in record.items():
             if name in nested:
+                where = loc if index is None else (*loc, index)
                 _check_records(root, field_value, nested[name], (*where, name))
-            elif name in graphql_type.fields:
-                problem = _wrong_type(graphql_type.fields[name].type, field_value)
-                if problem:
-                    raise ScenarioError(f"shopify.json: {_describe(root, (*where, name))}: {problem}.")
+                continue
+            served = fields.get(name)
+            if served is None:
+                continue
+            graphql_type, plain = served
+            if plain is not None and type(field_value) is plain:
+                continue  # text as text, true/false as a Boolean: most fields of a large catalogue
+            problem = _wrong_type(graphql_type, field_value)
+            if problem:
+                where = loc if index is None else (*loc, index)
+                raise ScenarioError(f"shopify.json: {_describe(root, (*where, name))}: {problem}.")
+
+
+@cache
+def _served_fields(type_name: str) -> dict[str, tuple[Any, type | None]]:
+    """Each field of a served type: its GraphQL type, and the one Python type that is always right for it
+    (str for text scalars, bool for Boolean; None where the value must be looked at)."""
+    graphql_type = _schema().type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    fields: dict[str, tuple[Any, type | None]] = {}
+    for name, definition in graphql_type.fields.items():
+        scalar = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
+        plain: type | None = None
+        if isinstance(scalar, GraphQLScalarType):
+            plain = str if scalar.name in _TEXT_SCALARS else bool if scalar.name == "Boolean" else None
+        fields[name] = (definition.type, plain)
+    return fields
 
 
 def _wrong_type(graphql_type: Any, value: Any) -> str:

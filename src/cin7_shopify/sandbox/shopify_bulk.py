@@ -63,11 +63,11 @@ class BulkResult:
 
 
 _OMIT = object()
-# One selected field of an object: its response key, its nodes, its definition (None: __typename) and
-# whether it is a String or ID (written as it is when the value is a string).
-_Step = tuple[
-    str, list[FieldNode], GraphQLField | None, bool
-]  # a nested connection: its nodes become lines of their own, not a key of the parent
+# One selected field of an object: its response key, its nodes, its definition (None: __typename),
+# whether it is a String or ID (written as it is when the value is a string), and for a field of one
+# scalar or enum its type (a value that is there is serialized at once: what `complete` would do).
+# A nested connection's nodes become lines of their own, not a key of the parent.
+_Step = tuple[str, list[FieldNode], GraphQLField | None, bool, GraphQLScalarType | GraphQLEnumType | None]
 
 
 def bulk_jsonl(schema: GraphQLSchema, document: DocumentNode, context: dict[str, Any]) -> BulkResult | None:
@@ -212,7 +212,7 @@ class _Writer:
         nested: list[tuple[GraphQLObjectType, list[FieldNode], Any]],
     ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        for key, fields, field, text in self._plan(type_, nodes):
+        for key, fields, field, text, leaf in self._plan(type_, nodes):
             if field is None:
                 result[key] = type_.name  # __typename
                 continue
@@ -222,6 +222,12 @@ class _Writer:
                 value = self.resolve(field, fields, source)
             if text and type(value) is str:
                 result[key] = value  # String and ID serialize a string as itself
+                continue
+            if leaf is not None and value is not None:
+                serialized = leaf.serialize(value)  # `complete` for a scalar or enum that is there
+                if serialized is None:
+                    raise GraphQLError(f"Expected `{leaf.name}.serialize({value!r})` to return non-nullable value.")
+                result[key] = serialized
                 continue
             value = self.complete(field.type, fields, value, nested, type_)
             if value is not _OMIT:
@@ -241,7 +247,8 @@ class _Writer:
                     if field and isinstance(field.type, GraphQLNonNull)
                     else getattr(field, "type", None)
                 )
-                plan.append((key, fields, field, kind is GraphQLString or kind is GraphQLID))
+                leaf = kind if isinstance(kind, (GraphQLScalarType, GraphQLEnumType)) else None
+                plan.append((key, fields, field, kind is GraphQLString or kind is GraphQLID, leaf))
             self._plans[(type_.name, id(nodes))] = plan
             self._kept.append(nodes)  # its id stays this list's while the plan is cached
         return plan
