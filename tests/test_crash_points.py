@@ -21,7 +21,7 @@ import pytest
 
 from cin7_shopify.sandbox.session import open_sandbox
 from cin7_shopify.state.crash import SimulatedCrash
-from tests.conftest import DEMO, run_cli
+from tests.conftest import DEMO, roomy_bucket, run_cli
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "crash_points.py"
 
@@ -41,9 +41,8 @@ def test_killed_after_a_fulfilment_or_a_credit_note_nothing_is_doubled_or_lost(
     crash_points = load_script()
     base, combined = _sandbox_server
 
-    def seed() -> None:  # as `sandbox serve` with the script's SERVE_LIMITS serves it
-        session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=10000)
-        session.shopify.restore_rate = 100000
+    def seed() -> None:  # as `sandbox serve` with the script's SERVE_LIMITS serves it, in a bucket never drained
+        session = roomy_bucket(open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=10000))
         combined.cin7, combined.shopify = session.cin7, session.shopify
 
     def in_this_process(env: Mapping[str, str], args: list[str]) -> int:
