@@ -74,54 +74,38 @@ def test_a_second_writer_is_refused_plainly(tmp_path: Path) -> None:
 
 WRITER = textwrap.dedent(
     """
-    import os, sys
+    import sys
     from cin7_shopify.settings import StoreSettings
     from cin7_shopify.state.profiles import ProfileStore, StoreProfile
     store = ProfileStore(__import__("pathlib").Path(sys.argv[1]))
-    for _ in sys.stdin:  # a line a trial: a writer forked from this warm interpreter, killed by the test
-        pid = os.fork()
-        if pid == 0:
-            n = 0
-            while True:
-                n += 1
-                tags = [f"tag-{n}-{i}" for i in range(400)]  # big enough that a write takes a while
-                store.save(StoreProfile(name="demo", shop_domain="demo.myshopify.com", cin7_account_id="a",
-                                        settings=StoreSettings(exclude_tags=tags)))
-                print(os.getpid(), n, flush=True)
-        os.waitpid(pid, 0)
-        print("reaped", flush=True)
+    n = 0
+    while True:
+        n += 1
+        tags = [f"tag-{n}-{i}" for i in range(400)]  # big enough that a write takes a while
+        store.save(StoreProfile(name="demo", shop_domain="demo.myshopify.com", cin7_account_id="a",
+                                settings=StoreSettings(exclude_tags=tags)))
+        print(n, flush=True)
     """
 )
 
 
 def test_the_store_file_survives_a_kill_during_a_write(tmp_path: Path) -> None:
-    """Each trial SIGKILLs a process writing the store in a loop (forked from one interpreter that imported
-    the tool once: eight real processes killed mid-write, one start-up)."""
     path = tmp_path / "profiles.json"
     ProfileStore(path).save(profile("demo"))
-    forks = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    assert forks.stdin is not None and forks.stdout is not None
-    try:
-        for trial in range(8):
-            forks.stdin.write("go\n")
-            forks.stdin.flush()
-            writer = int(forks.stdout.readline().split()[0])  # it is writing in a loop now
-            time.sleep(0.01 * trial)
-            os.kill(writer, signal.SIGKILL)
-            while forks.stdout.readline().strip() != "reaped":  # dead, not just signalled
-                pass
-            text = path.read_text()
-            json.loads(text)  # never half-written
-            saved = ProfileStore(path).get("demo")
-            assert saved.settings.exclude_tags == [] or len(saved.settings.exclude_tags) == 400
-            leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-            for leftover in leftovers:  # a killed writer may leave its temporary file; the store ignores it
-                leftover.unlink()
-    finally:
-        forks.stdin.close()
-        forks.wait(timeout=30)
+    for trial in range(8):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE)
+        assert writer.stdout is not None
+        writer.stdout.readline()  # it is writing in a loop now
+        time.sleep(0.01 * trial)
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait()
+        text = path.read_text()
+        json.loads(text)  # never half-written
+        saved = ProfileStore(path).get("demo")
+        assert saved.settings.exclude_tags == [] or len(saved.settings.exclude_tags) == 400
+        leftovers = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        for leftover in leftovers:  # a killed writer may leave its temporary file; the store ignores it
+            leftover.unlink()
     ProfileStore(path).save(profile("demo"))  # the lock died with the killed writer
 
 
