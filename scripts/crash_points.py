@@ -91,12 +91,21 @@ class Figures:
 class Story:
     """`served`: a sandbox served already (the test suite's) instead of a `sandbox serve` process of its own;
     `run_command`: how a pass that is not to be killed runs (the suite runs it in its own process). A pass
-    that is to be killed always runs in a process of its own: it dies there as from kill -9."""
+    that is to be killed runs in a process of its own, where it dies as from kill -9, unless `crash_command`
+    runs it (the suite: in its own process, the crash raised instead, for all but one of its kills)."""
 
-    def __init__(self, folder: Path, *, served: Served | None = None, run_command: RunCommand | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        served: Served | None = None,
+        run_command: RunCommand | None = None,
+        crash_command: RunCommand | None = None,
+    ) -> None:
         self.folder = folder
         self.served = served
         self.run_command = run_command
+        self.crash_command = crash_command
         self.port = _free_port()
         self.base = served[0] if served else f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -156,6 +165,8 @@ class Story:
         args = ["sync", "run", "--store", STORE, "--once"]
         if crash_at is None and self.run_command is not None:
             return self.run_command(env, args)
+        if crash_at is not None and self.crash_command is not None:
+            return self.crash_command(env, args)
         command = [sys.executable, "-m", "cin7_shopify", *args]
         return subprocess.run(command, env=env, capture_output=True, timeout=300).returncode
 
@@ -246,11 +257,12 @@ def play(
     crash_at: int | None = None,
     served: Served | None = None,
     run_command: RunCommand | None = None,
+    crash_command: RunCommand | None = None,
 ) -> tuple[Outcome, dict[str, list[str]]]:
     """The whole story; `kill_pass` dies at its `crash_at`th point and is restarted. Returns the outcome and,
     for a clean run, the crash points each pass reached, in order."""
     points: dict[str, list[str]] = {}
-    with Story(folder, served=served, run_command=run_command) as story:
+    with Story(folder, served=served, run_command=run_command, crash_command=crash_command) as story:
         for name in PASSES:
             if name == "B":
                 asyncio.run(story.between_passes())
@@ -319,6 +331,7 @@ def run(
     clean_run: tuple[Outcome, dict[str, list[str]]] | None = None,
     served: Served | None = None,
     run_command: RunCommand | None = None,
+    crash_command: RunCommand | None = None,
 ) -> Figures:
     """`every`: kill at every Nth point; default: every durable step of every write kind."""
     figures = Figures()
@@ -335,7 +348,14 @@ def run(
         trials = [(name, n) for name in PASSES for n in every_kind(points[name])]
     for name, n in trials:
         with tempfile.TemporaryDirectory(prefix="crash-trial-") as folder:
-            killed, _ = play(Path(folder), kill_pass=name, crash_at=n, served=served, run_command=run_command)
+            killed, _ = play(
+                Path(folder),
+                kill_pass=name,
+                crash_at=n,
+                served=served,
+                run_command=run_command,
+                crash_command=crash_command,
+            )
         figures.trials += 1
         compare(clean, killed, figures, f"pass {name} point {n}")
     return figures

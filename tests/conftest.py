@@ -128,9 +128,21 @@ def _sandbox_server() -> Iterator[tuple[str, Any]]:
 
 def _served_session() -> SandboxSession:
     """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out."""
-    # 6000 calls a minute and a fast restore rate: the limits themselves are tested on a simulated clock.
+    # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
+    # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
+    # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
     session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000)
+    return roomy_bucket(session)
+
+
+def roomy_bucket(session: SandboxSession) -> SandboxSession:
+    """A served sandbox (on the system clock) whose Shopify no test waits on: a bucket no test's requests
+    drain (20,000 points, 1,000 a second) and cancel jobs done by the client's first look (0.5 s) instead of
+    its third (2 s: 3.5 s of real sleep a cancel). Both are tested on a simulated clock."""
     session.shopify.restore_rate = 1000
+    session.shopify.maximum_available = 20000.0
+    session.shopify._available = session.shopify.maximum_available
+    session.shopify.order_cancel_job_seconds = 0.2
     return session
 
 

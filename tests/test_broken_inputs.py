@@ -18,6 +18,7 @@ import pytest
 from cin7_shopify.cli import main
 from cin7_shopify.secrets import KeyringStore
 from cin7_shopify.tui.themes import load_themes
+from tests.conftest import run_cli
 
 CORPUS = Path(__file__).with_name("broken")
 CASES = sorted(p.parent for p in CORPUS.glob("*/*/expect"))
@@ -92,14 +93,18 @@ def _subprocess(home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_a_real_process_refuses_a_broken_csv_and_a_broken_profile_file(tmp_path: Path) -> None:
-    """As the consultant sees it: one line on stderr, exit 2, nothing on stdout; demo never starts."""
+    """As the consultant sees it: one line on stderr, exit 2, nothing on stdout; demo never starts.
+
+    The broken profile file goes to a real process (the demo's whole start: its streams, logging and exit);
+    the broken CSV and scenario through `main(argv)` with the same environment, as the corpus does."""
+    env = {**os.environ, "CIN7_SHOPIFY_HOME": str(tmp_path), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     case = CORPUS / "csv" / "unterminated-quote"
     files = ["--shopify-csv", str(case / "shopify.csv"), "--cin7-csv", str(case / "cin7.csv")]
-    run = _subprocess(tmp_path, "audit", *files)
+    run = run_cli(env, "audit", *files)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr.count("\n") == 1 and "a quote that is never closed" in run.stderr
 
-    demo = _subprocess(tmp_path, "demo", "--scenario", str(CORPUS / "scenarios" / "truncated"))
+    demo = run_cli(env, "demo", "--scenario", str(CORPUS / "scenarios" / "truncated"))
     assert (demo.returncode, demo.stdout) == (2, "")
     assert demo.stderr.count("\n") == 1 and "cin7.json: not valid JSON at line" in demo.stderr
 

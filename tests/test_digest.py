@@ -43,9 +43,18 @@ def _journal_line(path: Path, **fields: str) -> None:
         stream.write(json.dumps({**record, **fields}) + "\n")
 
 
-@pytest.fixture
-def synced_demo() -> Iterator[SyncedDemo]:
-    """The demo store after one order pass, one fulfilment pass and one stock push (12 orders held)."""
+@pytest.fixture(scope="module")
+def synced_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SyncedDemo]:
+    """The demo store after one order pass, one fulfilment pass and one stock push (12 orders held).
+
+    Synced once for the tests that only read it (their xdist group keeps them on one worker), in a tool
+    home of its own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path_factory.mktemp("home")))
+        yield from _synced_demo()
+
+
+def _synced_demo() -> Iterator[SyncedDemo]:
     workspace, store = scenario_workspace(DEMO)
     session = workspace.session(store.profile.name)
 
@@ -85,6 +94,7 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@pytest.mark.xdist_group("digest-synced-demo")
 def test_digest_counts_what_the_sync_recorded(synced_demo: SyncedDemo) -> None:
     (store,) = synced_demo.digest.stores
     assert store.title == "Demo Apparel"
@@ -106,12 +116,14 @@ def test_digest_counts_what_the_sync_recorded(synced_demo: SyncedDemo) -> None:
     assert not synced_demo.digest.blocking
 
 
+@pytest.mark.xdist_group("digest-synced-demo")
 def test_calls_per_day_survive_in_the_ledger(synced_demo: SyncedDemo) -> None:
     meta = read_ledger(synced_demo.session.ledger_path).meta
     today = datetime.now(UTC).strftime("%Y-%m-%d")
     assert meta["calls_by_day"][today]["cin7"] == synced_demo.cin7_calls
 
 
+@pytest.mark.xdist_group("digest-synced-demo")
 def test_markdown_escapes_what_came_from_outside(synced_demo: SyncedDemo) -> None:
     text = digest_markdown(synced_demo.digest)
     assert text.startswith("# Sync digest: ")
@@ -123,6 +135,7 @@ def test_markdown_escapes_what_came_from_outside(synced_demo: SyncedDemo) -> Non
     assert len(re.findall(r"(?<!\\)\|", row)) == 4, "three cells, four unescaped pipes"
 
 
+@pytest.mark.xdist_group("digest-synced-demo")
 def test_json_is_one_document(synced_demo: SyncedDemo) -> None:
     data = json.loads(digest_json(synced_demo.digest))
     (store,) = data["stores"]
@@ -130,6 +143,7 @@ def test_json_is_one_document(synced_demo: SyncedDemo) -> None:
     assert {e["kind"]: e["trend"] for e in store["errors"]}["unknown_sku"] == "up"
 
 
+@pytest.mark.xdist_group("digest-synced-demo")
 def test_html_is_one_file_that_loads_nothing(synced_demo: SyncedDemo) -> None:
     page = digest_html(synced_demo.digest)
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")

@@ -9,7 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.demo_data import SEEDED_ORDER_ERRORS
+from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from tests.test_audit_cli import cli, saved_demo_store
 
 
@@ -50,45 +52,67 @@ def test_sync_once_then_errors_stock_and_reconcile(served_sandbox: str, tmp_path
     assert refs == set(kinds["missing_in_cin7"]), "orders placed before go-live are not 'eligible for import'"
 
 
-def test_sync_stops_cleanly_on_sigterm(served_sandbox: str, tmp_path: Path) -> None:
-    env = saved_demo_store(served_sandbox, tmp_path)
+def add_twin(env: dict[str, str], served_sandbox: str) -> dict[str, str]:
+    """A second profile of the demo store (its account id written another way); the environment to use it."""
+    twin = {
+        **env,
+        "CIN7_SHOPIFY_DEMO_TWIN_CIN7_APPLICATION_KEY": SANDBOX_CIN7_KEY,
+        "CIN7_SHOPIFY_DEMO_TWIN_SHOPIFY_ACCESS_TOKEN": SANDBOX_SHOPIFY_TOKEN,
+    }
+    profile = json.loads(cli(env, "store", "show", "demo-apparel", "--format", "json").stdout)
+    added = cli(
+        twin,
+        "store",
+        "add",
+        "demo-twin",
+        "--shopify-domain",
+        profile["shop_domain"],
+        "--cin7-account-id",
+        profile["cin7_account_id"].upper(),  # the same account, written another way
+        "--shopify-url",
+        f"{served_sandbox}/admin/api/2026-10/graphql.json",
+        "--cin7-url",
+        f"{served_sandbox}/ExternalApi/v2/",
+    )
+    assert added.returncode == 0, added.stderr
+    return twin
+
+
+def test_one_sync_per_store_and_sigterm_stops_it_cleanly(served_sandbox: str, tmp_path: Path) -> None:
+    """One real `sync run` process: while it runs, neither its profile nor another profile of the same store
+    syncs beside it; SIGTERM then stops it with no write left half-done."""
+    env = add_twin(saved_demo_store(served_sandbox, tmp_path), served_sandbox)
     process = subprocess.Popen(
         [sys.executable, "-m", "cin7_shopify", "sync", "run", "--store", "demo-apparel"],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert process.stderr is not None
-    deadline = time.time() + 60
-    seen = ""
-    while "stock:" not in seen and time.time() < deadline:
-        seen += process.stderr.readline()
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=20) == 0
+    try:
+        assert process.stderr is not None
+        deadline = time.time() + 60
+        seen = ""
+        while "sync started" not in seen and time.time() < deadline:
+            seen += process.stderr.readline()
+        same = cli(env, "sync", "run", "--store", "demo-apparel", "--once")
+        assert same.returncode == 2 and "is being synced already by store profile 'demo-apparel'" in same.stderr
+        twin = cli(env, "sync", "run", "--store", "demo-twin", "--once")
+        assert twin.returncode == 2
+        assert "being synced already by store profile 'demo-apparel'" in twin.stderr, twin.stderr
+        while "stock:" not in seen and time.time() < deadline:
+            seen += process.stderr.readline()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=20)
     ledger = (Path(env["CIN7_SHOPIFY_HOME"]) / "data" / "stores" / "demo-apparel" / "ledger.jsonl").read_text()
     begun = {json.loads(line)["key"] for line in ledger.splitlines() if '"e":"begin"' in line}
     finished = {json.loads(line)["key"] for line in ledger.splitlines() if '"e":"finish"' in line}
     assert begun == finished, "no write left half-done"
     again = cli(env, "sync", "run", "--store", "demo-apparel", "--once")
     assert again.returncode == 0 and "orders: 0 imported" in again.stderr
-
-
-def test_one_sync_per_store(served_sandbox: str, tmp_path: Path) -> None:
-    env = saved_demo_store(served_sandbox, tmp_path)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "cin7_shopify", "sync", "run", "--store", "demo-apparel"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert first.stderr is not None
-        first.stderr.readline()
-        second = cli(env, "sync", "run", "--store", "demo-apparel", "--once")
-        assert second.returncode == 2 and "is being synced already by store profile 'demo-apparel'" in second.stderr
-    finally:
-        first.terminate()
-        first.wait(timeout=20)
 
 
 def test_backfill_brings_in_history(served_sandbox: str, tmp_path: Path) -> None:

@@ -7,13 +7,11 @@ import json
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from cin7_shopify.cli import build_parser, main
-from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from tests.test_audit_cli import cli, saved_demo_store
 
@@ -68,47 +66,6 @@ def test_sync_all_runs_every_store_in_one_process_and_reports_the_one_that_faile
     assert health.returncode == 1 and verdicts["demo-apparel"] == "ok"
     assert verdicts["broken-nz"].startswith("last pass failed:")
     assert cli(env, "sync", "health", "--store", "demo-apparel").returncode == 0
-
-
-def test_two_profiles_of_one_store_never_sync_it_twice(served_sandbox: str, tmp_path: Path) -> None:
-    env = saved_demo_store(served_sandbox, tmp_path)
-    twin = {
-        **env,
-        "CIN7_SHOPIFY_DEMO_TWIN_CIN7_APPLICATION_KEY": SANDBOX_CIN7_KEY,
-        "CIN7_SHOPIFY_DEMO_TWIN_SHOPIFY_ACCESS_TOKEN": SANDBOX_SHOPIFY_TOKEN,
-    }
-    profile = json.loads(cli(env, "store", "show", "demo-apparel", "--format", "json").stdout)
-    added = cli(
-        twin,
-        "store",
-        "add",
-        "demo-twin",
-        "--shopify-domain",
-        profile["shop_domain"],
-        "--cin7-account-id",
-        profile["cin7_account_id"].upper(),  # the same account, written another way
-        "--shopify-url",
-        f"{served_sandbox}/admin/api/2026-10/graphql.json",
-        "--cin7-url",
-        f"{served_sandbox}/ExternalApi/v2/",
-    )
-    assert added.returncode == 0, added.stderr
-    first = subprocess.Popen(
-        [sys.executable, "-m", "cin7_shopify", "sync", "run", "--store", "demo-apparel"],
-        env=twin,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert first.stderr is not None
-        while "sync started" not in first.stderr.readline():
-            pass
-        second = cli(twin, "sync", "run", "--store", "demo-twin", "--once")
-        assert second.returncode == 2
-        assert "being synced already by store profile 'demo-apparel'" in second.stderr, second.stderr
-    finally:
-        first.terminate()
-        first.wait(timeout=30)
 
 
 def test_an_unexpected_error_is_one_line_here_and_a_traceback_in_the_log(

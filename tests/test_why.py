@@ -80,6 +80,7 @@ def at(story: SkuStory, location: str) -> LocationStory:
     return found
 
 
+@pytest.mark.xdist_group("why-synced-demo")  # one worker syncs the module's demo once
 def test_a_kit_shows_what_its_scarcest_component_makes(synced: Demo) -> None:
     demo_store = synced
     story = demo_store.why_sku("TEE-3PK")
@@ -116,6 +117,7 @@ def test_bins_add_up_and_the_buffer_is_taken_off(demo_store: Demo) -> None:
     assert "buffer of 2" in sydney.sentence
 
 
+@pytest.mark.xdist_group("why-synced-demo")  # one worker syncs the module's demo once
 def test_units_on_an_order_cin7_does_not_hold_yet_are_held_back(synced: Demo) -> None:
     demo_store = synced
     story = demo_store.why_sku("DNM-BLU-M")  # on #1010, held for its tax line
@@ -149,6 +151,7 @@ def test_stock_changed_in_shopify_behind_our_back_is_seen(demo_store: Demo) -> N
     assert after.timeline[1].what == f"we set {after.next_push} (Shopify had {before.shopify_now - 3})"
 
 
+@pytest.mark.xdist_group("why-synced-demo")  # one worker syncs the module's demo once
 def test_a_sku_the_sync_leaves_alone_says_why(synced: Demo) -> None:
     demo_store = synced
     with pytest.raises(ConsoleError, match="No SKU"):

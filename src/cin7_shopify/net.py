@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import os
 import ssl
 
 import httpx
@@ -56,3 +58,14 @@ def _has_ssl_error(exc: BaseException) -> bool:
             return True
         current = current.__cause__ or current.__context__
     return False
+
+
+def tls_context() -> ssl.SSLContext:
+    """The context httpx would build for a client (certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR), built
+    once a process: loading the roots costs 30-90 ms of CPU, and every store session makes two clients."""
+    return _tls_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
+    return httpx.create_ssl_context()  # reads the same two variables itself

@@ -60,7 +60,7 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import describe_transport_error
+from cin7_shopify.net import describe_transport_error, tls_context
 from cin7_shopify.retry import retry_policy
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
@@ -98,6 +98,7 @@ class Cin7Client:
         self._http = httpx.AsyncClient(
             base_url=base_url if base_url.endswith("/") else base_url + "/",
             transport=transport,
+            verify=tls_context() if transport is None else True,
             timeout=timeout,
             headers={
                 "api-auth-accountid": account_id,

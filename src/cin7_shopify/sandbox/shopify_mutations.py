@@ -83,6 +83,8 @@ class ShopifyMutations(ShopifyStore):
         self.jobs: dict[str, tuple[float, Callable[[], None]]] = {}
         self.jobs_done: set[str] = set()
         self._job_orders: dict[str, str] = {}  # a cancel job → its order
+        # How long a cancel job takes; a served sandbox for tests shortens it, as it raises the restore rate.
+        self.order_cancel_job_seconds = ORDER_CANCEL_JOB_SECONDS
         self.idempotency: dict[str, tuple[str, dict[str, Any]]] = {}
         self.bulk_operations: dict[str, dict[str, Any]] = {}
         self.bulk_results: dict[str, str] = {}
@@ -515,7 +517,7 @@ class ShopifyMutations(ShopifyStore):
             return {"job": None, "orderCancelUserErrors": [error]}
         job_id = f"gid://shopify/Job/{next(self._ids)}"
         self.jobs[job_id] = (
-            self.clock.now() + ORDER_CANCEL_JOB_SECONDS,
+            self.clock.now() + self.order_cancel_job_seconds,
             lambda: self._cancel_now(orderId, reason, restock),
         )
         self._job_orders[job_id] = orderId

@@ -15,10 +15,11 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeGuard
 
 from graphql import (
     DocumentNode,
@@ -547,6 +548,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             variable_values=variables,
             context_value=context,
             operation_name=payload.get("operationName"),
+            is_awaitable=_never_awaitable,
         )
         assert isinstance(result, ExecutionResult)
         try:
@@ -567,6 +569,12 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             }
         }
         return body, 200
+
+
+def _never_awaitable(value: Any) -> TypeGuard[Awaitable[Any]]:
+    """Every resolver here is a plain function: graphql-core need not ask each of a response's values whether
+    it is awaitable (4.4 million asks in the suite, 10 s of its CPU)."""
+    return False
 
 
 def _needs_scope(field_name: str, needed: tuple[str, ...], resolve: Any) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import ssl
 import uuid
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.net import describe_transport_error
+from cin7_shopify.net import describe_transport_error, tls_context
 from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
@@ -177,7 +178,10 @@ class ShopifyClient:
         self.shop_url = (base_url or f"https://{self.shop_domain}").rstrip("/")
         self._transport = transport
         self._http = httpx.AsyncClient(
-            transport=transport, timeout=timeout, auth=ShopifyAuth(credentials, self.shop_url)
+            transport=transport,
+            verify=self._verify(),
+            timeout=timeout,
+            auth=ShopifyAuth(credentials, self.shop_url),
         )
         self.calls = 0
         self.retries = 0
@@ -196,6 +200,9 @@ class ShopifyClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    def _verify(self) -> ssl.SSLContext | bool:
+        return tls_context() if self._transport is None else True
 
     @property
     def endpoint(self) -> str:
@@ -534,7 +541,7 @@ class ShopifyClient:
         url = await self._bulk_result_url(query, on_progress=on_progress)
         if not url:
             return  # Shopify gives no URL when the query matched nothing
-        async with httpx.AsyncClient(transport=self._transport, timeout=300) as plain:
+        async with httpx.AsyncClient(transport=self._transport, verify=self._verify(), timeout=300) as plain:
             self.calls += 1
             async with plain.stream("GET", url) as response:  # a signed storage URL: never send the token there
                 if response.status_code != 200:
@@ -588,7 +595,7 @@ class ShopifyClient:
         if not url:
             return []  # Shopify gives no URL when the query matched nothing
         # A signed storage URL: never send the access token there.
-        async with httpx.AsyncClient(transport=self._transport, timeout=300) as plain:
+        async with httpx.AsyncClient(transport=self._transport, verify=self._verify(), timeout=300) as plain:
             self.calls += 1
             response = await plain.get(url)
         if response.status_code != 200:
