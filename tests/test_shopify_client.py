@@ -101,6 +101,25 @@ async def test_the_client_paces_itself_before_the_bucket_runs_dry(clock: ManualC
     assert len(throttled) <= 1, "after one answer the client knows the bucket and waits instead"
 
 
+async def test_queries_sent_together_share_the_bucket_instead_of_each_spending_it(clock: ManualClock) -> None:
+    """Shopify charges each query its requested cost when it arrives; a client that lets several go at
+    once on one reading of the bucket sends them into THROTTLED, each a wait of a second or more."""
+    import asyncio
+
+    session = large(2000, clock)
+    session.shopify.maximum_available = session.shopify._available = 1000.0
+    session.shopify.restore_rate = 50.0
+    async with session.shopify_client() as shopify:
+        await shopify.execute(document("variants"), {"query": None, "first": 250})  # the bucket is known
+        answers = await asyncio.gather(
+            *(shopify.execute(document("variants"), {"query": None, "first": 250}) for _ in range(6))
+        )
+    assert all(answer["productVariants"]["nodes"] for answer in answers)
+    throttled = [entry for entry in session.shopify.request_log if entry["throttled"]]
+    assert throttled == [], "each query waits for its share of the bucket before it is sent"
+    assert shopify.retries == 0
+
+
 async def test_a_query_over_1000_points_is_refused(demo: SandboxSession) -> None:
     costly = """query Costly { productVariants(first: 250) { nodes { id inventoryItem { id
         inventoryLevels(first: 10) { nodes { id location { id } } } } } } }"""

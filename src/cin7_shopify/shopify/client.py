@@ -314,12 +314,20 @@ class ShopifyClient:
         return data
 
     async def _wait_for_budget(self, operation: str) -> None:
-        if self._bucket is None:
-            return
-        available, maximum, rate, observed = self._bucket
-        needed = min(self._last_cost.get(operation, 50.0), maximum)
-        now_available = min(maximum, available + (self.clock.now() - observed) * rate)
-        if now_available < needed and rate > 0:
+        """Wait until the bucket holds what the operation cost last time, then take it from our reading:
+        Shopify charges a query when it arrives, so queries sent together would otherwise each see the
+        same points and all but the first come back THROTTLED."""
+        while self._bucket is not None:
+            available, maximum, rate, observed = self._bucket
+            # One point more than the cost: throttleStatus reports currentlyAvailable in whole points.
+            needed = min(self._last_cost.get(operation, 50.0) + 1, maximum)
+            now = self.clock.now()
+            now_available = min(maximum, available + (now - observed) * rate)
+            # A thousandth of a point of slack: after sleeping exactly the wait, float rounding can leave
+            # the sum a hair short, and a clock at 1e6 s does not move for a wait of 1e-12 s.
+            if now_available + 0.001 >= needed or rate <= 0:
+                self._bucket = (now_available - needed, maximum, rate, now)
+                return
             await self.clock.sleep((needed - now_available) / rate)
 
     def _observe(self, operation: str, cost: dict[str, Any]) -> None:
