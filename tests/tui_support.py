@@ -123,12 +123,16 @@ def demo_app(tmp_path: Path, *, theme: str | None = "cin7-dark", journal: bool =
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Wait for every worker (reads through the clients) and the repaint after it.
+    """Wait for every worker (reads through the clients), what their results set off, and the repaint after it.
 
-    No real sleep: `pause()` processes every message already queued and repaints, and the console's own
-    timers (progress steps, the error log's tail) are not what a test waits for.
+    No real sleep but the last `pause()`'s (it repaints): a worker's result is a message whose handler may
+    start another worker, so it waits for workers and then for the screen's queued messages until nothing
+    runs. The console's own timers (progress steps, the error log's tail) are not what a test waits for.
     """
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
+    app = pilot.app
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot._wait_for_screen()
+        if all(worker.is_finished for worker in app.workers):
+            break
     await pilot.pause()
