@@ -161,7 +161,10 @@ async def test_quitting_while_a_sync_pass_runs_asks_first(tmp_path: Path) -> Non
 
         cin7.handle = slow_answer
         await pilot.press("s", "y")
-        await pilot.pause(0.6)
+        for _ in range(100):  # the icon turns on the console's next tick (every 0.25 s)
+            if app.screen.query_one(Header).icon in BUSY_FRAMES:
+                break
+            await pilot.pause()
         assert app.screen.query_one(Header).icon in BUSY_FRAMES, "the header shows that work runs"
         await pilot.press("q")  # q in the middle of the sync pass
         await pilot.pause()

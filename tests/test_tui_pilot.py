@@ -61,7 +61,10 @@ async def test_the_pilot_result_is_in_its_status_line_not_a_toast_over_the_detai
             await pilot.press("n")
             await settle(pilot)
             assert "4 of 4 passed every step" in str(screen.query_one("#pilot-status").render())
-            await pilot.pause(0.3)  # a toast is mounted a refresh after it is raised
+            for _ in range(50):  # a toast is mounted a refresh after it is raised: wait for every one raised
+                if len(app.screen.query(Toast)) >= len(app._notifications):
+                    break
+                await pilot.pause()
             pane = screen.query_one("#detail").region
             covering = [str(t.render()) for t in app.screen.query(Toast) if t.region.overlaps(pane)]
             assert not covering, f"at {size} a toast covers the detail the client is reading: {covering}"
