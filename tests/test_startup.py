@@ -184,3 +184,26 @@ def test_the_console_s_own_themes_are_valid_theme_files() -> None:
     assert [(t.name, t.primary, t.background, t.dark) for t in themes] == [
         (t.name, t.primary, t.background, t.dark) for t in validated
     ]
+
+
+async def test_the_console_starts_in_the_remembered_theme_without_writing_it_again(isolated_home: Path) -> None:
+    """The theme is in place before the first frame is styled (setting it later re-parsed every stylesheet
+    and saved the choice again, a file synced to disk, before home could paint)."""
+    from cin7_shopify.state.profiles import ProfileStore
+    from cin7_shopify.tui.app import make_app
+    from cin7_shopify.workspace import Workspace
+
+    remembered = isolated_home / "config" / "console.json"
+    remembered.parent.mkdir(parents=True)
+    remembered.write_text(json.dumps({"theme": "cin7-light"}))
+    os.utime(remembered, (0, 0))
+    app = make_app(Workspace(ProfileStore(isolated_home / "profiles.json")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "cin7-light"
+        assert app.has_class("-theme-cin7-light", "-light-mode") and not app.has_class("-dark-mode")
+        assert app.screen.styles.background == app.get_theme("cin7-light").to_color_system().background  # type: ignore[union-attr]
+        assert remembered.stat().st_mtime == 0, "starting the console wrote the theme again"
+        app.theme = "cin7-dark"  # a choice is still remembered
+        await pilot.pause()
+    assert json.loads(remembered.read_text()) == {"theme": "cin7-dark"}
