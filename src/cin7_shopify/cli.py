@@ -470,7 +470,7 @@ def demo_console(scenario: Path | None = None, *, real_time: bool = False) -> Co
         _load_what_a_session_loads()
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
-        return make_app(workspace, arriving=arriving)
+        return make_app(workspace, arriving=arriving, read_ahead=True)
     except BaseException:
         workspace.close()
         raise

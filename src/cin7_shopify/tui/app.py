@@ -79,10 +79,12 @@ class ConsoleApp(App[None]):
         remember: bool = True,
         theme: str | None = None,
         arriving: StoresLoader | None = None,
+        read_ahead: bool = False,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.arriving = arriving  # home says "reading the stores…" until they are here
+        self.read_ahead = read_ahead  # a sandbox store's audit is read while home shows it (the demo)
         self.remember = remember  # tests switch it off so they never touch the user's settings
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests fix it: snapshots show dates
         self.wanted_theme = theme
@@ -287,11 +289,13 @@ def make_app(
     remember: bool = True,
     theme: str | None = None,
     arriving: StoresLoader | None = None,
+    read_ahead: bool = False,
 ) -> ConsoleApp:
     """Build the console; by default on the bundled demo store plus any saved profiles. `arriving`: stores
-    that join the workspace after home's first paint (the demo's sandboxes)."""
+    that join the workspace after home's first paint (the demo's sandboxes); `read_ahead`: a sandbox store's
+    audit is read while home shows it, so the SKU review and mapping open on data already read."""
     if workspace is None:
         from cin7_shopify.sandbox.store import sandbox_workspace
 
         workspace, _ = sandbox_workspace()
-    return ConsoleApp(workspace, remember=remember, theme=theme, arriving=arriving)
+    return ConsoleApp(workspace, remember=remember, theme=theme, arriving=arriving, read_ahead=read_ahead)

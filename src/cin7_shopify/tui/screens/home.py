@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -23,6 +24,7 @@ from cin7_shopify.workspace import ChecklistStep, StoreSession
 if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
+log = logging.getLogger("cin7_shopify.tui")
 ARRIVING = "Reading the stores…"  # until the stores that arrive after the first paint are here
 
 
@@ -175,7 +177,7 @@ class HomeScreen(Screen[None]):
 
     def action_edit_store(self) -> None:
         entry = self.selected
-        if entry is not None and entry.kind == "sandbox":
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead:
             self.notify("The sandbox store needs no credentials.", title="Nothing to edit")
         elif entry is not None:
             self.console.open_connection(entry)
@@ -267,6 +269,19 @@ class HomeScreen(Screen[None]):
             return
         self._set_loading(False)
         self._show(message.result)
+        entry = self.selected
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead:
+            self._read_ahead(entry)
+
+    @work(group="read-ahead")
+    async def _read_ahead(self, entry: StoreSession) -> None:
+        """A sandbox store's audit read while the consultant looks at home: its reads cost no Cin7 budget and no
+        real time, so the SKU review and mapping open on data already read. A live store's audit reads when
+        asked (it spends the client's Cin7 budget, shared with a running sync)."""
+        try:
+            await entry.read_ahead()
+        except Exception:  # the SKU review reads again when opened, and says what went wrong
+            log.info("reading ahead for the audit of %s failed", entry.name, exc_info=True)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:
