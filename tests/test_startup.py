@@ -142,6 +142,7 @@ async def walk():
         first_paint["home"] = isinstance(home, HomeScreen)
         first_paint["identity"] = str(home.query_one("#identity", Static).content)
         first_paint["rows"] = home.query_one("#stores", DataTable).row_count
+        first_paint["details"] = [w.id for w in home.query("#details > *")]
         go_on.set()
         for _ in range(600):
             if home.query_one("#stores", DataTable).row_count:
@@ -149,6 +150,12 @@ async def walk():
             await pilot.pause(0.05)
         first_paint["then"] = [entry.label for entry in home.entries]
         first_paint["identity_then"] = str(home.query_one("#identity", Static).content)
+        for _ in range(600):  # the store's details joined with the stores: its counts, once read
+            if home.query("#counts") and home.query_one("#counts", DataTable).row_count:
+                break
+            await pilot.pause(0.05)
+        counts = home.query_one("#counts", DataTable)
+        first_paint["counts_then"] = [str(c.label) for c in counts.ordered_columns], counts.row_count
 
 try:
     asyncio.run(walk())
@@ -168,6 +175,9 @@ def test_the_demo_paints_home_before_the_sandbox_loads_and_its_stores_fill_in(tm
     assert seen["home"] and seen["rows"] == 0 and seen["identity"] == "Reading the stores…"
     assert seen["then"] == ["demo-apparel (sandbox)", "demo-observed (sandbox)"]
     assert seen["identity_then"] != "Reading the stores…"
+    # No store to show details of yet: the first frame has none of their widgets; they join with the stores.
+    assert seen["details"] == ["identity"]
+    assert seen["counts_then"] == [["", "Products", "Variants", "Active locations", "Orders since go-live"], 2]
     assert not list((tmp_path / "data" / "sandbox-runs").glob("*")), "the demo's state was removed"
 
 

@@ -22,6 +22,8 @@ from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from cin7_shopify.tui.app import ConsoleApp
 
 log = logging.getLogger("cin7_shopify.tui")
@@ -66,6 +68,7 @@ class HomeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[StoreSession] = []
+        self._details_later = False  # the details join with the arriving stores (set in compose)
 
     @property
     def console(self) -> ConsoleApp:
@@ -76,29 +79,52 @@ class HomeScreen(Screen[None]):
         stores: DataTable[str] = DataTable(id="stores", cursor_type="row", zebra_stripes=True)
         stores.border_title = "Stores"
         yield stores
-        with Horizontal(id="loading"):
-            yield Label("", id="loading-label")
-            yield ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress")
+        # While the demo's stores are still arriving and no store is saved, there is no store to show details
+        # of: the first frame is the store list, the checklist and "Reading the stores…", and the details'
+        # widgets (a third of what the frame cost to build, style and paint) join with the stores.
+        self._details_later = self.console.arriving is not None and not self.console.workspace.stores()
+        loading, details = (None, []) if self._details_later else self._details()
+        if loading is not None:
+            yield loading
         with Vertical(id="details"):
             yield Static("", id="identity")
-            yield DataTable(id="counts", show_cursor=False)
-            with Horizontal(id="errors-row"):
-                yield Label("Open errors, last 24 h", id="errors-label")
-                yield Sparkline([0] * 24, id="errors-spark")
-            yield Static("", id="budget")
-            yield Static("", id="api-health")
+            yield from details
         checklist = Static("", id="checklist")
         checklist.border_title = "Go-live checklist"
         yield checklist
         yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
+    def _details(self) -> tuple[Widget, list[Widget]]:
+        """The reading progress (above the details), and the details of the store read (below its identity)."""
+        loading = Horizontal(
+            Label("", id="loading-label"),
+            ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress"),
+            id="loading",
+        )
+        errors = Horizontal(
+            Label("Open errors, last 24 h", id="errors-label"), Sparkline([0] * 24, id="errors-spark"), id="errors-row"
+        )
+        counts: DataTable[str] = DataTable(id="counts", show_cursor=False)
+        return loading, [counts, errors, Static("", id="budget"), Static("", id="api-health")]
+
+    def _details_here(self) -> None:
+        counts = self.query_one("#counts", DataTable)
+        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
         self.set_interval(1.0, self._show_step)
+
+    async def _details_then_stores(self) -> None:
+        loading, details = self._details()
+        await self.mount(loading, before="#details")
+        await self.query_one("#details").mount_all(details)
+        self._details_here()
+        self.reload_stores()
+
+    def on_mount(self) -> None:
         self.title = "Cin7 Core ↔ Shopify"
         stores = self.query_one("#stores", DataTable)
         stores.add_columns("Store", "Last import", "Stock push", "Held", "Errors")
-        counts = self.query_one("#counts", DataTable)
-        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
+        if not self._details_later:
+            self._details_here()
         self.reload_stores()
 
     def on_screen_resume(self) -> None:
@@ -113,6 +139,10 @@ class HomeScreen(Screen[None]):
         return self.entries[min(stores.cursor_row, len(self.entries) - 1)]
 
     def reload_stores(self) -> None:
+        if self._details_later and self.console.arriving is None:  # the stores are here: so are the details
+            self._details_later = False
+            self.call_later(self._details_then_stores)
+            return
         self.entries = self.console.workspace.stores()
         stores = self.query_one("#stores", DataTable)
         stores.clear()
