@@ -241,6 +241,7 @@ class MappingScreen(Screen[None]):
                 key=line.key,
             )
         taxes.move_cursor(row=min(keep, max(0, taxes.row_count - 1)))
+        self.call_after_refresh(self._redraw_rows, taxes)  # as the locations: tax lines were cut and lost their mark
         count = sum(1 for kind, _ in blocking if kind in {"unmapped_location", "unknown_cin7_location", "unmapped_tax"})
         self._explain_row()
         unsaved = (
