@@ -103,7 +103,7 @@ def console_paint_seconds(
             if painted is None and all(marker in seen for marker in HOME_PAINTED):
                 painted = now, cpu_seconds(pid)
             if painted is not None and (floor or STORES_LISTED in seen):
-                listed = painted
+                listed = painted if floor else (now, cpu_seconds(pid))
         os.write(fd, b"q")
         deadline = time.perf_counter() + 10
         while time.perf_counter() < deadline:
