@@ -5,6 +5,7 @@ operations it ran), never timed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from textual.widgets import Label, Static
@@ -87,3 +88,18 @@ async def test_a_cancelled_read_ahead_leaves_the_audit_to_read_for_itself(tmp_pa
     run = await entry.audit(reread=False)
     assert ahead.cancelled()
     assert run.report.findings and entry.last_audit is not None
+
+
+async def test_an_audit_left_while_it_waits_leaves_the_read_ahead_to_the_next(tmp_path: Path) -> None:
+    app = demo_app(tmp_path)
+    entry: StoreSession = app.workspace.stores()[0]
+    ahead = asyncio.ensure_future(entry.read_ahead())
+    await asyncio.sleep(0)
+    waiting = asyncio.ensure_future(entry.audit(reread=False))
+    await asyncio.sleep(0)
+    waiting.cancel()  # Escape on the SKU review while it waits for the read
+    with contextlib.suppress(asyncio.CancelledError):
+        await waiting
+    await ahead
+    run = await entry.audit(reread=False)
+    assert run.report.findings and reads(app)[1] == 2, "the next audit took the read ahead"

@@ -393,7 +393,9 @@ class StoreSession:
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if not reading.cancelled() or (current is not None and current.cancelling()):
-                raise  # this audit was cancelled, not the read ahead
+                if self._read_ahead is None and not reading.cancelled():
+                    self._read_ahead = ahead  # this audit was cancelled, not the read: the next one takes it
+                raise
             return
         except Exception:
             return
