@@ -103,3 +103,16 @@ async def test_an_audit_left_while_it_waits_leaves_the_read_ahead_to_the_next(tm
     await ahead
     run = await entry.audit(reread=False)
     assert run.report.findings and reads(app)[1] == 2, "the next audit took the read ahead"
+
+
+def test_the_demo_reads_ahead_on_the_simulated_clock_only(isolated_home: Path) -> None:
+    """In real time (`demo --real-time`) a read ahead would spend the minute's Cin7 budget the consultant
+    is about to use."""
+    from cin7_shopify.cli import demo_console
+
+    for real_time in (False, True):
+        app = demo_console(real_time=real_time)
+        try:
+            assert app.read_ahead is not real_time
+        finally:
+            app.workspace.close()
