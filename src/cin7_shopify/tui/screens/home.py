@@ -207,7 +207,9 @@ class HomeScreen(Screen[None]):
 
     def action_edit_store(self) -> None:
         entry = self.selected
-        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead:
+        # Only while home is what the consultant looks at: gone to another screen (the pilot, the error log),
+        # the read ahead would take the event loop from it.
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead and self.is_active:
             self.notify("The sandbox store needs no credentials.", title="Nothing to edit")
         elif entry is not None:
             self.console.open_connection(entry)
@@ -300,7 +302,9 @@ class HomeScreen(Screen[None]):
         self._set_loading(False)
         self._show(message.result)
         entry = self.selected
-        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead:
+        # Only while home is what the consultant looks at: gone to another screen (the pilot, the error log),
+        # the read ahead would take the event loop from it.
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead and self.is_active:
             self._read_ahead(entry)
 
     @work(group="read-ahead")
