@@ -38,8 +38,10 @@ def workspace() -> Workspace:
     )
 
 
-async def paint_times() -> dict[str, float]:
-    app = make_app(workspace(), remember=False)
+async def paint_times(*, read_ahead: bool = True) -> dict[str, float]:
+    """Each screen from a key press on home, home having read the store (and, as `demo` runs it, read the
+    audit ahead; without: the first SKU review reads both sides, as a live store's does)."""
+    app = make_app(workspace(), remember=False, read_ahead=read_ahead)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -50,7 +52,7 @@ async def paint_times() -> dict[str, float]:
         for key, name in [
             ("n", "connection setup"),
             ("l", "error log"),
-            ("a", "SKU review (reads both sides)"),
+            ("a", "SKU review (the read ahead)" if read_ahead else "SKU review (reads both sides)"),
             ("m", "mapping (the audit kept)"),
         ]:
             started = time.perf_counter()
@@ -123,13 +125,15 @@ async def big_review(count: int) -> None:
 
 def main() -> None:
     loaded = asyncio.run(paint_times())
+    print("without the read ahead (a live store):")
+    unread = asyncio.run(paint_times(read_ahead=False))
     asyncio.run(big_review(100_000))
     if "--figures" in sys.argv:
         slowest = max(loaded["a"], loaded["m"])
         row = {
-            "what": "SKU review (reads both sides) / mapping (audit kept), data shown in the demo",
+            "what": "SKU review / mapping (audit kept), data shown in the demo",
             "goal": "< 0.6 s",
-            "measured": f"{loaded['a']:.2f} s / {loaded['m']:.2f} s",
+            "measured": f"{loaded['a']:.2f} s / {loaded['m']:.2f} s ({unread['a']:.2f} s reading both sides)",
             "met": slowest < 0.6,
         }
         print(json.dumps([row], ensure_ascii=False))

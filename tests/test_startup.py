@@ -142,6 +142,7 @@ async def walk():
         first_paint["home"] = isinstance(home, HomeScreen)
         first_paint["identity"] = str(home.query_one("#identity", Static).content)
         first_paint["rows"] = home.query_one("#stores", DataTable).row_count
+        first_paint["details"] = [w.id for w in home.query("#details > *")]
         go_on.set()
         for _ in range(600):
             if home.query_one("#stores", DataTable).row_count:
@@ -149,6 +150,12 @@ async def walk():
             await pilot.pause(0.05)
         first_paint["then"] = [entry.label for entry in home.entries]
         first_paint["identity_then"] = str(home.query_one("#identity", Static).content)
+        for _ in range(600):  # the store's details joined with the stores: its counts, once read
+            if home.query("#counts") and home.query_one("#counts", DataTable).row_count:
+                break
+            await pilot.pause(0.05)
+        counts = home.query_one("#counts", DataTable)
+        first_paint["counts_then"] = [str(c.label) for c in counts.ordered_columns], counts.row_count
 
 try:
     asyncio.run(walk())
@@ -168,6 +175,9 @@ def test_the_demo_paints_home_before_the_sandbox_loads_and_its_stores_fill_in(tm
     assert seen["home"] and seen["rows"] == 0 and seen["identity"] == "Reading the stores…"
     assert seen["then"] == ["demo-apparel (sandbox)", "demo-observed (sandbox)"]
     assert seen["identity_then"] != "Reading the stores…"
+    # No store to show details of yet: the first frame has none of their widgets; they join with the stores.
+    assert seen["details"] == ["identity"]
+    assert seen["counts_then"] == [["", "Products", "Variants", "Active locations", "Orders since go-live"], 2]
     assert not list((tmp_path / "data" / "sandbox-runs").glob("*")), "the demo's state was removed"
 
 
@@ -184,3 +194,26 @@ def test_the_console_s_own_themes_are_valid_theme_files() -> None:
     assert [(t.name, t.primary, t.background, t.dark) for t in themes] == [
         (t.name, t.primary, t.background, t.dark) for t in validated
     ]
+
+
+async def test_the_console_starts_in_the_remembered_theme_without_writing_it_again(isolated_home: Path) -> None:
+    """The theme is in place before the first frame is styled (setting it later re-parsed every stylesheet
+    and saved the choice again, a file synced to disk, before home could paint)."""
+    from cin7_shopify.state.profiles import ProfileStore
+    from cin7_shopify.tui.app import make_app
+    from cin7_shopify.workspace import Workspace
+
+    remembered = isolated_home / "config" / "console.json"
+    remembered.parent.mkdir(parents=True)
+    remembered.write_text(json.dumps({"theme": "cin7-light"}))
+    os.utime(remembered, (0, 0))
+    app = make_app(Workspace(ProfileStore(isolated_home / "profiles.json")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.theme == "cin7-light"
+        assert app.has_class("-theme-cin7-light", "-light-mode") and not app.has_class("-dark-mode")
+        assert app.screen.styles.background == app.get_theme("cin7-light").to_color_system().background  # type: ignore[union-attr]
+        assert remembered.stat().st_mtime == 0, "starting the console wrote the theme again"
+        app.theme = "cin7-dark"  # a choice is still remembered
+        await pilot.pause()
+    assert json.loads(remembered.read_text()) == {"theme": "cin7-dark"}

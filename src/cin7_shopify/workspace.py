@@ -11,6 +11,7 @@ registers: the core never imports the sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import shutil
@@ -158,6 +159,7 @@ class StoreSession:
         self.folder: Path = source.folder if source is not None else store_dir(profile.name)
         self.last_audit: AuditRun | None = None
         self._audit_window: datetime | None = None
+        self._read_ahead: tuple[datetime, asyncio.Task[AuditRun]] | None = None  # (orders window, the read)
         self._profile_stamp = self._stamp()
 
     # -- identity -------------------------------------------------------------------------
@@ -328,23 +330,16 @@ class StoreSession:
         `reread=False` audits the data last read again, with no API call, unless it was read for
         another order window (a new go-live date changes which orders' tax lines count)."""
         settings = settings or self.settings()
-        from cin7_shopify.audit.service import audit_with_clients, orders_window_start
+        from cin7_shopify.audit.service import orders_window_start
 
-        last = self.last_audit
-        if not reread and last is not None and self._audit_window == orders_window_start(settings):
+        window = orders_window_start(settings)
+        if not reread and (self.last_audit is None or self._audit_window != window):
+            await self._take_read_ahead(window)
+        if not reread and self.last_audit is not None and self._audit_window == window:
             run = self.reaudit(settings)
         else:
-            cin7, shopify = self.open_clients()
-            async with cin7, shopify:
-                run = await audit_with_clients(
-                    cin7,
-                    shopify,
-                    settings,
-                    store=self.title,
-                    other_stores=self.workspace.other_location_maps(self),
-                    on_step=on_step,
-                )
-            self._audit_window = orders_window_start(settings)
+            run = await self._read_both_sides(settings, on_step)
+            self._audit_window, self._read_ahead = window, None  # this read is newer than any read ahead
         self.last_audit = run
         saved = self.settings()
         if _maps_fingerprint(settings) != _maps_fingerprint(saved):  # maps still being edited: keep the saved verdict
@@ -352,6 +347,59 @@ class StoreSession:
             settings = saved
         self._note_audit(self.last_audit.report, settings)
         return run
+
+    async def _read_both_sides(self, settings: StoreSettings, on_step: Step | None) -> AuditRun:
+        from cin7_shopify.audit.service import audit_with_clients
+
+        cin7, shopify = self.open_clients()
+        async with cin7, shopify:
+            return await audit_with_clients(
+                cin7,
+                shopify,
+                settings,
+                store=self.title,
+                other_stores=self.workspace.other_location_maps(self),
+                on_step=on_step,
+            )
+
+    async def read_ahead(self) -> None:
+        """Both sides read for the audit before anyone asks (the console does it for a sandbox store, whose
+        reads cost no Cin7 budget and no real time). Nothing is judged or recorded: the checklist's audit
+        step waits for someone to open the audit, whose `audit(reread=False)` then takes this read, waiting
+        for it if it is still under way, instead of reading both sides a second time."""
+        if self.last_audit is not None or self._read_ahead is not None:
+            return
+        from cin7_shopify.audit.service import orders_window_start
+
+        settings = self.settings()
+        reading = asyncio.ensure_future(self._read_both_sides(settings, None))
+        self._read_ahead = (orders_window_start(settings), reading)
+        try:
+            await reading  # cancelling the caller cancels the read
+        except BaseException:
+            if self._read_ahead is not None and self._read_ahead[1] is reading:
+                self._read_ahead = None
+            raise
+
+    async def _take_read_ahead(self, window: datetime) -> None:
+        """The read ahead, if it read this order window, becomes the last audit's data (when it failed or was
+        cancelled, the audit reads both sides itself and says what went wrong)."""
+        ahead, self._read_ahead = self._read_ahead, None
+        if ahead is None or ahead[0] != window:
+            return
+        reading = ahead[1]
+        try:
+            run = await asyncio.shield(reading)  # leaving the audit screen does not stop the read it waits on
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if not reading.cancelled() or (current is not None and current.cancelling()):
+                if self._read_ahead is None and not reading.cancelled():
+                    self._read_ahead = ahead  # this audit was cancelled, not the read: the next one takes it
+                raise
+            return
+        except Exception:
+            return
+        self.last_audit, self._audit_window = run, window
 
     def reaudit(self, settings: StoreSettings) -> AuditRun:
         """The last read's catalogues audited again under these settings: no API call."""

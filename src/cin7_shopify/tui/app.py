@@ -79,25 +79,48 @@ class ConsoleApp(App[None]):
         remember: bool = True,
         theme: str | None = None,
         arriving: StoresLoader | None = None,
+        read_ahead: bool = False,
     ) -> None:
         super().__init__()
         self.workspace = workspace
         self.arriving = arriving  # home says "reading the stores…" until they are here
+        self.read_ahead = read_ahead  # a sandbox store's audit is read while home shows it (the demo)
         self.remember = remember  # tests switch it off so they never touch the user's settings
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests fix it: snapshots show dates
         self.wanted_theme = theme
         self.busy_jobs = 0  # jobs reading or writing the APIs now (tui.work.report counts them)
+        themes, self.theme_problems = load_themes()
+        for loaded in themes:
+            self.register_theme(loaded)
+        self._start_with_theme(self._usable(self._wanted_theme()))
+
+    def _wanted_theme(self) -> str:
+        return self.wanted_theme or (remembered_theme() if self.remember else None) or DEFAULT_THEME
+
+    def _usable(self, theme: str) -> str:
+        return theme if theme in self.available_themes else DEFAULT_THEME
+
+    def _start_with_theme(self, name: str) -> None:
+        """The theme in place before the stylesheet is first parsed. Setting `theme` once running parses every
+        rule again with the theme's colours, and its watcher saves the choice (a file written and synced to
+        disk): both before home's first frame. What Textual 8.2.8's `_watch_theme` does, less those two."""
+        self.set_reactive(App.theme, name)
+        dark = self.current_theme.dark
+        self.set_class(True, f"-theme-{name}", update=False)
+        self.set_class(dark, "-dark-mode", update=False)
+        self.set_class(not dark, "-light-mode", update=False)
+        self._refresh_truecolor_filter(self.ansi_theme)
+        self.stylesheet.set_variables(self.get_css_variables())
 
     def on_mount(self) -> None:
         if not self.is_headless:
             from cin7_shopify.tui.terminal_watch import guard_terminal
 
             guard_terminal(self, before_exit=self.workspace.close)  # type: ignore[arg-type]  # any app: it only exits it
-        themes, problems = load_themes()
-        for theme in themes:
-            self.register_theme(theme)
-        wanted = self.wanted_theme or (remembered_theme() if self.remember else None) or DEFAULT_THEME
-        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        wanted = self._wanted_theme()
+        if self._usable(wanted) != self.theme:  # `remember` switched on after the app was made (a test)
+            self.theme = self._usable(wanted)
+        problems = self.theme_problems
         if problems:
             self.notify(
                 markup("\n".join(problems), multiline=True),
@@ -266,11 +289,13 @@ def make_app(
     remember: bool = True,
     theme: str | None = None,
     arriving: StoresLoader | None = None,
+    read_ahead: bool = False,
 ) -> ConsoleApp:
     """Build the console; by default on the bundled demo store plus any saved profiles. `arriving`: stores
-    that join the workspace after home's first paint (the demo's sandboxes)."""
+    that join the workspace after home's first paint (the demo's sandboxes); `read_ahead`: a sandbox store's
+    audit is read while home shows it, so the SKU review and mapping open on data already read."""
     if workspace is None:
         from cin7_shopify.sandbox.store import sandbox_workspace
 
         workspace, _ = sandbox_workspace()
-    return ConsoleApp(workspace, remember=remember, theme=theme, arriving=arriving)
+    return ConsoleApp(workspace, remember=remember, theme=theme, arriving=arriving, read_ahead=read_ahead)

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.shopify.client import normalize_shop_domain
@@ -18,6 +18,7 @@ from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
 

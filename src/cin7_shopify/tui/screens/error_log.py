@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import Footer, Header, Label, Select, Sparkline, Static
+from textual.widgets import Header, Label, Select, Sparkline, Static
 
 from cin7_shopify.state.ledger import OrderEntry
 from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records
@@ -29,6 +29,7 @@ from cin7_shopify.sync.triage import (
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession, errors_per_hour

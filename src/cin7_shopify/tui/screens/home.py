@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -10,18 +11,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Header, Label, ProgressBar, Sparkline, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from cin7_shopify.tui.app import ConsoleApp
 
+log = logging.getLogger("cin7_shopify.tui")
 ARRIVING = "Reading the stores…"  # until the stores that arrive after the first paint are here
 
 
@@ -63,6 +68,7 @@ class HomeScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.entries: list[StoreSession] = []
+        self._details_later = False  # the details join with the arriving stores (set in compose)
 
     @property
     def console(self) -> ConsoleApp:
@@ -73,29 +79,52 @@ class HomeScreen(Screen[None]):
         stores: DataTable[str] = DataTable(id="stores", cursor_type="row", zebra_stripes=True)
         stores.border_title = "Stores"
         yield stores
-        with Horizontal(id="loading"):
-            yield Label("", id="loading-label")
-            yield ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress")
+        # While the demo's stores are still arriving and no store is saved, there is no store to show details
+        # of: the first frame is the store list, the checklist and "Reading the stores…", and the details'
+        # widgets (a third of what the frame cost to build, style and paint) join with the stores.
+        self._details_later = self.console.arriving is not None and not self.console.workspace.stores()
+        loading, details = (None, []) if self._details_later else self._details()
+        if loading is not None:
+            yield loading
         with Vertical(id="details"):
             yield Static("", id="identity")
-            yield DataTable(id="counts", show_cursor=False)
-            with Horizontal(id="errors-row"):
-                yield Label("Open errors, last 24 h", id="errors-label")
-                yield Sparkline([0] * 24, id="errors-spark")
-            yield Static("", id="budget")
-            yield Static("", id="api-health")
+            yield from details
         checklist = Static("", id="checklist")
         checklist.border_title = "Go-live checklist"
         yield checklist
         yield Footer(compact=True, show_command_palette=False)
 
-    def on_mount(self) -> None:
+    def _details(self) -> tuple[Widget, list[Widget]]:
+        """The reading progress (above the details), and the details of the store read (below its identity)."""
+        loading = Horizontal(
+            Label("", id="loading-label"),
+            ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress"),
+            id="loading",
+        )
+        errors = Horizontal(
+            Label("Open errors, last 24 h", id="errors-label"), Sparkline([0] * 24, id="errors-spark"), id="errors-row"
+        )
+        counts: DataTable[str] = DataTable(id="counts", show_cursor=False)
+        return loading, [counts, errors, Static("", id="budget"), Static("", id="api-health")]
+
+    def _details_here(self) -> None:
+        counts = self.query_one("#counts", DataTable)
+        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
         self.set_interval(1.0, self._show_step)
+
+    async def _details_then_stores(self) -> None:
+        loading, details = self._details()
+        await self.mount(loading, before="#details")
+        await self.query_one("#details").mount_all(details)
+        self._details_here()
+        self.reload_stores()
+
+    def on_mount(self) -> None:
         self.title = "Cin7 Core ↔ Shopify"
         stores = self.query_one("#stores", DataTable)
         stores.add_columns("Store", "Last import", "Stock push", "Held", "Errors")
-        counts = self.query_one("#counts", DataTable)
-        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
+        if not self._details_later:
+            self._details_here()
         self.reload_stores()
 
     def on_screen_resume(self) -> None:
@@ -110,6 +139,10 @@ class HomeScreen(Screen[None]):
         return self.entries[min(stores.cursor_row, len(self.entries) - 1)]
 
     def reload_stores(self) -> None:
+        if self._details_later and self.console.arriving is None:  # the stores are here: so are the details
+            self._details_later = False
+            self.call_later(self._details_then_stores)
+            return
         self.entries = self.console.workspace.stores()
         stores = self.query_one("#stores", DataTable)
         stores.clear()
@@ -174,7 +207,9 @@ class HomeScreen(Screen[None]):
 
     def action_edit_store(self) -> None:
         entry = self.selected
-        if entry is not None and entry.kind == "sandbox":
+        # Only while home is what the consultant looks at: gone to another screen (the pilot, the error log),
+        # the read ahead would take the event loop from it.
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead and self.is_active:
             self.notify("The sandbox store needs no credentials.", title="Nothing to edit")
         elif entry is not None:
             self.console.open_connection(entry)
@@ -266,6 +301,21 @@ class HomeScreen(Screen[None]):
             return
         self._set_loading(False)
         self._show(message.result)
+        entry = self.selected
+        # Only while home is what the consultant looks at: gone to another screen (the pilot, the error log),
+        # the read ahead would take the event loop from it.
+        if entry is not None and entry.kind == "sandbox" and self.console.read_ahead and self.is_active:
+            self._read_ahead(entry)
+
+    @work(group="read-ahead")
+    async def _read_ahead(self, entry: StoreSession) -> None:
+        """A sandbox store's audit read while the consultant looks at home: its reads cost no Cin7 budget and no
+        real time, so the SKU review and mapping open on data already read. A live store's audit reads when
+        asked (it spends the client's Cin7 budget, shared with a running sync)."""
+        try:
+            await entry.read_ahead()
+        except Exception:  # the SKU review reads again when opened, and says what went wrong
+            log.info("reading ahead for the audit of %s failed", entry.name, exc_info=True)
 
     @on(Failed)
     def _failed(self, message: Failed) -> None:

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Header, Label, OptionList, ProgressBar, Static
+from textual.widgets import DataTable, Header, Label, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from cin7_shopify.audit.engine import run_audit
@@ -20,6 +20,7 @@ from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
 

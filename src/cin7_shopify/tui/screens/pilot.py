@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport, which_orders
@@ -25,6 +25,7 @@ from cin7_shopify.sync.triage import cin7_sale_url, fix_target, shopify_order_ur
 from cin7_shopify.text import markup, md_text, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession

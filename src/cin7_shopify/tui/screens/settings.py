@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Label, Select, Static
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession
 

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
 
 from cin7_shopify.audit.decisions import ROUTE_WORDS, Decision, fix_route, local_stamp, shop_zone, signoff_markdown
 from cin7_shopify.audit.export import KIND_TITLES, shopify_fix_csv
@@ -23,6 +23,7 @@ from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
