@@ -71,6 +71,13 @@ def pytest_configure(config: pytest.Config) -> None:
     gc.set_threshold(50_000, 10, 10)
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than the cores. About a fifth of the suite's time waits on real
+    processes, sockets and terminals (signals, locks, kills, the served sandbox), which a spare worker
+    fills: 651 tests on this 2-core machine took 156-168 s with 2 workers, 143 s with 3, 146 s with 4."""
+    return (os.cpu_count() or 1) + 1
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CIN7_SHOPIFY_HOME", str(tmp_path / "home"))
