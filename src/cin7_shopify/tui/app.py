@@ -31,13 +31,18 @@ BUSY_FRAMES, IDLE_ICON = "◐◓◑◒", "⭘"
 StoresLoader = Callable[[], Callable[[], object]]
 
 
-def keep_out_of_the_collector() -> None:
+def keep_out_of_the_collector(*, start_collecting: bool = False) -> None:
     """What the console has loaded so far (Textual, the models, the demo's sandboxes) lives as long as it
     does: frozen out of the cycle collector's walks. A full collection walked all of it, about 0.3 s on
-    the demo's heap, and came due at random, often while a screen opened (the SKU review 0.65 → 0.38-0.53 s)."""
+    the demo's heap, and came due at random, often while a screen opened (the SKU review 0.65 → 0.38-0.53 s).
+
+    `start_collecting`: after the first frame, the collector `cin7-shopify demo` paused while it started
+    (importing builds only objects that stay) runs again."""
     import gc
 
     gc.freeze()
+    if start_collecting:
+        gc.enable()
 
 
 @dataclass
@@ -142,7 +147,7 @@ class ConsoleApp(App[None]):
 
         self.push_screen(HomeScreen())
         self.set_interval(0.25, self.show_busy, name="busy-indicator")
-        self.call_after_refresh(keep_out_of_the_collector)
+        self.call_after_refresh(partial(keep_out_of_the_collector, start_collecting=True))
         if self.arriving is not None:
             self.call_after_refresh(self._load_arriving_stores, self.arriving)
 
