@@ -84,6 +84,9 @@ FIELD_HELP = {
 
 
 class SettingsScreen(Screen[None]):
+    # No automatic focus: Textual's would focus the form's scroll container, and each focus change there
+    # restyles all of the form's widgets (a third of opening the screen); on_mount focuses go-live itself.
+    AUTO_FOCUS = ""
     BINDINGS = [
         keys_binding("settings"),
         Binding("ctrl+s", "save", "Save", id="settings.save"),
