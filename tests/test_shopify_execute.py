@@ -381,3 +381,19 @@ def test_random_selections_over_the_schema_get_the_same_answer(reading_twins: Tw
     twins.change(lambda store: setattr(store, "_available", store.maximum_available))  # examples share the twins
     body = twins.ask(query)
     assert body["extensions"]["cost"]["actualQueryCost"] is not None, "executed, not refused before"
+
+
+COSTS = {
+    # Shopify's cost: a connection 2 plus, per node asked for (requested) or returned (actual), its objects.
+    '{ productVariants(first: 5, query: "sku:TEE-BLK-M") { nodes { id inventoryItem { id } } } }': (12, 6),
+    '{ a: productVariants(first: 5, query: "sku:TEE-BLK-M") { edges { node { product { title } } } } }': (12, 6),
+    '{ orders(first: 10, query: "name:#nothing") { nodes { id customer { id } } } }': (22, 2),
+    "{ shop { name plan { shopifyPlus } } }": (2, 2),
+}
+
+
+@pytest.mark.parametrize(("query", "costs"), COSTS.items(), ids=range(len(COSTS)))
+def test_the_actual_cost_counts_what_came_back(reading_twins: Twins, query: str, costs: tuple[int, int]) -> None:
+    cost = reading_twins.ask(query)["extensions"]["cost"]
+    assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == costs
+    assert cost["throttleStatus"]["currentlyAvailable"] == 2000 - costs[1], "the difference is given back"

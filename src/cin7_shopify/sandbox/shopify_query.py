@@ -252,7 +252,67 @@ def actual_cost(
         return 10 * len(operation.selection_set.selections)
     root = schema.query_type
     assert root is not None
-    return _actual_cost(operation.selection_set, root, fragments, data or {})
+    plan = _cost_plans.get(id(operation))
+    if plan is None or plan[0] is not operation:
+        if len(_cost_plans) >= 512:
+            _cost_plans.clear()
+        plan = _cost_plans[id(operation)] = (operation, _cost_plan(operation.selection_set, root, fragments))
+    return _walk_cost(plan[1], data or {})
+
+
+# What of a response costs something (objects and connections; scalars are free), worked out once a
+# document rather than for every object of every response (it was half the sandbox's cost of a page).
+# Each entry: (response key, whether a connection, its plan), a connection's plan being its nodes and
+# edges as (response key, "nodes" | "edges" | "", the plan of one node or edge).
+_CostPlan = list[tuple[str, bool, Any]]
+_cost_plans: dict[int, tuple[OperationDefinitionNode, _CostPlan]] = {}
+
+
+def _cost_plan(
+    selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode]
+) -> _CostPlan:
+    plan: _CostPlan = []
+    for node in _fields(selection_set, fragments):
+        field = parent.fields.get(node.name.value)
+        if field is None:
+            continue
+        named = get_named_type(field.type)
+        if not isinstance(named, GraphQLObjectType):
+            continue
+        key = node.alias.value if node.alias else node.name.value
+        if named.name.endswith("Connection"):
+            children: list[tuple[str, str, _CostPlan]] = []
+            for child in _fields(node.selection_set, fragments):
+                child_key = child.alias.value if child.alias else child.name.value
+                kind = child.name.value if child.name.value in {"nodes", "edges"} else ""
+                child_type = get_named_type(named.fields[kind].type) if kind else None
+                assert child_type is None or isinstance(child_type, GraphQLObjectType)
+                children.append(
+                    (child_key, kind, _cost_plan(child.selection_set, child_type, fragments) if child_type else [])
+                )
+            plan.append((key, True, children))
+        else:
+            plan.append((key, False, _cost_plan(node.selection_set, named, fragments)))
+    return plan
+
+
+def _walk_cost(plan: _CostPlan, data: dict[str, Any]) -> int:
+    total = 0
+    for key, connection, inner in plan:
+        value = data.get(key)
+        if connection:
+            total += 2
+            for child_key, kind, node_plan in inner:
+                items = (value or {}).get(child_key) or []
+                if kind == "nodes":
+                    total += sum(1 + _walk_cost(node_plan, item or {}) for item in items)
+                elif kind == "edges":
+                    total += sum(_walk_cost(node_plan, item or {}) for item in items)
+            continue
+        # A list of objects costs as its first object does.
+        sample = value[0] if isinstance(value, list) and value else value
+        total += 1 + (_walk_cost(inner, sample) if isinstance(sample, dict) else 0)
+    return total
 
 
 def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
@@ -265,40 +325,3 @@ def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, Fragmen
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
             found.extend(_fields(fragments[selection.name.value].selection_set, fragments))
     return found
-
-
-def _actual_cost(
-    selection_set: SelectionSetNode | None,
-    parent: GraphQLObjectType,
-    fragments: dict[str, FragmentDefinitionNode],
-    data: dict[str, Any],
-) -> int:
-    total = 0
-    for node in _fields(selection_set, fragments):
-        field = parent.fields.get(node.name.value)
-        if field is None:
-            continue
-        named = get_named_type(field.type)
-        if not isinstance(named, GraphQLObjectType):
-            continue
-        value = data.get(node.alias.value if node.alias else node.name.value)
-        if named.name.endswith("Connection"):
-            total += 2
-            for child in _fields(node.selection_set, fragments):
-                child_value = (value or {}).get(child.alias.value if child.alias else child.name.value) or []
-                if child.name.value == "nodes":
-                    node_type = get_named_type(named.fields["nodes"].type)
-                    assert isinstance(node_type, GraphQLObjectType)
-                    total += sum(
-                        1 + _actual_cost(child.selection_set, node_type, fragments, item or {}) for item in child_value
-                    )
-                elif child.name.value == "edges":
-                    edge_type = get_named_type(named.fields["edges"].type)
-                    assert isinstance(edge_type, GraphQLObjectType)
-                    total += sum(
-                        _actual_cost(child.selection_set, edge_type, fragments, item or {}) for item in child_value
-                    )
-            continue
-        sample = value[0] if isinstance(value, list) and value else value
-        total += 1 + (_actual_cost(node.selection_set, named, fragments, sample) if isinstance(sample, dict) else 0)
-    return total
