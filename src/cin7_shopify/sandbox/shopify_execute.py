@@ -80,6 +80,7 @@ class _Field:
         "name",
         "nodes",
         "non_null",
+        "object",
         "resolve",
         "text",
         "type",
@@ -102,6 +103,7 @@ class _Field:
         inner = definition.type.of_type if isinstance(definition.type, GraphQLNonNull) else definition.type
         self.leaf = inner if isinstance(inner, (GraphQLScalarType, GraphQLEnumType)) else None
         self.text = inner is GraphQLString or inner is GraphQLID  # a str is its own serialization
+        self.object = inner if isinstance(inner, GraphQLObjectType) else None
         self.has_arguments = bool(definition.args or node.arguments)
         self.arguments = _fixed_arguments(definition, node) if self.has_arguments else _NO_ARGUMENTS
         # The fields selected on this field's value, by the value's object type (several for an interface).
@@ -293,6 +295,10 @@ class _Run:
                     if value is None and not field.non_null:
                         result[key] = None
                         continue
+                elif field.object is not None and type(value) is dict:  # an object's fields: complete_object_value
+                    selected = self.selected(field, field.object)
+                    result[key] = self.fields(field.object, selected, value, Path(path, key, parent.name))
+                    continue
                 result[key] = self.complete(field.type, field, parent, Path(path, key, parent.name), value)
             except Exception as raw_error:  # a field error, as graphql-core's execute_field
                 self.field_error(raw_error, field.type, field, Path(path, key, parent.name))
@@ -338,6 +344,8 @@ class _Run:
             raise GraphQLError(f"Expected Iterable, but did not find one for field '{parent.name}.{field.name}'.")
         inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
         text = inner is GraphQLString or inner is GraphQLID
+        object_type = inner if isinstance(inner, GraphQLObjectType) else None
+        selected = self.selected(field, object_type) if object_type is not None else []
         completed: list[Any] = []
         for index, item in enumerate(value):
             if text and type(item) is str:  # tags, discount codes: each is itself
@@ -345,6 +353,9 @@ class _Run:
                 continue
             item_path = Path(path, index, None)
             try:
+                if object_type is not None and type(item) is dict:  # a page's nodes: complete_object_value
+                    completed.append(self.fields(object_type, selected, item, item_path))
+                    continue
                 completed.append(self.complete(item_type, field, parent, item_path, item))
             except Exception as raw_error:  # as graphql-core's complete_list_item_value
                 self.field_error(raw_error, item_type, field, item_path)
