@@ -389,11 +389,14 @@ COSTS = {
     '{ a: productVariants(first: 5, query: "sku:TEE-BLK-M") { edges { node { product { title } } } } }': (12, 6),
     '{ orders(first: 10, query: "name:#nothing") { nodes { id customer { id } } } }': (22, 2),
     "{ shop { name plan { shopifyPlus } } }": (2, 2),
+    # Page sizes from variables, a connection in a connection: 2 + 2 × (1 + 2 + 4 × 2).
+    """query L($outer: Int!, $inner: Int) { locations(first: $outer) {
+        nodes { inventoryLevels(first: $inner) { nodes { item { id } } } } } }""": (24, 24),
 }
 
 
 @pytest.mark.parametrize(("query", "costs"), COSTS.items(), ids=range(len(COSTS)))
 def test_the_actual_cost_counts_what_came_back(reading_twins: Twins, query: str, costs: tuple[int, int]) -> None:
-    cost = reading_twins.ask(query)["extensions"]["cost"]
+    cost = reading_twins.ask(query, {"outer": 2, "inner": 4} if "$outer" in query else {})["extensions"]["cost"]
     assert (cost["requestedQueryCost"], cost["actualQueryCost"]) == costs
     assert cost["throttleStatus"]["currentlyAvailable"] == 2000 - costs[1], "the difference is given back"

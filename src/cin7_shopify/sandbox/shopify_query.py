@@ -12,12 +12,13 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInputType,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     get_named_type,
     value_from_ast,
 )
@@ -175,70 +176,78 @@ def requested_cost(
     variables: dict[str, Any],
 ) -> int:
     """Shopify's requested cost: objects 1, scalars 0, connections 2 + first × node cost, mutations 10."""
-    root = schema.mutation_type if operation.operation.value == "mutation" else schema.query_type
-    assert root is not None
     if operation.operation.value == "mutation":
         return 10 * len(operation.selection_set.selections)
-    return _selection_cost(operation.selection_set, root, fragments, variables)
+    root = schema.query_type
+    assert root is not None
+    plan = _requested_plans.get(id(operation))
+    if plan is None or plan[0] is not operation:
+        if len(_requested_plans) >= 512:
+            _requested_plans.clear()
+        plan = _requested_plans[id(operation)] = (operation, _requested_plan(operation.selection_set, root, fragments))
+    return _requested(plan[1], variables)
 
 
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    parent: GraphQLObjectType,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value.startswith("__"):
-                continue
-            field = parent.fields.get(selection.name.value)
-            if field is None:
-                continue
-            total += _field_cost(selection, field.type, field.args, fragments, variables)
-        elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, parent, fragments, variables)
+# A query's requested cost worked out once a document, all but its page sizes, which may be variables:
+# (what it costs whatever the sizes, [(a connection's first/last arguments, the plan of one of its nodes)]).
+_RequestedPlan = tuple[int, list[tuple[list[tuple[ValueNode, GraphQLInputType]], Any]]]
+_requested_plans: dict[int, tuple[OperationDefinitionNode, _RequestedPlan]] = {}
+
+
+def _requested_plan(
+    selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode]
+) -> _RequestedPlan:
+    constant = 0
+    sized: list[tuple[list[tuple[ValueNode, GraphQLInputType]], Any]] = []
+
+    def add(plan: _RequestedPlan, extra: int = 0) -> None:
+        nonlocal constant
+        constant += plan[0] + extra
+        sized.extend(plan[1])
+
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, InlineFragmentNode):
+            add(_requested_plan(selection.selection_set, parent, fragments))
         elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
-                total += _selection_cost(fragment.selection_set, parent, fragments, variables)
-    return total
-
-
-def _field_cost(
-    node: FieldNode,
-    type_: GraphQLOutputType,
-    args: dict[str, Any],
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-) -> int:
-    named = get_named_type(type_)
-    if not isinstance(named, GraphQLObjectType):
-        return 0
-    if named.name.endswith("Connection"):
-        size = 0
-        for arg_node in node.arguments or ():
-            if arg_node.name.value in {"first", "last"}:
-                value = value_from_ast(arg_node.value, args[arg_node.name.value].type, variables)
-                size = int(value or 0)
-        per_node = 0
-        for child in node.selection_set.selections if node.selection_set else []:
-            if not isinstance(child, FieldNode):
+                add(_requested_plan(fragment.selection_set, parent, fragments))
+        elif isinstance(selection, FieldNode) and not selection.name.value.startswith("__"):
+            field = parent.fields.get(selection.name.value)
+            named = get_named_type(field.type) if field is not None else None
+            if field is None or not isinstance(named, GraphQLObjectType):
                 continue
-            if child.name.value == "nodes":
-                node_type = get_named_type(named.fields["nodes"].type)
-                assert isinstance(node_type, GraphQLObjectType)
-                per_node += 1 + _selection_cost(child.selection_set, node_type, fragments, variables)
-            elif child.name.value == "edges":
-                edge_type = get_named_type(named.fields["edges"].type)
-                assert isinstance(edge_type, GraphQLObjectType)
-                per_node += _selection_cost(child.selection_set, edge_type, fragments, variables)
-        return 2 + size * per_node
-    # A list of objects costs as one object: its size cannot be known before running.
-    return 1 + _selection_cost(node.selection_set, named, fragments, variables)
+            if not named.name.endswith("Connection"):
+                # A list of objects costs as one object: its size cannot be known before running.
+                add(_requested_plan(selection.selection_set, named, fragments), 1)
+                continue
+            sizes = [
+                (argument.value, field.args[argument.name.value].type)
+                for argument in selection.arguments or ()
+                if argument.name.value in {"first", "last"}
+            ]
+            per_node, per_node_sized = 0, []
+            for child in selection.selection_set.selections if selection.selection_set else ():
+                if isinstance(child, FieldNode) and child.name.value in {"nodes", "edges"}:
+                    child_type = get_named_type(named.fields[child.name.value].type)
+                    assert isinstance(child_type, GraphQLObjectType)
+                    child_plan = _requested_plan(child.selection_set, child_type, fragments)
+                    per_node += child_plan[0] + (1 if child.name.value == "nodes" else 0)
+                    per_node_sized.extend(child_plan[1])
+            constant += 2
+            sized.append((sizes, (per_node, per_node_sized)))
+    return constant, sized
+
+
+def _requested(plan: _RequestedPlan, variables: dict[str, Any]) -> int:
+    constant, sized = plan
+    total = constant
+    for sizes, per_node in sized:
+        size = 0
+        for value_node, type_ in sizes:
+            size = int(value_from_ast(value_node, type_, variables) or 0)
+        total += size * _requested(per_node, variables)
+    return total
 
 
 def actual_cost(
