@@ -12,12 +12,13 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInputType,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    ValueNode,
     get_named_type,
     value_from_ast,
 )
@@ -175,70 +176,78 @@ def requested_cost(
     variables: dict[str, Any],
 ) -> int:
     """Shopify's requested cost: objects 1, scalars 0, connections 2 + first × node cost, mutations 10."""
-    root = schema.mutation_type if operation.operation.value == "mutation" else schema.query_type
-    assert root is not None
     if operation.operation.value == "mutation":
         return 10 * len(operation.selection_set.selections)
-    return _selection_cost(operation.selection_set, root, fragments, variables)
+    root = schema.query_type
+    assert root is not None
+    plan = _requested_plans.get(id(operation))
+    if plan is None or plan[0] is not operation:
+        if len(_requested_plans) >= 512:
+            _requested_plans.clear()
+        plan = _requested_plans[id(operation)] = (operation, _requested_plan(operation.selection_set, root, fragments))
+    return _requested(plan[1], variables)
 
 
-def _selection_cost(
-    selection_set: SelectionSetNode | None,
-    parent: GraphQLObjectType,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            if selection.name.value.startswith("__"):
-                continue
-            field = parent.fields.get(selection.name.value)
-            if field is None:
-                continue
-            total += _field_cost(selection, field.type, field.args, fragments, variables)
-        elif isinstance(selection, InlineFragmentNode):
-            total += _selection_cost(selection.selection_set, parent, fragments, variables)
+# A query's requested cost worked out once a document, all but its page sizes, which may be variables:
+# (what it costs whatever the sizes, [(a connection's first/last arguments, the plan of one of its nodes)]).
+_RequestedPlan = tuple[int, list[tuple[list[tuple[ValueNode, GraphQLInputType]], Any]]]
+_requested_plans: dict[int, tuple[OperationDefinitionNode, _RequestedPlan]] = {}
+
+
+def _requested_plan(
+    selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode]
+) -> _RequestedPlan:
+    constant = 0
+    sized: list[tuple[list[tuple[ValueNode, GraphQLInputType]], Any]] = []
+
+    def add(plan: _RequestedPlan, extra: int = 0) -> None:
+        nonlocal constant
+        constant += plan[0] + extra
+        sized.extend(plan[1])
+
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, InlineFragmentNode):
+            add(_requested_plan(selection.selection_set, parent, fragments))
         elif isinstance(selection, FragmentSpreadNode):
             fragment = fragments.get(selection.name.value)
             if fragment is not None:
-                total += _selection_cost(fragment.selection_set, parent, fragments, variables)
-    return total
-
-
-def _field_cost(
-    node: FieldNode,
-    type_: GraphQLOutputType,
-    args: dict[str, Any],
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-) -> int:
-    named = get_named_type(type_)
-    if not isinstance(named, GraphQLObjectType):
-        return 0
-    if named.name.endswith("Connection"):
-        size = 0
-        for arg_node in node.arguments or ():
-            if arg_node.name.value in {"first", "last"}:
-                value = value_from_ast(arg_node.value, args[arg_node.name.value].type, variables)
-                size = int(value or 0)
-        per_node = 0
-        for child in node.selection_set.selections if node.selection_set else []:
-            if not isinstance(child, FieldNode):
+                add(_requested_plan(fragment.selection_set, parent, fragments))
+        elif isinstance(selection, FieldNode) and not selection.name.value.startswith("__"):
+            field = parent.fields.get(selection.name.value)
+            named = get_named_type(field.type) if field is not None else None
+            if field is None or not isinstance(named, GraphQLObjectType):
                 continue
-            if child.name.value == "nodes":
-                node_type = get_named_type(named.fields["nodes"].type)
-                assert isinstance(node_type, GraphQLObjectType)
-                per_node += 1 + _selection_cost(child.selection_set, node_type, fragments, variables)
-            elif child.name.value == "edges":
-                edge_type = get_named_type(named.fields["edges"].type)
-                assert isinstance(edge_type, GraphQLObjectType)
-                per_node += _selection_cost(child.selection_set, edge_type, fragments, variables)
-        return 2 + size * per_node
-    # A list of objects costs as one object: its size cannot be known before running.
-    return 1 + _selection_cost(node.selection_set, named, fragments, variables)
+            if not named.name.endswith("Connection"):
+                # A list of objects costs as one object: its size cannot be known before running.
+                add(_requested_plan(selection.selection_set, named, fragments), 1)
+                continue
+            sizes = [
+                (argument.value, field.args[argument.name.value].type)
+                for argument in selection.arguments or ()
+                if argument.name.value in {"first", "last"}
+            ]
+            per_node, per_node_sized = 0, []
+            for child in selection.selection_set.selections if selection.selection_set else ():
+                if isinstance(child, FieldNode) and child.name.value in {"nodes", "edges"}:
+                    child_type = get_named_type(named.fields[child.name.value].type)
+                    assert isinstance(child_type, GraphQLObjectType)
+                    child_plan = _requested_plan(child.selection_set, child_type, fragments)
+                    per_node += child_plan[0] + (1 if child.name.value == "nodes" else 0)
+                    per_node_sized.extend(child_plan[1])
+            constant += 2
+            sized.append((sizes, (per_node, per_node_sized)))
+    return constant, sized
+
+
+def _requested(plan: _RequestedPlan, variables: dict[str, Any]) -> int:
+    constant, sized = plan
+    total = constant
+    for sizes, per_node in sized:
+        size = 0
+        for value_node, type_ in sizes:
+            size = int(value_from_ast(value_node, type_, variables) or 0)
+        total += size * _requested(per_node, variables)
+    return total
 
 
 def actual_cost(
@@ -252,7 +261,67 @@ def actual_cost(
         return 10 * len(operation.selection_set.selections)
     root = schema.query_type
     assert root is not None
-    return _actual_cost(operation.selection_set, root, fragments, data or {})
+    plan = _cost_plans.get(id(operation))
+    if plan is None or plan[0] is not operation:
+        if len(_cost_plans) >= 512:
+            _cost_plans.clear()
+        plan = _cost_plans[id(operation)] = (operation, _cost_plan(operation.selection_set, root, fragments))
+    return _walk_cost(plan[1], data or {})
+
+
+# What of a response costs something (objects and connections; scalars are free), worked out once a
+# document rather than for every object of every response (it was half the sandbox's cost of a page).
+# Each entry: (response key, whether a connection, its plan), a connection's plan being its nodes and
+# edges as (response key, "nodes" | "edges" | "", the plan of one node or edge).
+_CostPlan = list[tuple[str, bool, Any]]
+_cost_plans: dict[int, tuple[OperationDefinitionNode, _CostPlan]] = {}
+
+
+def _cost_plan(
+    selection_set: SelectionSetNode | None, parent: GraphQLObjectType, fragments: dict[str, FragmentDefinitionNode]
+) -> _CostPlan:
+    plan: _CostPlan = []
+    for node in _fields(selection_set, fragments):
+        field = parent.fields.get(node.name.value)
+        if field is None:
+            continue
+        named = get_named_type(field.type)
+        if not isinstance(named, GraphQLObjectType):
+            continue
+        key = node.alias.value if node.alias else node.name.value
+        if named.name.endswith("Connection"):
+            children: list[tuple[str, str, _CostPlan]] = []
+            for child in _fields(node.selection_set, fragments):
+                child_key = child.alias.value if child.alias else child.name.value
+                kind = child.name.value if child.name.value in {"nodes", "edges"} else ""
+                child_type = get_named_type(named.fields[kind].type) if kind else None
+                assert child_type is None or isinstance(child_type, GraphQLObjectType)
+                children.append(
+                    (child_key, kind, _cost_plan(child.selection_set, child_type, fragments) if child_type else [])
+                )
+            plan.append((key, True, children))
+        else:
+            plan.append((key, False, _cost_plan(node.selection_set, named, fragments)))
+    return plan
+
+
+def _walk_cost(plan: _CostPlan, data: dict[str, Any]) -> int:
+    total = 0
+    for key, connection, inner in plan:
+        value = data.get(key)
+        if connection:
+            total += 2
+            for child_key, kind, node_plan in inner:
+                items = (value or {}).get(child_key) or []
+                if kind == "nodes":
+                    total += sum(1 + _walk_cost(node_plan, item or {}) for item in items)
+                elif kind == "edges":
+                    total += sum(_walk_cost(node_plan, item or {}) for item in items)
+            continue
+        # A list of objects costs as its first object does.
+        sample = value[0] if isinstance(value, list) and value else value
+        total += 1 + (_walk_cost(inner, sample) if isinstance(sample, dict) else 0)
+    return total
 
 
 def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> list[FieldNode]:
@@ -265,40 +334,3 @@ def _fields(selection_set: SelectionSetNode | None, fragments: dict[str, Fragmen
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
             found.extend(_fields(fragments[selection.name.value].selection_set, fragments))
     return found
-
-
-def _actual_cost(
-    selection_set: SelectionSetNode | None,
-    parent: GraphQLObjectType,
-    fragments: dict[str, FragmentDefinitionNode],
-    data: dict[str, Any],
-) -> int:
-    total = 0
-    for node in _fields(selection_set, fragments):
-        field = parent.fields.get(node.name.value)
-        if field is None:
-            continue
-        named = get_named_type(field.type)
-        if not isinstance(named, GraphQLObjectType):
-            continue
-        value = data.get(node.alias.value if node.alias else node.name.value)
-        if named.name.endswith("Connection"):
-            total += 2
-            for child in _fields(node.selection_set, fragments):
-                child_value = (value or {}).get(child.alias.value if child.alias else child.name.value) or []
-                if child.name.value == "nodes":
-                    node_type = get_named_type(named.fields["nodes"].type)
-                    assert isinstance(node_type, GraphQLObjectType)
-                    total += sum(
-                        1 + _actual_cost(child.selection_set, node_type, fragments, item or {}) for item in child_value
-                    )
-                elif child.name.value == "edges":
-                    edge_type = get_named_type(named.fields["edges"].type)
-                    assert isinstance(edge_type, GraphQLObjectType)
-                    total += sum(
-                        _actual_cost(child.selection_set, edge_type, fragments, item or {}) for item in child_value
-                    )
-            continue
-        sample = value[0] if isinstance(value, list) and value else value
-        total += 1 + (_actual_cost(node.selection_set, named, fragments, sample) if isinstance(sample, dict) else 0)
-    return total
