@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -111,7 +112,53 @@ def clock() -> ManualClock:
 @pytest.fixture
 def demo(clock: ManualClock) -> SandboxSession:
     """The Demo Apparel store in both sandboxes, on a clock that only moves when someone waits."""
-    return open_sandbox(DEMO, clock=clock)
+    return demo_copy(clock)
+
+
+class _SeededStorePickler(pickle.Pickler):
+    """Pickles a seeded sandbox session whole, except what its copies share or replace: the process's one
+    GraphQL schema (its resolvers are functions) and the clock (each copy runs on its own)."""
+
+    def persistent_id(self, obj: object) -> str | None:
+        if type(obj) is ManualClock:
+            return "clock"
+        if type(obj) is GraphQLSchema:
+            return "schema"
+        return None
+
+
+class _SeededStoreUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, shared: dict[str, object]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.shared = shared
+
+    def persistent_load(self, pid: Any) -> object:
+        return self.shared[pid]
+
+
+@cache
+def _seeded_demo() -> tuple[bytes, float, GraphQLSchema]:
+    """The demo seeded once a process, as bytes every copy is unpickled from."""
+    clock = ManualClock()
+    session = open_sandbox(DEMO, clock=clock)
+    data = io.BytesIO()
+    _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+    return data.getvalue(), clock.now(), session.shopify.schema
+
+
+def demo_copy(clock: ManualClock) -> SandboxSession:
+    """What `open_sandbox(DEMO, clock=clock)` seeds, copied from the process's seeded demo.
+
+    Seeding reads, validates and rebuilds the scenario (about 45 ms CPU); unpickling the seeded sandboxes
+    takes about half that, and a test run seeds the demo a few hundred times. Both sandboxes, their fault
+    knobs and the scenario are copies of their own; only the GraphQL schema (immutable once built) is
+    shared. A clock that does not start where the seed's did gets a seed of its own (the sandboxes
+    note the time they were seeded)."""
+    data, seeded_at, schema = _seeded_demo()
+    if clock.now() != seeded_at:
+        return open_sandbox(DEMO, clock=clock)
+    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": clock, "schema": schema}).load()
+    return session
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from cin7_shopify.sandbox.large_catalog import generate_large
 from cin7_shopify.sandbox.scenario import Scenario
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
-from tests.conftest import DEMO
+from tests.conftest import demo_copy
 from tests.sync_harness import Harness, ship
 
 EXPECTED_IMPORTED = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
@@ -26,7 +27,7 @@ EXPECTED_IMPORTED = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 def count_write_steps() -> int:
     """The write steps of the demo's first pass (counted once per process, by the first trial that needs it:
     at import, every xdist worker counted them while collecting, 0.7 s CPU each)."""
-    harness = Harness(open_sandbox(DEMO, clock=ManualClock()), Path("/tmp/unused"))
+    harness = Harness(demo_copy(ManualClock()), Path("/tmp/unused"))
     crash = CrashPoints(exit_process=False)
     import tempfile
 
@@ -37,7 +38,9 @@ def count_write_steps() -> int:
         with harness.sync(crash=crash) as sync:
             await sync.orders_pass()
 
-    asyncio.run(run())
+    # A loop of its own, in a thread: the first caller may be an async test, inside its running loop.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, run()).result()
     return len(crash.reached)
 
 
@@ -59,7 +62,7 @@ def test_there_are_enough_trials() -> None:
 @pytest.mark.parametrize("trial", range(SPREAD + 1))
 async def test_a_crash_at_any_write_step_leaves_one_sale_per_order(trial: int, tmp_path: Path) -> None:
     crash_at = crash_point(trial)
-    session = open_sandbox(DEMO, clock=ManualClock())
+    session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path)
     with pytest.raises(SimulatedCrash), harness.sync(crash=CrashPoints(crash_at, exit_process=False)) as sync:
         await sync.orders_pass()
@@ -79,7 +82,7 @@ async def test_a_crash_at_any_write_step_leaves_one_sale_per_order(trial: int, t
 
 @pytest.mark.parametrize("crash_at", [1, 2])
 async def test_a_crash_while_sending_a_fulfilment_never_sends_it_twice(crash_at: int, tmp_path: Path) -> None:
-    session = open_sandbox(DEMO, clock=ManualClock())
+    session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path)
     with harness.sync() as sync:
         await sync.orders_pass()
@@ -128,7 +131,7 @@ async def test_200_orders_under_30_percent_throttles_and_5xx_all_land_once(tmp_p
 
 
 async def test_no_secret_reaches_any_file_the_sync_writes(tmp_path: Path) -> None:
-    session = open_sandbox(DEMO, clock=ManualClock())
+    session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path)
     with harness.sync() as sync:
         sync.journal._secrets = ["sandbox-application-key", "shpat_sandbox_demo_token"]
