@@ -20,7 +20,7 @@ import pytest
 from graphql import GraphQLSchema, build_client_schema
 from keyring.backend import KeyringBackend
 
-from cin7_shopify.clock import ManualClock
+from cin7_shopify.clock import ManualClock, SystemClock
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 
 REAL_SCHEMA = Path(__file__).with_name("admin_2026-10.json.gz")
@@ -120,7 +120,7 @@ class _SeededStorePickler(pickle.Pickler):
     GraphQL schema (its resolvers are functions) and the clock (each copy runs on its own)."""
 
     def persistent_id(self, obj: object) -> str | None:
-        if type(obj) is ManualClock:
+        if type(obj) is ManualClock or type(obj) is SystemClock:
             return "clock"
         if type(obj) is GraphQLSchema:
             return "schema"
@@ -136,14 +136,28 @@ class _SeededStoreUnpickler(pickle.Unpickler):
         return self.shared[pid]
 
 
+def _pickled(session: SandboxSession) -> bytes:
+    data = io.BytesIO()
+    _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+    return data.getvalue()
+
+
 @cache
 def _seeded_demo() -> tuple[bytes, float, GraphQLSchema]:
     """The demo seeded once a process, as bytes every copy is unpickled from."""
     clock = ManualClock()
     session = open_sandbox(DEMO, clock=clock)
-    data = io.BytesIO()
-    _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
-    return data.getvalue(), clock.now(), session.shopify.schema
+    return _pickled(session), clock.now(), session.shopify.schema
+
+
+@cache
+def _seeded_served() -> tuple[bytes, GraphQLSchema]:
+    """The served demo (`_served_session`) seeded once a process, as bytes every copy is unpickled from."""
+    # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
+    # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
+    # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
+    session = roomy_bucket(open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000))
+    return _pickled(session), session.shopify.schema
 
 
 def demo_copy(clock: ManualClock) -> SandboxSession:
@@ -196,12 +210,13 @@ def _sandbox_server() -> Iterator[tuple[str, Any]]:
 
 
 def _served_session() -> SandboxSession:
-    """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out."""
-    # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
-    # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
-    # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
-    session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000)
-    return roomy_bucket(session)
+    """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out.
+
+    A copy of the process's one seed (see `demo_copy`). On the system clock the copy is what a fresh seed
+    would be: Shopify's bucket, the one thing a sandbox times from its seed, is full either way."""
+    data, schema = _seeded_served()
+    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": SystemClock(), "schema": schema}).load()
+    return session
 
 
 def roomy_bucket(session: SandboxSession) -> SandboxSession:
