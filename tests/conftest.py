@@ -138,7 +138,14 @@ class _SeededStoreUnpickler(pickle.Unpickler):
 
 def _pickled(session: SandboxSession) -> bytes:
     data = io.BytesIO()
-    _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+    try:
+        _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise AssertionError(
+            f"a seeded sandbox can no longer be copied ({exc}): a sandbox now keeps something pickle cannot "
+            "copy; share it between copies in _SeededStorePickler.persistent_id if it never changes once "
+            "built (as the GraphQL schema), or make it picklable"
+        ) from exc
     return data.getvalue()
 
 
