@@ -5,6 +5,7 @@ import gzip
 import io
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 from graphql import GraphQLSchema, build_client_schema
 from keyring.backend import KeyringBackend
 
-from cin7_shopify.clock import ManualClock
+from cin7_shopify.clock import ManualClock, SystemClock
 from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
 
 REAL_SCHEMA = Path(__file__).with_name("admin_2026-10.json.gz")
@@ -111,7 +112,74 @@ def clock() -> ManualClock:
 @pytest.fixture
 def demo(clock: ManualClock) -> SandboxSession:
     """The Demo Apparel store in both sandboxes, on a clock that only moves when someone waits."""
-    return open_sandbox(DEMO, clock=clock)
+    return demo_copy(clock)
+
+
+class _SeededStorePickler(pickle.Pickler):
+    """Pickles a seeded sandbox session whole, except what its copies share or replace: the process's one
+    GraphQL schema (its resolvers are functions) and the clock (each copy runs on its own)."""
+
+    def persistent_id(self, obj: object) -> str | None:
+        if type(obj) is ManualClock or type(obj) is SystemClock:
+            return "clock"
+        if type(obj) is GraphQLSchema:
+            return "schema"
+        return None
+
+
+class _SeededStoreUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, shared: dict[str, object]) -> None:
+        super().__init__(io.BytesIO(data))
+        self.shared = shared
+
+    def persistent_load(self, pid: Any) -> object:
+        return self.shared[pid]
+
+
+def _pickled(session: SandboxSession) -> bytes:
+    data = io.BytesIO()
+    try:
+        _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise AssertionError(
+            f"a seeded sandbox can no longer be copied ({exc}): a sandbox now keeps something pickle cannot "
+            "copy; share it between copies in _SeededStorePickler.persistent_id if it never changes once "
+            "built (as the GraphQL schema), or make it picklable"
+        ) from exc
+    return data.getvalue()
+
+
+@cache
+def _seeded_demo() -> tuple[bytes, float, GraphQLSchema]:
+    """The demo seeded once a process, as bytes every copy is unpickled from."""
+    clock = ManualClock()
+    session = open_sandbox(DEMO, clock=clock)
+    return _pickled(session), clock.now(), session.shopify.schema
+
+
+@cache
+def _seeded_served() -> tuple[bytes, GraphQLSchema]:
+    """The served demo (`_served_session`) seeded once a process, as bytes every copy is unpickled from."""
+    # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
+    # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
+    # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
+    session = roomy_bucket(open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000))
+    return _pickled(session), session.shopify.schema
+
+
+def demo_copy(clock: ManualClock) -> SandboxSession:
+    """What `open_sandbox(DEMO, clock=clock)` seeds, copied from the process's seeded demo.
+
+    Seeding reads, validates and rebuilds the scenario (about 45 ms CPU); unpickling the seeded sandboxes
+    takes about half that, and a test run seeds the demo a few hundred times. Both sandboxes, their fault
+    knobs and the scenario are copies of their own; only the GraphQL schema (immutable once built) is
+    shared. A clock that does not start where the seed's did gets a seed of its own (the sandboxes
+    note the time they were seeded)."""
+    data, seeded_at, schema = _seeded_demo()
+    if clock.now() != seeded_at:
+        return open_sandbox(DEMO, clock=clock)
+    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": clock, "schema": schema}).load()
+    return session
 
 
 def _free_port() -> int:
@@ -149,12 +217,13 @@ def _sandbox_server() -> Iterator[tuple[str, Any]]:
 
 
 def _served_session() -> SandboxSession:
-    """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out."""
-    # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
-    # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
-    # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
-    session = open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000)
-    return roomy_bucket(session)
+    """The demo store as `sandbox serve --cin7-throttle 503` serves it, with limits tests need not wait out.
+
+    A copy of the process's one seed (see `demo_copy`). On the system clock the copy is what a fresh seed
+    would be: Shopify's bucket, the one thing a sandbox times from its seed, is full either way."""
+    data, schema = _seeded_served()
+    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": SystemClock(), "schema": schema}).load()
+    return session
 
 
 def roomy_bucket(session: SandboxSession) -> SandboxSession:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cin7_shopify.audit.models import Cin7Catalog, Cin7ProductRecord, ShopifyCatalog, ShopifyVariantRecord
-from cin7_shopify.audit.skus import match_skus, normalise, sku_findings
+from cin7_shopify.audit.models import Cin7Catalog, Cin7ProductRecord, Finding, ShopifyCatalog, ShopifyVariantRecord
+from cin7_shopify.audit.skus import SkuMatch, match_skus, normalise, sku_findings
 
 BASE = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-", min_size=1, max_size=10).filter(lambda s: s.strip("-"))
 
@@ -50,12 +50,21 @@ def catalogues(draw: st.DrawFn) -> tuple[ShopifyCatalog, Cin7Catalog, dict[str, 
     return shopify, Cin7Catalog(company="c", products=products), intent
 
 
+# Both properties over the same generated catalogues: hypothesis draws them once (it was 2 × 300 examples,
+# 3.3 s CPU; generating them was most of it).
 @settings(max_examples=300, deadline=None)
 @given(catalogues())
-def test_no_sku_is_both_matched_and_missing(data: tuple[ShopifyCatalog, Cin7Catalog, dict[str, str]]) -> None:
-    shopify, cin7, _ = data
+def test_no_sku_is_both_matched_and_missing_and_near_matches_are_never_only_in(
+    data: tuple[ShopifyCatalog, Cin7Catalog, dict[str, str]],
+) -> None:
+    shopify, cin7, intent = data
     match = match_skus(shopify, cin7)
     findings = sku_findings(shopify, cin7)
+    no_sku_is_both_matched_and_missing(shopify, match, findings)
+    case_and_whitespace_near_matches_are_never_only_in(shopify, intent, findings)
+
+
+def no_sku_is_both_matched_and_missing(shopify: ShopifyCatalog, match: SkuMatch, findings: list[Finding]) -> None:
     missing_variants = {f.shopify["variant_id"] for f in findings if f.kind == "only_in_shopify"}  # type: ignore[index]
     missing_products = {f.sku for f in findings if f.kind == "only_in_cin7"}
     matched_variants = set(match.exact) | set(match.near)
@@ -66,13 +75,9 @@ def test_no_sku_is_both_matched_and_missing(data: tuple[ShopifyCatalog, Cin7Cata
     assert missing_variants | matched_variants == every_variant, "each variant is matched or reported missing"
 
 
-@settings(max_examples=300, deadline=None)
-@given(catalogues())
-def test_case_and_whitespace_near_matches_are_never_only_in(
-    data: tuple[ShopifyCatalog, Cin7Catalog, dict[str, str]],
+def case_and_whitespace_near_matches_are_never_only_in(
+    shopify: ShopifyCatalog, intent: dict[str, str], findings: list[Finding]
 ) -> None:
-    shopify, cin7, intent = data
-    findings = sku_findings(shopify, cin7)
     only = [f for f in findings if f.kind in {"only_in_shopify", "only_in_cin7"}]
     near_variants = {vid for vid, what in intent.items() if what == "near"}
     by_id = {v.id: v for v in shopify.variants}

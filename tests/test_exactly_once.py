@@ -11,14 +11,14 @@ from cin7_shopify.clock import ManualClock
 from cin7_shopify.sandbox.demo_data import ORDERS_SINCE_GO_LIVE, SEEDED_ORDER_ERRORS
 from cin7_shopify.sandbox.session import open_sandbox
 from cin7_shopify.state.crash import CrashPoints, SimulatedCrash
-from tests.conftest import DEMO
+from tests.conftest import DEMO, demo_copy
 from tests.sync_harness import Harness
 
 EXPECTED_IMPORTED = set(ORDERS_SINCE_GO_LIVE) - set(SEEDED_ORDER_ERRORS)
 
 
 def points_of_first_pass(tmp_path: Path) -> list[str]:
-    harness = Harness(open_sandbox(DEMO, clock=ManualClock()), tmp_path / "count")
+    harness = Harness(demo_copy(ManualClock()), tmp_path / "count")
     crash = CrashPoints(exit_process=False)
 
     async def run() -> None:
@@ -39,7 +39,7 @@ def test_a_crash_just_after_the_ledger_records_a_write_does_not_repeat_it(after:
     points = points_of_first_pass(tmp_path)
     at = points.index(f"after {after}") + 2  # the next point is the ledger's "finish", just written
     assert points[at - 1] == "ledger finish"
-    session = open_sandbox(DEMO, clock=ManualClock())
+    session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path / "run")
 
     async def crash_then_resume() -> tuple[set[str], set[str]]:
@@ -60,7 +60,7 @@ def test_a_crash_just_after_the_ledger_records_a_write_does_not_repeat_it(after:
 
 
 async def test_a_500_after_cin7_kept_the_sale_is_looked_up_not_posted_again(tmp_path: Path) -> None:
-    session = open_sandbox(DEMO, clock=ManualClock())
+    session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path)
     session.cin7_faults.server_error_after_work_on = "POST /ExternalApi/v2/sale"  # kept, then a 500
     with harness.sync() as sync:

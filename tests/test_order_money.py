@@ -423,8 +423,11 @@ def test_a_generated_store_has_the_money_orders_and_they_import_to_the_cent(
     from cin7_shopify.sandbox.demo_data import write_scenario
     from cin7_shopify.sandbox.large_catalog import generate_large
 
-    data = generate_large(500)
+    # 25 orders, not the generator's default 100: the three money orders end every generated store, and
+    # 22 plain orders show the rest import to the cent as well as 97 did (1.1 s CPU against 4.6 s).
+    data = generate_large(500, orders=25)
     money = data["shopify"]["orders"][-3:]
+    assert [o["name"] for o in money] == ["#5022", "#5023", "#5024"]
     assert [o.get("shippingLines", [{}])[0].get("discountAllocations", [{}])[0].get("code") for o in money] == [
         "FREESHIP",
         None,
@@ -435,13 +438,13 @@ def test_a_generated_store_has_the_money_orders_and_they_import_to_the_cent(
     write_scenario(data, tmp_path / "large")
     main(["pilot", "--scenario", str(tmp_path / "large"), "--format", "json"])
     orders = {o["order"]: o for o in json.loads(capsys.readouterr().out)["orders"]}
-    for name in ("#5097", "#5098", "#5099"):
+    for name in ("#5022", "#5023", "#5024"):
         assert orders[name]["outcome"] == "passed", orders[name]
     imported = [o for o in orders.values() if "totals" in o]
-    assert len(imported) >= 90
+    assert len(orders) == 25 and len(imported) >= 22
     assert all(o["totals"]["cin7"] == o["totals"]["shopify"] for o in imported)
     assert all(o["lines"]["cin7"] == o["lines"]["shopify"] for o in imported)
-    assert orders["#5099"]["lines"] == {"shopify": 64, "cin7": 64}
+    assert orders["#5024"]["lines"] == {"shopify": 64, "cin7": 64}
 
 
 async def test_an_order_held_for_a_service_product_imports_once_it_exists(

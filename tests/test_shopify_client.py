@@ -195,6 +195,7 @@ async def test_a_batch_that_keeps_failing_is_reported_item_by_item(demo: Sandbox
     ]
 
 
+@pytest.mark.xdist_group("real-shopify-schema")  # on the worker that builds Shopify's real schema anyway
 async def test_the_sandbox_answers_only_codes_the_2026_10_enum_has(demo: SandboxSession) -> None:
     enum = real_shopify_schema().get_type("InventorySetQuantitiesUserErrorCode")
     item = demo.shopify.variants[0]["inventoryItem"]["id"]

@@ -25,6 +25,9 @@ from cin7_shopify.sandbox.shopify_server import load_sdl
 from cin7_shopify.shopify.documents import DOCUMENT_NAMES, bulk_orders_query, document
 from tests.conftest import real_shopify_schema
 
+# Every test here reads Shopify's real schema, built once per process (about 1 s CPU): one worker runs them all.
+pytestmark = pytest.mark.xdist_group("real-shopify-schema")
+
 DOCUMENTS_DIR = Path(__file__).resolve().parents[1] / "src" / "cin7_shopify" / "shopify" / "documents"
 
 
