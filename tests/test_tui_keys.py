@@ -118,6 +118,7 @@ async def walk(
     opened again later by a walk of its own.
     """
     app = pilot.app
+    assert isinstance(app, ConsoleApp)
     if kind is PilotScreen:
         await pilot.press("n")  # test orders first, so clean-up has something it could destroy
         await settle(pilot)
