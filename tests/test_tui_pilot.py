@@ -116,7 +116,7 @@ async def test_tracing_the_store_explains_each_held_order_goes_to_the_fix_and_re
         # Retry after the fix imports the held orders.
         await pilot.press("escape")  # nothing changed on the mapping screen: back to the pilot
         await settle(pilot)
-        assert app.screen is screen
+        assert pilot.app.screen is screen, "back on the pilot"
         entry = screen.entry
         settings = entry.profile.settings
         fixed = settings.model_copy(update={"tax_map": {**settings.tax_map, "VAT 20%": settings.tax_map["GST 10%"]}})
