@@ -206,7 +206,9 @@ async def test_a_cin7_side_fix_says_where_it_is_done_and_the_report_names_who_an
         assert f"| {md_text(getpass.getuser())} | 2026-11-27 20:30 AEDT |" in risks
 
 
-async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant(tmp_path: Path) -> None:
+async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant_and_search_finds_titles_locations_taxes(
+    tmp_path: Path,
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -229,15 +231,9 @@ async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant(tmp_path: Pat
         assert table.rows[table.cursor][4] == "hand"
         assert "to do by hand in Shopify" in last_toast(app)
 
-
-async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clears_it(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(VirtualTable)
+        # The search matches titles, locations and tax lines, and Escape clears it.
+        screen.query_one("#kind", Select).value = Select.NULL
+        await pilot.pause()
         await pilot.press("slash")
         for letter in "hoodie":
             await pilot.press(letter)
@@ -362,7 +358,9 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         assert isinstance(app.screen, HomeScreen), "nothing unsaved: Escape goes straight back"
 
 
-async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, memory_keyring: Any) -> None:
+async def test_connection_setup_names_a_bad_form_then_tests_and_saves_to_the_keyring(
+    tmp_path: Path, memory_keyring: Any
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -374,6 +372,17 @@ async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, m
         await pilot.press("q")  # typed into the field, never quits
         await pilot.pause()
         assert app.is_running and screen.query_one("#name", Input).value == "q"
+
+        # A bad form is named, not saved.
+        screen.query_one("#name", Input).value = "Bad Name"
+        screen.query_one("#shop", Input).value = "demo.com"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Profile name: use lower-case letters" in m for m in messages)
+        assert isinstance(app.screen, ConnectionScreen)
+        assert not (tmp_path / "profiles.json").exists() or "Bad Name" not in (tmp_path / "profiles.json").read_text()
+
         screen.query_one("#shop", Input).value = "https://Demo-Apparel.myshopify.com/admin"
         screen.query_one("#token", Input).value = "shpat_wrong"
         screen.query_one("#account", Input).value = SANDBOX_CIN7_ACCOUNT
@@ -398,22 +407,6 @@ async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, m
             == SANDBOX_SHOPIFY_TOKEN
         )
         assert SANDBOX_SHOPIFY_TOKEN not in (tmp_path / "profiles.json").read_text()
-
-
-async def test_a_bad_form_is_named_not_saved(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#name", Input).value = "Bad Name"
-        screen.query_one("#shop", Input).value = "demo.com"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("Profile name: use lower-case letters" in m for m in messages)
-        assert isinstance(app.screen, ConnectionScreen)
 
 
 async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_path: Path, isolated_home: Path) -> None:
