@@ -149,7 +149,7 @@ async def walk(
 
 WALKED: list[type[Screen[Any]]] = []
 # Three consoles, so that parallel workers share them (a console start and a screen's opening cost a
-# few tenths of a second each; home's keys open the first four screens anyway, and walk them there).
+# few tenths of a second each; home's a, m and l open three screens anyway, which are walked there).
 PARTS: dict[str, tuple[list[tuple[str, type[Screen[Any]]]], frozenset[type[Screen[Any]]]]] = {
     "home-sku-mapping-errors": ([("", HomeScreen)], frozenset({SkuReviewScreen, MappingScreen, ErrorLogScreen})),
     "pilot": ([("p", PilotScreen)], frozenset()),
