@@ -331,7 +331,8 @@ def test_every_screen_and_cli_output_shows_hostile_text_as_itself(
 
 
 @pytest.mark.xdist_group("hostile-screens")  # with its figures test, on one worker, in file order
-# Few random merchants here, three strings each; the reports above take 150 strings.
+# Few random merchants here, two strings each (a console walk costs seconds, most of it the same for one
+# string or several); the reports above take 150 strings.
 @settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # A lone surrogate cannot reach a screen: the scenario loader refuses it in one line (pydantic
 # reads no such string). The reports above take them. Strings equal but for spaces or case would be
@@ -339,8 +340,8 @@ def test_every_screen_and_cli_output_shows_hostile_text_as_itself(
 @given(
     texts=st.lists(
         HOSTILE.filter(lambda t: not any("\ud800" <= ch <= "\udfff" for ch in t)),
-        min_size=3,
-        max_size=3,
+        min_size=2,
+        max_size=2,
         unique_by=lambda t: _squash(t).casefold(),
     )
 )
@@ -361,4 +362,4 @@ def test_screen_figures(capsys: pytest.CaptureFixture[str]) -> None:
             "(home, SKU review and each finding, mapping, picker, home after a sync, error log, pilot and each "
             f"traced order, connection) and {FIGURES['cli outputs']} CLI outputs, 0 failures"
         )
-    assert FIGURES["random screen strings"] >= 6  # (the chosen strings are a test of their own)
+    assert FIGURES["random screen strings"] >= 4  # (the chosen strings are a test of their own)
