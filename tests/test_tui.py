@@ -34,10 +34,11 @@ def cells(table: DataTable[Any]) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
+async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        # Home shows each store and the real counts.
         assert isinstance(app.screen, HomeScreen)
         assert cells(app.screen.query_one("#counts", DataTable)) == [
             ["Shopify", "44", "159", "5", "31"],
@@ -46,11 +47,7 @@ async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())
 
-
-async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        # Sync now.
         await pilot.press("s")  # one pass writes to both systems: it says what, and what the checklist lacks
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -76,7 +73,7 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
         assert "RJK-YEL-M" in str(app.screen.query_one("#detail-text", Static).render())
 
 
-async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
+async def test_error_log_goes_to_the_fix_tails_resolves_and_jumps(tmp_path: Path) -> None:
     app = demo_app(tmp_path, journal=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -88,6 +85,27 @@ async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
         # In the shop's zone (Australia/Sydney, AEDT in November): 01:15 UTC is 12:15 there.
         assert sorted(row[0] for row in table.rows) == ["11-20 12:15", "11-20 13:15", "11-20 14:15"]
         assert "Store" not in [c.label for c in table.columns], "one store shown: no Store column"
+
+        # Go fix from the error log lands on the SKU.
+        table.cursor = [row[1] for row in table.rows].index("refused by Cin7 Core RJK-YEL-S — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, SkuReviewScreen)
+        finding = review.current
+        assert finding is not None and finding.sku == "RJK-YEL-S", "on the finding of the SKU Cin7 refused"
+        await pilot.press("escape")
+        await pilot.pause()
+        table.cursor = [row[1] for row in table.rows].index("unknown SKU TOTE-CANVAS — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SkuReviewScreen)
+        assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert pilot.app.screen is screen, "back on the error log"
+
+        # It tails, resolves and jumps.
         await pilot.press("v")  # every entry, newest last
         await pilot.pause()
         assert [row[1] for row in table.rows] == ["unknown SKU", "unmapped tax line", "refused by Cin7 Core"]
@@ -267,31 +285,6 @@ async def test_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(tmp_p
         assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
         widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
         assert widths["What is wrong"] >= 50, widths
-
-
-async def test_go_fix_from_the_error_log_lands_on_the_sku(tmp_path: Path) -> None:
-    app = demo_app(tmp_path, journal=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("l")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ErrorLogScreen)
-        table = screen.query_one(VirtualTable)
-        table.cursor = [row[1] for row in table.rows].index("refused by Cin7 Core RJK-YEL-S — 1 order")
-        await pilot.press("enter")
-        await settle(pilot)
-        review = app.screen
-        assert isinstance(review, SkuReviewScreen)
-        finding = review.current
-        assert finding is not None and finding.sku == "RJK-YEL-S", "on the finding of the SKU Cin7 refused"
-        await pilot.press("escape")
-        await pilot.pause()
-        table.cursor = [row[1] for row in table.rows].index("unknown SKU TOTE-CANVAS — 1 order")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, SkuReviewScreen)
-        assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
 
 
 async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
