@@ -103,7 +103,7 @@ async def test_error_log_goes_to_the_fix_tails_resolves_and_jumps(tmp_path: Path
         assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
         await pilot.press("escape")
         await pilot.pause()
-        assert pilot.app.screen is screen, "back on the error log"
+        assert app.screen_stack[-1] is screen and isinstance(screen, ErrorLogScreen), "back on the error log"
 
         # It tails, resolves and jumps.
         await pilot.press("v")  # every entry, newest last
