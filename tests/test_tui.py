@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
@@ -275,16 +276,12 @@ async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant_and_search_fi
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        table = app.screen.query_one(VirtualTable)
-        assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
-        widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
-        assert widths["What is wrong"] >= 50, widths
+def the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(app: App[Any]) -> None:
+    """Checked on the SKU review's 80×24 snapshot (the same console and screen, started once)."""
+    table = app.screen.query_one(VirtualTable)
+    assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
+    widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
+    assert widths["What is wrong"] >= 50, widths
 
 
 async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
@@ -486,6 +483,8 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
         for field in pilot.app.screen.query(Input):  # a focused field's cursor stays lit, not blinking
             field.cursor_blink = False
         await pilot.pause()
+        if (screen, size) == ("sku_review", (80, 24)):
+            the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(pilot.app)
 
     app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")
     assert snap_compare(app, terminal_size=size, run_before=open_screen)
