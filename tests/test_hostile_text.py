@@ -112,10 +112,15 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# Textual's Markdown widget parses the same way. One parser for every report: rendering keeps no state in
+# it, and building one costs as much as rendering a small report (150 strings × 3 reports).
+MARKDOWN = MarkdownIt("gfm-like")
+
+
 def _check_markdown(markdown: str, text: str, *, what: str) -> None:
     """Renders literally: the tags are the report's own, no link, and the text is all there."""
     assert is_safe(markdown, multiline=True), what
-    rendered = MarkdownIt("gfm-like").render(markdown)  # Textual's Markdown widget parses the same way
+    rendered = MARKDOWN.render(markdown)
     tags = set(re.findall(r"<([a-z0-9]+)", rendered))
     assert tags <= ALLOWED_TAGS, (what, tags - ALLOWED_TAGS)
     shown = html.unescape(re.sub(r"<[^>]+>", "", rendered))
@@ -206,8 +211,8 @@ def _rendered(app: ConsoleApp) -> list[list[Segment]]:
     return [list(strip) for strip in app.screen._compositor.render_strips()]
 
 
-def _check_screen(app: ConsoleApp, text: str, *, where: str, shows: bool = True) -> None:
-    """Nothing the terminal would act on, no link, and (where the screen shows the string) all of it."""
+def _check_screen(app: ConsoleApp, texts: list[str], *, where: str, shows: list[str] | None = None) -> None:
+    """Nothing the terminal would act on, no link, and each of `shows` (strings the screen shows) all there."""
     lines = _rendered(app)
     for line in lines:
         for segment in line:
@@ -216,51 +221,55 @@ def _check_screen(app: ConsoleApp, text: str, *, where: str, shows: bool = True)
             # or Cin7's sale address and a hex sale id; nothing else, so no outside text becomes a link.
             link = segment.style.link if segment.style is not None else None
             assert not link or is_our_link(link), (where, link)
-    if shows:
-        screen = _squash("".join(segment.text for line in lines for segment in line))
+    screen = _squash("".join(segment.text for line in lines for segment in line))
+    for text in texts if shows is None else shows:
         visible = _squash(safe_text(text))[:12]
         assert visible in screen, (where, visible)
     FIGURES["screens"] += 1
 
 
-async def _walk_the_console(app: ConsoleApp, text: str) -> None:
+async def _walk_the_console(app: ConsoleApp, texts: list[str]) -> None:
+    """Every screen once, on a merchant carrying all `texts`: each screen that lists them shows each one."""
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        _check_screen(app, text, where="home")
-        await _visit(pilot, "a", text, where="SKU review")
+        _check_screen(app, texts, where="home", shows=texts[:1])  # the shop's name: all of them, the first leads
+        await _visit(pilot, "a", texts, where="SKU review")
         table = app.screen.query_one(VirtualTable)
         for _ in range(len(table.rows)):
             await pilot.press("down")
             await pilot.pause()
-            _check_screen(app, text, where="SKU review detail", shows=False)
+            _check_screen(app, texts, where="SKU review detail", shows=[])
         await pilot.press("escape")
-        await _visit(pilot, "m", text, where="mapping")
+        await _visit(pilot, "m", texts, where="mapping")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, Picker)
-        _check_screen(app, text, where="mapping picker")
+        _check_screen(app, texts, where="mapping picker")
         await pilot.press("escape", "escape")
-        await pilot.press("s")  # one sync pass: orders held with the string in their messages
+        await pilot.press("s", "y")  # one sync pass: orders held with the strings in their messages
         await settle(pilot)
-        _check_screen(app, text, where="home after a sync", shows=False)
-        await _visit(pilot, "l", text, where="error log")
+        _check_screen(app, texts, where="home after a sync", shows=[])
+        await _visit(pilot, "l", texts, where="error log")
         await pilot.press("escape")
-        await _visit(pilot, "p", text, where="pilot", shows=False)
+        await _visit(pilot, "p", texts, where="pilot", shows=[])
         await pilot.press("i")
         await settle(pilot)
-        _check_screen(app, text, where="pilot traced")
-        await pilot.press("down")
-        await pilot.pause()
-        _check_screen(app, text, where="pilot held order")
+        # Each string has three orders (#1001-#1003 the first's, #1011-#1013 the second's...): each one's
+        # detail shows its string, the passed one's steps and the held ones' causes and fixes.
+        for n in range(3 * len(texts)):
+            if n:
+                await pilot.press("down")
+                await pilot.pause()
+            _check_screen(app, texts, where=f"pilot order {n + 1}", shows=[texts[n // 3]])
         await pilot.press("escape", "n")
         await settle(pilot)
-        _check_screen(app, text, where="connection setup", shows=False)
+        _check_screen(app, texts, where="connection setup", shows=[])
 
 
-async def _visit(pilot: Pilot[Any], key: str, text: str, *, where: str, shows: bool = True) -> None:
+async def _visit(pilot: Pilot[Any], key: str, texts: list[str], *, where: str, shows: list[str] | None = None) -> None:
     await pilot.press(key)
     await settle(pilot)
-    _check_screen(pilot.app, text, where=where, shows=shows)  # type: ignore[arg-type]
+    _check_screen(pilot.app, texts, where=where, shows=shows)  # type: ignore[arg-type]
 
 
 def _cli_outputs(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -282,16 +291,13 @@ def _cli_outputs(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
         FIGURES["cli outputs"] += 1
 
 
-# The chosen strings as tests of their own (each walks the whole console, about 20 s), so that parallel
-# workers share them; a backslash ending a name must not escape the console's own markup after it.
-@pytest.mark.parametrize(
-    "text", [SHOP_NAME, SKU_CLOSE, TEN_KB, "x\\"], ids=["shop-name", "sku-close", "ten-kb", "trailing-backslash"]
-)
-def test_every_screen_and_cli_output_shows_hostile_text_as_itself(
-    text: str, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+def _console_and_cli(
+    texts: list[str], tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    FIGURES["screen strings"] += 1
-    folder = write_hostile(tmp_path_factory.mktemp("hostile") / "hostile", text)
+    """One merchant carrying all `texts` (hostile.hostile_merchant): the CLI's outputs, then the console's screens."""
+    FIGURES["screen strings"] += len(texts)
+    FIGURES["merchants"] += 1
+    folder = write_hostile(tmp_path_factory.mktemp("hostile") / "hostile", texts[0], more=tuple(texts[1:]))
     _cli_outputs(folder, capsys)
     session = open_sandbox(folder, clock=ManualClock())
     home = tmp_path_factory.mktemp("home")
@@ -304,33 +310,56 @@ def test_every_screen_and_cli_output_shows_hostile_text_as_itself(
     workspace.export_dir = home / "exports"
     entry = workspace.stores()[0]
     entry.folder.mkdir(parents=True, exist_ok=True)
-    record = {"event": "error", "id": "e1", "time": "2026-11-20T01:00:00Z", "kind": "unknown_sku", "ref": text}
-    record |= {"message": text, "fix": text, "status": "open", "store": entry.name}
-    entry.journal_path.write_text(json.dumps(record) + "\n")
-    asyncio.run(_walk_the_console(make_app(workspace, remember=False, theme="cin7-dark"), text))
+    records = []
+    for n, text in enumerate(texts):
+        record = {"event": "error", "id": f"e{n}", "time": f"2026-11-20T01:0{n}:00Z", "kind": "unknown_sku"}
+        records.append(record | {"ref": text, "message": text, "fix": text, "status": "open", "store": entry.name})
+    entry.journal_path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    asyncio.run(_walk_the_console(make_app(workspace, remember=False, theme="cin7-dark"), texts))
+
+
+# The chosen strings, all in one merchant (a console walk costs seconds, most of it the same for one string
+# or four); the backslash last, so that it ends the shop's name: it must not escape the console's own markup
+# after it.
+CHOSEN = {"shop-name": SHOP_NAME, "sku-close": SKU_CLOSE, "ten-kb": TEN_KB, "trailing-backslash": "x\\"}
+
+
+def test_every_screen_and_cli_output_shows_hostile_text_as_itself(
+    tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _console_and_cli(list(CHOSEN.values()), tmp_path_factory, capsys)
 
 
 @pytest.mark.xdist_group("hostile-screens")  # with its figures test, on one worker, in file order
-# Few random strings here; the reports above take 150.
+# Few random merchants here, two strings each (a console walk costs seconds, most of it the same for one
+# string or several); the reports above take 150 strings.
 @settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # A lone surrogate cannot reach a screen: the scenario loader refuses it in one line (pydantic
-# reads no such string). The reports above take them.
-@given(text=HOSTILE.filter(lambda t: not any("\ud800" <= ch <= "\udfff" for ch in t)))
+# reads no such string). The reports above take them. Strings equal but for spaces or case would be
+# one SKU or location twice.
+@given(
+    texts=st.lists(
+        HOSTILE.filter(lambda t: not any("\ud800" <= ch <= "\udfff" for ch in t)),
+        min_size=2,
+        max_size=2,
+        unique_by=lambda t: _squash(t).casefold(),
+    )
+)
 def test_every_screen_and_cli_output_shows_random_hostile_text_as_itself(
-    text: str, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+    texts: list[str], tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    FIGURES["random screen strings"] += 1
-    test_every_screen_and_cli_output_shows_hostile_text_as_itself(text, tmp_path_factory, capsys)
+    FIGURES["random screen strings"] += len(texts)
+    _console_and_cli(texts, tmp_path_factory, capsys)
 
 
 @pytest.mark.xdist_group("hostile-screens")  # with its figures test, on one worker, in file order
 def test_screen_figures(capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the property above (file order): its figures, for the record."""
-    strings, screens = FIGURES["screen strings"], FIGURES["screens"]
+    strings, screens, merchants = FIGURES["screen strings"], FIGURES["screens"], FIGURES["merchants"]
     with capsys.disabled():
         print(
-            f"\nhostile text, console: {strings} strings × {screens // max(1, strings)} screen views = {screens} "
-            "checked (home, SKU review and each finding, mapping, picker, home after a sync, error log, pilot "
-            f"traced and held, connection) and {FIGURES['cli outputs']} CLI outputs, 0 failures"
+            f"\nhostile text, console: {strings} strings in {merchants} merchants, {screens} screen views checked "
+            "(home, SKU review and each finding, mapping, picker, home after a sync, error log, pilot and each "
+            f"traced order, connection) and {FIGURES['cli outputs']} CLI outputs, 0 failures"
         )
-    assert FIGURES["random screen strings"] >= 2  # (the chosen strings are tests of their own)
+    assert FIGURES["random screen strings"] >= 4  # (the chosen strings are a test of their own)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
@@ -34,10 +35,11 @@ def cells(table: DataTable[Any]) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
+async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+        # Home shows each store and the real counts.
         assert isinstance(app.screen, HomeScreen)
         assert cells(app.screen.query_one("#counts", DataTable)) == [
             ["Shopify", "44", "159", "5", "31"],
@@ -46,11 +48,7 @@ async def test_home_shows_each_store_and_real_counts(tmp_path: Path) -> None:
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())
 
-
-async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        # Sync now.
         await pilot.press("s")  # one pass writes to both systems: it says what, and what the checklist lacks
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
@@ -76,7 +74,7 @@ async def test_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> No
         assert "RJK-YEL-M" in str(app.screen.query_one("#detail-text", Static).render())
 
 
-async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
+async def test_error_log_goes_to_the_fix_tails_resolves_and_jumps(tmp_path: Path) -> None:
     app = demo_app(tmp_path, journal=True)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -88,6 +86,27 @@ async def test_error_log_tails_resolves_and_jumps(tmp_path: Path) -> None:
         # In the shop's zone (Australia/Sydney, AEDT in November): 01:15 UTC is 12:15 there.
         assert sorted(row[0] for row in table.rows) == ["11-20 12:15", "11-20 13:15", "11-20 14:15"]
         assert "Store" not in [c.label for c in table.columns], "one store shown: no Store column"
+
+        # Go fix from the error log lands on the SKU.
+        table.cursor = [row[1] for row in table.rows].index("refused by Cin7 Core RJK-YEL-S — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, SkuReviewScreen)
+        finding = review.current
+        assert finding is not None and finding.sku == "RJK-YEL-S", "on the finding of the SKU Cin7 refused"
+        await pilot.press("escape")
+        await pilot.pause()
+        table.cursor = [row[1] for row in table.rows].index("unknown SKU TOTE-CANVAS — 1 order")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SkuReviewScreen)
+        assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen_stack[-1] is screen and isinstance(screen, ErrorLogScreen), "back on the error log"
+
+        # It tails, resolves and jumps.
         await pilot.press("v")  # every entry, newest last
         await pilot.pause()
         assert [row[1] for row in table.rows] == ["unknown SKU", "unmapped tax line", "refused by Cin7 Core"]
@@ -206,7 +225,9 @@ async def test_a_cin7_side_fix_says_where_it_is_done_and_the_report_names_who_an
         assert f"| {md_text(getpass.getuser())} | 2026-11-27 20:30 AEDT |" in risks
 
 
-async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant(tmp_path: Path) -> None:
+async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant_and_search_finds_titles_locations_taxes(
+    tmp_path: Path,
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -229,15 +250,9 @@ async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant(tmp_path: Pat
         assert table.rows[table.cursor][4] == "hand"
         assert "to do by hand in Shopify" in last_toast(app)
 
-
-async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clears_it(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        screen = app.screen
-        table = screen.query_one(VirtualTable)
+        # The search matches titles, locations and tax lines, and Escape clears it.
+        screen.query_one("#kind", Select).value = Select.NULL
+        await pilot.pause()
         await pilot.press("slash")
         for letter in "hoodie":
             await pilot.press(letter)
@@ -261,41 +276,12 @@ async def test_sku_search_matches_titles_locations_and_tax_lines_and_escape_clea
         assert isinstance(app.screen, HomeScreen)
 
 
-async def test_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        table = app.screen.query_one(VirtualTable)
-        assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
-        widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
-        assert widths["What is wrong"] >= 50, widths
-
-
-async def test_go_fix_from_the_error_log_lands_on_the_sku(tmp_path: Path) -> None:
-    app = demo_app(tmp_path, journal=True)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("l")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, ErrorLogScreen)
-        table = screen.query_one(VirtualTable)
-        table.cursor = [row[1] for row in table.rows].index("refused by Cin7 Core RJK-YEL-S — 1 order")
-        await pilot.press("enter")
-        await settle(pilot)
-        review = app.screen
-        assert isinstance(review, SkuReviewScreen)
-        finding = review.current
-        assert finding is not None and finding.sku == "RJK-YEL-S", "on the finding of the SKU Cin7 refused"
-        await pilot.press("escape")
-        await pilot.pause()
-        table.cursor = [row[1] for row in table.rows].index("unknown SKU TOTE-CANVAS — 1 order")
-        await pilot.press("enter")
-        await settle(pilot)
-        assert isinstance(app.screen, SkuReviewScreen)
-        assert app.screen.current is not None and app.screen.current.sku == "TOTE-CANVAS"
+def the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(app: App[Any]) -> None:
+    """Checked on the SKU review's 80×24 snapshot (the same console and screen, started once)."""
+    table = app.screen.query_one(VirtualTable)
+    assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
+    widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
+    assert widths["What is wrong"] >= 50, widths
 
 
 async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
@@ -362,7 +348,9 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
         assert isinstance(app.screen, HomeScreen), "nothing unsaved: Escape goes straight back"
 
 
-async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, memory_keyring: Any) -> None:
+async def test_connection_setup_names_a_bad_form_then_tests_and_saves_to_the_keyring(
+    tmp_path: Path, memory_keyring: Any
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
@@ -374,6 +362,17 @@ async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, m
         await pilot.press("q")  # typed into the field, never quits
         await pilot.pause()
         assert app.is_running and screen.query_one("#name", Input).value == "q"
+
+        # A bad form is named, not saved.
+        screen.query_one("#name", Input).value = "Bad Name"
+        screen.query_one("#shop", Input).value = "demo.com"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("Profile name: use lower-case letters" in m for m in messages)
+        assert isinstance(app.screen, ConnectionScreen)
+        assert not (tmp_path / "profiles.json").exists() or "Bad Name" not in (tmp_path / "profiles.json").read_text()
+
         screen.query_one("#shop", Input).value = "https://Demo-Apparel.myshopify.com/admin"
         screen.query_one("#token", Input).value = "shpat_wrong"
         screen.query_one("#account", Input).value = SANDBOX_CIN7_ACCOUNT
@@ -398,22 +397,6 @@ async def test_connection_setup_tests_and_saves_to_the_keyring(tmp_path: Path, m
             == SANDBOX_SHOPIFY_TOKEN
         )
         assert SANDBOX_SHOPIFY_TOKEN not in (tmp_path / "profiles.json").read_text()
-
-
-async def test_a_bad_form_is_named_not_saved(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(100, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        screen = app.screen
-        screen.query_one("#name", Input).value = "Bad Name"
-        screen.query_one("#shop", Input).value = "demo.com"
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        messages = [n.message for n in app._notifications]
-        assert any("Profile name: use lower-case letters" in m for m in messages)
-        assert isinstance(app.screen, ConnectionScreen)
 
 
 async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_path: Path, isolated_home: Path) -> None:
@@ -500,6 +483,8 @@ def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: 
         for field in pilot.app.screen.query(Input):  # a focused field's cursor stays lit, not blinking
             field.cursor_blink = False
         await pilot.pause()
+        if (screen, size) == ("sku_review", (80, 24)):
+            the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(pilot.app)
 
     app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")
     assert snap_compare(app, terminal_size=size, run_before=open_screen)

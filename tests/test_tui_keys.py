@@ -55,8 +55,11 @@ def screen_keys(app: ConsoleApp) -> list[str]:
     return keys
 
 
-async def back_to(pilot: Pilot[Any], key: str, kind: type[Screen[Any]]) -> list[str]:
-    """Answer any dialog (no, or close it) and return to the screen under test; what was seen on the way."""
+async def back_to(pilot: Pilot[Any], key: str, kind: type[Screen[Any]], *, reopen: bool = True) -> list[str]:
+    """Answer any dialog (no, or close it) and return to the screen under test; what was seen on the way.
+
+    `reopen=False` after the screen's last key: a key that left it (Back, Save) needs no screen opened again.
+    """
     app = pilot.app
     seen: list[str] = []
     for _ in range(10):
@@ -70,6 +73,8 @@ async def back_to(pilot: Pilot[Any], key: str, kind: type[Screen[Any]]) -> list[
             await pilot.press("escape")
         elif any(isinstance(s, kind) for s in app.screen_stack):
             app.pop_screen()  # went somewhere else (Go fix): come back without touching anything there
+        elif not reopen:
+            return seen
         else:
             while not isinstance(app.screen, HomeScreen):
                 app.pop_screen()
@@ -100,36 +105,78 @@ HELP_HEADINGS = {
 }
 
 
-# One test a screen, so that parallel workers share them (each walks its screen's every key, seconds each).
-@pytest.mark.parametrize(("open_key", "kind"), SCREENS, ids=[kind.__name__ for _, kind in SCREENS])
-async def test_every_key_of_every_screen(tmp_path: Path, open_key: str, kind: type[Screen[Any]]) -> None:
-    app = demo_app(tmp_path, journal=True)
-    pressed: list[str] = []
-    async with app.run_test(size=(80, 24)) as pilot:
+# Keys that leave the screen (Back, Save) go last: after the last key the walk opens no screen again.
+LEAVING = ("escape", "ctrl+s")
+
+
+async def walk(
+    pilot: Pilot[Any], tmp_path: Path, open_key: str, kind: type[Screen[Any]], nest: frozenset[type[Screen[Any]]]
+) -> None:
+    """Every key of `kind` (reached from home with `open_key`, on top now): none quits or changes data unasked.
+
+    A screen in `nest` that a key of home opens is walked there and then (that key's press opens it), not
+    opened again later by a walk of its own.
+    """
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    if kind is PilotScreen:
+        await pilot.press("n")  # test orders first, so clean-up has something it could destroy
         await settle(pilot)
-        if open_key:
-            await pilot.press(open_key)
-        await back_to(pilot, open_key, kind)
-        if kind is PilotScreen:
-            await pilot.press("n")  # test orders first, so clean-up has something it could destroy
+    keys = sorted(screen_keys(app), key=lambda key: key in LEAVING)
+    pressed: list[str] = []
+    for n, key in enumerate(keys):
+        before = data(app, tmp_path)
+        await pilot.press(key)
+        if key == "f1":
+            assert isinstance(app.screen, HelpScreen), f"F1 on {kind.__name__} opened {app.screen}"
+            assert app.screen.text.startswith(HELP_HEADINGS[kind]), app.screen.text[:40]
+        if kind is HomeScreen and type(app.screen) in nest:
             await settle(pilot)
-        for key in screen_keys(app):
-            before = data(app, tmp_path)
-            await pilot.press(key)
-            if key == "f1":
-                assert isinstance(app.screen, HelpScreen), f"F1 on {kind.__name__} opened {app.screen}"
-                assert app.screen.text.startswith(HELP_HEADINGS[kind]), app.screen.text[:40]
-            seen = await back_to(pilot, open_key, kind)
-            pressed.append(key)
-            assert app.is_running, f"{key} on {kind.__name__} quit the console"
-            assert app.return_code is None
-            after = data(app, tmp_path)
-            assert after == before or "ConfirmScreen" in seen, f"{key} on {kind.__name__} changed data unasked"
-            assert after == before, f"{key} on {kind.__name__}: answering no still changed data"
+            await walk(pilot, tmp_path, key, type(app.screen), nest - {type(app.screen)})
+        seen = await back_to(pilot, open_key, kind, reopen=n < len(keys) - 1)
+        pressed.append(key)
+        assert app.is_running, f"{key} on {kind.__name__} quit the console"
+        assert app.return_code is None
+        after = data(app, tmp_path)
+        assert after == before or "ConfirmScreen" in seen, f"{key} on {kind.__name__} changed data unasked"
+        assert after == before, f"{key} on {kind.__name__}: answering no still changed data"
     # `?` too (in a form it is typed), and F1
     assert "question_mark" in pressed or kind in (SettingsScreen, ConnectionScreen), pressed
     assert "f1" in pressed, pressed
     assert len(pressed) >= FEWEST_KEYS[kind], pressed
+    WALKED.append(kind)
+
+
+WALKED: list[type[Screen[Any]]] = []
+# Four consoles, so that parallel workers share them (a console start and a screen's opening cost a few
+# tenths of a second each; home's a and m open two screens anyway, which are walked there). Not one console
+# for all: the longest test bounds the suite's wall time (home with three screens took 64 s wall at load 9).
+PARTS: dict[str, tuple[list[tuple[str, type[Screen[Any]]]], frozenset[type[Screen[Any]]]]] = {
+    "home-sku-mapping": ([("", HomeScreen)], frozenset({SkuReviewScreen, MappingScreen})),
+    "errors": ([("l", ErrorLogScreen)], frozenset()),
+    "pilot": ([("p", PilotScreen)], frozenset()),
+    "settings-connection": ([("g", SettingsScreen), ("n", ConnectionScreen)], frozenset()),
+}
+
+
+@pytest.mark.parametrize("part", PARTS)
+async def test_every_key_of_every_screen(tmp_path: Path, part: str) -> None:
+    screens, nest = PARTS[part]
+    del WALKED[:]
+    app = demo_app(tmp_path, journal=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for open_key, kind in screens:
+            while not isinstance(app.screen, HomeScreen):
+                app.pop_screen()
+            if open_key:
+                await pilot.press(open_key)
+            await back_to(pilot, open_key, kind)
+            await walk(pilot, tmp_path, open_key, kind, nest)
+    assert set(WALKED) == nest | {kind for _, kind in screens}, WALKED
+    assert {kind for screens, nest in PARTS.values() for kind in nest | {k for _, k in screens}} == {
+        kind for _, kind in SCREENS
+    }, "every screen in one part"
 
 
 async def test_every_command_of_the_palette(tmp_path: Path) -> None:

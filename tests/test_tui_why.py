@@ -31,10 +31,13 @@ async def open_why(pilot: Pilot[Any]) -> WhyScreen:
     return screen
 
 
-async def test_w_on_the_error_log_tells_the_orders_story(tmp_path: Path) -> None:
+# One console for the three screens `w` works on (each would start one and open its screen from home).
+async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_the_pilot(tmp_path: Path) -> None:
     app = demo_app(tmp_path, journal=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
+
+        # On the error log: the order's story.
         await pilot.press("l")
         await settle(pilot)
         log = app.screen
@@ -50,12 +53,10 @@ async def test_w_on_the_error_log_tells_the_orders_story(tmp_path: Path) -> None
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is log
-
-
-async def test_w_on_the_sku_review_explains_the_sku(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("escape")
         await settle(pilot)
+
+        # On the SKU review: the SKU's story.
         await pilot.press("a")
         await settle(pilot)
         review = app.screen
@@ -65,16 +66,14 @@ async def test_w_on_the_sku_review_explains_the_sku(tmp_path: Path) -> None:
         table.cursor = index
         sku = review.shown[index].sku
         why = await open_why(pilot)
-        story = why.story
-        assert isinstance(story, SkuStory) and story.sku == sku
+        sku_story = why.story
+        assert isinstance(sku_story, SkuStory) and sku_story.sku == sku
         # An untracked variant is no stock the push writes: the pane says so rather than inventing a figure.
-        assert story.locations == [] and story.sentence in shown(why)
-
-
-async def test_w_on_the_pilot_tells_a_traced_orders_story(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+        assert sku_story.locations == [] and sku_story.sentence in shown(why)
+        await pilot.press("escape", "escape")
         await settle(pilot)
+
+        # On the pilot: a traced order's story.
         await pilot.press("p")
         await settle(pilot)
         screen = app.screen
