@@ -16,6 +16,7 @@ from textual.screen import ModalScreen, Screen
 
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import KEYMAP
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from cin7_shopify.tui.work import explain
 from cin7_shopify.workspace import StoreSession, Workspace
@@ -53,7 +54,7 @@ class StoresArrived(Message):
     problem: str | None = None
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LeanScreen, ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
