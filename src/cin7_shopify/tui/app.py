@@ -67,13 +67,17 @@ class HelpScreen(LeanScreen, ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        scroll = VerticalScroll()
+        scroll.border_title = "Help"
+        scroll.border_subtitle = "Escape closes"
+        yield scroll
+
+    async def on_mount(self) -> None:
+        # The text joins the scroll once it has focus (given when the screen was composed): focusing it with
+        # the text in it restyled the text's seventy-odd widgets, all of which are styled as they are mounted.
         from textual.widgets import Markdown  # here: markdown-it loads when help is first opened
 
-        with VerticalScroll() as scroll:
-            scroll.border_title = "Help"
-            scroll.border_subtitle = "Escape closes"
-            yield Markdown(self.text)
-            yield Markdown(KEYMAP)
+        await self.query_one(VerticalScroll).mount_all([Markdown(self.text), Markdown(KEYMAP)])
 
 
 class ConsoleApp(App[None]):
