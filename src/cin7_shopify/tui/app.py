@@ -11,6 +11,7 @@ from functools import partial
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
@@ -188,6 +189,13 @@ class ConsoleApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.reload_stores()
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # A widget that is not mounted yet is styled as it is mounted: a class it is given before then (an Input
+        # marks its value valid as it is made) restyled it, and its children, for nothing.
+        if node is not self and not node.is_attached:
+            return
+        super().update_styles(node, animate)
 
     def show_busy(self, turn: bool = True) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""
