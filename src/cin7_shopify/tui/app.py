@@ -11,11 +11,13 @@ from functools import partial
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import KEYMAP
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from cin7_shopify.tui.work import explain
 from cin7_shopify.workspace import StoreSession, Workspace
@@ -53,7 +55,7 @@ class StoresArrived(Message):
     problem: str | None = None
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LeanScreen, ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close", id="help.close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
@@ -66,13 +68,17 @@ class HelpScreen(ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        scroll = VerticalScroll()
+        scroll.border_title = "Help"
+        scroll.border_subtitle = "Escape closes"
+        yield scroll
+
+    async def on_mount(self) -> None:
+        # The text joins the scroll once it has focus (given when the screen was composed): focusing it with
+        # the text in it restyled the text's seventy-odd widgets, all of which are styled as they are mounted.
         from textual.widgets import Markdown  # here: markdown-it loads when help is first opened
 
-        with VerticalScroll() as scroll:
-            scroll.border_title = "Help"
-            scroll.border_subtitle = "Escape closes"
-            yield Markdown(self.text)
-            yield Markdown(KEYMAP)
+        await self.query_one(VerticalScroll).mount_all([Markdown(self.text), Markdown(KEYMAP)])
 
 
 class ConsoleApp(App[None]):
@@ -183,6 +189,13 @@ class ConsoleApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.reload_stores()
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        # A widget that is not mounted yet is styled as it is mounted: a class it is given before then (an Input
+        # marks its value valid as it is made) restyled it, and its children, for nothing.
+        if node is not self and not node.is_attached:
+            return
+        super().update_styles(node, animate)
 
     def show_busy(self, turn: bool = True) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""

@@ -10,6 +10,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from cin7_shopify.tui.lean import LeanScreen
+
 # One keymap: a key means the same thing on every screen that has it (README "The console", F1).
 KEYMAP = """\
 ## Keys everywhere
@@ -42,7 +44,7 @@ def keys_binding(screen: str) -> Binding:
     return Binding("question_mark", "app.keys", "Keys", id=f"{screen}.keys")
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(LeanScreen, ModalScreen[bool]):
     """Says exactly what will be touched before anything is: y goes ahead, Escape or n does nothing."""
 
     BINDINGS = [
@@ -72,7 +74,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class KeysScreen(ModalScreen[None]):
+class KeysScreen(LeanScreen, ModalScreen[None]):
     """`?`: every key the screen underneath answers to, including the ones the footer had no room for."""
 
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close", id="keys.close")]

@@ -17,6 +17,7 @@ from cin7_shopify.shopify.client import normalize_shop_domain
 from cin7_shopify.state.profiles import StoreProfile
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import report
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from cin7_shopify.tui.app import ConsoleApp
 
 
-class ConnectionScreen(Screen[None]):
+class ConnectionScreen(LeanScreen, Screen[None]):
     BINDINGS = [
         keys_binding("connection"),
         Binding("ctrl+t", "test", "Test connection", id="connection.test"),

@@ -28,6 +28,7 @@ from cin7_shopify.sync.triage import (
 )
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -48,7 +49,7 @@ JUMPS = {
 Row = JournalEntry | CauseGroup
 
 
-class ErrorLogScreen(Screen[None]):
+class ErrorLogScreen(LeanScreen, Screen[None]):
     BINDINGS = [
         keys_binding("errors"),
         Binding("enter", "jump", "Go fix", id="errors.jump"),

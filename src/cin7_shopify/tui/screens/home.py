@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Header, Label, ProgressBar, Sparkline, St
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import budget_note, report
@@ -30,7 +31,7 @@ log = logging.getLogger("cin7_shopify.tui")
 ARRIVING = "Reading the stores…"  # until the stores that arrive after the first paint are here
 
 
-class HomeScreen(Screen[None]):
+class HomeScreen(LeanScreen, Screen[None]):
     # On a short terminal the checklist matters more than the spacing and the sparkline.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [

@@ -19,6 +19,7 @@ from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import budget_note, report
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 UNMAP = "\0unmap"
 
 
-class Picker(ModalScreen[str | None]):
+class Picker(LeanScreen, ModalScreen[str | None]):
     """Choose a Cin7 Core target for one row (or none)."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="picker.cancel")]
@@ -65,7 +66,7 @@ class Picker(ModalScreen[str | None]):
         self.dismiss(event.option.id)
 
 
-class MappingScreen(Screen[None]):
+class MappingScreen(LeanScreen, Screen[None]):
     BINDINGS = [
         keys_binding("mapping"),
         Binding("enter", "change", "Choose", id="mapping.change", priority=True),

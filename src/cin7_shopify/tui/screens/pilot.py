@@ -24,6 +24,7 @@ from cin7_shopify.sync.runner import StoreSync
 from cin7_shopify.sync.triage import cin7_sale_url, fix_target, shopify_order_url
 from cin7_shopify.text import markup, md_text, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -43,7 +44,7 @@ class PilotUpdated(Message):
     order: PilotOrder
 
 
-class PilotScreen(Screen[None]):
+class PilotScreen(LeanScreen, Screen[None]):
     BINDINGS = [
         keys_binding("pilot"),
         Binding("n", "place", "New tests", id="pilot.place"),

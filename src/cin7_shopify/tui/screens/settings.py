@@ -15,6 +15,7 @@ from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import report
@@ -83,7 +84,7 @@ FIELD_HELP = {
 }
 
 
-class SettingsScreen(Screen[None]):
+class SettingsScreen(LeanScreen, Screen[None]):
     # No automatic focus: Textual's would focus the form's scroll container, and each focus change there
     # restyles all of the form's widgets (a third of opening the screen); on_mount focuses go-live itself.
     AUTO_FOCUS = ""

@@ -22,6 +22,7 @@ from cin7_shopify.audit.service import AuditRun
 from cin7_shopify.state.storage import write_atomically
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -56,7 +57,7 @@ LEVEL_MARKS = {"blocker": "✗", "warning": "!", "info": "i"}
 WIDE = 100  # below this the Kind column gives its room to the message (the detail names the kind)
 
 
-class SkuReviewScreen(Screen[None]):
+class SkuReviewScreen(LeanScreen, Screen[None]):
     BINDINGS = [
         keys_binding("sku"),
         Binding("f", "accept_fix", "Accept fix", id="sku.accept_fix"),

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from cin7_shopify.reports.why_order import OrderStory, order_text
 from cin7_shopify.reports.why_sku import SkuStory, story_text
 from cin7_shopify.text import markup
+from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession
@@ -21,7 +22,7 @@ from cin7_shopify.workspace import StoreSession
 WhyKind = Literal["sku", "order"]
 
 
-class WhyScreen(ModalScreen[None]):
+class WhyScreen(LeanScreen, ModalScreen[None]):
     """Reads both systems and what the sync kept (a few calls), then shows the story ending in one sentence."""
 
     BINDINGS = [Binding("escape,w", "dismiss", "Close", id="why.close")]

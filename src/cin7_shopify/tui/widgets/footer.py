@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer as TextualFooter
+from textual.widgets._footer import FooterKey
 
 
 class Footer(TextualFooter):
@@ -14,6 +16,15 @@ class Footer(TextualFooter):
 
     _rebuild_waiting = False
     _keys_shown: object = None
+
+    def compose(self) -> ComposeResult:
+        # Each key starts compact (its reactive's default) and its watcher adds the class once it is mounted,
+        # restyling it on its own: a dozen restyles a screen. Given the class it ends with, the watcher has
+        # nothing to change.
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and self.compact:
+                widget.add_class("-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         # As Textual 8.2.8's Footer.bindings_changed, with one rebuild waiting at most (it reads the keys
