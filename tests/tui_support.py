@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import textual._wait
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
@@ -86,6 +87,13 @@ def _parse_rules_once(
 
 
 Stylesheet._parse_rules = _parse_rules_once  # type: ignore[method-assign]
+
+# Pilot's key presses and pauses wait until the console looks idle: sleep a step, and idle once a step used
+# under 1 ms of CPU. Textual's step is 20 ms, two or three a key: the every-key walks slept a third of their
+# time (test_tui_keys + test_tui_pilot, -n0: 54 s wall for 37 s CPU). Steps of 5 ms with the same 1 ms: 40 s.
+# (A threshold scaled down with the step never saw the console's timers as idle: each wait ran to its 1 s cap.)
+textual._wait.SLEEP_GRANULARITY = 1 / 200
+textual._wait.SLEEP_IDLE = 1 / 1000
 
 
 class SandboxRouter:
