@@ -6,7 +6,7 @@ import base64
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     FieldNode,
@@ -22,6 +22,8 @@ from graphql import (
     get_named_type,
     value_from_ast,
 )
+
+_Plan = TypeVar("_Plan")
 
 MAX_QUERY_COST = 1000
 MAX_PAGE_SIZE = 250
@@ -180,12 +182,23 @@ def requested_cost(
         return 10 * len(operation.selection_set.selections)
     root = schema.query_type
     assert root is not None
-    plan = _requested_plans.get(id(operation))
-    if plan is None or plan[0] is not operation:
-        if len(_requested_plans) >= 512:
-            _requested_plans.clear()
-        plan = _requested_plans[id(operation)] = (operation, _requested_plan(operation.selection_set, root, fragments))
-    return _requested(plan[1], variables)
+    plan = _plan_once(_requested_plans, operation, lambda: _requested_plan(operation.selection_set, root, fragments))
+    return _requested(plan, variables)
+
+
+def _plan_once(
+    plans: dict[int, tuple[OperationDefinitionNode, _Plan]],
+    operation: OperationDefinitionNode,
+    build: Callable[[], _Plan],
+) -> _Plan:
+    """The plan made for this operation (documents are parsed once and kept), made now if it is new. Keyed
+    by id with the operation kept beside it, so an id reused by another document is never taken for it."""
+    kept = plans.get(id(operation))
+    if kept is None or kept[0] is not operation:
+        if len(plans) >= 512:
+            plans.clear()
+        kept = plans[id(operation)] = (operation, build())
+    return kept[1]
 
 
 # A query's requested cost worked out once a document, all but its page sizes, which may be variables:
@@ -261,12 +274,8 @@ def actual_cost(
         return 10 * len(operation.selection_set.selections)
     root = schema.query_type
     assert root is not None
-    plan = _cost_plans.get(id(operation))
-    if plan is None or plan[0] is not operation:
-        if len(_cost_plans) >= 512:
-            _cost_plans.clear()
-        plan = _cost_plans[id(operation)] = (operation, _cost_plan(operation.selection_set, root, fragments))
-    return _walk_cost(plan[1], data or {})
+    plan = _plan_once(_cost_plans, operation, lambda: _cost_plan(operation.selection_set, root, fragments))
+    return _walk_cost(plan, data or {})
 
 
 # What of a response costs something (objects and connections; scalars are free), worked out once a
