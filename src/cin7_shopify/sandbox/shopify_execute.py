@@ -151,19 +151,20 @@ def execute_direct(
     schema: GraphQLSchema,
     document: DocumentNode,
     *,
-    variables: dict[str, Any],
-    context: dict[str, Any],
+    variable_values: dict[str, Any],
+    context_value: dict[str, Any],
     operation_name: str | None,
     is_awaitable: Callable[[Any], TypeGuard[Awaitable[Any]]],
 ) -> ExecutionResult | None:
-    """The result graphql-core's `execute` would give for a validated document, or None to let it run."""
+    """The result graphql-core's `execute` would give for a validated document, or None to let it run (its
+    keyword arguments are `execute`'s, so a caller passes both the same)."""
     if not _schema_fits(schema):
         return None
     executor = Executor.build(
         schema,
         document,
-        context_value=context,
-        raw_variable_values=variables,
+        context_value=context_value,
+        raw_variable_values=variable_values,
         operation_name=operation_name,
         is_awaitable=is_awaitable,
     )

@@ -545,29 +545,17 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
             "base_url": base_url,
             "raw_input": variables.get("input") if isinstance(variables.get("input"), dict) else {},
         }
+        arguments: dict[str, Any] = {
+            "variable_values": variables,
+            "context_value": context,
+            "operation_name": payload.get("operationName"),
+            "is_awaitable": _never_awaitable,
+        }
         # The direct executor gives graphql-core's answer at a fraction of its cost, or None for a document it
         # leaves to graphql-core (shopify_execute.py; tests/test_shopify_execute.py compares the two).
-        result = (
-            execute_direct(
-                self.schema,
-                document,
-                variables=variables,
-                context=context,
-                operation_name=payload.get("operationName"),
-                is_awaitable=_never_awaitable,
-            )
-            if self.execute_directly
-            else None
-        )
+        result = execute_direct(self.schema, document, **arguments) if self.execute_directly else None
         if result is None:
-            executed = execute(
-                self.schema,
-                document,
-                variable_values=variables,
-                context_value=context,
-                operation_name=payload.get("operationName"),
-                is_awaitable=_never_awaitable,
-            )
+            executed = execute(self.schema, document, **arguments)
             assert isinstance(executed, ExecutionResult)
             result = executed
         try:
