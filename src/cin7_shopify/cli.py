@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,6 +48,10 @@ def _plain(number: float) -> str:
     return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
 
+# Built once a process: parse_args leaves the parser as it was, and building it is ~16 ms of CPU (argparse
+# looks for a translation of its own messages on disk for each of the ~60 subcommand parsers). The console
+# and a test process call main() many times.
+@cache
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cin7-shopify",
