@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import getpass
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
@@ -26,16 +24,16 @@ from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
-from tests.tui_support import demo_app, settle
-
-SnapCompare = Callable[..., bool]
+from tests.tui_support import assert_snapshot, demo_app, settle
 
 
 def cells(table: DataTable[Any]) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_error_log(tmp_path: Path) -> None:
+async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_error_log(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -47,6 +45,7 @@ async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_erro
         ]
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())
+        await assert_snapshot(pilot, request, "home-120x40-cin7-dark")
 
         # Sync now.
         await pilot.press("s")  # one pass writes to both systems: it says what, and what the checklist lacks
@@ -74,14 +73,17 @@ async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_erro
         assert "RJK-YEL-M" in str(app.screen.query_one("#detail-text", Static).render())
 
 
-async def test_error_log_goes_to_the_fix_tails_resolves_and_jumps(tmp_path: Path) -> None:
+async def test_error_log_goes_to_the_fix_tails_resolves_and_jumps(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     app = demo_app(tmp_path, journal=True)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         await pilot.press("l")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ErrorLogScreen)
+        await assert_snapshot(pilot, request, "error_log-120x40-cin7-dark")  # grouped by cause, at both sizes
         table = screen.query_one(VirtualTable)
         # In the shop's zone (Australia/Sydney, AEDT in November): 01:15 UTC is 12:15 there.
         assert sorted(row[0] for row in table.rows) == ["11-20 12:15", "11-20 13:15", "11-20 14:15"]
@@ -226,15 +228,20 @@ async def test_a_cin7_side_fix_says_where_it_is_done_and_the_report_names_who_an
 
 
 async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant_and_search_finds_titles_locations_taxes(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("a")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SkuReviewScreen)
+        await assert_snapshot(pilot, request, "sku_review-80x24-cin7-dark")
+        the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(app)
+        await pilot.resize_terminal(
+            120, 40
+        )  # the wide layout from here: the level and kind in words, columns of their own
         assert "20 blockers" in str(screen.query_one("#summary", Label).render())
         screen.query_one("#kind", Select).value = "duplicate_sku"
         await pilot.pause()
@@ -277,21 +284,22 @@ async def test_a_shared_sku_is_one_row_keeping_the_genuine_variant_and_search_fi
 
 
 def the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(app: App[Any]) -> None:
-    """Checked on the SKU review's 80×24 snapshot (the same console and screen, started once)."""
+    """Checked where the SKU review's 80×24 snapshot is taken (the same console and screen, started once)."""
     table = app.screen.query_one(VirtualTable)
     assert table.scrollable_content_region.height - 1 >= 12, "rows under the header"
     widths = dict(zip([c.label for c in table.columns], table._widths(), strict=True))
     assert widths["What is wrong"] >= 50, widths
 
 
-async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
+async def test_mapping_change_accept_and_save(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("m")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MappingScreen)
+        await assert_snapshot(pilot, request, "mapping-80x24-cin7-dark")
         assert "6 mapping blockers" in str(screen.query_one("#blockers").render())
         locations = screen.query_one("#locations", DataTable)
         locations.focus()
@@ -349,16 +357,19 @@ async def test_mapping_change_accept_and_save(tmp_path: Path) -> None:
 
 
 async def test_connection_setup_names_a_bad_form_then_tests_and_saves_to_the_keyring(
-    tmp_path: Path, memory_keyring: Any
+    tmp_path: Path, memory_keyring: Any, request: pytest.FixtureRequest
 ) -> None:
     app = demo_app(tmp_path)
-    async with app.run_test(size=(100, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ConnectionScreen)
         assert app.focused is screen.query_one("#name", Input), "the form opens with a field focused"
+        await settle(pilot)
+        screen.query_one("#name", Input).cursor_blink = False  # the focused field's cursor stays lit
+        await assert_snapshot(pilot, request, "connection-80x24-cin7-dark")
         await pilot.press("q")  # typed into the field, never quits
         await pilot.pause()
         assert app.is_running and screen.query_one("#name", Input).value == "q"
@@ -399,7 +410,9 @@ async def test_connection_setup_names_a_bad_form_then_tests_and_saves_to_the_key
         assert SANDBOX_SHOPIFY_TOKEN not in (tmp_path / "profiles.json").read_text()
 
 
-async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_path: Path, isolated_home: Path) -> None:
+async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(
+    tmp_path: Path, isolated_home: Path, request: pytest.FixtureRequest
+) -> None:
     from cin7_shopify.tui.themes import remembered_theme
 
     themes = isolated_home / "config" / "themes"
@@ -412,6 +425,7 @@ async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_pa
         await settle(pilot)
         assert app.theme == "cin7-dark" and "mine" in app.available_themes
         assert any("broken.json: 'not-a-colour' is not a colour" in n.message for n in app._notifications)
+        await assert_snapshot(pilot, request, "home-80x24-cin7-dark")
         app.theme = "cin7-light"
         await pilot.pause()
     assert remembered_theme() == "cin7-light"
@@ -420,6 +434,8 @@ async def test_theme_choice_is_remembered_and_a_bad_theme_file_falls_back(tmp_pa
     async with again.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert again.theme == "cin7-light"
+        await settle(pilot)
+        await assert_snapshot(pilot, request, "home-80x24-cin7-light")
 
 
 def test_every_binding_has_an_id_and_a_description() -> None:
@@ -440,61 +456,18 @@ def test_every_binding_has_an_id_and_a_description() -> None:
             assert getattr(binding, "id", None) and getattr(binding, "description", None), (owner, binding)
 
 
-SIZES = [(80, 24), (120, 40)]
-THEMES = ["cin7-dark", "cin7-light"]
-SCREENS = {
-    "home": "",
-    "sku_review": "a",
-    "mapping": "m",
-    "error_log": "l",
-    "connection": "n",
-    "pilot": "p",
-    "settings": "g",
-}
+# The snapshots (issue 15's matrix, with issue 12's screens at both sizes): every screen once at 80×24 in the
+# dark theme, the consultant's laptop terminal where things get cut; home, the settings, the grouped error log
+# and the connection test result (issue 12) and the traced pilot also at 120×40; home and the traced pilot also
+# in the light theme (a theme is colour variables every screen shares). Each is taken by the test that already
+# stands on that screen (`assert_snapshot`), at the other size after a resize and in the other theme after
+# switching: the SVGs are those of a console started that way.
 
 
-def snapshot_cases(screens: list[str], both_sizes: list[str], light: list[str]) -> list[Any]:
-    """Every screen at 80×24 in the dark theme; `both_sizes` also at 120×40, `light` also in the light theme.
-
-    80×24 first, the consultant's laptop terminal where things get cut; the layouts are the same CSS at
-    any size and a theme is colour variables shared by every screen (issue 15: the matrix reduced). The
-    screens a go-live turns on, the checklist on home, the settings and the grouped error log, are
-    kept at both sizes (issue 12).
-    """
-    cases = [(screen, SIZES[0], THEMES[0]) for screen in screens]
-    cases += [(screen, SIZES[1], THEMES[0]) for screen in both_sizes]
-    cases += [(screen, SIZES[0], THEMES[1]) for screen in light]
-    return [
-        pytest.param(*case, id="-".join(filter(None, (case[0], f"{case[1][0]}x{case[1][1]}", case[2]))))
-        for case in cases
-    ]
-
-
-@pytest.mark.parametrize(
-    ("screen", "size", "theme"), snapshot_cases(list(SCREENS), ["home", "settings", "error_log"], ["home"])
-)
-def test_snapshot(snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str) -> None:
-    async def open_screen(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        if SCREENS[screen]:
-            await pilot.press(SCREENS[screen])
-            await settle(pilot)
-        pilot.app.clear_notifications()
-        for field in pilot.app.screen.query(Input):  # a focused field's cursor stays lit, not blinking
-            field.cursor_blink = False
-        await pilot.pause()
-        if (screen, size) == ("sku_review", (80, 24)):
-            the_sku_review_at_80x24_shows_12_rows_and_50_columns_of_message(pilot.app)
-
-    app = demo_app(tmp_path, theme=theme, journal=screen == "error_log")
-    assert snap_compare(app, terminal_size=size, run_before=open_screen)
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_snapshot_connection_test_result(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
+async def test_snapshot_connection_test_result(tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """The result of a test, refused token named, scrolled into view at 80x24 too."""
-
-    async def test_connection(pilot: Pilot[Any]) -> None:
+    app = demo_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
@@ -511,7 +484,6 @@ def test_snapshot_connection_test_result(snap_compare: SnapCompare, tmp_path: Pa
             typed.cursor_blink = False
         await pilot.press("ctrl+t")
         await settle(pilot)
-        pilot.app.clear_notifications()
-        await pilot.pause()
-
-    assert snap_compare(demo_app(tmp_path), terminal_size=size, run_before=test_connection)
+        await assert_snapshot(pilot, request, "80x24")
+        await pilot.resize_terminal(120, 40)
+        await assert_snapshot(pilot, request, "120x40")

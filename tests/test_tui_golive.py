@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select, Static
 
 from cin7_shopify.tui.dialogs import ConfirmScreen
@@ -11,7 +12,7 @@ from cin7_shopify.tui.screens.home import HomeScreen
 from cin7_shopify.tui.screens.mapping import UNMAP, MappingScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
-from tests.tui_support import demo_app, settle
+from tests.tui_support import assert_snapshot, demo_app, settle
 
 
 def checklist(app: object) -> str:
@@ -47,7 +48,9 @@ async def test_the_checklist_follows_the_audit_and_the_pilot(tmp_path: Path) -> 
         assert "· 6. Pilot passed" in checklist(app) and "of 32 test and store orders passed" in checklist(app)
 
 
-async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path: Path) -> None:
+async def test_settings_are_checked_as_store_set_checks_them_and_saved(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     app = demo_app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -56,6 +59,12 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(tmp_path:
         await settle(pilot)
         assert isinstance(app.screen, SettingsScreen)
         assert isinstance(app.focused, Input), "the form opens with a field focused"
+        for field in app.screen.query(Input):  # the focused field's cursor stays lit, not blinking
+            field.cursor_blink = False
+        await assert_snapshot(pilot, request, "settings-80x24-cin7-dark")
+        await pilot.resize_terminal(120, 40)
+        await assert_snapshot(pilot, request, "settings-120x40-cin7-dark")
+        await pilot.resize_terminal(80, 24)
         assert "Orders created before this are never imported" in str(app.screen.query_one("#field-help").render())
         trigger = app.screen.query_one("#order_trigger", Select)
         assert trigger.value == "paid" and ("when it is paid", "paid") in trigger._options  # words shown, name saved

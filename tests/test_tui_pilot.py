@@ -16,8 +16,7 @@ from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.mapping import MappingScreen
 from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
-from tests.test_tui import SnapCompare, snapshot_cases
-from tests.tui_support import demo_app, settle
+from tests.tui_support import assert_snapshot, demo_app, settle
 
 ALL_PASSED = ("✓",) * 7
 
@@ -36,12 +35,13 @@ def detail(screen: PilotScreen) -> str:
 
 
 async def test_placing_test_orders_passes_each_kind_exports_the_signoff_and_cleans_up_when_asked(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     app = demo_app(tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_pilot(pilot)
         assert "No pilot yet" in detail(screen)
+        await assert_snapshot(pilot, request, "pilot-80x24-cin7-dark")
         await pilot.press("n")
         await settle(pilot)
         rows = screen.query_one(VirtualTable).rows
@@ -90,9 +90,11 @@ async def test_the_pilot_result_is_in_its_status_line_not_a_toast_over_the_detai
         app = demo_app(tmp_path / "small")
 
 
-async def test_tracing_the_store_explains_each_held_order_goes_to_the_fix_and_retries_after_it(tmp_path: Path) -> None:
+async def test_tracing_the_store_explains_each_held_order_goes_to_the_fix_and_retries_after_it(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     app = demo_app(tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_pilot(pilot)
         await pilot.press("i")
         await settle(pilot)
@@ -103,6 +105,17 @@ async def test_tracing_the_store_explains_each_held_order_goes_to_the_fix_and_re
         assert {name for name, outcome in outcomes.items() if outcome == "waiting"} == set(ORDERS_AT_3PL)
         others = set(outcomes) - set(SEEDED_ORDER_ERRORS) - set(ORDERS_AT_3PL)
         assert all(outcomes[name] == "passed" for name in others)
+
+        # The traced pilot as the client sees it, on a held order (its timeline has no clock times).
+        table.cursor = [row[0] for row in table.rows].index("#1006")
+        await assert_snapshot(pilot, request, "pilot_traced-80x24-cin7-dark")
+        await pilot.resize_terminal(120, 40)
+        await assert_snapshot(pilot, request, "pilot_traced-120x40-cin7-dark")
+        await pilot.resize_terminal(80, 24)
+        app.theme = "cin7-light"
+        await assert_snapshot(pilot, request, "pilot_traced-80x24-cin7-light")
+        app.theme = "cin7-dark"
+
         table.cursor = [row[0] for row in table.rows].index("#1010")
         await pilot.pause()
         assert "unmapped_tax" in detail(screen) and "Fix: Map 'VAT 20%'" in detail(screen)
@@ -127,19 +140,3 @@ async def test_tracing_the_store_explains_each_held_order_goes_to_the_fix_and_re
         assert rows["#1010"][1] == "✓", "the order held for its tax line is imported once the line is mapped"
         assert rows["#1006"][8] == "held", "an order held for another reason stays held"
         assert sum(row[8] == "passed" for row in rows.values()) >= 10
-
-
-@pytest.mark.parametrize(("screen", "size", "theme"), snapshot_cases([""], [""], [""]))
-def test_snapshot_pilot_traced(
-    snap_compare: SnapCompare, tmp_path: Path, screen: str, size: tuple[int, int], theme: str
-) -> None:
-    async def trace(pilot: Pilot[Any]) -> None:
-        screen = await open_pilot(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        table = screen.query_one(VirtualTable)
-        table.cursor = [row[0] for row in table.rows].index("#1006")  # a held order: its timeline has no clock times
-        pilot.app.clear_notifications()
-        await pilot.pause()
-
-    assert snap_compare(demo_app(tmp_path, theme=theme), terminal_size=size, run_before=trace)

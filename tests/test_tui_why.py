@@ -15,8 +15,7 @@ from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
 from cin7_shopify.tui.screens.why import WhyScreen
 from cin7_shopify.tui.widgets.virtual_table import VirtualTable
-from tests.test_tui import SIZES, SnapCompare
-from tests.tui_support import demo_app, settle
+from tests.tui_support import assert_snapshot, demo_app, settle
 
 
 def shown(screen: WhyScreen) -> str:
@@ -31,10 +30,13 @@ async def open_why(pilot: Pilot[Any]) -> WhyScreen:
     return screen
 
 
-# One console for the three screens `w` works on (each would start one and open its screen from home).
-async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_the_pilot(tmp_path: Path) -> None:
+# One console for the three screens `w` works on (each would start one and open its screen from home), and
+# the snapshots of the error log and the why pane on the way.
+async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_the_pilot(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     app = demo_app(tmp_path, journal=True)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
 
         # On the error log: the order's story.
@@ -42,9 +44,11 @@ async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_
         await settle(pilot)
         log = app.screen
         assert isinstance(log, ErrorLogScreen)
+        await assert_snapshot(pilot, request, "error_log-80x24-cin7-dark")
         row = log.current
         assert row is not None and log._entries_of(row)[0].ref == "#1015"
         why = await open_why(pilot)
+        await assert_snapshot(pilot, request, "why_pane-80x24")  # #1015 before any sync: only Shopify's own dates
         story = why.story
         assert isinstance(story, OrderStory) and story.name == "#1015"
         assert not story.in_cin7 and story.status == "not seen by the sync"  # no sync has run in this console
@@ -90,19 +94,6 @@ async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_
         await pilot.press("w")  # w closes it too
         await pilot.pause()
         assert app.screen is screen
-
-
-@pytest.mark.parametrize("size", SIZES[:1], ids=lambda s: f"{s[0]}x{s[1]}")
-def test_snapshot_why_pane(snap_compare: SnapCompare, tmp_path: Path, size: tuple[int, int]) -> None:
-    async def open_pane(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
-        await pilot.press("l")
-        await settle(pilot)
-        await open_why(pilot)  # #1015 before any sync: its story holds only Shopify's own dates
-        pilot.app.clear_notifications()
-        await pilot.pause()
-
-    assert snap_compare(demo_app(tmp_path, journal=True), terminal_size=size, run_before=open_pane)
 
 
 async def test_home_shows_the_api_health_badge(tmp_path: Path) -> None:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import textual._wait
+from pytest_textual_snapshot import (  # type: ignore[import-untyped]
+    PseudoApp,
+    PseudoConsole,
+    SVGImageExtension,
+    node_to_report_path,
+)
+from rich.console import Console
 from textual.css.model import RuleSet
 from textual.css.stylesheet import Stylesheet
 from textual.pilot import Pilot
@@ -144,3 +154,42 @@ async def settle(pilot: Pilot[Any]) -> None:
         if all(worker.is_finished for worker in app.workers):
             break
     await pilot.pause()
+
+
+async def assert_snapshot(pilot: Pilot[Any], request: pytest.FixtureRequest, name: str) -> None:
+    """The console as it is now against its saved SVG, `<test>[name].svg`: what `snap_compare` checks, without
+    starting a console of its own.
+
+    `snap_compare` starts a console for each snapshot and drives it to the screen (1-1.5 s CPU each); a test
+    that already stands on that screen at that size takes the snapshot in passing and goes on. The same
+    waits as `snap_compare`'s (textual._doc.take_svg_screenshot after its `run_before`), the same SVG, and a
+    mismatch in pytest-textual-snapshot's report like any other. `--snapshot-update` updates it.
+    """
+    app = pilot.app
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    actual = app.export_screenshot(title=app.title, simplify=True)
+    snapshot = request.getfixturevalue("snapshot").use_extension(SVGImageExtension)(name=name)
+    matches = snapshot == actual
+    execution = snapshot.executions.get(snapshot.num_executions - 1)
+    path, line, test = request.node.reportinfo()
+    console = Console(legacy_windows=False, force_terminal=True)
+    report = (
+        matches,
+        str(snapshot),
+        actual,
+        PseudoApp(PseudoConsole(console.legacy_windows, console.size)),
+        path,
+        line,
+        f"{test}[{name}]",
+        inspect.getdoc(request.node.function) or "",
+        "",
+        execution is not None and execution.final_data is not None,
+    )
+    report_path = node_to_report_path(request.node)
+    report_path.with_name(f"{report_path.name}_{name}").write_bytes(pickle.dumps(report))
+    saved = snapshot.extension.get_location(test_location=snapshot.test_location, index=name)
+    assert matches, f"the console differs from {saved} (see the snapshot report)"
