@@ -31,7 +31,7 @@ def cells(table: DataTable[Any]) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_error_log(
+async def test_home_shows_real_counts_and_the_api_badge_and_sync_now_fills_the_status_and_the_error_log(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     app = demo_app(tmp_path)
@@ -45,6 +45,7 @@ async def test_home_shows_real_counts_and_sync_now_fills_the_status_and_the_erro
         ]
         assert cells(app.screen.query_one("#stores", DataTable)) == [["demo-apparel (sandbox)", "—", "—", "0", "0"]]
         assert "3 of 60 Cin7 calls used this minute" in str(app.screen.query_one("#budget", Static).render())
+        assert str(app.screen.query_one("#api-health").render()) == "API 2026-10 · until 2027-10-01"
         await assert_snapshot(pilot, request, "home-120x40-cin7-dark")
 
         # Sync now.

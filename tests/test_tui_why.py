@@ -96,13 +96,8 @@ async def test_w_tells_the_story_of_the_row_on_the_error_log_the_sku_review_and_
         assert app.screen is screen
 
 
-async def test_home_shows_the_api_health_badge(tmp_path: Path) -> None:
-    app = demo_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        assert str(app.screen.query_one("#api-health").render()) == "API 2026-10 · until 2027-10-01"
-
-
+# Home's badge for a version inside its window is checked with home's counts (tests/test_tui.py), on the same
+# settled home.
 async def test_the_badge_names_a_pinned_version_past_its_window(tmp_path: Path) -> None:
     app = demo_app(tmp_path)
     store = app.workspace.sources[0]
