@@ -177,6 +177,8 @@ async def assert_snapshot(pilot: Pilot[Any], request: pytest.FixtureRequest, nam
     snapshot = request.getfixturevalue("snapshot").use_extension(SVGImageExtension)(name=name)
     matches = snapshot == actual
     execution = snapshot.executions.get(snapshot.num_executions - 1)
+    # The record snap_compare writes for the plugin's HTML report of mismatches (pytest-textual-snapshot 1.1.0,
+    # pinned in pyproject.toml), one a snapshot.
     path, line, test = request.node.reportinfo()
     console = Console(legacy_windows=False, force_terminal=True)
     report = (
