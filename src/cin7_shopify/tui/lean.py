@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, messages
 from textual._context import NoActiveAppError
+from textual._time import get_time
+from textual.scroll_view import ScrollView
+from textual.widget import Widget
 
 if TYPE_CHECKING:
     from textual.geometry import Size
@@ -21,8 +24,20 @@ else:
     _Base = object
 
 
+_Placing = tuple[tuple[bool, bool], bool]
+
+
+def _placing(widget: Widget) -> _Placing:
+    """A widget's scrollbars shown, and whether it is waiting for a layout."""
+    return (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar), widget._layout_required
+
+
+_UNPLACED: _Placing = ((False, False), False)  # a widget not laid out yet (Textual's defaults)
+
+
 class LeanScreen(_Base):
     _resumed_before = False
+    _laid_out_at = float("-inf")  # when the last layout that placed every widget began
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,3 +75,53 @@ class LeanScreen(_Base):
         super()._screen_resized(size)
         if size == self._compositor.size and not self._layout_widgets:
             self._layout_required = False
+
+    def _refresh_layout(self, size: Size | None = None, scroll: bool = False) -> None:
+        # A layout gives each widget it places its virtual size, a reactive that asks for a layout when it changes:
+        # every widget's first layout asked for a second one of the whole screen (and cleared its ancestors'
+        # arrangements), where nothing would move. What a virtual size places is a container's scrollbars, set
+        # there and then from the new size (Widget._size_updated → _scroll_update); when one appeared or went,
+        # the screen is laid out again here and now, before anything (a focus scrolling into view) reads it.
+        compositor = self._compositor
+        before = {widget: _placing(widget) for widget in compositor.widgets}
+        started, arranged = get_time(), compositor._full_map
+        super()._refresh_layout(size, scroll)
+        if compositor._full_map is arranged:  # a scroll: only the widgets it showed were placed
+            return
+        self._laid_out_at = started
+        if self._lean_answered(before, first=not before):
+            before = {widget: _placing(widget) for widget in compositor.widgets}
+            super()._refresh_layout(size)
+            self._lean_answered(before, first=False)
+
+    def _lean_answered(self, before: dict[Widget, _Placing], *, first: bool) -> bool:
+        """Stop the layouts the one just done asked for, where it placed everything already; whether a scrollbar
+        came or went (another layout then places what is beside it).
+
+        Kept: a widget that was waiting before it (its ancestors' arrangements are cleared when it asks), one
+        mounted meanwhile into a screen laid out before (likewise), an anchored one (kept at its end by its
+        virtual size as it is placed) and a ScrollView (which sizes itself)."""
+        scrollbars_changed = False
+        for widget in self._compositor.widgets:
+            if not widget._layout_required or widget._anchored or isinstance(widget, ScrollView):
+                continue
+            was = before.get(widget)
+            if was is None and not first:
+                continue
+            scrollbars, waiting = was or _UNPLACED
+            if waiting:
+                continue
+            if (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar) != scrollbars:
+                scrollbars_changed = True
+            widget._layout_required = False
+        return scrollbars_changed
+
+    async def _on_layout(self, message: messages.Layout) -> None:
+        # Runs before Screen._on_layout. A widget asks for a layout when it changed (mounted, restyled, new
+        # content), clearing its ancestors' arrangements there and then; the layout follows once the screen gets
+        # the message. A message sent before the screen was last laid out in full was answered by that layout,
+        # which arranged everything anew: the widgets a screen mounts as it opens all ask, and their messages
+        # arrive after its first layout, which laid all of it out a second time.
+        if message.time < self._laid_out_at:
+            message.stop()
+            message.prevent_default()

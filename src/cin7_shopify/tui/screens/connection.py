@@ -20,6 +20,7 @@ from cin7_shopify.tui.dialogs import keys_binding, leave_if_confirmed
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
+from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import ConnectionCheck, StoreSession, test_connection
 
@@ -75,7 +76,7 @@ class ConnectionScreen(LeanScreen, Screen[None]):
             )
             yield from _row(
                 "Shopify access",
-                Select(
+                LeanSelect(
                     [("Admin API access token", "token"), ("App client id + secret", "client_credentials")],
                     value=profile.shopify_auth if profile else "token",
                     allow_blank=False,

@@ -31,6 +31,7 @@ from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
+from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession, errors_per_hour
@@ -100,15 +101,15 @@ class ErrorLogScreen(LeanScreen, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
-            yield Select(
+            yield LeanSelect(
                 [("Open only", "open"), ("Everything", "all")],
                 value="open",
                 allow_blank=False,
                 id="status",
                 compact=True,
             )
-            yield Select([], prompt="All kinds", id="kind", compact=True)
-            yield Select(
+            yield LeanSelect([], prompt="All kinds", id="kind", compact=True)
+            yield LeanSelect(
                 [(markup(s.label), s.name) for s in self.console.workspace.stores()],
                 value=self.entry.name,
                 prompt="All stores",

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from cin7_shopify.errors import ConsoleError
 from cin7_shopify.settings import StoreSettings
@@ -18,6 +19,7 @@ from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
 from cin7_shopify.tui.widgets.footer import Footer
+from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.work import report
 from cin7_shopify.workspace import StoreSession
 
@@ -116,14 +118,18 @@ class SettingsScreen(LeanScreen, Screen[None]):
     def compose(self) -> ComposeResult:
         settings = self.entry.settings()
         yield Header()
+        fields = [
+            _widget(name, field.annotation, self.original[name])
+            for name, field in StoreSettings.model_fields.items()
+            if name not in ON_THE_MAPPING_SCREEN
+        ]
         with VerticalScroll(id="settings-form"):
-            for name, field in StoreSettings.model_fields.items():
-                if name in ON_THE_MAPPING_SCREEN:
-                    continue
-                widget = _widget(name, field.annotation, self.original[name])
-                with Horizontal(classes="row"):
-                    yield Label(name.replace("_", " ").capitalize())
-                    yield widget
+            # The names in one column beside the fields (each 3 lines tall), not a row and a label a setting: half
+            # the form's widgets, each styled, laid out and painted as the screen opens.
+            with Horizontal(id="settings-rows"):
+                yield Static(_names_column(fields), id="settings-names")
+                with Vertical(id="settings-fields"):
+                    yield from fields
             yield Static(
                 f"Location and tax maps: {len(settings.location_map)} locations and {len(settings.tax_map)} tax "
                 "lines mapped — change them on the mapping screen (m on home).",
@@ -239,16 +245,30 @@ class SettingsScreen(LeanScreen, Screen[None]):
 
 def _widget(name: str, annotation: Any, current: str) -> Input | Select[str]:
     if name == "default_customer":  # picked from Cin7 Core's customers once they are read
-        return Select(
+        return LeanSelect(
             [(markup(current), current)] if current else [], value=current or Select.NULL, prompt="none", id=name
         )
     choices = _choices(annotation)
     if choices is not None:
         words = CHOICE_WORDS.get(name, BOOL_WORDS if annotation is bool else {})
-        return Select(
+        return LeanSelect(
             [(words.get(c, c), c) for c in choices], value=current if current in choices else Select.NULL, id=name
         )
     return Input(current, placeholder=HINTS.get(name, ""), id=name)
+
+
+# A field is 3 lines tall (a bordered Input or Select); its name sits on the middle line, right-aligned in the names
+# column (30 wide, 1 of padding on the right), wrapped onto the line below when longer.
+FIELD_LINES, NAME_WIDTH = 3, 29
+
+
+def _names_column(fields: list[Input | Select[str]]) -> Content:
+    lines: list[Content] = []
+    for field in fields:
+        name = Content(str(field.id).replace("_", " ").capitalize())
+        wrapped = name.wrap(NAME_WIDTH)[: FIELD_LINES - 1]
+        lines += [Content(""), *wrapped, *[Content("")] * (FIELD_LINES - 1 - len(wrapped))]
+    return Content("\n").join(lines)
 
 
 def _choices(annotation: Any) -> list[str] | None:

@@ -25,6 +25,7 @@ from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
 from cin7_shopify.tui.widgets.footer import Footer
+from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import StoreSession
@@ -106,13 +107,13 @@ class SkuReviewScreen(LeanScreen, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="filters"):
-            yield Select(
+            yield LeanSelect(
                 [("Blockers", "blocker"), ("Warnings", "warning"), ("Information", "info")],
                 prompt="All severities",
                 id="severity",
                 compact=True,
             )
-            yield Select([(KIND_TITLES[k], k) for k in FINDING_KINDS], prompt="All kinds", id="kind", compact=True)
+            yield LeanSelect([(KIND_TITLES[k], k) for k in FINDING_KINDS], prompt="All kinds", id="kind", compact=True)
             yield Input(placeholder="/ SKU, title, location, tax line", id="search", compact=True)
         with Horizontal(id="loading", classes="-hidden"):
             yield Label("", id="loading-label")
