@@ -16,6 +16,7 @@ DOCUMENT_NAMES = (
     "order_stamps",
     "order_line_items",
     "orders_count",
+    "store_counts",
     "fulfillment_orders",
     "inventory_set_quantities",
     "fulfillment_create",
