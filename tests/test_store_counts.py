@@ -97,3 +97,14 @@ async def test_counting_products_needs_read_products_as_shopify_says(demo: Sandb
     assert "Access denied for productsCount field. Required access: `read_products` access scope." in str(
         caught.value.message
     )
+
+
+async def test_cin7_counts_products_from_one_page_total(demo: SandboxSession) -> None:
+    async with demo.cin7_client() as cin7:
+        active = await cin7.count_products()
+        everything = await cin7.count_products(include_deprecated=True)
+        assert cin7.calls == 2, "one call each, whatever the catalogue's size"
+        listed = await cin7.list_products()
+        listed_all = await cin7.list_products(include_deprecated=True)
+    assert active == len(listed) == 158
+    assert everything == len(listed_all) and everything > active, "deprecated products only when asked for"
