@@ -8,11 +8,15 @@ from typing import Any
 import pytest
 
 from cin7_shopify.clock import ManualClock
+from cin7_shopify.overview import figure, load_overview
 from cin7_shopify.sandbox.faults import Faults, FaultyTransport
-from cin7_shopify.sandbox.session import SHOPIFY_SANDBOX_URL, SandboxSession
+from cin7_shopify.sandbox.large_catalog import generate_large
+from cin7_shopify.sandbox.scenario import Scenario
+from cin7_shopify.sandbox.session import SHOPIFY_SANDBOX_URL, SandboxSession, open_sandbox
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN, ShopifySandbox
 from cin7_shopify.shopify.client import AccessToken, ShopifyClient
 from cin7_shopify.shopify.errors import ShopifyAccessDenied
+from cin7_shopify.shopify.models import Count
 
 # 2,001 products of 5 variants: past Shopify's default count limit of 10,000 variants, every tenth a draft.
 PRODUCTS, PER_PRODUCT = 2001, 5
@@ -108,3 +112,38 @@ async def test_cin7_counts_products_from_one_page_total(demo: SandboxSession) ->
         listed_all = await cin7.list_products(include_deprecated=True)
     assert active == len(listed) == 158
     assert everything == len(listed_all) and everything > active, "deprecated products only when asked for"
+
+
+async def test_the_overview_counts_without_reading_the_catalogues(demo: SandboxSession) -> None:
+    async with demo.cin7_client() as cin7, demo.shopify_client() as shopify:
+        overview = await load_overview(cin7, shopify, orders_since="2026-11-01T00:00:00Z")
+    # The figures home showed when it read every variant and product (44 products, 159 variants, 158 SKUs).
+    assert (overview.shopify_products.count, overview.shopify_variants.count) == (44, 159)
+    assert (overview.shopify_orders.count, overview.cin7_products) == (31, 158)
+    assert overview.shopify_products.exact and overview.shopify_variants.exact and overview.shopify_orders.exact
+    assert (overview.shopify_locations, overview.cin7_locations) == (5, 3)
+    assert (overview.cin7_calls, overview.shopify_calls) == (3, 3)
+
+    # A catalogue of many pages costs the same calls: no page of products or variants is read.
+    data = generate_large(1200)
+    large = open_sandbox(Scenario("large", data["shopify"], data["cin7"], data["settings"]), clock=ManualClock())
+    async with large.cin7_client() as cin7, large.shopify_client() as shopify:
+        overview = await load_overview(cin7, shopify)
+    assert overview.shopify_variants.count == len(large.shopify.variants) == 1200
+    assert overview.shopify_products.count == len(large.shopify.products)
+    assert overview.cin7_products == sum(1 for p in large.cin7.products if p["Status"] == "Active") > 1000
+    assert (overview.cin7_calls, overview.shopify_calls) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Count(count=159, exact=True), "159"),
+        (Count(count=100_000, exact=True), "100,000"),
+        (Count(count=10_000, exact=False), "10,000+"),  # Shopify stopped counting there
+        (158, "158"),
+        (1_250_000, "1,250,000"),
+    ],
+)
+def test_home_shows_a_count_as_exact_or_at_least(value: Count | int, shown: str) -> None:
+    assert figure(value) == shown
