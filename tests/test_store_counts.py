@@ -64,6 +64,7 @@ COUNTS = """query Counts {
   both: productsCount(query: "status:active,draft") { count precision }
   notDrafts: productsCount(query: "-status:draft,archived") { count precision }
   titled: productsCount(query: "title:'Tee 7'") { count precision }
+  bySku: productsCount(query: "sku:TEE-7-3 OR sku:tee-8-0") { count precision }
 }"""
 
 
@@ -83,6 +84,7 @@ async def test_shopify_counts_as_the_schema_describes_them() -> None:
     assert data["drafts"]["count"] == drafts and data["active"]["count"] == PRODUCTS - drafts
     assert data["notDrafts"]["count"] == PRODUCTS - drafts
     assert data["titled"]["count"] == 1
+    assert data["bySku"]["count"] == 2, "products with a variant of either SKU"
     # The client's one call: every product and variant counted, each as exact as Shopify says.
     assert (counts.products.count, counts.products.exact) == (PRODUCTS, True)
     assert (counts.variants.count, counts.variants.exact) == (variants, True)
