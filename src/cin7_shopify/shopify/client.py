@@ -493,11 +493,6 @@ class ShopifyClient:
             after = page_info.get("endCursor")
         order.lines_truncated, order.lines_cursor = False, None
 
-    async def count_orders(self, search: str | None = None) -> int:
-        """How many orders match (Shopify stops counting at 10,000)."""
-        data = await self.execute(document("orders_count"), {"query": search})
-        return int(data["ordersCount"]["count"])
-
     async def store_counts(self, orders_search: str | None, *, limit: int | None = None) -> StoreCounts:
         """Products, variants and the orders matching a search, counted by Shopify: one call, whatever the size.
 
