@@ -137,7 +137,7 @@ async def test_every_document_we_page_with_stays_under_the_cost_limit(demo: Sand
         await shopify.location_stock(SYDNEY)
         orders = await shopify.orders("financial_status:paid")
         await shopify.fulfillment_orders(orders[0].id)
-        await shopify.count_orders()
+        await shopify.store_counts(None)
     assert shopify._last_cost and max(shopify._last_cost.values()) <= 1000
 
 
@@ -373,7 +373,7 @@ async def test_order_filters(demo: SandboxSession) -> None:
         before_go_live = await shopify.orders("created_at:<'2026-11-01T00:00:00Z'")
         refunded = await shopify.orders("financial_status:refunded")
         window = await shopify.orders_updated_between("2026-11-05T00:00:00Z", "2026-11-06T00:00:00Z")
-        count = await shopify.count_orders("created_at:>='2026-11-01T00:00:00Z'")
+        count = (await shopify.store_counts("created_at:>='2026-11-01T00:00:00Z'")).orders.count
     assert all(o.updated_at > "2026-11-20T00:00:00Z" for o in since) and len(since) == 9
     assert [o.name for o in before_go_live] == ["#0987", "#0994"]
     assert [o.name for o in refunded] == ["#1028"] and refunded[0].cancelled_at

@@ -125,8 +125,8 @@ async def test_every_document_our_clients_send_gets_graphql_cores_answer(
         stamps = await shopify.order_stamps("")
         await shopify.orders_by_id(list(stamps)[:3])
         await shopify.execute(document("order_line_items"), {"id": orders[0].id, "after": None})
-        await shopify.count_orders()
-        await shopify.count_orders("financial_status:paid")
+        await shopify.store_counts(None)
+        await shopify.store_counts("financial_status:paid")
         for order in orders:
             await shopify.fulfilment_state(order.id)
         location_id, levels = next((loc, levels) for loc, levels in stock.items() if levels)

@@ -131,6 +131,16 @@ class Cin7Client:
             params["IncludeBOM"] = "true"
         return await self._paged("product", "Products", Product, params, on_page)
 
+    async def count_products(self, *, include_deprecated: bool = False) -> int:
+        """How many products list_products would return, in one call: every list answers its `Total`
+        ({ "Products":[{...}], "Total":41}, APIB:L112), so a page of one record is enough."""
+        params = {"IncludeDeprecated": str(include_deprecated).lower(), "Page": "1", "Limit": "1"}
+        body = await self._request("GET", "product", params=params)
+        total = body.get("Total") if isinstance(body, dict) and "Products" in body else None
+        if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+            raise Cin7UnexpectedResponse("the answer has no 'Total' count", status=200, endpoint="GET /product")
+        return total
+
     async def list_product_families(self, *, on_page: Progress | None = None) -> list[ProductFamily]:
         return await self._paged("productFamily", "ProductFamilies", ProductFamily, {}, on_page)
 

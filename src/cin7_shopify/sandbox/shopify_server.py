@@ -71,6 +71,8 @@ FIELD_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
     ("QueryRoot", "orders"): ("read_orders",),
     ("QueryRoot", "order"): ("read_orders",),
     ("QueryRoot", "ordersCount"): ("read_orders",),
+    ("QueryRoot", "productsCount"): ("read_products",),
+    ("QueryRoot", "productVariantsCount"): ("read_products",),
     ("QueryRoot", "locations"): ("read_locations", "read_inventory"),
     ("QueryRoot", "location"): ("read_locations", "read_inventory"),
     ("QueryRoot", "inventoryItem"): ("read_inventory",),
@@ -154,6 +156,32 @@ def parsed_document(query: str) -> DocumentNode | tuple[GraphQLError, ...]:
     return tuple(problems) if problems else document
 
 
+def _counted(count: int, limit: int | None) -> dict[str, Any]:
+    """A Count as Shopify answers it: `limit` is "The upper bound on count value before returning a result. Use
+    `null` to have no limit"; past it the count is the limit, precision AT_LEAST ("A limit was imposed and
+    reached"), else EXACT (admin 2026-10 ordersCount, productsCount, productVariantsCount; CountPrecision).
+    The schema's default limit is 10000: the resolvers' own default, as the SDL is written without defaults."""
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
+
+
+_STATUS_LIST = re.compile(r"(?<![\w.])(-?)status:([A-Za-z_]+(?:,[A-Za-z_]+)+)", re.IGNORECASE)
+
+
+def _status_lists(query: str | None) -> str | None:
+    """`status:active,draft` ("Filter by a comma-separated list of statuses", the products search) as the
+    OR of its statuses, which the search syntax already reads; `-status:a,b` as neither."""
+    if not query:
+        return query
+
+    def either(match: re.Match[str]) -> str:
+        statuses = " OR ".join(f"status:{status}" for status in match.group(2).split(","))
+        return f"{'NOT ' if match.group(1) else ''}({statuses})"
+
+    return _STATUS_LIST.sub(either, query)
+
+
 def _on_store(method: str) -> Any:
     """A resolver that calls the store method `method` of the sandbox serving this request."""
 
@@ -189,6 +217,8 @@ def _wire_resolvers(schema: GraphQLSchema) -> None:
     query["orders"].resolve = _on_store("_resolve_orders")
     query["order"].resolve = lambda _, info, id: info.context["sandbox"]._order(id, info)
     query["ordersCount"].resolve = _on_store("_count_orders")
+    query["productsCount"].resolve = _on_store("_count_products")
+    query["productVariantsCount"].resolve = _on_store("_count_variants")
     query["inventoryItem"].resolve = lambda _, info, id: info.context["sandbox"].items_by_id.get(id)
     query["bulkOperation"].resolve = lambda _, info, id: info.context["sandbox"]._poll_bulk(id)
     query["job"].resolve = lambda _, info, id: info.context["sandbox"].job(id)
@@ -349,10 +379,49 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         limit: int | None = 10000,
         savedSearchId: str | None = None,
     ) -> dict[str, Any]:
-        count = len(self._visible_orders(self._matching_orders(query), info))
-        if limit is not None and count > limit:
-            return {"count": limit, "precision": "AT_LEAST"}
-        return {"count": count, "precision": "EXACT"}
+        return _counted(len(self._visible_orders(self._matching_orders(query), info)), limit)
+
+    def _count_products(
+        self,
+        _: Any,
+        info: GraphQLResolveInfo[Any],
+        query: str | None = None,
+        limit: int | None = 10000,
+        savedSearchId: str | None = None,
+    ) -> dict[str, Any]:
+        """productsCount: "Count of products. Limited to a maximum of 10000 by default" (admin 2026-10).
+
+        Its query is the products search; a few of its fields are served. Without a `status` term every status
+        is counted: the filter table gives `active` as that term's default value, but the unfiltered products
+        query lists archived products too (community.shopify.com/t/why-is-this-product-query-filter-not-working/
+        336624), and what the count does there is [U]; the sandbox counts what it lists."""
+        variants_of: dict[str, list[dict[str, Any]]] = {}
+        if query and re.search(r"\b(sku|barcode):", query):
+            for variant in self.variants:
+                variants_of.setdefault(variant["product"]["id"], []).append(variant)
+        matches = parse_search(
+            _status_lists(query),
+            {
+                "status": lambda p: p.get("status"),
+                "title": lambda p: p.get("title"),
+                "handle": lambda p: p.get("handle"),
+                "vendor": lambda p: p.get("vendor"),
+                "product_type": lambda p: p.get("productType"),
+                "tag": lambda p: p.get("tags") or [],
+                "sku": lambda p: [v.get("sku") for v in variants_of.get(p["id"], [])],
+                "barcode": lambda p: [v.get("barcode") for v in variants_of.get(p["id"], [])],
+                "updated_at": lambda p: p.get("updatedAt"),
+                "created_at": lambda p: p.get("createdAt"),
+            },
+        )
+        return _counted(sum(1 for product in self.products if matches(product)), limit)
+
+    def _count_variants(
+        self, _: Any, info: GraphQLResolveInfo[Any], query: str | None = None, limit: int | None = 10000
+    ) -> dict[str, Any]:
+        """productVariantsCount: "Count of product variants. Limited to a maximum of 10000 by default"; its
+        query has "No supported search fields", so no term narrows it (an unknown field matches everything)."""
+        return _counted(len(self.variants), limit)
 
     def _resolve_orders(self, _: Any, info: GraphQLResolveInfo[Any], **args: Any) -> dict[str, Any]:
         rows = self._visible_orders(self._matching_orders(args.pop("query", None)), info)

@@ -110,6 +110,8 @@ class ShopifyStore:
             )
         self.locations_by_id = {loc["id"]: loc for loc in self.locations}
         self.variants: list[dict[str, Any]] = []
+        # Every product, those with no variant too: productsCount counts products, not their variants.
+        self.products: list[dict[str, Any]] = []
         self.items_by_id: dict[str, dict[str, Any]] = {}
         self.levels: dict[tuple[str, str], dict[str, Any]] = {}
         for product in data.pop("products", []):
@@ -118,6 +120,7 @@ class ShopifyStore:
                 "status": "ACTIVE",
                 **owned({k: v for k, v in product.items() if k != "variants"}),
             }
+            self.products.append(product_record)
             for variant in product.get("variants", []):
                 item = {
                     "sku": variant.get("sku"),

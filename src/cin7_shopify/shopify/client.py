@@ -44,6 +44,7 @@ from cin7_shopify.shopify.errors import (
     ShopifyUnexpectedResponse,
 )
 from cin7_shopify.shopify.models import (
+    Count,
     FulfillmentOrder,
     FulfilmentState,
     OrderLine,
@@ -56,6 +57,7 @@ from cin7_shopify.shopify.models import (
     StockConflict,
     StockLevel,
     StockSet,
+    StoreCounts,
 )
 
 PAGE_SIZE = 250
@@ -491,10 +493,17 @@ class ShopifyClient:
             after = page_info.get("endCursor")
         order.lines_truncated, order.lines_cursor = False, None
 
-    async def count_orders(self, search: str | None = None) -> int:
-        """How many orders match (Shopify stops counting at 10,000)."""
-        data = await self.execute(document("orders_count"), {"query": search})
-        return int(data["ordersCount"]["count"])
+    async def store_counts(self, orders_search: str | None, *, limit: int | None = None) -> StoreCounts:
+        """Products, variants and the orders matching a search, counted by Shopify: one call, whatever the size.
+
+        Products and variants are counted up to `limit` (None: to the end); orders up to Shopify's default 10,000.
+        """
+        data = await self.execute(document("store_counts"), {"orders": orders_search, "limit": limit})
+        return StoreCounts(
+            products=Count.from_graphql(data["productsCount"]),
+            variants=Count.from_graphql(data["productVariantsCount"]),
+            orders=Count.from_graphql(data["ordersCount"]),
+        )
 
     async def orders_updated_between(self, since: str, until: str | None = None) -> list[ShopifyOrder]:
         search = f"updated_at:>='{since}'" + (f" AND updated_at:<'{until}'" if until else "")

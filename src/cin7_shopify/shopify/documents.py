@@ -15,7 +15,7 @@ DOCUMENT_NAMES = (
     "orders",
     "order_stamps",
     "order_line_items",
-    "orders_count",
+    "store_counts",
     "fulfillment_orders",
     "inventory_set_quantities",
     "fulfillment_create",

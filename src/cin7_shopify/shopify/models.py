@@ -55,6 +55,26 @@ class ShopInfo(ShopifyModel):
     timezone: str = ""  # shop.ianaTimezone: the console shows times in the shop's own zone
 
 
+class Count(ShopifyModel):
+    """Shopify's Count: how many, and whether exactly (precision EXACT) or at least that many ("AT_LEAST: The
+    count is at least the value. A limit was imposed and reached", admin 2026-10 CountPrecision)."""
+
+    count: int
+    exact: bool
+
+    @classmethod
+    def from_graphql(cls, node: dict[str, Any]) -> Count:
+        return cls(count=int(node["count"]), exact=node["precision"] == "EXACT")
+
+
+class StoreCounts(ShopifyModel):
+    """How many products, variants and orders a store holds, counted by Shopify in one call."""
+
+    products: Count
+    variants: Count
+    orders: Count
+
+
 class ShopifyLocation(ShopifyModel):
     id: str
     name: str

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, ProgressBar, Sparkline, Static
 
-from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview
+from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, figure
 from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.lean import LeanScreen
@@ -333,13 +333,13 @@ class HomeScreen(LeanScreen, Screen[None]):
         counts.clear()
         counts.add_row(
             "Shopify",
-            str(overview.shopify_products),
-            str(overview.shopify_variants),
+            figure(overview.shopify_products),
+            figure(overview.shopify_variants),
             str(overview.shopify_locations),
-            str(overview.shopify_orders),
+            figure(overview.shopify_orders),
         )
         # A Cin7 Core product is one SKU (variant-level): it is counted beside Shopify's variants.
-        counts.add_row("Cin7 Core", "—", str(overview.cin7_products), str(overview.cin7_locations), "—")
+        counts.add_row("Cin7 Core", "—", figure(overview.cin7_products), str(overview.cin7_locations), "—")
         entry = self.selected
         pacer = entry.pacer() if entry else None
         budget = f"; {pacer.in_use()} of {pacer.calls_per_minute} Cin7 calls used this minute" if pacer else ""
