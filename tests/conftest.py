@@ -83,12 +83,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 # The console files' tests are the suite's longest (every-key and hostile-text walks, 4-11 s each) and sort
 # late by name (test_tui*), so the last worker often ran one alone while the others had finished.
-_LONG_FIRST = ("tests.test_tui", "tests.test_hostile_text")
+_LONG_FIRST = ("tests/test_tui", "tests/test_hostile_text.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The console files' tests first (order kept within each file), so xdist hands the long ones out early."""
-    items.sort(key=lambda item: not getattr(item.module, "__name__", "").startswith(_LONG_FIRST))
+    items.sort(key=lambda item: not item.nodeid.startswith(_LONG_FIRST))
 
 
 @pytest.fixture(autouse=True)
