@@ -193,9 +193,17 @@ class ConsoleApp(App[None]):
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         # A widget that is not mounted yet is styled as it is mounted: a class it is given before then (an Input
         # marks its value valid as it is made) restyled it, and its children, for nothing.
-        if node is not self and not node.is_attached:
+        if node is not self and (not node.is_attached or self._on_a_screen_going(node)):
             return
         super().update_styles(node, animate)
+
+    def _on_a_screen_going(self, node: DOMNode) -> bool:
+        # A popped screen is removed, and its focused widget blurs as it goes: restyling it showed nothing (help's
+        # scroll and its 71 widgets, ~50 ms a close). A screen pushed again is restyled when it resumes.
+        screen = node if isinstance(node, Screen) else node.screen
+        return not self.is_screen_installed(screen) and all(
+            screen not in stack for stack in self._screen_stacks.values()
+        )
 
     def show_busy(self, turn: bool = True) -> None:
         """The header's icon turns while anything reads or writes, on whichever screen is shown."""
