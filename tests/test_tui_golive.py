@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select, Static
+from textual.widgets._select import SelectOverlay
 
 from cin7_shopify.tui.dialogs import ConfirmScreen
 from cin7_shopify.tui.screens.home import HomeScreen
@@ -68,6 +69,18 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(
         assert "Orders created before this are never imported" in str(app.screen.query_one("#field-help").render())
         trigger = app.screen.query_one("#order_trigger", Select)
         assert trigger.value == "paid" and ("when it is paid", "paid") in trigger._options  # words shown, name saved
+        # Chosen from the keyboard: the list (made when first opened) shows the current choice, ↓ and Enter
+        # pick the next one, and the Select then shows its words.
+        trigger.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        choices = trigger.query_one(SelectOverlay)
+        assert trigger.expanded and choices.display and choices.highlighted is not None
+        assert str(choices.get_option_at_index(choices.highlighted).prompt) == "when it is paid", "opens on the choice"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert not trigger.expanded and trigger.value == "fulfilled"
+        assert "when it is fulfilled" in str(trigger.query_one("#label", Static).render())
         buffer = app.screen.query_one("#safety_buffer", Input)
         buffer.value = "-1"
         await pilot.press("ctrl+s")
@@ -87,6 +100,7 @@ async def test_settings_are_checked_as_store_set_checks_them_and_saved(
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert entry.settings().safety_buffer == 3 and entry.settings().exclude_tags == ["wholesale", "b2b"]
+        assert entry.settings().order_trigger == "fulfilled"
 
 
 async def test_the_audit_is_kept_and_a_saved_mapping_is_judged_without_reading_again(tmp_path: Path) -> None:
