@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import Header, Label, Select, Sparkline, Static
+from textual.widgets import Header, Label, Select, Sparkline
 
 from cin7_shopify.state.ledger import OrderEntry
 from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records
@@ -30,6 +30,7 @@ from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.detail_text import DetailText
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -123,7 +124,7 @@ class ErrorLogScreen(LeanScreen, Screen[None]):
         yield Label("", id="zone")
         yield VirtualTable(self._columns(), id="entries")
         with VerticalScroll(id="detail"):
-            yield Static("", id="detail-text")
+            yield DetailText("", id="detail-text")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -277,7 +278,9 @@ class ErrorLogScreen(LeanScreen, Screen[None]):
         self.query_one("#spark", Sparkline).data = errors_per_hour(self.entries)
         self._badge()
         if not self.shown:
-            self.query_one("#detail-text", Static).update("No errors to show. The sync adds them here as they happen.")
+            self.query_one("#detail-text", DetailText).update(
+                "No errors to show. The sync adds them here as they happen."
+            )
         else:
             self._detail()
 
@@ -297,7 +300,7 @@ class ErrorLogScreen(LeanScreen, Screen[None]):
 
     def _detail(self) -> None:
         row = self.current
-        text = self.query_one("#detail-text", Static)
+        text = self.query_one("#detail-text", DetailText)
         if row is None:
             return
         where = _where(row.kind)

@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.style import Style
-from textual.widgets import Header, Label, Static
+from textual.widgets import Header, Label
 
 from cin7_shopify.pilot.cleanup import CleanupItem, plan_cleanup, run_cleanup
 from cin7_shopify.pilot.engine import Pilot, PilotOrder, PilotReport, which_orders
@@ -26,6 +26,7 @@ from cin7_shopify.text import markup, md_text, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded
+from cin7_shopify.tui.widgets.detail_text import DetailText
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
 from cin7_shopify.tui.work import budget_note, report
@@ -100,7 +101,7 @@ class PilotScreen(LeanScreen, Screen[None]):
             id="orders",
         )
         with VerticalScroll(id="detail"):
-            yield Static("", id="detail-text")
+            yield DetailText("", id="detail-text")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -151,7 +152,7 @@ class PilotScreen(LeanScreen, Screen[None]):
 
     def _detail(self) -> None:
         order = self.current
-        text = self.query_one("#detail-text", Static)
+        text = self.query_one("#detail-text", DetailText)
         if order is None:
             text.update(
                 f"No pilot yet. n places {PLACE_COUNT} test orders covering each product kind; i traces the "

@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Header, Input, Label, ProgressBar, Select
 
 from cin7_shopify.audit.decisions import ROUTE_WORDS, Decision, fix_route, local_stamp, shop_zone, signoff_markdown
 from cin7_shopify.audit.export import KIND_TITLES, shopify_fix_csv
@@ -24,6 +24,7 @@ from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.detail_text import DetailText
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.widgets.select import LeanSelect
 from cin7_shopify.tui.widgets.virtual_table import Column, VirtualTable
@@ -121,7 +122,7 @@ class SkuReviewScreen(LeanScreen, Screen[None]):
         yield Label("", id="summary")
         yield VirtualTable(self._columns(True), id="findings")
         with VerticalScroll(id="detail"):
-            yield Static("", id="detail-text")
+            yield DetailText("", id="detail-text")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -241,7 +242,7 @@ class SkuReviewScreen(LeanScreen, Screen[None]):
         )
         if not findings:
             searched = self.query_one("#search", Input).value.strip()
-            self.query_one("#detail-text", Static).update(
+            self.query_one("#detail-text", DetailText).update(
                 f"Nothing matches '{markup(searched)}' (SKUs, titles, locations and tax lines searched); Escape clears "
                 "the search."
                 if searched
@@ -261,7 +262,7 @@ class SkuReviewScreen(LeanScreen, Screen[None]):
         if 0 <= message.index < len(self.shown):
             finding = self.shown[message.index]
             zone = shop_zone(self.run.shopify.timezone) if self.run else None
-            self.query_one("#detail-text", Static).update(_describe(finding, self.decisions.get(finding.key), zone))
+            self.query_one("#detail-text", DetailText).update(_describe(finding, self.decisions.get(finding.key), zone))
 
     @property
     def current(self) -> Finding | None:
