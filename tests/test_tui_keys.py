@@ -20,7 +20,7 @@ from cin7_shopify.tui.screens.mapping import MappingScreen, Picker
 from cin7_shopify.tui.screens.pilot import PilotScreen
 from cin7_shopify.tui.screens.settings import SettingsScreen
 from cin7_shopify.tui.screens.sku_review import SkuReviewScreen
-from tests.tui_support import demo_app, settle
+from tests.tui_support import assert_snapshot, demo_app, settle
 
 # How each screen is reached from home, in the order a consultant walks them.
 SCREENS: list[tuple[str, type[Screen[Any]]]] = [
@@ -110,7 +110,12 @@ LEAVING = ("escape", "ctrl+s")
 
 
 async def walk(
-    pilot: Pilot[Any], tmp_path: Path, open_key: str, kind: type[Screen[Any]], nest: frozenset[type[Screen[Any]]]
+    pilot: Pilot[Any],
+    tmp_path: Path,
+    open_key: str,
+    kind: type[Screen[Any]],
+    nest: frozenset[type[Screen[Any]]],
+    request: pytest.FixtureRequest,
 ) -> None:
     """Every key of `kind` (reached from home with `open_key`, on top now): none quits or changes data unasked.
 
@@ -130,9 +135,11 @@ async def walk(
         if key == "f1":
             assert isinstance(app.screen, HelpScreen), f"F1 on {kind.__name__} opened {app.screen}"
             assert app.screen.text.startswith(HELP_HEADINGS[kind]), app.screen.text[:40]
+            if kind is HomeScreen:  # help's looks: the one snapshot of it, over home
+                await assert_snapshot(pilot, request, "help-80x24-cin7-dark")
         if kind is HomeScreen and type(app.screen) in nest:
             await settle(pilot)
-            await walk(pilot, tmp_path, key, type(app.screen), nest - {type(app.screen)})
+            await walk(pilot, tmp_path, key, type(app.screen), nest - {type(app.screen)}, request)
         seen = await back_to(pilot, open_key, kind, reopen=n < len(keys) - 1)
         pressed.append(key)
         assert app.is_running, f"{key} on {kind.__name__} quit the console"
@@ -164,7 +171,7 @@ PARTS: dict[str, tuple[list[tuple[str, type[Screen[Any]]]], frozenset[type[Scree
 
 
 @pytest.mark.parametrize("part", PARTS)
-async def test_every_key_of_every_screen(tmp_path: Path, part: str) -> None:
+async def test_every_key_of_every_screen(tmp_path: Path, part: str, request: pytest.FixtureRequest) -> None:
     screens, nest = PARTS[part]
     del WALKED[:]
     app = demo_app(tmp_path, journal=True)
@@ -176,7 +183,7 @@ async def test_every_key_of_every_screen(tmp_path: Path, part: str) -> None:
             if open_key:
                 await pilot.press(open_key)
             await back_to(pilot, open_key, kind)
-            await walk(pilot, tmp_path, open_key, kind, nest)
+            await walk(pilot, tmp_path, open_key, kind, nest, request)
     assert set(WALKED) == nest | {kind for _, kind in screens}, WALKED
     assert {kind for screens, nest in PARTS.values() for kind in nest | {k for _, k in screens}} == {
         kind for _, kind in SCREENS

@@ -61,6 +61,7 @@ class HelpScreen(LeanScreen, ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > VerticalScroll { width: 76; max-width: 95%; height: auto; max-height: 90%;
         border: round $primary; background: $panel; padding: 0 1; }
+    HelpScreen Static { padding: 1 1; }
     """
 
     def __init__(self, text: str) -> None:
@@ -68,17 +69,14 @@ class HelpScreen(LeanScreen, ModalScreen[None]):
         self.text = text
 
     def compose(self) -> ComposeResult:
-        scroll = VerticalScroll()
-        scroll.border_title = "Help"
-        scroll.border_subtitle = "Escape closes"
-        yield scroll
+        from textual.widgets import Static
 
-    async def on_mount(self) -> None:
-        # The text joins the scroll once it has focus (given when the screen was composed): focusing it with
-        # the text in it restyled the text's seventy-odd widgets, all of which are styled as they are mounted.
-        from textual.widgets import Markdown  # here: markdown-it loads when help is first opened
+        from cin7_shopify.tui.widgets.help_text import help_document
 
-        await self.query_one(VerticalScroll).mount_all([Markdown(self.text), Markdown(KEYMAP)])
+        with VerticalScroll() as scroll:
+            scroll.border_title = "Help"
+            scroll.border_subtitle = "Escape closes"
+            yield Static(help_document(f"{self.text}\n\n{KEYMAP}"))
 
 
 class ConsoleApp(App[None]):
