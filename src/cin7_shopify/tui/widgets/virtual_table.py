@@ -82,7 +82,9 @@ class VirtualTable(ScrollView, can_focus=True):
     def _cells(self, values: Sequence[str]) -> str:
         parts = []
         for value, width in zip(values, self._widths(), strict=False):
-            text = safe_text(str(value).replace("\n", " "))  # cells go to the terminal as they are
+            # Cells go to the terminal as they are. Made visible, a character only grows: a cell's first width + 1
+            # characters tell what it shows (a 10 kB name was made visible in full for each line painted).
+            text = safe_text(str(value)[: width + 1].replace("\n", " "))
             parts.append(text[: width - 1] + "…" if len(text) > width else text.ljust(width))
         return " ".join(parts)
 
