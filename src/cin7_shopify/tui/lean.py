@@ -49,9 +49,19 @@ def _divide_line_once(text: str, width: int, fold: bool = True) -> list[int]:
 textual.content.divide_line = _divide_line_once  # type: ignore[attr-defined]
 
 
+def _scrollbars(widget: Widget) -> tuple[bool, bool]:
+    """A widget's scrollbars shown that take room: a footer's are 0 cells (its keys scroll sideways unseen), and
+    showing one moves nothing."""
+    styles = widget.styles
+    return (
+        widget.show_vertical_scrollbar and styles.scrollbar_size_vertical > 0,
+        widget.show_horizontal_scrollbar and styles.scrollbar_size_horizontal > 0,
+    )
+
+
 def _placing(widget: Widget) -> _Placing:
     """A widget's scrollbars shown, and whether it is waiting for a layout."""
-    return (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar), widget._layout_required
+    return _scrollbars(widget), widget._layout_required
 
 
 _UNPLACED: _Placing = ((False, False), False)  # a widget not laid out yet (Textual's defaults)
@@ -133,7 +143,7 @@ class LeanScreen(_Base):
             scrollbars, waiting = was or _UNPLACED
             if waiting:
                 continue
-            if (widget.show_vertical_scrollbar, widget.show_horizontal_scrollbar) != scrollbars:
+            if _scrollbars(widget) != scrollbars:
                 scrollbars_changed = True
             widget._layout_required = False
         return scrollbars_changed
