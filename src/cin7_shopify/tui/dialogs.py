@@ -55,6 +55,7 @@ class ConfirmScreen(LeanScreen, ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > VerticalScroll { width: 72; max-width: 95%; height: auto; max-height: 90%;
         border: round $warning; background: $panel; padding: 0 1; }
+    ConfirmScreen Static { padding: 1 1; }
     """
 
     def __init__(self, title: str, text: str) -> None:
@@ -63,12 +64,14 @@ class ConfirmScreen(LeanScreen, ModalScreen[bool]):
         self.text = text
 
     def compose(self) -> ComposeResult:
+        # One widget for the text, as help draws it (tui/widgets/help_text.py): Textual's Markdown made one of every
+        # paragraph and list item. markdown-it loads when a dialog first opens, not at start-up.
+        from cin7_shopify.tui.widgets.help_text import help_document
+
         with VerticalScroll() as scroll:
             scroll.border_title = self.title_text
             scroll.border_subtitle = "y: go ahead · n/Escape: cancel"
-            from textual.widgets import Markdown  # markdown-it loads when a dialog first opens, not at start-up
-
-            yield Markdown(self.text)
+            yield Static(help_document(self.text))
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -105,7 +105,8 @@ class HelpDocument(Visual):
 
 @lru_cache(maxsize=32)
 def help_document(markdown: str) -> HelpDocument:
-    """The console's Markdown (a screen's help and the keymap) as one Visual; the same text is parsed once."""
+    """The console's own Markdown (a screen's help and the keymap, a dialog's question) as one Visual; the same
+    text is parsed once."""
     from markdown_it import MarkdownIt  # here: markdown-it loads when help is first opened
 
     return HelpDocument(_blocks(MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(markdown)))
