@@ -135,7 +135,10 @@ class PilotScreen(LeanScreen, Screen[None]):
         mode = "sandbox: the pilot plays the warehouse" if self.plays_warehouse else "you ship in Cin7; r looks again"
         status = self.busy or (f"{passed} of {len(orders)} passed every step · {mode}" if orders else mode)
         self.query_one("#pilot-status", Label).update(status)
-        self._detail()
+        # With rows, the table posts the highlighted one (VirtualTable.Highlighted) and the detail follows it: drawn
+        # here too, each update built the detail twice (10 kB names: 100 kB of text, made safe and laid out).
+        if not rows:
+            self._detail()
 
     def _settled(self, order: PilotOrder) -> bool:
         observed = bool(order.matched_by)  # observe mode: traced once, the warehouse is not ours to wait for
