@@ -18,6 +18,7 @@ from cin7_shopify.text import markup, safe_text
 from cin7_shopify.tui.dialogs import ConfirmScreen, keys_binding
 from cin7_shopify.tui.lean import LeanScreen
 from cin7_shopify.tui.messages import Failed, Loaded, Progress
+from cin7_shopify.tui.widgets.detail_text import show
 from cin7_shopify.tui.widgets.footer import Footer
 from cin7_shopify.tui.work import budget_note, report
 from cin7_shopify.workspace import ChecklistStep, StoreSession
@@ -175,9 +176,10 @@ class HomeScreen(LeanScreen, Screen[None]):
                 # The API health badge: read from what the sync recorded (no call); `health` has the detail.
                 from cin7_shopify.reports.api_health import api_health_summary  # here: home paints before its models
 
-                self.query_one("#api-health", Static).update(markup(api_health_summary(entry)))
-                self.query_one("#checklist", Static).update(
-                    checklist_text(entry.checklist(now=self.console.now(), status=status))
+                show(self.query_one("#api-health", Static), markup(api_health_summary(entry)))
+                show(
+                    self.query_one("#checklist", Static),
+                    checklist_text(entry.checklist(now=self.console.now(), status=status)),
                 )
 
     @on(DataTable.RowHighlighted, "#stores")
@@ -292,7 +294,7 @@ class HomeScreen(LeanScreen, Screen[None]):
     def _show_step(self) -> None:
         entry = self.selected
         note = budget_note(entry.pacer()) if entry else ""
-        self.query_one("#loading-label", Label).update(note or f"Reading {getattr(self, '_step', '…')}…")
+        show(self.query_one("#loading-label", Label), note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:

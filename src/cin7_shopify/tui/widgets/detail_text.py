@@ -1,7 +1,8 @@
-"""A detail pane's text, set again only when it changed."""
+"""A detail pane's text, and any Static's, set again only when it changed."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.content import Content
 from textual.visual import VisualType
 from textual.widgets import Static
@@ -25,4 +26,19 @@ class DetailText(Static):
 def _same(new: VisualType, shown: VisualType) -> bool:
     if isinstance(new, Content) and isinstance(shown, Content):
         return new.plain == shown.plain and new.spans == shown.spans  # Content's == compares the text only
+    if isinstance(new, Text) and isinstance(shown, Text):  # Text's == leaves out its own style
+        return new == shown and (new.style, new.justify, new.overflow, new.no_wrap, new.end) == (
+            shown.style,
+            shown.justify,
+            shown.overflow,
+            shown.no_wrap,
+            shown.end,
+        )
     return isinstance(new, str) and isinstance(shown, str) and new == shown
+
+
+def show(widget: Static, content: VisualType) -> None:
+    """Set a Static's (or a Label's) text unless it shows it already: setting it lays the screen out again, even
+    to the same text (home's status, checklist and progress line are set again at every refresh and step)."""
+    if not _same(content, widget.content):
+        widget.update(content)
