@@ -60,7 +60,7 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import describe_transport_error, tls_context
+from cin7_shopify.net import describe_transport_error, send, tls_context
 from cin7_shopify.retry import retry_policy
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
@@ -473,7 +473,7 @@ class Cin7Client:
         await self.pacer.acquire()
         self.calls += 1
         try:
-            response = await self._http.send(self._build(method, path, params, json_body))
+            response = await send(self._http, self._build(method, path, params, json_body))
         except httpx.TimeoutException as exc:
             error: Cin7Error = Cin7ConnectionError(
                 describe_transport_error(exc) + ("" if is_read else "; the change may or may not have been saved"),

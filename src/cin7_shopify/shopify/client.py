@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.net import describe_transport_error, tls_context
+from cin7_shopify.net import describe_transport_error, send, tls_context
 from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
@@ -183,8 +183,8 @@ class ShopifyClient:
             transport=transport,
             verify=self._verify(),
             timeout=timeout,
-            auth=ShopifyAuth(credentials, self.shop_url),
         )
+        self._auth = ShopifyAuth(credentials, self.shop_url)
         self._headers = httpx.Headers(self._http.headers)
         self._headers.update({"Content-Type": "application/json", "Accept": "application/json"})
         self._extensions = {"timeout": self._http.timeout.as_dict()}
@@ -265,7 +265,7 @@ class ShopifyClient:
         await self._wait_for_budget(name)
         self.calls += 1
         try:
-            response = await self._http.send(self._build(body_bytes))
+            response = await send(self._http, self._build(body_bytes), self._auth)
         except httpx.TransportError as exc:
             what = describe_transport_error(exc)
             if idempotent:
