@@ -60,6 +60,13 @@ def _has_ssl_error(exc: BaseException) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
+def parsed_url(text: str) -> httpx.URL:
+    """`httpx.URL(text)`, parsed once for the many calls that go to the same URL (a page of a list, the
+    GraphQL endpoint): httpx checks and quotes each character of it again for every request it builds."""
+    return httpx.URL(text)
+
+
 async def send(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None = None) -> httpx.Response:
     """`http.send(request, auth=auth)` for an API client: the request, through `auth`'s flow, to the
     transport the client picks for its URL (its pool, or the proxy the environment names), each answer

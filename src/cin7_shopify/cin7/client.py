@@ -60,7 +60,7 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import describe_transport_error, send, tls_context
+from cin7_shopify.net import describe_transport_error, parsed_url, send, tls_context
 from cin7_shopify.retry import retry_policy
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
@@ -454,7 +454,9 @@ class Cin7Client:
         if params:
             url += "?" + str(httpx.QueryParams(params))
         content = None if json_body is None else _dumps(json_body)
-        request = httpx.Request(method, url, headers=http.headers, content=content, extensions=self._extensions)
+        request = httpx.Request(
+            method, parsed_url(url), headers=http.headers, content=content, extensions=self._extensions
+        )
         if http.cookies:
             http.cookies.set_cookie_header(request)
         return request

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.net import describe_transport_error, send, tls_context
+from cin7_shopify.net import describe_transport_error, parsed_url, send, tls_context
 from cin7_shopify.retry import retry_policy
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
@@ -254,7 +254,7 @@ class ShopifyClient:
         cookies, timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers
         again for every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
         http = self._http
-        request = httpx.Request("POST", self.endpoint, headers=self._headers, content=body_bytes)
+        request = httpx.Request("POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes)
         request.extensions = self._extensions
         if http.cookies:
             http.cookies.set_cookie_header(request)
