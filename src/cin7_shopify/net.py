@@ -72,7 +72,7 @@ async def send(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth
     transport the client picks for its URL (its pool, or the proxy the environment names), each answer
     read whole. What httpx's send does besides, these clients do without: redirects (off in httpx by
     default) and a cookie jar (neither API keeps a session in cookies; the jar re-parsed every answer's URL
-    to look). Each call to the in-process sandbox took ~0.17 ms CPU less (of ~0.44)."""
+    to look). A call to the in-process sandbox: Cin7 0.48 -> 0.32 ms CPU, Shopify 0.49 -> 0.42 ms."""
     if http.is_closed:
         raise RuntimeError("Cannot send a request, as the client has been closed.")
     if auth is None:
@@ -91,6 +91,7 @@ async def send(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth
 
 
 async def _send_one(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    # The transport AsyncClient.send would use (httpx is pinned below 0.29, where this is how it picks one).
     transport = http._transport_for_url(request.url)
     try:
         response = await transport.handle_async_request(request)

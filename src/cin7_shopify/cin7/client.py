@@ -447,19 +447,15 @@ class Cin7Client:
 
     def _build(self, method: str, path: str, params: dict[str, str] | None, json_body: Any) -> httpx.Request:
         """The request `AsyncClient.request(method, path, params=...)` builds, the same on the wire (URL,
-        headers, cookies, timeout), with the URL joined as text: httpx re-parsed the base URL and the
-        path, each character checked, three times a call (a third of a call's CPU against the sandbox)."""
-        http = self._http
+        headers, timeout), with the URL joined as text: httpx re-parsed the base URL and the path, each
+        character checked, three times a call (a third of a call's CPU against the sandbox)."""
         url = self._base_url + path.lstrip("/")
         if params:
             url += "?" + str(httpx.QueryParams(params))
         content = None if json_body is None else _dumps(json_body)
-        request = httpx.Request(
-            method, parsed_url(url), headers=http.headers, content=content, extensions=self._extensions
+        return httpx.Request(
+            method, parsed_url(url), headers=self._http.headers, content=content, extensions=self._extensions
         )
-        if http.cookies:
-            http.cookies.set_cookie_header(request)
-        return request
 
     async def _attempt(
         self,

@@ -251,13 +251,10 @@ class ShopifyClient:
 
     def _build(self, body_bytes: bytes) -> httpx.Request:
         """The request `AsyncClient.post(self.endpoint, ...)` builds, the same on the wire (URL, headers,
-        cookies, timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers
-        again for every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
-        http = self._http
+        timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers again for
+        every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
         request = httpx.Request("POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes)
         request.extensions = self._extensions
-        if http.cookies:
-            http.cookies.set_cookie_header(request)
         return request
 
     async def _attempt(self, name: str, body_bytes: bytes, *, idempotent: bool) -> dict[str, Any]:
