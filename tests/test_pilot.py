@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +24,24 @@ from tests.test_audit_cli import cli, saved_demo_store
 
 
 def _pilot_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    if not args:
+        code, out = _demo_report()
+        return code, json.loads(out)
     code = main(["pilot", "--scenario", str(DEMO), "--format", "json", *args])
     return code, json.loads(capsys.readouterr().out)
 
 
+@cache
+def _demo_report() -> tuple[int, str]:
+    """`pilot --scenario DEMO --format json` run once a process for the three tests that read its report (about
+    0.45 s CPU a run; their xdist_group keeps them on one worker)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(["pilot", "--scenario", str(DEMO), "--format", "json"])
+    return code, out.getvalue()
+
+
+@pytest.mark.xdist_group("pilot-demo-report")  # one worker runs the demo's pilot once for these three
 def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -59,6 +76,7 @@ def test_scenario_reports_every_seeded_order_with_its_outcome_and_error_kinds(
     }
 
 
+@pytest.mark.xdist_group("pilot-demo-report")  # one worker runs the demo's pilot once for these three
 def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytest.CaptureFixture[str]) -> None:
     """SCENARIO.md: totals (Shopify's totalPrice, the Cin7 sale's own Total) and lines for every imported order."""
     _, report = _pilot_json(capsys)
@@ -71,6 +89,7 @@ def test_every_imported_order_carries_equal_totals_and_line_counts(capsys: pytes
     assert all("totals" not in o for o in orders if not o["steps"][0]["ok"]), "nothing claimed for a held order"
 
 
+@pytest.mark.xdist_group("pilot-demo-report")  # one worker runs the demo's pilot once for these three
 def test_failures_name_the_cause_and_the_fix(capsys: pytest.CaptureFixture[str]) -> None:
     _, report = _pilot_json(capsys)
     errors = {o["order"]: o["errors"][0] for o in report["orders"] if o["errors"]}

@@ -60,6 +60,53 @@ def _has_ssl_error(exc: BaseException) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=1024)
+def parsed_url(text: str) -> httpx.URL:
+    """`httpx.URL(text)`, parsed once for the many calls that go to the same URL (a page of a list, the
+    GraphQL endpoint): httpx checks and quotes each character of it again for every request it builds."""
+    return httpx.URL(text)
+
+
+async def send(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None = None) -> httpx.Response:
+    """`http.send(request, auth=auth)` for an API client: the request, through `auth`'s flow, to the
+    transport the client picks for its URL (its pool, or the proxy the environment names), each answer
+    read whole. What httpx's send does besides, these clients do without: redirects (off in httpx by
+    default) and a cookie jar (neither API keeps a session in cookies; the jar re-parsed every answer's URL
+    to look). A call to the in-process sandbox: Cin7 0.48 -> 0.32 ms CPU, Shopify 0.49 -> 0.42 ms."""
+    if http.is_closed:
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
+    if auth is None:
+        return await _send_one(http, request)
+    flow = auth.async_auth_flow(request)
+    try:
+        request = await flow.__anext__()
+        while True:
+            response = await _send_one(http, request)
+            try:
+                request = await flow.asend(response)
+            except StopAsyncIteration:
+                return response
+    finally:
+        await flow.aclose()
+
+
+async def _send_one(http: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
+    # The transport AsyncClient.send would use (httpx is pinned below 0.29, where this is how it picks one).
+    transport = http._transport_for_url(request.url)
+    try:
+        response = await transport.handle_async_request(request)
+    except httpx.RequestError as exc:
+        exc.request = request  # as httpx's send: the error names the host it was sending to
+        raise
+    response.request = request
+    try:
+        await response.aread()
+    except BaseException:
+        await response.aclose()
+        raise
+    return response
+
+
 def tls_context() -> ssl.SSLContext:
     """The context httpx would build for a client (certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR), built
     once a process: loading the roots costs 30-90 ms of CPU, and every store session makes two clients."""

@@ -60,7 +60,7 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import describe_transport_error, tls_context
+from cin7_shopify.net import describe_transport_error, parsed_url, send, tls_context
 from cin7_shopify.retry import retry_policy
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
@@ -107,6 +107,8 @@ class Cin7Client:
                 "Accept": "application/json",
             },
         )
+        self._base_url = str(self._http.base_url)
+        self._extensions = {"timeout": self._http.timeout.as_dict()}
 
     async def __aenter__(self) -> Cin7Client:
         return self
@@ -443,6 +445,18 @@ class Cin7Client:
     def _count_retry(self, state: RetryCallState) -> None:
         self.retries += 1
 
+    def _build(self, method: str, path: str, params: dict[str, str] | None, json_body: Any) -> httpx.Request:
+        """The request `AsyncClient.request(method, path, params=...)` builds, the same on the wire (URL,
+        headers, timeout), with the URL joined as text: httpx re-parsed the base URL and the path, each
+        character checked, three times a call (a third of a call's CPU against the sandbox)."""
+        url = self._base_url + path.lstrip("/")
+        if params:
+            url += "?" + str(httpx.QueryParams(params))
+        content = None if json_body is None else _dumps(json_body)
+        return httpx.Request(
+            method, parsed_url(url), headers=self._http.headers, content=content, extensions=self._extensions
+        )
+
     async def _attempt(
         self,
         method: str,
@@ -457,12 +471,7 @@ class Cin7Client:
         await self.pacer.acquire()
         self.calls += 1
         try:
-            response = await self._http.request(
-                method,
-                path,
-                params=params,
-                content=None if json_body is None else _dumps(json_body),
-            )
+            response = await send(self._http, self._build(method, path, params, json_body))
         except httpx.TimeoutException as exc:
             error: Cin7Error = Cin7ConnectionError(
                 describe_transport_error(exc) + ("" if is_read else "; the change may or may not have been saved"),

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import httpx
+from starlette.requests import Request as AppRequest
+from starlette.types import Message
+
+from cin7_shopify.sandbox.asgi import RequestApp
 
 ThrottleShape = Literal["429", "503", "400", "403"]
 
@@ -60,13 +64,47 @@ class FaultyTransport(httpx.AsyncBaseTransport):
     """In-process transport to a sandbox app that can lose answers or drop connections."""
 
     def __init__(self, app: object, faults: Faults, base_url: str = "http://sandbox") -> None:
+        self._app = app if isinstance(app, RequestApp) else None
         self._inner = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         self.faults = faults
+
+    async def _answer(self, request: httpx.Request) -> httpx.Response:
+        """The sandbox's answer to one request, as its ASGI entry would send it.
+
+        A sandbox answers through `RequestApp.handle` (a request in, a whole response out); here the request
+        is handed to it with the scope `httpx.ASGITransport` builds, and its response's status, headers and
+        body become the answer, without the ASGI send and receive around them (the HTTP server's path,
+        `sandbox serve`, still takes them). Another app goes through ASGI as before."""
+        app = self._app
+        if app is None:
+            return await self._inner.handle_async_request(request)
+        body = await request.aread()
+        url = request.url
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw],
+            "scheme": url.scheme,
+            "path": url.path,
+            "raw_path": url.raw_path.split(b"?")[0],
+            "query_string": url.query,
+            "server": (url.host, url.port),
+            "client": ("127.0.0.1", 123),
+            "root_path": "",
+        }
+
+        async def receive() -> Message:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        answer = await app.handle(AppRequest(scope, receive))
+        return httpx.Response(answer.status_code, headers=answer.raw_headers, content=bytes(answer.body))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.faults.take("drop_next"):
             raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        response = await self._inner.handle_async_request(request)
+        response = await self._answer(request)
         wanted = self.faults.server_error_after_work_on
         aimed = wanted is not None and f"{request.method} {request.url.path}".lower().endswith(wanted.lower())
         if aimed:

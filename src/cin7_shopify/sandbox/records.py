@@ -10,7 +10,6 @@ nested parts (orders, sales, customers) whole.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 
@@ -30,11 +29,11 @@ def json_copy(value: Any) -> Any:
 
 
 def copied_except(data: dict[str, Any], rebuilt: set[str], *, hand_over: bool = False) -> dict[str, Any]:
-    """The scenario's top level with every part deep-copied except `rebuilt`, whose records the
-    sandbox builds anew (each through `owned`).
+    """The scenario's top level with every part copied whole (`json_copy`) except `rebuilt`, whose
+    records the sandbox builds anew (each through `owned`).
 
     `hand_over`: the scenario was loaded for this sandbox alone, so the `rebuilt` lists are moved out
     of it rather than shared: each is released once its records are built, and a 100,000-variant
     scenario is not held in full beside the sandbox built from it."""
     taken = {k: data.pop(k) for k in rebuilt if k in data} if hand_over else {}
-    return {k: v if k in rebuilt else copy.deepcopy(v) for k, v in data.items()} | taken
+    return {k: v if k in rebuilt else json_copy(v) for k, v in data.items()} | taken

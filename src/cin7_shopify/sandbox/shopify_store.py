@@ -6,14 +6,13 @@ default resolver serves them; connections are plain lists paged by the server.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from cin7_shopify.sandbox.records import copied_except, owned
+from cin7_shopify.sandbox.records import copied_except, json_copy, owned
 from cin7_shopify.sandbox.shopify_query import parse_search
 
 
@@ -406,7 +405,7 @@ class ShopifyStore:
 
     def add_order(self, order: dict[str, Any]) -> dict[str, Any]:
         """A new order, in the scenario's shopify.json shape."""
-        record = self._order_record({"updatedAt": order.get("createdAt"), **copy.deepcopy(order)})
+        record = self._order_record({"updatedAt": order.get("createdAt"), **json_copy(order)})
         self.orders.append(record)
         self.orders_by_id[record["id"]] = record
         return record
