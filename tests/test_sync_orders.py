@@ -41,8 +41,7 @@ async def test_first_pass_imports_what_it_can_and_holds_the_rest_with_reasons(ha
 
 
 async def test_a_sale_carries_what_shopify_charged(harness: Harness) -> None:
-    with harness.sync() as sync:
-        await sync.orders_pass()
+    await harness.first_orders_pass()
     sale = harness.sale_for("#1005")  # 15 % off a puffer jacket, shipped from the 3PL
     assert sale["Location"] == "3PL - ShipBob" and sale["CustomerReference"] == "#1005"
     assert sale["TaxCalculation"] == "Inclusive" and sale["TaxRule"] == "GST on Income"
@@ -77,8 +76,8 @@ async def test_an_order_for_a_known_customer_costs_two_cin7_calls(harness: Harne
 
 
 async def test_held_orders_import_by_themselves_once_fixed(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         harness.settings = harness.settings.model_copy(
             update={
                 "location_map": {**harness.settings.location_map, "gid://shopify/Location/71003": "Melbourne Store"},
