@@ -94,9 +94,9 @@ async def test_without_the_setting_the_journal_names_the_exact_credit_note(harne
 async def test_a_credit_note_cin7_refuses_is_retried_until_it_is_made(harness: Harness) -> None:
     """Never an authorised invoice without its credit note: the step stays due and is tried again."""
     harness.settings = harness.settings.model_copy(update={"credit_note_on_cancel": True})
+    await harness.first_orders_pass()
     shipping = next(p for p in harness.session.cin7.products if p["Name"] == "Shipping")
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]))
         shipping["Status"] = "Deprecated"  # someone retires the shipping service product in Cin7
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
