@@ -146,13 +146,22 @@ def demo(clock: ManualClock) -> SandboxSession:
 
 class _SeededStorePickler(pickle.Pickler):
     """Pickles a seeded sandbox session whole, except what its copies share or replace: the process's one
-    GraphQL schema (its resolvers are functions) and the clock (each copy runs on its own)."""
+    GraphQL schema (its resolvers are functions), the clock (each copy runs on its own) and the scenario the
+    sandboxes were seeded from (`session.scenario`).
+
+    The scenario is read, never changed, once the sandboxes are seeded: they copy every record of it they
+    keep (`json_copy`, `owned`), and what reads `session.scenario` afterwards (the sandbox store's title,
+    profile and settings, the Shopify client's domain, tests taking an order as a template) reads it or
+    deep-copies it. Unpickling it was ~6 ms of each copy's ~20; `_shared_scenarios_unchanged` checks at the
+    end of each worker's run that no test changed it."""
 
     def persistent_id(self, obj: object) -> str | None:
         if type(obj) is ManualClock or type(obj) is SystemClock:
             return "clock"
         if type(obj) is GraphQLSchema:
             return "schema"
+        if type(obj) is Scenario:
+            return "scenario"
         return None
 
 
@@ -179,35 +188,53 @@ def _pickled(session: SandboxSession) -> bytes:
 
 
 @cache
-def _seeded_demo() -> tuple[bytes, float, GraphQLSchema]:
-    """The demo seeded once a process, as bytes every copy is unpickled from."""
+def _seeded_demo() -> tuple[bytes, float, GraphQLSchema, Scenario]:
+    """The demo seeded once a process, as bytes every copy is unpickled from (and the scenario they share)."""
     clock = ManualClock()
     session = open_sandbox(DEMO, clock=clock)
-    return _pickled(session), clock.now(), session.shopify.schema
+    _SHARED_SCENARIOS.append((session.scenario, pickle.dumps(session.scenario, pickle.HIGHEST_PROTOCOL)))
+    return _pickled(session), clock.now(), session.shopify.schema, session.scenario
+
+
+# Each scenario copies share, with its pickle when it was seeded: compared at the end of the run.
+_SHARED_SCENARIOS: list[tuple[Scenario, bytes]] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_scenarios_unchanged() -> Iterator[None]:
+    """Fails the run (an error at the last test's teardown) if a test or the product changed a scenario the
+    seeded copies share: their sharing it would then leak that change from one test into the next."""
+    yield
+    for scenario, seeded in _SHARED_SCENARIOS:
+        assert pickle.dumps(scenario, pickle.HIGHEST_PROTOCOL) == seeded, (
+            f"the shared seeded scenario {scenario.name!r} was changed: copy it (copy.deepcopy) before changing it"
+        )
 
 
 @cache
-def _seeded_served() -> tuple[bytes, GraphQLSchema]:
+def _seeded_served() -> tuple[bytes, GraphQLSchema, Scenario]:
     """The served demo (`_served_session`) seeded once a process, as bytes every copy is unpickled from."""
     # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
     # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
     # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
     session = roomy_bucket(open_sandbox(DEMO, throttle_shape="503", cin7_calls_per_minute=6000))
-    return _pickled(session), session.shopify.schema
+    _SHARED_SCENARIOS.append((session.scenario, pickle.dumps(session.scenario, pickle.HIGHEST_PROTOCOL)))
+    return _pickled(session), session.shopify.schema, session.scenario
 
 
 def demo_copy(clock: ManualClock) -> SandboxSession:
     """What `open_sandbox(DEMO, clock=clock)` seeds, copied from the process's seeded demo.
 
     Seeding reads, validates and rebuilds the scenario (about 45 ms CPU); unpickling the seeded sandboxes
-    takes about half that, and a test run seeds the demo a few hundred times. Both sandboxes, their fault
-    knobs and the scenario are copies of their own; only the GraphQL schema (immutable once built) is
-    shared. A clock that does not start where the seed's did gets a seed of its own (the sandboxes
-    note the time they were seeded)."""
-    data, seeded_at, schema = _seeded_demo()
+    takes about half that, and a test run seeds the demo a few hundred times. Both sandboxes and their fault
+    knobs are copies of their own; only the GraphQL schema (immutable once built) and the scenario they
+    were seeded from (read-only once seeded, see `_SeededStorePickler`) are shared. A clock that does not
+    start where the seed's did gets a seed of its own (the sandboxes note the time they were seeded)."""
+    data, seeded_at, schema, scenario = _seeded_demo()
     if clock.now() != seeded_at:
         return open_sandbox(DEMO, clock=clock)
-    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": clock, "schema": schema}).load()
+    shared = {"clock": clock, "schema": schema, "scenario": scenario}
+    session: SandboxSession = _SeededStoreUnpickler(data, shared).load()
     return session
 
 
@@ -288,8 +315,9 @@ def _served_session() -> SandboxSession:
 
     A copy of the process's one seed (see `demo_copy`). On the system clock the copy is what a fresh seed
     would be: Shopify's bucket, the one thing a sandbox times from its seed, is full either way."""
-    data, schema = _seeded_served()
-    session: SandboxSession = _SeededStoreUnpickler(data, {"clock": SystemClock(), "schema": schema}).load()
+    data, schema, scenario = _seeded_served()
+    shared = {"clock": SystemClock(), "schema": schema, "scenario": scenario}
+    session: SandboxSession = _SeededStoreUnpickler(data, shared).load()
     return session
 
 

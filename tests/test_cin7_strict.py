@@ -21,8 +21,8 @@ def harness(demo: SandboxSession, tmp_path: Path) -> Harness:
 
 async def test_every_sale_status_is_one_the_blueprint_lists(harness: Harness) -> None:
     """Ordered, shipped in full, shipped in part, cancelled and voided: each header Status as Cin7 lists them."""
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]))
         part = harness.sale_for("#1002")
         first_line = part["Order"]["Lines"][0]

@@ -38,8 +38,8 @@ def sale_line(sale: dict[str, Any], sku: str) -> dict[str, Any]:
 
 async def test_a_refund_after_shipping_raises_the_credit_note_priced_as_the_sale(harness: Harness) -> None:
     harness.settings = harness.settings.model_copy(update={"credit_note_on_refund": True})
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1002")["ID"]), tracking="AP1002")
         socks = line_item(harness, "#1002", "SOCK-WHT-M")
         before = on_hand(harness, "SOCK-WHT-M")
@@ -66,8 +66,8 @@ async def test_a_refund_after_shipping_raises_the_credit_note_priced_as_the_sale
 
 async def test_a_refund_with_no_restock_credits_money_only(harness: Harness) -> None:
     harness.settings = harness.settings.model_copy(update={"credit_note_on_refund": True})
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         before = on_hand(harness, "SOCK-WHT-M")
         socks = line_item(harness, "#1002", "SOCK-WHT-M")
@@ -78,8 +78,8 @@ async def test_a_refund_with_no_restock_credits_money_only(harness: Harness) -> 
 
 
 async def test_without_the_setting_the_journal_names_the_exact_credit_note(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         socks = line_item(harness, "#1002", "SOCK-WHT-M")
         harness.session.shopify.refund(harness.order_id("#1002"), [(socks["id"], 1)])
@@ -94,9 +94,9 @@ async def test_without_the_setting_the_journal_names_the_exact_credit_note(harne
 async def test_a_credit_note_cin7_refuses_is_retried_until_it_is_made(harness: Harness) -> None:
     """Never an authorised invoice without its credit note: the step stays due and is tried again."""
     harness.settings = harness.settings.model_copy(update={"credit_note_on_cancel": True})
+    await harness.first_orders_pass()
     shipping = next(p for p in harness.session.cin7.products if p["Name"] == "Shipping")
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]))
         shipping["Status"] = "Deprecated"  # someone retires the shipping service product in Cin7
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
@@ -116,8 +116,8 @@ async def test_a_credit_note_cin7_refuses_is_retried_until_it_is_made(harness: H
 
 async def test_a_second_refund_on_a_credited_simple_sale_is_named_to_raise_by_hand(harness: Harness) -> None:
     harness.settings = harness.settings.model_copy(update={"credit_note_on_refund": True})
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         socks = line_item(harness, "#1002", "SOCK-WHT-M")
         harness.session.shopify.refund(harness.order_id("#1002"), [(socks["id"], 1)])

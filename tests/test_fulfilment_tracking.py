@@ -58,8 +58,8 @@ def numbers(fulfilment: dict[str, Any]) -> list[str]:
 
 
 async def test_every_box_and_its_tracking_number_reach_shopify(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         task = await pack_hoodie_and_socks_in_two_boxes(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         await sync.cin7.ship(task, [box("Box 1", "AP-HOOD"), box("Box 2", "AP-SOCK")])
         sent = await sync.fulfilment_pass()
@@ -70,8 +70,8 @@ async def test_every_box_and_its_tracking_number_reach_shopify(harness: Harness)
 
 
 async def test_a_partly_authorised_ship_sends_the_boxes_that_left(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         task = await pack_hoodie_and_socks_in_two_boxes(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         await sync.cin7.ship(task, [box("Box 1", "AP-HOOD")])  # the socks' box waits for a courier
         first = await sync.fulfilment_pass()
@@ -88,8 +88,8 @@ async def test_a_partly_authorised_ship_sends_the_boxes_that_left(harness: Harne
 
 
 async def test_tracking_added_after_authorising_updates_the_shopify_fulfilment(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         sale_id = str(harness.sale_for("#1002")["ID"])
         task = await pack_hoodie_and_socks_in_two_boxes(sync.cin7, sale_id)
         await sync.cin7.ship(task, [box("Box 1"), box("Box 2")])  # authorised first, numbers to come
@@ -119,8 +119,8 @@ async def test_tracking_added_after_authorising_updates_the_shopify_fulfilment(h
 async def test_a_tracking_url_shopify_would_refuse_is_mended_or_dropped_keeping_the_number(
     harness: Harness, typed: str, sent: str | None
 ) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         task = await pack_hoodie_and_socks_in_two_boxes(sync.cin7, str(harness.sale_for("#1002")["ID"]))
         await sync.cin7.ship(task, [box("Box 1", "AP9", typed), box("Box 2", "AP9")])
         result = await sync.fulfilment_pass()

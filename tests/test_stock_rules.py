@@ -176,8 +176,8 @@ def _new_order(harness: Harness, name: str, lines: list[tuple[str, int]], **fiel
 
 async def test_units_on_orders_cin7_does_not_hold_yet_are_not_pushed_again(harness: Harness) -> None:
     sku = "KEY-01"
+    await harness.first_orders_pass()  # the demo's orders: imported (Cin7 allocates them) or held
     with harness.sync() as sync:
-        await sync.orders_pass()  # the demo's orders: imported (Cin7 allocates them) or held
         _new_order(harness, "#2001", [(sku, 2)], displayFinancialStatus="PENDING")  # waits for payment
         _new_order(harness, "#2002", [(sku, 1), ("NOT-IN-CIN7", 1)])  # paid, held on an unknown SKU
         _new_order(harness, "#2003", [("KEY-3PK", 1)], displayFinancialStatus="PENDING")  # a kit: 3 of KEY-01

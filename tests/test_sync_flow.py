@@ -20,8 +20,8 @@ def harness(demo: SandboxSession, tmp_path: Path) -> Harness:
 
 
 async def test_a_shipment_becomes_a_fulfilment_with_tracking_once(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]), tracking="AP1001")
         sent = await sync.fulfilment_pass()
         again = await sync.fulfilment_pass()
@@ -35,8 +35,8 @@ async def test_a_shipment_becomes_a_fulfilment_with_tracking_once(harness: Harne
 
 
 async def test_a_partial_shipment_is_a_partial_fulfilment(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         sale_id = str(harness.sale_for("#1002")["ID"])  # a hoodie and three pairs of socks
         await ship(sync.cin7, sale_id, {"SOCK-WHT-M": 3}, tracking="AP-SOCKS")
         first = await sync.fulfilment_pass()
@@ -49,8 +49,8 @@ async def test_a_partial_shipment_is_a_partial_fulfilment(harness: Harness) -> N
 
 
 async def test_nothing_is_sent_before_cin7_ships(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         sale_id = str(harness.sale_for("#1001")["ID"])
         task = (await sync.cin7.get_fulfilments(sale_id))[0].TaskID
         from decimal import Decimal
@@ -63,8 +63,8 @@ async def test_nothing_is_sent_before_cin7_ships(harness: Harness) -> None:
 
 
 async def test_cancelled_before_picking_voids_and_releases_stock(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         allocated = _allocated(harness, "TEE-BLK-M")
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
         result = await sync.orders_pass()
@@ -75,8 +75,8 @@ async def test_cancelled_before_picking_voids_and_releases_stock(harness: Harnes
 
 
 async def test_cancelled_after_picking_asks_for_a_credit_note(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]))
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
         await sync.orders_pass()
@@ -88,8 +88,8 @@ async def test_cancelled_after_picking_asks_for_a_credit_note(harness: Harness) 
 
 async def test_cancelled_after_picking_makes_the_credit_note_when_enabled(harness: Harness) -> None:
     harness.settings = harness.settings.model_copy(update={"credit_note_on_cancel": True})
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]))
         on_hand = _on_hand(harness, "TEE-BLK-M")
         harness.session.shopify.cancel_order(harness.order_id("#1001"))
@@ -196,8 +196,8 @@ async def test_a_push_zeroing_too_much_is_refused_then_forced_then_rolled_back(h
 
 
 async def test_a_refund_before_cin7_ships_is_reported_once_with_the_edit_to_make(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         order_id = harness.order_id("#1002")
         socks = next(
             li for li in harness.session.shopify.orders_by_id[order_id]["lineItems"] if li["sku"] == "SOCK-WHT-M"

@@ -41,8 +41,7 @@ async def test_first_pass_imports_what_it_can_and_holds_the_rest_with_reasons(ha
 
 
 async def test_a_sale_carries_what_shopify_charged(harness: Harness) -> None:
-    with harness.sync() as sync:
-        await sync.orders_pass()
+    await harness.first_orders_pass()
     sale = harness.sale_for("#1005")  # 15 % off a puffer jacket, shipped from the 3PL
     assert sale["Location"] == "3PL - ShipBob" and sale["CustomerReference"] == "#1005"
     assert sale["TaxCalculation"] == "Inclusive" and sale["TaxRule"] == "GST on Income"
@@ -77,8 +76,8 @@ async def test_an_order_for_a_known_customer_costs_two_cin7_calls(harness: Harne
 
 
 async def test_held_orders_import_by_themselves_once_fixed(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         harness.settings = harness.settings.model_copy(
             update={
                 "location_map": {**harness.settings.location_map, "gid://shopify/Location/71003": "Melbourne Store"},
@@ -161,8 +160,7 @@ async def test_a_waiting_order_imports_when_it_is_paid(harness: Harness) -> None
 
 async def test_match_email_reuses_creates_and_ignores_case(harness: Harness) -> None:
     customers_before = len(harness.session.cin7.customers)
-    with harness.sync() as sync:
-        await sync.orders_pass()
+    await harness.first_orders_pass()
     assert harness.sale_for("#1007")["Customer"] == "Isla Nguyen"  # Isla.Nguyen@Example.com in Shopify
     new = [c for c in harness.session.cin7.customers[customers_before:]]
     assert sorted(c["Name"] for c in new) == ["Marco Rossi", "Priya Sharma"]
@@ -184,8 +182,8 @@ async def test_default_customer_mode_puts_every_order_on_one_customer(harness: H
 async def test_nothing_before_go_live_unless_backfilled(harness: Harness) -> None:
     from datetime import UTC, datetime
 
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         assert not harness.sales_for(harness.order_id("#0987"))
         result = await sync.backfill(datetime(2026, 10, 1, tzinfo=UTC))
         assert {"#0987", "#0994"} <= set(result.imported)

@@ -84,8 +84,8 @@ async def test_a_crash_at_any_write_step_leaves_one_sale_per_order(trial: int, t
 async def test_a_crash_while_sending_a_fulfilment_never_sends_it_twice(crash_at: int, tmp_path: Path) -> None:
     session = demo_copy(ManualClock())
     harness = Harness(session, tmp_path)
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         await ship(sync.cin7, str(harness.sale_for("#1001")["ID"]), tracking="AP-ONCE")
     with pytest.raises(SimulatedCrash), harness.sync(crash=CrashPoints(crash_at, exit_process=False)) as sync:
         await sync.fulfilment_pass()

@@ -29,8 +29,8 @@ async def test_shopify_refuses_our_fulfilment_at_a_fulfillment_service_location(
 
 
 async def test_a_3pl_shipment_is_left_to_the_3pls_app_without_an_error(harness: Harness) -> None:
+    await harness.first_orders_pass()
     with harness.sync() as sync:
-        await sync.orders_pass()
         sale = harness.sale_for("#1004")
         assert sale["Location"] == "3PL - ShipBob"
         await ship(sync.cin7, str(sale["ID"]), tracking="SB1004")

@@ -22,7 +22,7 @@ from cin7_shopify.errors import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_OK, Cons
 from cin7_shopify.text import safe_text
 
 if TYPE_CHECKING:
-    from cin7_shopify.tui.app import ConsoleApp
+    from cin7_shopify.tui.app import ConsoleApp, StoresLoader
 
 log = logging.getLogger("cin7_shopify.cli")
 
@@ -460,7 +460,6 @@ def demo_console(scenario: Path | None = None, *, real_time: bool = False) -> Co
     a wait for it takes no time, so a demo keeps pace with a conversation.
     """
     from cin7_shopify.clock import ManualClock, SystemClock
-    from cin7_shopify.tui.app import StoresLoader, make_app
     from cin7_shopify.workspace import Workspace
 
     clock = SystemClock() if real_time else ManualClock()
@@ -483,6 +482,10 @@ def demo_console(scenario: Path | None = None, *, real_time: bool = False) -> Co
         _load_what_a_session_loads()
     try:
         workspace.stores()  # a broken profile file is said here, in one line, not as a crash in the console
+        # Textual loads once the scenario and the profile file have been checked: a broken one is refused
+        # without it.
+        from cin7_shopify.tui.app import make_app
+
         # On the simulated clock a sandbox's audit read costs no real time: home reads it ahead. In real time
         # it would spend the minute's Cin7 budget the consultant is about to use.
         return make_app(workspace, arriving=arriving, read_ahead=not real_time)

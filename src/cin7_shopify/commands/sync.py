@@ -13,15 +13,17 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cin7_shopify.commands.output import emit
 from cin7_shopify.commands.session import store_session
 from cin7_shopify.errors import EXIT_BLOCKING, EXIT_CANNOT_RUN, EXIT_OK, ConsoleError
 from cin7_shopify.sync.journal import JournalEntry, entry_from_record, fold, parse_line, read_records, skipped
-from cin7_shopify.sync.runner import StoreSync, run_forever
 from cin7_shopify.text import json_text, safe_text
 from cin7_shopify.workspace import StoreSession, Workspace
+
+if TYPE_CHECKING:
+    from cin7_shopify.sync.runner import StoreSync
 
 log = logging.getLogger("cin7_shopify.sync")
 T = TypeVar("T")
@@ -93,6 +95,8 @@ async def _run_stores(sessions: list[StoreSession], *, once: bool, keep_going: b
 async def _run_store(session: StoreSession, *, once: bool, stop: asyncio.Event, keep_going: bool) -> bool:
     """With several stores, one that cannot start (no credentials, already running, a ledger it cannot
     read) is reported and the others go on; a single store's problem is the command's own."""
+    from cin7_shopify.sync.runner import run_forever  # here: `errors`, `health` and the rest never load the clients
+
     try:
         async with session.open_sync() as sync:
             if sync.ledger.torn is not None:
