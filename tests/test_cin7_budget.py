@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import time
 from pathlib import Path
 
@@ -118,8 +119,14 @@ def start_caller(record: Path) -> tuple[int, int]:
 
 
 def _read_all(descriptor: int) -> bytes:
+    """All a caller printed. A forked caller that goes quiet for 30 s (a lock another thread held at the fork)
+    fails the test instead of hanging it."""
     chunks = []
-    while chunk := os.read(descriptor, 65536):
+    while True:
+        ready, _, _ = select.select([descriptor], [], [], 30)
+        assert ready, "a forked caller stopped answering"
+        if not (chunk := os.read(descriptor, 65536)):
+            break
         chunks.append(chunk)
     os.close(descriptor)
     return b"".join(chunks)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import time
 from pathlib import Path
@@ -105,7 +106,10 @@ def test_the_store_file_survives_a_kill_during_a_write(tmp_path: Path) -> None:
     ProfileStore(path).save(profile("demo"))
     for trial in range(8):
         pid, ticks = start_writer(path)
-        os.read(ticks, 1)  # it is writing in a loop now
+        # It is writing in a loop now. A forked child that never ticks (a lock another thread held at the fork)
+        # fails the test instead of hanging it.
+        ready, _, _ = select.select([ticks], [], [], 30)
+        assert ready and os.read(ticks, 1), "the forked writer never started writing"
         time.sleep(0.01 * trial)
         os.kill(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
