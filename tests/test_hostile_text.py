@@ -361,7 +361,8 @@ def test_screen_figures(capsys: pytest.CaptureFixture[str]) -> None:
     strings, screens, merchants = FIGURES["screen strings"], FIGURES["screens"], FIGURES["merchants"]
     with capsys.disabled():
         print(
-            f"\nhostile text, console: {strings} strings in {merchants} merchants, {screens} screen views checked "
+            f"\nhostile text, console: {strings} strings in {merchants} merchant{'' if merchants == 1 else 's'}, "
+            f"{screens} screen views checked "
             "(home, SKU review and each finding, mapping, picker, home after a sync, error log, pilot and each "
             f"traced order, connection) and {FIGURES['cli outputs']} CLI outputs, 0 failures"
         )
