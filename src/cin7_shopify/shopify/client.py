@@ -253,9 +253,9 @@ class ShopifyClient:
         """The request `AsyncClient.post(self.endpoint, ...)` builds, the same on the wire (URL, headers,
         timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers again for
         every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
-        request = httpx.Request("POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes)
-        request.extensions = self._extensions
-        return request
+        return httpx.Request(
+            "POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes, extensions=self._extensions
+        )
 
     async def _attempt(self, name: str, body_bytes: bytes, *, idempotent: bool) -> dict[str, Any]:
         """One send: the answer's data, a typed error, or _TryAgain for what a retry may cure."""
