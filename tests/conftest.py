@@ -13,18 +13,23 @@ import time
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import keyring
 import pytest
-from graphql import GraphQLSchema, build_client_schema
 from keyring.backend import KeyringBackend
 
 from cin7_shopify.clock import Clock, ManualClock, SystemClock
 from cin7_shopify.paths import demo_scenario_dir
-from cin7_shopify.sandbox.faults import ThrottleShape
-from cin7_shopify.sandbox.scenario import Scenario
-from cin7_shopify.sandbox.session import SandboxSession, open_sandbox
+
+# The xdist controller loads this file too and runs no test: graphql-core, pydantic and the sandboxes load
+# where a fixture first needs them (0.45-0.5 s CPU the controller spent before it started any worker).
+if TYPE_CHECKING:
+    from graphql import GraphQLSchema
+
+    from cin7_shopify.sandbox.faults import ThrottleShape
+    from cin7_shopify.sandbox.scenario import Scenario
+    from cin7_shopify.sandbox.session import SandboxSession
 
 REAL_SCHEMA = Path(__file__).with_name("admin_2026-10.json.gz")
 DEMO = Path(__file__).resolve().parents[1] / "sample_data" / "demo-apparel"
@@ -33,6 +38,8 @@ DEMO = Path(__file__).resolve().parents[1] / "sample_data" / "demo-apparel"
 @cache
 def real_shopify_schema() -> GraphQLSchema:
     """Shopify's own Admin API 2026-10 schema (introspection from @shopify/dev-mcp, ISC)."""
+    from graphql import build_client_schema
+
     data = json.loads(gzip.decompress(REAL_SCHEMA.read_bytes()))
     return build_client_schema(data.get("data", data), assume_valid=True)
 
@@ -157,6 +164,10 @@ class _SeededStorePickler(pickle.Pickler):
     end of each worker's run that no test changed it."""
 
     def persistent_id(self, obj: object) -> str | None:
+        from graphql import GraphQLSchema
+
+        from cin7_shopify.sandbox.scenario import Scenario
+
         if type(obj) is ManualClock or type(obj) is SystemClock:
             return "clock"
         if type(obj) is GraphQLSchema:
@@ -191,6 +202,8 @@ def _pickled(session: SandboxSession) -> bytes:
 @cache
 def _seeded_demo() -> tuple[bytes, float, GraphQLSchema, Scenario]:
     """The demo seeded once a process, as bytes every copy is unpickled from (and the scenario they share)."""
+    from cin7_shopify.sandbox.session import open_sandbox
+
     clock = ManualClock()
     session = open_sandbox(DEMO, clock=clock)
     _SHARED_SCENARIOS.append((session.scenario, pickle.dumps(session.scenario, pickle.HIGHEST_PROTOCOL)))
@@ -215,6 +228,8 @@ def _shared_scenarios_unchanged() -> Iterator[None]:
 @cache
 def _seeded_served() -> tuple[bytes, GraphQLSchema, Scenario]:
     """The served demo (`_served_session`) seeded once a process, as bytes every copy is unpickled from."""
+    from cin7_shopify.sandbox.session import open_sandbox
+
     # 6000 calls a minute and a bucket no test drains: the limits themselves are tested on a simulated clock.
     # (With 2,000 points, concurrent ~900-point order pages were THROTTLED and the client waited out whole
     # real seconds, as it should against Shopify: 7 s of test_sync_cli's 14.)
@@ -231,6 +246,8 @@ def demo_copy(clock: ManualClock) -> SandboxSession:
     knobs are copies of their own; only the GraphQL schema (immutable once built) and the scenario they
     were seeded from (read-only once seeded, see `_SeededStorePickler`) are shared. A clock that does not
     start where the seed's did gets a seed of its own (the sandboxes note the time they were seeded)."""
+    from cin7_shopify.sandbox.session import open_sandbox
+
     data, seeded_at, schema, scenario = _seeded_demo()
     if clock.now() != seeded_at:
         return open_sandbox(DEMO, clock=clock)
@@ -253,6 +270,8 @@ def _open_sandbox_copying_the_demo(
     A command run in-process with `--scenario sample_data/demo-apparel` (or the console's demo) seeded it afresh:
     ~30 ms CPU to read and check the files and ~45 ms to seed, against ~25 ms to copy. A handed-over seed is
     the command's alone, as the copy is; it only leaves the scenario's catalogue lists in place."""
+    from cin7_shopify.sandbox.session import open_sandbox
+
     folder = demo_scenario_dir() if scenario is None else scenario
     if (
         isinstance(folder, (str, Path))
