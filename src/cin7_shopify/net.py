@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import ssl
+from typing import Any
 
 import httpx
+import orjson
 
 _DNS_WORDS = (
     "name or service not known",
@@ -116,3 +119,32 @@ def tls_context() -> ssl.SSLContext:
 @functools.cache
 def _tls_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
     return httpx.create_ssl_context()  # reads the same two variables itself
+
+
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_NINETEEN_DIGITS = b"0" * 19
+
+
+UNREAD = object()  # what quick_json answers for a body it leaves to the stdlib
+
+
+def quick_json(raw: bytes) -> Any:
+    """`json.loads(raw)`'s value where orjson reads `raw` exactly as the stdlib would, else UNREAD (then
+    the stdlib reads or refuses it, as it always did). orjson is 2.4x faster on the sandboxes' answers, and
+    an answer is parsed once per call (~23,000 calls in the tests).
+
+    orjson refuses what the stdlib reads and JSON has not (NaN, Infinity, 1e400, a lone surrogate's
+    escape, a UTF-8 BOM, UTF-16 or UTF-32 text): UNREAD. It reads an integer past 64 bits as a float, so a
+    body with 19 digits in a row (an integer that long, or a long run of digits in a string) is UNREAD too."""
+    if _NINETEEN_DIGITS in raw.translate(_DIGITS_AS_ZERO):
+        return UNREAD
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return UNREAD
+
+
+def json_loads(raw: bytes) -> Any:
+    """`json.loads(raw)`: the same value, or the same ValueError, through `quick_json` where it can."""
+    value = quick_json(raw)
+    return json.loads(raw) if value is UNREAD else value
