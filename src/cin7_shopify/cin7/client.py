@@ -61,7 +61,7 @@ from cin7_shopify.cin7.models import (
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
 from cin7_shopify.net import UNREAD, describe_transport_error, parsed_url, quick_json, send, tls_context
-from cin7_shopify.retry import retry_policy
+from cin7_shopify.retry import with_retries
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 RECENT_ANSWER_SECONDS = 120.0  # a 403 this soon after a good answer is taken for a throttle first
@@ -427,20 +427,17 @@ class Cin7Client:
         every call after a throttle answer (the pacer holds the whole account for the wait). A write is
         never resent after an answer that may mean it was kept; the caller's ledger decides."""
         endpoint = f"{method} /{path}"
-        retrying = retry_policy(
-            retries=self.max_retries,
-            clock=self.clock,
-            wait=_planned_wait,
-            retry_on=_TryAgain,
-            on_retry=self._count_retry,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._attempt(method, path, params, json_body, endpoint, attempt.retry_state)
+            return await with_retries(
+                lambda attempt: self._attempt(method, path, params, json_body, endpoint, attempt),
+                retries=self.max_retries,
+                clock=self.clock,
+                wait=_planned_wait,
+                retry_on=_TryAgain,
+                on_retry=self._count_retry,
+            )
         except _TryAgain as exhausted:
             raise exhausted.final() from None
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.retries += 1
@@ -464,10 +461,9 @@ class Cin7Client:
         params: dict[str, str] | None,
         json_body: Any,
         endpoint: str,
-        state: RetryCallState,
+        attempt: int,
     ) -> Any:
         is_read = method == "GET"
-        attempt = state.attempt_number
         await self.pacer.acquire()
         self.calls += 1
         try:
