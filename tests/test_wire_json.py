@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from cin7_shopify.net import json_loads
-from cin7_shopify.sandbox.asgi import json_bytes
+from cin7_shopify.sandbox.asgi import json_bytes, request_path
 from cin7_shopify.sandbox.session import SandboxSession
 
 _STARLETTE = JSONResponse(None)
@@ -118,3 +119,16 @@ async def test_a_cin7_record_holding_nan_is_refused_by_the_sandbox_as_starlette_
     async with demo.cin7_client() as cin7:
         with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
             await cin7.list_products()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text() | st.text().map(lambda tail: "/" + tail), st.booleans())
+def test_the_cin7_sandbox_routes_on_the_path_starlette_parses(path: str, with_host: bool) -> None:
+    scope = {
+        "type": "http",
+        "path": path,
+        "headers": [(b"host", b"sandbox")] if with_host else [],
+        "scheme": "http",
+        "query_string": b"Page=1",
+    }
+    assert request_path(Request(scope)) == Request(scope).url.path

@@ -24,6 +24,15 @@ class RequestApp:
         raise NotImplementedError
 
 
+def request_path(request: Request) -> str:
+    """`request.url.path` without building the URL (~45 us of CPU a call): the scope's path is it, unless it
+    has what starlette escapes (? # \\) or urlsplit drops (tab, CR, LF), or does not start with one "/"."""
+    path: str = request.scope["path"]
+    if path[:1] != "/" or path[:2] == "//" or any(c in path for c in "?#\\\t\r\n"):
+        return request.url.path
+    return path
+
+
 # A float that marshal (format 1 writes a float as 'f', its length, then its text) shows as NaN or an
 # infinity, or with an exponent of -5 to -9: orjson writes 1e-05 as 0.00001 or 1e-5, the stdlib as 1e-05.
 _NOT_AS_THE_STDLIB = re.compile(rb"f(?:\x03nan|\x03inf|\x04-inf|[\x05-\x20][-0-9.]+e-0)")

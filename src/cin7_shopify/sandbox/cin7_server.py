@@ -25,7 +25,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from cin7_shopify.clock import Clock, SystemClock
 from cin7_shopify.net import json_loads
-from cin7_shopify.sandbox.asgi import JsonAnswer, RequestApp
+from cin7_shopify.sandbox.asgi import JsonAnswer, RequestApp, request_path
 from cin7_shopify.sandbox.cin7_account import Cin7ApiError, _truthy, _utc_now
 from cin7_shopify.sandbox.cin7_sales import Cin7SaleRules
 from cin7_shopify.sandbox.faults import Faults, ThrottleShape
@@ -81,12 +81,12 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         for work in self.background:
             work()
         response = await self._answer(request, now)
-        self.call_log.append((now, request.method.upper(), request.url.path.lower(), response.status_code))
+        self.call_log.append((now, request.method.upper(), request_path(request).lower(), response.status_code))
         return response
 
     async def _answer(self, request: Request, now: float) -> Response:
         method = request.method.upper()
-        path = request.url.path.lower()
+        path = request_path(request).lower()
         account = request.headers.get("api-auth-accountid", "")
         key = request.headers.get("api-auth-applicationkey", "")
         if not key or self.accounts.get(account) != key:
