@@ -8,13 +8,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from cin7_shopify.net import json_loads
+from cin7_shopify.net import build_request, json_loads
 from cin7_shopify.sandbox.asgi import json_bytes, request_path
 from cin7_shopify.sandbox.session import SandboxSession
 
@@ -132,3 +133,31 @@ def test_the_cin7_sandbox_routes_on_the_path_starlette_parses(path: str, with_ho
         "query_string": b"Page=1",
     }
     assert request_path(Request(scope)) == Request(scope).url.path
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "post"]),
+    st.none() | st.binary(max_size=40),
+    st.lists(
+        st.sampled_from(
+            ["Accept", "Content-Type", "Host", "Content-Length", "Transfer-Encoding", "api-auth-accountid"]
+        ),
+        max_size=4,
+    ),
+    st.sampled_from(["https://shop.myshopify.com/admin/api/2026-10/graphql.json", "http://sandbox:8765/x?Page=1"]),
+)
+def test_the_clients_send_the_request_httpx_built(
+    method: str, content: bytes | None, names: list[str], url: str
+) -> None:
+    headers = httpx.Headers([(name, "1" if "Length" in name else "value") for name in names])
+    extensions = {"timeout": httpx.Timeout(60.0).as_dict()}
+    ours = build_request(method, httpx.URL(url), headers, content, extensions)
+    theirs = httpx.Request(method, httpx.URL(url), headers=headers, content=content, extensions=extensions)
+    assert (ours.method, ours.url, ours.headers.raw, ours.content, ours.extensions) == (
+        theirs.method,
+        theirs.url,
+        theirs.headers.raw,
+        theirs.content,
+        theirs.extensions,
+    )

