@@ -150,6 +150,7 @@ async def test_throttling_that_never_ends_gives_a_rate_limit_error(clock: Manual
     async with session.cin7_client(max_retries=3) as cin7:
         with pytest.raises(Cin7RateLimited) as caught:
             await cin7.me()
+    assert (cin7.calls, cin7.retries) == (4, 3), "the first call and three retries"
     assert "60 calls" in caught.value.cin7_message
     assert "wait a minute" in caught.value.explain()
 
@@ -202,9 +203,12 @@ async def test_reads_survive_5xx_and_dropped_connections(demo: SandboxSession) -
     demo.cin7_faults.drop_next = 1
     demo.cin7_faults.timeout_next = 1
     async with demo.cin7_client() as cin7:
+        started = demo.clock.now()
         rules = await cin7.list_tax_rules()
     assert {r.Name for r in rules} == {"GST on Income", "GST Free Income"}
     assert sorted(demo.cin7_faults.log) == ["drop_next", "server_error_next", "server_error_next", "timeout_next"]
+    assert (cin7.calls, cin7.retries) == (4, 3), "a timeout lost the second 5xx's answer: three failed calls"
+    assert demo.clock.now() - started == pytest.approx(1 + 2 + 4), "backing off 1, 2 and 4 s"
 
 
 async def test_a_write_is_never_sent_twice_after_a_lost_answer(demo: SandboxSession) -> None:

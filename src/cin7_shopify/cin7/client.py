@@ -60,8 +60,16 @@ from cin7_shopify.cin7.models import (
 )
 from cin7_shopify.cin7.pacer import Cin7Pacer
 from cin7_shopify.clock import Clock
-from cin7_shopify.net import describe_transport_error, parsed_url, send, tls_context
-from cin7_shopify.retry import retry_policy
+from cin7_shopify.net import (
+    UNREAD,
+    build_request,
+    describe_transport_error,
+    parsed_url,
+    quick_json,
+    send,
+    tls_context,
+)
+from cin7_shopify.retry import with_retries
 
 DEFAULT_BASE_URL = "https://inventory.dearsystems.com/ExternalApi/v2/"
 RECENT_ANSWER_SECONDS = 120.0  # a 403 this soon after a good answer is taken for a throttle first
@@ -427,20 +435,17 @@ class Cin7Client:
         every call after a throttle answer (the pacer holds the whole account for the wait). A write is
         never resent after an answer that may mean it was kept; the caller's ledger decides."""
         endpoint = f"{method} /{path}"
-        retrying = retry_policy(
-            retries=self.max_retries,
-            clock=self.clock,
-            wait=_planned_wait,
-            retry_on=_TryAgain,
-            on_retry=self._count_retry,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._attempt(method, path, params, json_body, endpoint, attempt.retry_state)
+            return await with_retries(
+                lambda attempt: self._attempt(method, path, params, json_body, endpoint, attempt),
+                retries=self.max_retries,
+                clock=self.clock,
+                wait=_planned_wait,
+                retry_on=_TryAgain,
+                on_retry=self._count_retry,
+            )
         except _TryAgain as exhausted:
             raise exhausted.final() from None
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.retries += 1
@@ -453,9 +458,7 @@ class Cin7Client:
         if params:
             url += "?" + str(httpx.QueryParams(params))
         content = None if json_body is None else _dumps(json_body)
-        return httpx.Request(
-            method, parsed_url(url), headers=self._http.headers, content=content, extensions=self._extensions
-        )
+        return build_request(method, parsed_url(url), self._http.headers, content, self._extensions)
 
     async def _attempt(
         self,
@@ -464,10 +467,9 @@ class Cin7Client:
         params: dict[str, str] | None,
         json_body: Any,
         endpoint: str,
-        state: RetryCallState,
+        attempt: int,
     ) -> Any:
         is_read = method == "GET"
-        attempt = state.attempt_number
         await self.pacer.acquire()
         self.calls += 1
         try:
@@ -483,8 +485,7 @@ class Cin7Client:
             raise _TryAgain(error) if is_read else error from None
 
         status = response.status_code
-        text = response.text
-        body = _json_body(text)  # read once: a page of 1,000 rows was parsed twice, for errors and for data
+        body = _json_answer(response)  # read once: a page of 1,000 rows was parsed twice, for errors and for data
         errors = _error_list(body)
         message = "; ".join(str(e.get("Exception") or "").strip() for e in errors) if errors else ""
         if _is_throttle(status, message):
@@ -495,7 +496,7 @@ class Cin7Client:
             raise _TryAgain(error) if is_read else error
         if status == 403 or status == 401:
             error = Cin7AuthError(
-                message or text.strip()[:200] or "Incorrect credentials", status=status, endpoint=endpoint
+                message or response.text.strip()[:200] or "Incorrect credentials", status=status, endpoint=endpoint
             )
             if self._answered_recently():
                 # Cin7 answers some throttles with 403 too (a production client's finding): on an account
@@ -511,7 +512,10 @@ class Cin7Client:
             cls: type[Cin7Error] = Cin7NotFound if code == 404 else Cin7ValidationError
             raise cls(message or "rejected", status=status, error_code=code, endpoint=endpoint)
         if status >= 400:
-            raise Cin7ValidationError(text.strip()[:300] or f"HTTP {status}", status=status, endpoint=endpoint)
+            raise Cin7ValidationError(response.text.strip()[:300] or f"HTTP {status}", status=status, endpoint=endpoint)
+        if body is not _NOT_JSON:  # so the text is neither empty nor HTML
+            return {} if status == 204 else body
+        text = response.text
         if status == 204 or not text.strip():
             return {}
         if text.lstrip().startswith("<"):
@@ -520,8 +524,6 @@ class Cin7Client:
                 status=status,
                 endpoint=endpoint,
             )
-        if body is not _NOT_JSON:
-            return body
         try:
             return json.loads(text)
         except ValueError:
@@ -566,6 +568,20 @@ def _json_default(value: Any) -> Any:
 
 
 _NOT_JSON = object()
+
+
+def _json_answer(response: httpx.Response) -> Any:
+    """`_json_body(response.text)`, read from the bytes where they are UTF-8 (no charset, or utf-8) and
+    start an object or a list: then the text is those bytes decoded, and `quick_json` reads them as the
+    stdlib reads the text. The rest (and what quick_json leaves) is decoded and read as before."""
+    content_type = response.headers.get("content-type") or ""
+    if "charset" not in content_type.lower() or (response.charset_encoding or "").lower() in ("utf-8", "utf8"):
+        raw = response.content.lstrip()
+        if raw[:1] in (b"[", b"{"):
+            body = quick_json(raw)
+            if body is not UNREAD:
+                return body
+    return _json_body(response.text)
 
 
 def _json_body(text: str) -> Any:

@@ -36,8 +36,10 @@ class ModelDrift:
         if found is None:
             found = self.endpoints[endpoint] = EndpointFields(declared=set(type(record).model_fields))
         found.records += 1
-        found.seen |= record.model_fields_set
-        found.unknown |= unknown_fields(record)
+        found.seen |= record.__pydantic_fields_set__  # model_fields_set, without the property's call
+        unknown = unknown_fields(record)
+        if unknown:
+            found.unknown |= unknown
 
 
 @cache
@@ -54,8 +56,12 @@ def _holds_models(annotation: Any) -> bool:
 
 def unknown_fields(record: BaseModel, prefix: str = "") -> set[str]:
     """Names of the fields the record carried that its model does not declare, nested models included."""
-    names = {prefix + name for name in record.model_extra or {}}
-    for name in _nested(type(record)) & record.model_fields_set:
+    extra = record.__pydantic_extra__  # model_extra and model_fields_set, without their properties' calls
+    names = {prefix + name for name in extra} if extra else set()
+    nested = _nested(type(record))
+    if not nested:
+        return names
+    for name in nested.intersection(record.__pydantic_fields_set__):
         value = getattr(record, name, None)
         items = value if isinstance(value, list) else [value]
         inner = f"{prefix}{name}[]." if isinstance(value, list) else f"{prefix}{name}."

@@ -14,7 +14,6 @@ What it reproduces, because our clients must cope with it:
 from __future__ import annotations
 
 import copy
-import json
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -22,10 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.sandbox.asgi import RequestApp
+from cin7_shopify.net import json_loads
+from cin7_shopify.sandbox.asgi import JsonAnswer, RequestApp, request_path
 from cin7_shopify.sandbox.cin7_account import Cin7ApiError, _truthy, _utc_now
 from cin7_shopify.sandbox.cin7_sales import Cin7SaleRules
 from cin7_shopify.sandbox.faults import Faults, ThrottleShape
@@ -81,12 +81,12 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         for work in self.background:
             work()
         response = await self._answer(request, now)
-        self.call_log.append((now, request.method.upper(), request.url.path.lower(), response.status_code))
+        self.call_log.append((now, request.method.upper(), request_path(request).lower(), response.status_code))
         return response
 
     async def _answer(self, request: Request, now: float) -> Response:
         method = request.method.upper()
-        path = request.url.path.lower()
+        path = request_path(request).lower()
         account = request.headers.get("api-auth-accountid", "")
         key = request.headers.get("api-auth-applicationkey", "")
         if not key or self.accounts.get(account) != key:
@@ -109,7 +109,7 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         body: Any = None
         if method in {"POST", "PUT"}:
             try:
-                body = json.loads(await request.body() or b"null")
+                body = json_loads(await request.body() or b"null")
             except ValueError:
                 return _errors(500, "Unable to parse the object from the request body.")
             if not isinstance(body, dict):
@@ -122,7 +122,7 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
             # Cin7 answers a wrong path with its web app's "Page not found", as HTTP 200.
             return Response(PAGE_NOT_FOUND_HTML, 200, media_type="text/html")
         try:
-            return JSONResponse(handler(query, body))
+            return JsonAnswer(handler(query, body))
         except Cin7ApiError as exc:
             return _errors(exc.status, exc.message)
 
@@ -358,9 +358,9 @@ class Cin7Sandbox(Cin7SaleRules, RequestApp):
         return {"Total": 1, "Page": 1, "CustomerList": [copy.deepcopy(record)]}
 
 
-def _errors(code: int, message: str, *, status: int | None = None) -> JSONResponse:
+def _errors(code: int, message: str, *, status: int | None = None) -> JsonAnswer:
     """Cin7's error model: a list of {ErrorCode, Exception}."""
-    return JSONResponse([{"ErrorCode": code, "Exception": message}], status_code=status or code)
+    return JsonAnswer([{"ErrorCode": code, "Exception": message}], status_code=status or code)
 
 
 def _utc_moment(text: str) -> datetime:

@@ -99,7 +99,7 @@ class FaultyTransport(httpx.AsyncBaseTransport):
             return {"type": "http.request", "body": body, "more_body": False}
 
         answer = await app.handle(AppRequest(scope, receive))
-        return httpx.Response(answer.status_code, headers=answer.raw_headers, content=bytes(answer.body))
+        return _read_response(answer.status_code, answer.raw_headers, bytes(answer.body))
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self.faults.take("drop_next"):
@@ -121,3 +121,18 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+def _read_response(status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> httpx.Response:
+    """`httpx.Response(status, headers=headers, content=body)`, read, as it leaves its constructor, without
+    passing the body through httpx's decoders and chunker on the way in: the sandboxes set no
+    Content-Encoding, so the content is the body as it is (16 us of CPU a call; httpx is pinned below 0.29).
+    An answer with a Content-Encoding, or without the Content-Length httpx would add, is built as before."""
+    names = {name.lower() for name, _ in headers}
+    if b"content-encoding" in names or b"content-length" not in names:
+        return httpx.Response(status, headers=headers, content=body)
+    response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(body))
+    response._content = body
+    response.is_stream_consumed = True
+    response.is_closed = True
+    return response

@@ -39,10 +39,11 @@ from graphql import (
     value_from_ast,
 )
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.sandbox.asgi import RequestApp
+from cin7_shopify.net import json_loads
+from cin7_shopify.sandbox.asgi import JsonAnswer, RequestApp
 from cin7_shopify.sandbox.faults import Faults
 from cin7_shopify.sandbox.shopify_execute import execute_direct
 from cin7_shopify.sandbox.shopify_mutations import ShopifyMutations
@@ -451,20 +452,20 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
                 return PlainTextResponse("AccessDenied: the signed URL is not valid.", status_code=403)
             return Response(self.bulk_results[op_id], media_type="application/jsonl")
         if not _VERSION.match(path) or request.method != "POST":
-            return JSONResponse({"errors": "Not Found"}, status_code=404)
+            return JsonAnswer({"errors": "Not Found"}, status_code=404)
         token = request.headers.get("x-shopify-access-token", "")
         if not self._token_valid(token):
-            return JSONResponse(INVALID_TOKEN_BODY, status_code=401)
+            return JsonAnswer(INVALID_TOKEN_BODY, status_code=401)
         chaos = self.faults.chaos(after_work=False)
         if self.faults.take("server_error_next") or chaos == "server_error":
             status = self.faults.server_error_status
-            return JSONResponse({"errors": "Internal Server Error"}, status_code=status)
+            return JsonAnswer({"errors": "Internal Server Error"}, status_code=status)
         if self.faults.take("malformed_next"):
             return Response(b'{"data": {"productVariants": {"nodes": [', 200, media_type="application/json")
         try:
-            payload = json.loads(await request.body() or b"{}")
+            payload = json_loads(await request.body() or b"{}")
         except ValueError:
-            return JSONResponse({"errors": "Unable to parse the JSON body."}, status_code=400)
+            return JsonAnswer({"errors": "Unable to parse the JSON body."}, status_code=400)
         result, status = self.run(payload, base_url=base_url, throttle=chaos == "throttle")
         self.request_log.append(
             {
@@ -479,7 +480,7 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
         deprecated = self.deprecated_operations.get(str(payload.get("operationName")))
         if deprecated and status == 200:
             headers["X-Shopify-API-Deprecated-Reason"] = deprecated
-        return JSONResponse(result, status_code=status, headers=headers)
+        return JsonAnswer(result, status_code=status, headers=headers)
 
     async def _grant(self, request: Request) -> Response:
         raw = await request.body()
@@ -494,15 +495,15 @@ class ShopifySandbox(ShopifyMutations, RequestApp):
 
             form = dict(parse_qsl(raw.decode()))
         if form.get("grant_type") != "client_credentials":
-            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+            return JsonAnswer({"error": "unsupported_grant_type"}, status_code=400)
         if self.clients.get(form.get("client_id", "")) != form.get("client_secret") or not form.get("client_secret"):
-            return JSONResponse(
+            return JsonAnswer(
                 {"error": "invalid_client", "error_description": "Client authentication failed."},
                 status_code=401,
             )
         token = f"shpat_{secrets.token_hex(16)}"
         self.tokens[token] = self.clock.now() + self.token_lifetime_seconds
-        return JSONResponse(
+        return JsonAnswer(
             {
                 "access_token": token,
                 "scope": SANDBOX_SCOPES,

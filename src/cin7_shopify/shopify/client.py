@@ -27,8 +27,8 @@ from pydantic import SecretStr
 from tenacity import RetryCallState
 
 from cin7_shopify.clock import Clock, SystemClock
-from cin7_shopify.net import describe_transport_error, parsed_url, send, tls_context
-from cin7_shopify.retry import retry_policy
+from cin7_shopify.net import build_request, describe_transport_error, json_loads, parsed_url, send, tls_context
+from cin7_shopify.retry import with_retries
 from cin7_shopify.shopify.documents import bulk_orders_query, document
 from cin7_shopify.shopify.domain import DEFAULT_API_VERSION as DEFAULT_API_VERSION  # re-exported
 from cin7_shopify.shopify.domain import normalize_shop_domain as normalize_shop_domain
@@ -227,20 +227,17 @@ class ShopifyClient:
         name = operation_name or _operation_name(query)
         payload = {"query": query, "variables": variables or {}, "operationName": name}
         body_bytes = json.dumps(payload).encode()
-        retrying = retry_policy(
-            retries=self.max_retries,
-            clock=self.clock,
-            wait=_planned_wait,
-            retry_on=_TryAgain,
-            on_retry=self._count_retry,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._attempt(name, body_bytes, idempotent=idempotent)
+            return await with_retries(
+                lambda _: self._attempt(name, body_bytes, idempotent=idempotent),
+                retries=self.max_retries,
+                clock=self.clock,
+                wait=_planned_wait,
+                retry_on=_TryAgain,
+                on_retry=self._count_retry,
+            )
         except _TryAgain as exhausted:
             raise exhausted.error from None
-        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     def _count_retry(self, state: RetryCallState) -> None:
         self.retries += 1
@@ -253,9 +250,7 @@ class ShopifyClient:
         """The request `AsyncClient.post(self.endpoint, ...)` builds, the same on the wire (URL, headers,
         timeout), from headers merged once: httpx re-parsed the endpoint and merged the headers again for
         every call (a third of a call's CPU against the sandbox). The token is added by the auth."""
-        return httpx.Request(
-            "POST", parsed_url(self.endpoint), headers=self._headers, content=body_bytes, extensions=self._extensions
-        )
+        return build_request("POST", parsed_url(self.endpoint), self._headers, body_bytes, self._extensions)
 
     async def _attempt(self, name: str, body_bytes: bytes, *, idempotent: bool) -> dict[str, Any]:
         """One send: the answer's data, a typed error, or _TryAgain for what a retry may cure."""
@@ -299,7 +294,7 @@ class ShopifyClient:
         if reason and (name, reason) not in self.deprecations:
             self.deprecations.append((name, reason))
         try:
-            body = response.json()
+            body = json_loads(response.content)  # response.json(), parsed faster
         except ValueError:
             raise ShopifyUnexpectedResponse("answered with a body that is not JSON") from None
         if not isinstance(body, dict):
