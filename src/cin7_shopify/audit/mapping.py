@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from cin7_shopify.audit.models import (
     Cin7Catalog,
@@ -31,6 +32,11 @@ def _tokens(name: str) -> set[str]:
     return {word for word in _WORDS.findall(name.lower()) if word not in _NOISE} or set(_WORDS.findall(name.lower()))
 
 
+# Kept: an audit scores every active Shopify location against every Cin7 location (and each tax line against every
+# rule), and the console runs it again for each screen and each mapping change with the same names; difflib is
+# quadratic in a name's length, and Cin7 and Shopify hold names far longer than their forms allow (a hostile
+# merchant's 10 kB names: 0.1-0.2 s an audit).
+@lru_cache(maxsize=4096)
 def name_similarity(left: str, right: str) -> float:
     """0..1: the better of character similarity and shared words, so "ShipBob 3PL" ~ "3PL - ShipBob"."""
     a, b = left.lower().strip(), right.lower().strip()

@@ -67,6 +67,20 @@ def _placing(widget: Widget) -> _Placing:
 _UNPLACED: _Placing = ((False, False), False)  # a widget not laid out yet (Textual's defaults)
 
 
+def _ask_for_layout_now(widget: Widget) -> None:
+    """What a widget waiting for a layout does at its next idle moment (Textual 8.2.8 `Widget._check_refresh`),
+    done now for a layout about to happen: its ancestors' arrangements are cleared up to the first one whose size
+    it cannot change. Its Layout message is not sent: the layout that follows answers it."""
+    widget._layout_required = False
+    for ancestor in widget.ancestors:
+        if not isinstance(ancestor, Widget):
+            break
+        ancestor._clear_arrangement_cache()
+        ancestor._layout_updates += 1
+        if not ancestor.styles.auto_dimensions:
+            break
+
+
 class LeanScreen(_Base):
     _resumed_before = False
     _laid_out_at = float("-inf")  # when the last layout that placed every widget began
@@ -125,6 +139,34 @@ class LeanScreen(_Base):
             before = {widget: _placing(widget) for widget in compositor.widgets}
             super()._refresh_layout(size)
             self._lean_answered(before, first=False)
+
+    _laying_out_to_paint = False
+
+    def _compositor_refresh(self) -> None:
+        # A paint of the whole screen (its first, as it opens or the console starts) with widgets changed since
+        # the layout it would show: Textual paints it, then lays them out and paints nearly all of it again (the
+        # demo's home: its store read arrives before the first frame, which drew the store as it was before).
+        # Laid out first here, the one paint shows them as they are.
+        app = self.app
+        compositor = self._compositor
+        if (
+            self is app.screen
+            and not app.is_inline
+            and not self._laying_out_to_paint
+            and compositor.size.region in compositor._dirty_regions
+        ):
+            waiting = [widget for widget in compositor.widgets if widget._layout_required and widget is not self]
+            if waiting or self._layout_required:
+                for widget in waiting:
+                    _ask_for_layout_now(widget)
+                self._laying_out_to_paint = True
+                try:
+                    self._refresh_layout()  # paints, here or (in a batch) once it ends
+                finally:
+                    self._laying_out_to_paint = False
+                self._layout_required = False
+                return
+        super()._compositor_refresh()
 
     def _lean_answered(self, before: dict[Widget, _Placing], *, first: bool) -> bool:
         """Stop the layouts the one just done asked for, where it placed everything already; whether a scrollbar

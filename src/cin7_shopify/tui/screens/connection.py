@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 
 
 class ConnectionScreen(LeanScreen, Screen[None]):
+    # No automatic focus: Textual's would focus the form's scroll container and on_mount then moves it to a field,
+    # and each of the two focus changes restyles all of the form's 35 widgets (as Settings does).
+    AUTO_FOCUS = ""
     BINDINGS = [
         keys_binding("connection"),
         Binding("ctrl+t", "test", "Test connection", id="connection.test"),
