@@ -163,18 +163,10 @@ class _SeededStorePickler(pickle.Pickler):
     deep-copies it. Unpickling it was ~6 ms of each copy's ~20; `_shared_scenarios_unchanged` checks at the
     end of each worker's run that no test changed it."""
 
+    shared_types: dict[type, str]  # each shared object's exact type (a subclass is pickled): `_pickled` sets it
+
     def persistent_id(self, obj: object) -> str | None:
-        from graphql import GraphQLSchema
-
-        from cin7_shopify.sandbox.scenario import Scenario
-
-        if type(obj) is ManualClock or type(obj) is SystemClock:
-            return "clock"
-        if type(obj) is GraphQLSchema:
-            return "schema"
-        if type(obj) is Scenario:
-            return "scenario"
-        return None
+        return self.shared_types.get(type(obj))
 
 
 class _SeededStoreUnpickler(pickle.Unpickler):
@@ -187,9 +179,20 @@ class _SeededStoreUnpickler(pickle.Unpickler):
 
 
 def _pickled(session: SandboxSession) -> bytes:
+    from graphql import GraphQLSchema
+
+    from cin7_shopify.sandbox.scenario import Scenario
+
     data = io.BytesIO()
+    pickler = _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL)
+    pickler.shared_types = {
+        ManualClock: "clock",
+        SystemClock: "clock",
+        GraphQLSchema: "schema",
+        Scenario: "scenario",
+    }
     try:
-        _SeededStorePickler(data, pickle.HIGHEST_PROTOCOL).dump(session)
+        pickler.dump(session)
     except (pickle.PicklingError, TypeError, AttributeError) as exc:
         raise AssertionError(
             f"a seeded sandbox can no longer be copied ({exc}): a sandbox now keeps something pickle cannot "
