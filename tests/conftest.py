@@ -4,6 +4,7 @@ import contextlib
 import gzip
 import io
 import json
+import marshal
 import os
 import pickle
 import socket
@@ -290,6 +291,34 @@ def _open_sandbox_copying_the_demo(
         throttle_shape=throttle_shape,
         hand_over=hand_over,
     )
+
+
+# Scenarios whose content a test process has already found valid, by their marshalled bytes.
+_VALID_SCENARIOS: set[bytes] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _scenarios_validated_once() -> Iterator[None]:
+    """`validate_scenario`, run once a process for each scenario content: the same folders and generated
+    scenarios are opened again and again (188 validations of 56 contents in a run, ~20 ms CPU each for the
+    demo). The check only reads the scenario, so equal content passes or fails alike; a scenario that fails
+    is checked afresh each time, and one marshal cannot write (not plain JSON values) is always checked."""
+    from cin7_shopify.sandbox.scenario import validate_scenario
+
+    def validate_once(scenario: Scenario) -> None:
+        try:
+            content = marshal.dumps((scenario.shopify, scenario.cin7, scenario.settings))
+        except ValueError:
+            validate_scenario(scenario)
+            return
+        if content not in _VALID_SCENARIOS:
+            validate_scenario(scenario)
+            _VALID_SCENARIOS.add(content)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("cin7_shopify.sandbox.scenario.validate_scenario", validate_once)
+        patch.setattr("cin7_shopify.sandbox.session.validate_scenario", validate_once)
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
