@@ -16,6 +16,8 @@ READ_STEPS = 10
 
 
 def run_mapping_command(args: argparse.Namespace) -> int:
+    if args.mapping_command == "approve" and not (args.all or args.location or args.tax):
+        raise ConsoleError("Say what to approve.", hint="Use --location, --tax, or --all.")  # before any call
     session = store_session(args.store)  # fails before spending any API calls
     with step_progress(READ_STEPS) as step:
         run = asyncio.run(session.audit(on_step=step))
@@ -33,8 +35,6 @@ def run_mapping_command(args: argparse.Namespace) -> int:
             source, target = safe_text(proposal.source), safe_text(proposal.target or "no proposal")
             print(f"  {source:<28} {saved:<24} {target} ({safe_text(proposal.reason)})")
         return EXIT_OK
-    if not (args.all or args.location or args.tax):
-        raise ConsoleError("Say what to approve.", hint="Use --location, --tax, or --all.")
     locations, taxes, changes = approve_proposals(
         profile.settings.location_map,
         profile.settings.tax_map,
