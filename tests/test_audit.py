@@ -21,10 +21,13 @@ from cin7_shopify.audit.models import (
     ShopifyCatalog,
     ShopifyVariantRecord,
 )
-from cin7_shopify.audit.service import AuditRun, audit_csv
+from cin7_shopify.audit.service import AuditRun, audit_csv, audit_with_clients
 from cin7_shopify.audit.skus import genuine_variant, sku_findings
+from cin7_shopify.clock import ManualClock
+from cin7_shopify.errors import ConsoleError
 from cin7_shopify.sandbox.demo_data import SEEDED_PROBLEMS
 from cin7_shopify.sandbox.scenario import load_scenario
+from cin7_shopify.sandbox.session import SandboxSession
 from cin7_shopify.settings import StoreSettings
 from tests.conftest import DEMO, audit_of
 from tests.csv_exports import write_cin7_exports, write_shopify_export
@@ -375,3 +378,23 @@ def test_approve_takes_only_chosen_proposals_with_a_target(demo_run: AuditRun) -
     every, every_tax, _ = approve_proposals({}, {}, report.location_proposals, report.tax_proposals, min_confidence=0.9)
     assert set(every.values()) == {"3PL - ShipBob", "Melbourne Store"}, "Sydney (73%) is below the bar"
     assert every_tax == {}, "GST 10% is only a 60% proposal"
+
+
+async def test_both_catalogues_and_both_bulk_operations_are_read_at_once(
+    demo: SandboxSession, clock: ManualClock
+) -> None:
+    """The audit waits for the longer of Shopify's two bulk operations (each done on its second poll, 0.25 s
+    after it starts here), not for each in turn while Cin7 waits too; a refused Cin7 key stops it at once."""
+    async with demo.cin7_client() as cin7, demo.shopify_client() as shopify:
+        started = clock.now()
+        run = await audit_with_clients(cin7, shopify, StoreSettings(), store="demo")
+        assert clock.now() - started == pytest.approx(0.25), "one bulk operation's wait, not two"
+        assert (run.cin7_calls, run.shopify_calls) == (5, 10)
+    polls = [op["_polls"] for op in demo.shopify.bulk_operations.values()]
+    assert polls == [2, 2], "each polled twice, no more"
+
+    async with demo.cin7_client(key="not-the-key") as cin7, demo.shopify_client() as shopify:
+        started = clock.now()
+        with pytest.raises(ConsoleError, match="Cin7 Core"):
+            await audit_with_clients(cin7, shopify, StoreSettings(), store="demo")
+        assert clock.now() - started < 0.1, "named at once, not after Shopify's bulk operations"

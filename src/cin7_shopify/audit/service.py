@@ -10,7 +10,7 @@ from pathlib import Path
 from cin7_shopify.audit.csv_sources import read_cin7_csv, read_shopify_csv
 from cin7_shopify.audit.engine import run_audit
 from cin7_shopify.audit.models import AuditReport, Cin7Catalog, ShopifyCatalog
-from cin7_shopify.audit.sources import TAX_LOOKBACK_DAYS, read_cin7_catalog, read_shopify_catalog
+from cin7_shopify.audit.sources import TAX_LOOKBACK_DAYS, both, read_cin7_catalog, read_shopify_catalog
 from cin7_shopify.cin7.client import Cin7Client
 from cin7_shopify.settings import StoreSettings
 from cin7_shopify.shopify.client import ShopifyClient
@@ -44,8 +44,11 @@ async def audit_with_clients(
     on_step: Step | None = None,
 ) -> AuditRun:
     cin7_before, shopify_before = cin7.calls, shopify.calls
-    cin7_catalog = await read_cin7_catalog(cin7, on_step=on_step)
-    shopify_catalog = await read_shopify_catalog(shopify, orders_since=orders_window_start(settings), on_step=on_step)
+    # Both sides at once: Cin7's 60 calls a minute and Shopify's bulk operations each wait on their own clock.
+    cin7_catalog, shopify_catalog = await both(
+        read_cin7_catalog(cin7, on_step=on_step),
+        read_shopify_catalog(shopify, orders_since=orders_window_start(settings), on_step=on_step),
+    )
     if on_step:
         on_step("comparing")
     report = run_audit(shopify_catalog, cin7_catalog, settings, store=store, other_stores=other_stores)
