@@ -453,3 +453,19 @@ def test_shop_domains_people_paste(typed: str, domain: str) -> None:
 def test_not_a_shop_domain(typed: str) -> None:
     with pytest.raises(ConsoleError, match="is not a Shopify shop domain"):
         normalize_shop_domain(typed)
+
+
+async def test_cancelling_an_order_waits_for_its_job_and_notices_soon_after_it_ran(
+    demo: SandboxSession, clock: ManualClock
+) -> None:
+    """orderCancel returns a job that Shopify runs later (2 s here): the client looks again from 0.2 s on,
+    backing off, and returns once the order reads as cancelled; not a whole back-off step later."""
+    job_seconds = demo.shopify.order_cancel_job_seconds
+    order_id = next(o["id"] for o in demo.shopify.orders if not o.get("cancelledAt") and not o.get("closedAt"))
+    async with demo.shopify_client() as shopify:
+        started, calls = clock.now(), shopify.calls
+        await shopify.cancel_order(order_id)
+        waited, looks = clock.now() - started, shopify.calls - calls - 1
+    assert demo.shopify.orders_by_id[order_id]["cancelledAt"], "the order reads as cancelled when it returns"
+    assert job_seconds <= waited < job_seconds + 0.7, waited
+    assert looks <= 5, f"{looks} looks at the job"

@@ -814,8 +814,10 @@ class ShopifyClient:
         """Poll an asynchronous mutation's job until Shopify has run it (schema: Job.done "indicates if the
         job is still queued or has been run"; orderCancel "returns a job"): until then nothing it does shows."""
         waited = 0.0
-        delay = 0.5
+        delay = 0.2  # the mutation's answer said "not done": look again soon, then back off
         while True:
+            await self.clock.sleep(delay)
+            waited += delay
             data = await self.execute(document("job"), {"id": job_id})
             if (data.get("job") or {}).get("done"):
                 return
@@ -825,9 +827,7 @@ class ShopifyClient:
                     code="JOB_PENDING",
                     hint="Shopify is still working on it: look again in a few minutes, then run it again.",
                 )
-            await self.clock.sleep(delay)
-            waited += delay
-            delay = min(delay * 2, 10.0)
+            delay = min(delay * 1.5, 10.0)
 
     async def create_fulfillment(
         self,
