@@ -1,5 +1,6 @@
 # Two commands on a fresh machine: `make demo` and `make test`.
-PYTHON ?= python3
+# A statically linked CPython where the machine has one (scripts/venv_python.sh says why), else python3.
+PYTHON ?= $(shell scripts/venv_python.sh)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
