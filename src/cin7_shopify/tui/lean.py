@@ -149,6 +149,12 @@ class LeanScreen(_Base):
         # Laid out first here, the one paint shows them as they are.
         app = self.app
         compositor = self._compositor
+        if app._batch_count and self is app.screen and not app.is_inline:
+            # In a batch (the console starting, a screen's widgets mounting) Textual renders the update and then
+            # throws it away, and what it rendered counts as shown: on the console's start the store list was
+            # left out of the first frame and came in a later one. Kept dirty, it is painted once the batch ends.
+            self._repaint_required = True
+            return
         if (
             self is app.screen
             and not app.is_inline

@@ -18,6 +18,12 @@ class Footer(TextualFooter):
     _keys_shown: object = None
 
     def compose(self) -> ComposeResult:
+        # Textual's Footer composes nothing until the screen's bindings change, then rebuilds after the next
+        # refresh: every screen's first frame had no keys, and a second paint (of the footer) followed it.
+        # Mounted on its screen, the keys are there to read now.
+        if not self._bindings_ready and self.is_attached and isinstance(self.parent, Screen):
+            self._bindings_ready = True
+            self._keys_shown = self._keys()
         # Each key starts compact (its reactive's default) and its watcher adds the class once it is mounted,
         # restyling it on its own: a dozen restyles a screen. Given the class it ends with, the watcher has
         # nothing to change.
