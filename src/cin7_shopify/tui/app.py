@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -187,6 +188,16 @@ class ConsoleApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, HomeScreen):
                 screen.reload_stores()
+
+    def _load_screen_css(self, screen: Screen[object]) -> None:
+        super()._load_screen_css(screen)
+        css = screen.SCREEN_CSS if isinstance(screen, LeanScreen) else ""
+        read_from = (inspect.getfile(type(screen)), f"{type(screen).__name__}.SCREEN_CSS")
+        if css and not self.stylesheet.has_source(*read_from):
+            # Parsed alone (the others' parses are cached) when the rules are next read: as the screen's widgets
+            # are styled, as they mount. The screen itself was styled as it was made.
+            self.stylesheet.add_source(css, read_from=read_from, is_default_css=False)
+            self.stylesheet.apply(screen)
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         # A widget that is not mounted yet is styled as it is mounted: a class it is given before then (an Input

@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 
 
 class ConnectionScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    ConnectionScreen #form { padding: 0 1; }
+    ConnectionScreen .row { height: 3; }
+    ConnectionScreen .row > Label { width: 24; padding: 1 1 0 0; text-align: right; color: $text-muted; }
+    ConnectionScreen .row > Input, ConnectionScreen .row > Select { width: 1fr; }
+    ConnectionScreen #buttons { height: 3; margin-top: 1; }
+    ConnectionScreen #buttons Button { margin-right: 2; }
+    ConnectionScreen #result { margin: 1 0; padding: 0 1; border: round $secondary; height: auto; }
+    ConnectionScreen .-hidden { display: none; }
+    ConnectionScreen #keyring-note { height: auto; color: $warning; padding: 0 1; }
+    """
     # No automatic focus: Textual's would focus the form's scroll container and on_mount then moves it to a field,
     # and each of the two focus changes restyles all of the form's 35 widgets (as Settings does).
     AUTO_FOCUS = ""

@@ -52,6 +52,17 @@ Row = JournalEntry | CauseGroup
 
 
 class ErrorLogScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    ErrorLogScreen #filters { height: 1; padding: 0 1; }
+    ErrorLogScreen #zone { height: 1; padding: 0 1; color: $text-muted; }
+    ErrorLogScreen #filters Select { width: 1fr; margin-right: 1; }
+    ErrorLogScreen #spark-row { height: 1; padding: 0 1; }
+    ErrorLogScreen #spark-label { width: 18; color: $text-muted; }
+    ErrorLogScreen #spark { width: 1fr; }
+    ErrorLogScreen #badge { width: 16; content-align: right middle; color: $warning; text-style: bold; }
+    ErrorLogScreen #entries { height: 1fr; }
+    ErrorLogScreen #detail { height: 8; border-top: solid $secondary; padding: 0 1; }
+    """
     BINDINGS = [
         keys_binding("errors"),
         Binding("enter", "jump", "Go fix", id="errors.jump"),

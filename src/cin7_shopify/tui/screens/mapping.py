@@ -67,6 +67,15 @@ class Picker(LeanScreen, ModalScreen[str | None]):
 
 
 class MappingScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    MappingScreen #loading { height: 1; padding: 0 1; }
+    MappingScreen #loading.-hidden { display: none; }
+    MappingScreen #loading-label { width: 1fr; color: $text-muted; }
+    MappingScreen #progress { width: 30; }
+    MappingScreen DataTable { height: 1fr; border: round $primary; border-title-color: $text-primary; }
+    MappingScreen #row-detail { height: auto; max-height: 4; padding: 0 1; }
+    MappingScreen #blockers { height: auto; padding: 0 1; }
+    """
     BINDINGS = [
         keys_binding("mapping"),
         Binding("enter", "change", "Choose", id="mapping.change", priority=True),

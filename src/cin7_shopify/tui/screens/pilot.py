@@ -46,6 +46,11 @@ class PilotUpdated(Message):
 
 
 class PilotScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    PilotScreen #pilot-status { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
+    PilotScreen #orders { height: 1fr; }
+    PilotScreen #detail { height: 10; border-top: solid $secondary; padding: 0 1; }
+    """
     BINDINGS = [
         keys_binding("pilot"),
         Binding("n", "place", "New tests", id="pilot.place"),

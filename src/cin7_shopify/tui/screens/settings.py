@@ -87,6 +87,16 @@ FIELD_HELP = {
 
 
 class SettingsScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    SettingsScreen #settings-form { padding: 0 1; }
+    SettingsScreen #settings-rows { height: auto; }
+    SettingsScreen #settings-names { width: 30; padding: 0 1 0 0; text-align: right; color: $text-muted; }
+    SettingsScreen #settings-fields { width: 1fr; height: auto; }
+    SettingsScreen #settings-fields > Input, SettingsScreen #settings-fields > Select { width: 1fr; }
+    SettingsScreen #field-help { height: auto; padding: 0 1; color: $text-muted; border-top: hkey $primary; }
+    SettingsScreen #settings-problem { height: auto; padding: 0 1; color: $error; }
+    SettingsScreen #settings-problem.-hidden { display: none; }
+    """
     # No automatic focus: Textual's would focus the form's scroll container, and each focus change there
     # restyles all of the form's widgets (a third of opening the screen); on_mount focuses go-live itself.
     AUTO_FOCUS = ""

@@ -60,6 +60,18 @@ WIDE = 100  # below this the Kind column gives its room to the message (the deta
 
 
 class SkuReviewScreen(LeanScreen, Screen[None]):
+    SCREEN_CSS = """
+    SkuReviewScreen #filters { height: 1; padding: 0 1; }
+    SkuReviewScreen #filters Select { width: 22; margin-right: 1; }
+    SkuReviewScreen #search { width: 1fr; }
+    SkuReviewScreen #summary { height: 1; padding: 0 1; color: $text-muted; }
+    SkuReviewScreen #loading { height: 1; padding: 0 1; }
+    SkuReviewScreen #loading.-hidden { display: none; }
+    SkuReviewScreen #loading-label { width: 1fr; color: $text-muted; }
+    SkuReviewScreen #progress { width: 30; }
+    SkuReviewScreen #findings { height: 1fr; }
+    SkuReviewScreen #detail { height: 6; border-top: solid $secondary; padding: 0 1; }
+    """
     BINDINGS = [
         keys_binding("sku"),
         Binding("f", "accept_fix", "Accept fix", id="sku.accept_fix"),
