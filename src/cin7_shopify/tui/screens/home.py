@@ -111,7 +111,7 @@ class HomeScreen(LeanScreen, Screen[None]):
 
     def _details_here(self) -> None:
         counts = self.query_one("#counts", DataTable)
-        counts.add_columns("", "Products", "Variants", "Active locations", "Orders since go-live")
+        counts.add_columns(*map(Text, ["", "Products", "Variants", "Active locations", "Orders since go-live"]))
         self.set_interval(1.0, self._show_step)
 
     async def _details_then_stores(self) -> None:
@@ -124,7 +124,9 @@ class HomeScreen(LeanScreen, Screen[None]):
     def on_mount(self) -> None:
         self.title = "Cin7 Core ↔ Shopify"
         stores = self.query_one("#stores", DataTable)
-        stores.add_columns("Store", "Last import", "Stock push", "Held", "Errors")
+        # Text, not markup: a label given as a string is parsed as Rich markup, and its emoji codes (a table of
+        # thousands, loaded on first use) were loaded for these five before home's first frame.
+        stores.add_columns(*map(Text, ["Store", "Last import", "Stock push", "Held", "Errors"]))
         if not self._details_later:
             self._details_here()
         self.reload_stores()
