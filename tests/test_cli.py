@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
 from cin7_shopify.cin7.client import Cin7Client
-from cin7_shopify.cli import main
+from cin7_shopify.cli import build_parser, main
 from cin7_shopify.sandbox.cin7_server import SANDBOX_CIN7_ACCOUNT, SANDBOX_CIN7_KEY
 from cin7_shopify.sandbox.scenario import load_scenario
 from cin7_shopify.sandbox.shopify_server import SANDBOX_SHOPIFY_TOKEN
 from cin7_shopify.shopify.client import AccessToken, ShopifyClient
 from tests.conftest import DEMO
+
+
+def _helps(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Every `--help` a parser and the commands under it print, by their usage line's program name."""
+    helps = {parser.prog: parser.format_help()}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                helps.update(_helps(sub))
+    return helps
+
+
+def test_each_command_built_alone_helps_and_parses_as_in_the_whole_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A run builds only its own command's arguments (the others are named for --help): each one's help, and
+    each of its subcommands', is what the whole command line gives, and the others are named the same."""
+    whole = _helps(build_parser())
+    commands = {prog.split()[1] for prog in whole if len(prog.split()) > 1}
+    assert {"demo", "store", "audit", "sync", "why", "plan", "sandbox"} <= commands
+    for command in commands:
+        alone = _helps(build_parser(command))
+        mine = {prog: text for prog, text in alone.items() if prog.split()[1:2] == [command]}
+        assert mine == {prog: text for prog, text in whole.items() if prog.split()[1:2] == [command]}, command
+        assert alone["cin7-shopify"] == whole["cin7-shopify"]
+    assert main(["why", "order", "#1001"]) == 2  # parsed by `why` alone: its source is required
+    assert "one of the arguments --store --scenario is required" in capsys.readouterr().err
 
 
 def test_check_accepts_the_demo(capsys: pytest.CaptureFixture[str]) -> None:

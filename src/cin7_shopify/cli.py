@@ -48,11 +48,17 @@ def _plain(number: float) -> str:
     return f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
 
 
-# Built once a process: parse_args leaves the parser as it was, and building it is ~16 ms of CPU (argparse
-# looks for a translation of its own messages on disk for each of the ~60 subcommand parsers). The console
-# and a test process call main() many times.
+# Built once a process for each command: parse_args leaves the parser as it was. The console and a test process
+# call main() many times.
 @cache
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; given the `command` being run, only its own arguments are added. The others are named
+    with their help (what `--help` lists) and left empty: building all of them took ~15 ms of CPU, most of it
+    argparse looking for a translation of its messages on disk, once for each of ~60 parsers."""
+
+    def wanted(name: str) -> bool:
+        return command is None or command == name
+
     parser = argparse.ArgumentParser(
         prog="cin7-shopify",
         description="Set up, run, check and troubleshoot the Cin7 Core ↔ Shopify sync.",
@@ -61,17 +67,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser("demo", help="open the console on the bundled sample store (no credentials, no network)")
-    demo.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder instead of the demo store")
-    demo.add_argument(
-        "--real-time",
-        action="store_true",
-        help="wait out Cin7's 60 calls a minute in real time (by default the sandboxes run on a simulated "
-        "clock: the limits hold, the waits take no time)",
-    )
+    if wanted("demo"):
+        demo.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder instead of the demo store")
+        demo.add_argument(
+            "--real-time",
+            action="store_true",
+            help="wait out Cin7's 60 calls a minute in real time (by default the sandboxes run on a simulated "
+            "clock: the limits hold, the waits take no time)",
+        )
 
     from cin7_shopify.commands.store_args import add_store_parser
 
-    add_store_parser(commands)
+    add_store_parser(commands, with_arguments=wanted("store"))
 
     audit = commands.add_parser(
         "audit",
@@ -91,65 +98,75 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--fix-csv", type=Path, metavar="FILE", help="also write a Shopify product CSV fixing SKUs")
 
     mapping = commands.add_parser("mapping", help="show or approve the location and tax mappings of a store")
-    mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="MAPPING_COMMAND")
-    show = mapping_commands.add_parser("show", help="saved mappings beside what the audit proposes")
-    show.add_argument("--store", required=True, metavar="NAME")
-    approve = mapping_commands.add_parser("approve", help="save proposed mappings to the store profile")
-    approve.add_argument("--store", required=True, metavar="NAME")
-    approve.add_argument("--location", action="append", metavar="ID_OR_NAME", help="a Shopify location (repeatable)")
-    approve.add_argument("--tax", action="append", metavar="LINE", help='a tax line such as "GST 10%%" (repeatable)')
-    approve.add_argument("--all", action="store_true", help="every proposal that has a target")
-    approve.add_argument("--min-confidence", type=_number_in(float, 0, 1), default=0.0, metavar="0..1")
+    if wanted("mapping"):
+        mapping_commands = mapping.add_subparsers(dest="mapping_command", metavar="MAPPING_COMMAND")
+        show = mapping_commands.add_parser("show", help="saved mappings beside what the audit proposes")
+        show.add_argument("--store", required=True, metavar="NAME")
+        approve = mapping_commands.add_parser("approve", help="save proposed mappings to the store profile")
+        approve.add_argument("--store", required=True, metavar="NAME")
+        approve.add_argument(
+            "--location", action="append", metavar="ID_OR_NAME", help="a Shopify location (repeatable)"
+        )
+        approve.add_argument(
+            "--tax", action="append", metavar="LINE", help='a tax line such as "GST 10%%" (repeatable)'
+        )
+        approve.add_argument("--all", action="store_true", help="every proposal that has a target")
+        approve.add_argument("--min-confidence", type=_number_in(float, 0, 1), default=0.0, metavar="0..1")
 
     pilot = commands.add_parser("pilot", help="place or pick test orders and trace each one end to end")
-    pilot_source = pilot.add_mutually_exclusive_group(required=True)
-    pilot_source.add_argument("--store", metavar="NAME", help="a saved store (a development store for placing)")
-    pilot_source.add_argument("--scenario", type=Path, metavar="DIR", help="trace a scenario's orders in the sandboxes")
-    pilot.add_argument(
-        "--place", type=_number_in(int, 0, 50), default=0, metavar="N", help="place N test orders instead"
-    )
-    pilot.add_argument("--format", choices=["text", "json"], default="text")
-    pilot.add_argument("--signoff", type=Path, metavar="FILE", help="write the Markdown sign-off for the client")
-    pilot.add_argument(
-        "--play-warehouse",
-        action="store_true",
-        help="sandbox stores only: pick, pack and ship in Cin7 Core as the warehouse would",
-    )
-    pilot.add_argument(
-        "--wait",
-        type=_number_in(int, 0, 24 * 60),
-        default=0,
-        metavar="MINUTES",
-        help="watch up to MINUTES for the warehouse to ship the test orders in Cin7 Core",
-    )
-    pilot.add_argument(
-        "--clean-up",
-        action="store_true",
-        help="cancel the pilot's test orders in Shopify and void or credit their Cin7 Core sales (lists them first)",
-    )
-    pilot.add_argument("--yes", action="store_true", help="with --clean-up: go ahead without asking")
+    if wanted("pilot"):
+        pilot_source = pilot.add_mutually_exclusive_group(required=True)
+        pilot_source.add_argument("--store", metavar="NAME", help="a saved store (a development store for placing)")
+        pilot_source.add_argument(
+            "--scenario", type=Path, metavar="DIR", help="trace a scenario's orders in the sandboxes"
+        )
+        pilot.add_argument(
+            "--place", type=_number_in(int, 0, 50), default=0, metavar="N", help="place N test orders instead"
+        )
+        pilot.add_argument("--format", choices=["text", "json"], default="text")
+        pilot.add_argument("--signoff", type=Path, metavar="FILE", help="write the Markdown sign-off for the client")
+        pilot.add_argument(
+            "--play-warehouse",
+            action="store_true",
+            help="sandbox stores only: pick, pack and ship in Cin7 Core as the warehouse would",
+        )
+        pilot.add_argument(
+            "--wait",
+            type=_number_in(int, 0, 24 * 60),
+            default=0,
+            metavar="MINUTES",
+            help="watch up to MINUTES for the warehouse to ship the test orders in Cin7 Core",
+        )
+        pilot.add_argument(
+            "--clean-up",
+            action="store_true",
+            help="cancel the pilot's test orders in Shopify and void or credit their Cin7 Core sales "
+            "(lists them first)",
+        )
+        pilot.add_argument("--yes", action="store_true", help="with --clean-up: go ahead without asking")
 
     sync = commands.add_parser("sync", help="run the sync of a store: orders in, stock out, fulfilment back")
-    sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")
-    sync_run = sync_commands.add_parser(
-        "run",
-        help="poll and sync until Ctrl-C or SIGTERM (or once)",
-        description="Run the sync. --all runs every saved store in one process, sharing one Cin7 budget per "
-        "account (what the systemd unit and the container run). Exit 2 when a pass could not run.",
-    )
-    which = sync_run.add_mutually_exclusive_group(required=True)
-    which.add_argument("--store", metavar="NAME")
-    which.add_argument("--all", action="store_true", help="every saved store")
-    sync_run.add_argument("--once", action="store_true", help="one pass of each, then exit")
-    sync_health = sync_commands.add_parser(
-        "health",
-        help="is each store's sync alive and well? (for monitors; exit 1 when not)",
-        description="Reads each store's health file (written after every pass). Exit 0 every store's last pass "
-        "went through within --max-age-minutes, 1 one did not (failed, stale, never ran), 2 no stores.",
-    )
-    sync_health.add_argument("--store", metavar="NAME", help="one store (default: every saved store)")
-    sync_health.add_argument("--max-age-minutes", type=_number_in(int, 1, 7 * 24 * 60), default=15, metavar="N")
-    sync_health.add_argument("--format", choices=["text", "json"], default="text")
+    if wanted("sync"):
+        sync_commands = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND")
+        sync_run = sync_commands.add_parser(
+            "run",
+            help="poll and sync until Ctrl-C or SIGTERM (or once)",
+            description="Run the sync. --all runs every saved store in one process, sharing one Cin7 budget per "
+            "account (what the systemd unit and the container run). Exit 2 when a pass could not run.",
+        )
+        which = sync_run.add_mutually_exclusive_group(required=True)
+        which.add_argument("--store", metavar="NAME")
+        which.add_argument("--all", action="store_true", help="every saved store")
+        sync_run.add_argument("--once", action="store_true", help="one pass of each, then exit")
+        sync_health = sync_commands.add_parser(
+            "health",
+            help="is each store's sync alive and well? (for monitors; exit 1 when not)",
+            description="Reads each store's health file (written after every pass). Exit 0 every store's last pass "
+            "went through within --max-age-minutes, 1 one did not (failed, stale, never ran), 2 no stores.",
+        )
+        sync_health.add_argument("--store", metavar="NAME", help="one store (default: every saved store)")
+        sync_health.add_argument("--max-age-minutes", type=_number_in(int, 1, 7 * 24 * 60), default=15, metavar="N")
+        sync_health.add_argument("--format", choices=["text", "json"], default="text")
 
     service = commands.add_parser(
         "service", help="print the systemd unit or the container file that runs the sync as a service"
@@ -157,34 +174,38 @@ def build_parser() -> argparse.ArgumentParser:
     service.add_argument("what", choices=["systemd", "containerfile"])
 
     backfill = commands.add_parser("backfill", help="import past orders (before go-live) on request")
-    backfill.add_argument("--store", required=True, metavar="NAME")
-    backfill.add_argument("--since", required=True, metavar="DATE")
-    backfill.add_argument("--format", choices=["text", "json"], default="text")
+    if wanted("backfill"):
+        backfill.add_argument("--store", required=True, metavar="NAME")
+        backfill.add_argument("--since", required=True, metavar="DATE")
+        backfill.add_argument("--format", choices=["text", "json"], default="text")
 
     stock = commands.add_parser("stock", help="plan, push or roll back Cin7 → Shopify stock levels")
-    stock_commands = stock.add_subparsers(dest="stock_command", metavar="STOCK_COMMAND")
-    stock_plan = stock_commands.add_parser("plan", help="what a push would change, without writing")
-    stock_plan.add_argument("--store", required=True, metavar="NAME")
-    stock_plan.add_argument("--format", choices=["text", "json"], default="text")
-    stock_push = stock_commands.add_parser("push", help="write the differences (snapshot first)")
-    stock_push.add_argument("--store", required=True, metavar="NAME")
-    stock_push.add_argument("--force", action="store_true", help="even if many items would go to zero")
-    stock_rollback = stock_commands.add_parser("rollback", help="restore the levels a push changed")
-    stock_rollback.add_argument("--store", required=True, metavar="NAME")
-    stock_rollback.add_argument("snapshot", metavar="SNAPSHOT")
+    if wanted("stock"):
+        stock_commands = stock.add_subparsers(dest="stock_command", metavar="STOCK_COMMAND")
+        stock_plan = stock_commands.add_parser("plan", help="what a push would change, without writing")
+        stock_plan.add_argument("--store", required=True, metavar="NAME")
+        stock_plan.add_argument("--format", choices=["text", "json"], default="text")
+        stock_push = stock_commands.add_parser("push", help="write the differences (snapshot first)")
+        stock_push.add_argument("--store", required=True, metavar="NAME")
+        stock_push.add_argument("--force", action="store_true", help="even if many items would go to zero")
+        stock_rollback = stock_commands.add_parser("rollback", help="restore the levels a push changed")
+        stock_rollback.add_argument("--store", required=True, metavar="NAME")
+        stock_rollback.add_argument("snapshot", metavar="SNAPSHOT")
 
     errors = commands.add_parser("errors", help="the store's error journal (like tail)")
-    errors.add_argument("--store", required=True, metavar="NAME")
-    errors.add_argument("--follow", "-f", action="store_true")
-    errors.add_argument("--kind", metavar="KIND")
-    errors.add_argument("--all", action="store_true", help="resolved entries too")
-    errors.add_argument("--format", choices=["text", "json"], default="text")
+    if wanted("errors"):
+        errors.add_argument("--store", required=True, metavar="NAME")
+        errors.add_argument("--follow", "-f", action="store_true")
+        errors.add_argument("--kind", metavar="KIND")
+        errors.add_argument("--all", action="store_true", help="resolved entries too")
+        errors.add_argument("--format", choices=["text", "json"], default="text")
 
     reconcile = commands.add_parser("reconcile", help="orders and stock that disagree between the two systems")
-    reconcile.add_argument("--store", required=True, metavar="NAME")
-    reconcile.add_argument("--since", required=True, metavar="DATE")
-    reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
-    reconcile.add_argument("--out", type=Path, metavar="FILE")
+    if wanted("reconcile"):
+        reconcile.add_argument("--store", required=True, metavar="NAME")
+        reconcile.add_argument("--since", required=True, metavar="DATE")
+        reconcile.add_argument("--format", choices=["md", "json", "csv"], default="md")
+        reconcile.add_argument("--out", type=Path, metavar="FILE")
 
     cutover = commands.add_parser(
         "cutover", help="move a store from another integration (Cin7's own connector) to this sync at one moment"
@@ -217,76 +238,82 @@ def build_parser() -> argparse.ArgumentParser:
     health.add_argument("--format", choices=["text", "json"], default="text")
 
     why = commands.add_parser("why", help="why a SKU shows what it shows in Shopify; where an order is")
-    why_commands = why.add_subparsers(dest="why_command", metavar="WHY_COMMAND")
-    why_sku = why_commands.add_parser(
-        "sku",
-        help="for each mapped location: Shopify's figure, Cin7's, orders in flight, our last write, changes by hand",
-    )
-    why_sku.add_argument("sku", metavar="SKU")
-    why_order = why_commands.add_parser("order", help="an order's story across Shopify, Cin7 Core and the sync")
-    why_order.add_argument("name", metavar="NAME", help="the Shopify order name, e.g. #1001")
-    for why_parser in (why_sku, why_order):
-        why_source = why_parser.add_mutually_exclusive_group(required=True)
-        why_source.add_argument("--store", metavar="NAME", help="a saved store")
-        why_source.add_argument(
-            "--scenario", type=Path, metavar="DIR", help="a scenario in the sandboxes, after one pass of the sync"
+    if wanted("why"):
+        why_commands = why.add_subparsers(dest="why_command", metavar="WHY_COMMAND")
+        why_sku = why_commands.add_parser(
+            "sku",
+            help="for each mapped location: Shopify's figure, Cin7's, orders in flight, our last write, "
+            "changes by hand",
         )
-        why_parser.add_argument("--format", choices=["text", "json"], default="text")
+        why_sku.add_argument("sku", metavar="SKU")
+        why_order = why_commands.add_parser("order", help="an order's story across Shopify, Cin7 Core and the sync")
+        why_order.add_argument("name", metavar="NAME", help="the Shopify order name, e.g. #1001")
+        for why_parser in (why_sku, why_order):
+            why_source = why_parser.add_mutually_exclusive_group(required=True)
+            why_source.add_argument("--store", metavar="NAME", help="a saved store")
+            why_source.add_argument(
+                "--scenario", type=Path, metavar="DIR", help="a scenario in the sandboxes, after one pass of the sync"
+            )
+            why_parser.add_argument("--format", choices=["text", "json"], default="text")
 
     plan = commands.add_parser("plan", help="plan for a peak: Cin7 calls, import lag and intervals at a load")
-    plan_commands = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND")
-    capacity = plan_commands.add_parser(
-        "capacity",
-        help="predict Cin7 calls a minute, order import lag and stock push time at a load; rehearse it",
-        description="Predicts the hour at the load from the sync's own call counts and Cin7's 60 calls a minute, "
-        "then runs the same hour through both sandboxes on the simulated clock and prints the two side by side.",
-    )
-    capacity_source = capacity.add_mutually_exclusive_group(required=True)
-    capacity_source.add_argument("--store", metavar="NAME", help="a saved store: its settings and catalogue size")
-    capacity_source.add_argument("--scenario", type=Path, metavar="DIR", help="a scenario folder (e.g. the demo store)")
-    capacity.add_argument("--orders-per-hour", type=_number_in(int, 1, 100_000), required=True, metavar="N")
-    capacity.add_argument(
-        "--new-customers", type=_number_in(float, 0, 100), default=30.0, metavar="P", help="percent (default 30)"
-    )
-    capacity.add_argument("--stock-changes-per-hour", type=_number_in(int, 0, 1_000_000), default=0, metavar="M")
-    capacity.add_argument(
-        "--stores", type=_number_in(int, 1, 50), default=1, metavar="K", help="stores on the same Cin7 account"
-    )
-    capacity.add_argument("--no-rehearsal", action="store_true", help="the prediction only (no sandbox run)")
-    capacity.add_argument("--format", choices=["text", "json"], default="text")
+    if wanted("plan"):
+        plan_commands = plan.add_subparsers(dest="plan_command", metavar="PLAN_COMMAND")
+        capacity = plan_commands.add_parser(
+            "capacity",
+            help="predict Cin7 calls a minute, order import lag and stock push time at a load; rehearse it",
+            description="Predicts the hour at the load from the sync's own call counts and Cin7's 60 calls a minute, "
+            "then runs the same hour through both sandboxes on the simulated clock and prints the two side by side.",
+        )
+        capacity_source = capacity.add_mutually_exclusive_group(required=True)
+        capacity_source.add_argument("--store", metavar="NAME", help="a saved store: its settings and catalogue size")
+        capacity_source.add_argument(
+            "--scenario", type=Path, metavar="DIR", help="a scenario folder (e.g. the demo store)"
+        )
+        capacity.add_argument("--orders-per-hour", type=_number_in(int, 1, 100_000), required=True, metavar="N")
+        capacity.add_argument(
+            "--new-customers", type=_number_in(float, 0, 100), default=30.0, metavar="P", help="percent (default 30)"
+        )
+        capacity.add_argument("--stock-changes-per-hour", type=_number_in(int, 0, 1_000_000), default=0, metavar="M")
+        capacity.add_argument(
+            "--stores", type=_number_in(int, 1, 50), default=1, metavar="K", help="stores on the same Cin7 account"
+        )
+        capacity.add_argument("--no-rehearsal", action="store_true", help="the prediction only (no sandbox run)")
+        capacity.add_argument("--format", choices=["text", "json"], default="text")
 
     sandbox = commands.add_parser("sandbox", help="local emulators of the Cin7 Core and Shopify APIs")
-    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
-    serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
-    serve.add_argument("--scenario", type=Path, default=None, help="scenario folder (default: the demo store)")
-    serve.add_argument("--port", type=_number_in(int, 1, 65535), default=8765)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument(
-        "--cin7-throttle",
-        choices=["429", "503", "400", "403"],
-        default="429",
-        help="how Cin7 answers past its call limit (default 429)",
-    )
-    serve.add_argument(
-        "--cin7-calls-per-minute",
-        type=_number_in(int, 1, 100_000),
-        default=60,
-        metavar="N",
-        help="Cin7's limit per account (default 60, as the real API)",
-    )
-    serve.add_argument(
-        "--shopify-restore-rate",
-        type=_number_in(float, 1, 100_000),
-        default=100.0,
-        metavar="POINTS",
-        help="Shopify's query-cost restore rate per second (Standard 100, Advanced 200, Plus 1000)",
-    )
-    generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
-    generate.add_argument("--variants", type=_number_in(int, 1, 1_000_000), required=True)
-    generate.add_argument("--out", type=Path, required=True)
-    generate.add_argument("--seed", type=int, default=7)
-    check = sandbox_commands.add_parser("check", help="validate a scenario folder")
-    check.add_argument("--scenario", type=Path, required=True)
+    if wanted("sandbox"):
+        sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", metavar="SANDBOX_COMMAND")
+        serve = sandbox_commands.add_parser("serve", help="serve both APIs over HTTP, seeded from a scenario folder")
+        serve.add_argument("--scenario", type=Path, default=None, help="scenario folder (default: the demo store)")
+        serve.add_argument("--port", type=_number_in(int, 1, 65535), default=8765)
+        serve.add_argument("--host", default="127.0.0.1")
+        serve.add_argument(
+            "--cin7-throttle",
+            choices=["429", "503", "400", "403"],
+            default="429",
+            help="how Cin7 answers past its call limit (default 429)",
+        )
+        serve.add_argument(
+            "--cin7-calls-per-minute",
+            type=_number_in(int, 1, 100_000),
+            default=60,
+            metavar="N",
+            help="Cin7's limit per account (default 60, as the real API)",
+        )
+        serve.add_argument(
+            "--shopify-restore-rate",
+            type=_number_in(float, 1, 100_000),
+            default=100.0,
+            metavar="POINTS",
+            help="Shopify's query-cost restore rate per second (Standard 100, Advanced 200, Plus 1000)",
+        )
+        generate = sandbox_commands.add_parser("generate", help="write a large deterministic scenario")
+        generate.add_argument("--variants", type=_number_in(int, 1, 1_000_000), required=True)
+        generate.add_argument("--out", type=Path, required=True)
+        generate.add_argument("--seed", type=int, default=7)
+        check = sandbox_commands.add_parser("check", help="validate a scenario folder")
+        check.add_argument("--scenario", type=Path, required=True)
     return parser
 
 
@@ -294,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The tool uses no pydantic plugin; looking for one reads the metadata of every installed package
     # (importlib.metadata, about 70 ms of CPU) before the first model is built. Set it to "" to look again.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    parser = build_parser()
+    parser = build_parser(_command_named(sys.argv[1:] if argv is None else argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse has said what is wrong (exit 2) or printed help (exit 0)
@@ -321,6 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CANNOT_RUN
     finally:
         reset_logging()
+
+
+def _command_named(argv: Sequence[str]) -> str | None:
+    """The command the arguments name (the first that is not an option: the tool itself has no option that
+    takes a value). A word that names no command builds no command's arguments, and argparse says so."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def _silence_stdout() -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 
-def add_store_parser(commands: Any) -> None:
+def add_store_parser(commands: Any, *, with_arguments: bool = True) -> None:
     store = commands.add_parser("store", help="add, change, show, list, test or remove store profiles")
+    if not with_arguments:  # another command is being run: `store` is only named, in --help
+        return
     store_commands = store.add_subparsers(dest="store_command", metavar="STORE_COMMAND")
     add = store_commands.add_parser(
         "add",
