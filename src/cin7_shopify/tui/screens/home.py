@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Label, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Header, Static
 
 from cin7_shopify.overview import OVERVIEW_STEPS, StoreOverview, figure
 from cin7_shopify.text import markup, safe_text
@@ -98,6 +98,9 @@ class HomeScreen(LeanScreen, Screen[None]):
 
     def _details(self) -> tuple[Widget, list[Widget]]:
         """The reading progress (above the details), and the details of the store read (below its identity)."""
+        # Here: the demo's first frame has none of them (they join with its stores), nor waits for their modules.
+        from textual.widgets import Label, ProgressBar, Sparkline
+
         loading = Horizontal(
             Label("", id="loading-label"),
             ProgressBar(total=len(OVERVIEW_STEPS), show_eta=False, id="progress"),
@@ -174,6 +177,8 @@ class HomeScreen(LeanScreen, Screen[None]):
             ):
                 stores.update_cell(entry.name, column.key, value, update_width=True)
             if entry is self.selected:
+                from textual.widgets import Sparkline  # loaded with the details (see _details)
+
                 self.query_one("#errors-spark", Sparkline).data = status.errors_by_hour or [0] * 24
                 # The API health badge: read from what the sync recorded (no call); `health` has the detail.
                 from cin7_shopify.reports.api_health import api_health_summary  # here: home paints before its models
@@ -226,6 +231,8 @@ class HomeScreen(LeanScreen, Screen[None]):
         self._shown = entry.name
         self.query_one("#details").border_title = markup(entry.label)
         self._set_loading(True)
+        from textual.widgets import ProgressBar  # loaded with the details (see _details)
+
         self.query_one("#progress", ProgressBar).update(progress=0)
         self._read(entry)
 
@@ -288,6 +295,8 @@ class HomeScreen(LeanScreen, Screen[None]):
 
     @on(Progress)
     def _progress(self, message: Progress) -> None:
+        from textual.widgets import ProgressBar  # loaded with the details (see _details)
+
         self.query_one("#progress", ProgressBar).update(progress=message.done)
         if message.done < message.total:
             self._step = message.step
@@ -296,6 +305,8 @@ class HomeScreen(LeanScreen, Screen[None]):
     def _show_step(self) -> None:
         entry = self.selected
         note = budget_note(entry.pacer()) if entry else ""
+        from textual.widgets import Label  # loaded with the details (see _details)
+
         show(self.query_one("#loading-label", Label), note or f"Reading {getattr(self, '_step', '…')}…")
 
     @on(Loaded)
