@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_cli
 
 HEAVY = ["httpx", "keyring", "graphql", "cin7_shopify.sandbox.session", "cin7_shopify.shopify.client"]
@@ -228,3 +230,51 @@ async def test_the_console_starts_in_the_remembered_theme_without_writing_it_aga
         app.theme = "cin7-dark"  # a choice is still remembered
         await pilot.pause()
     assert json.loads(remembered.read_text()) == {"theme": "cin7-dark"}
+
+
+async def _start_and_look(home: Path, theme: str) -> str:
+    """A console on no store, started as `cin7-shopify demo` starts one (its styles kept), until its first frame
+    and the keeping after it: the screen it shows, as an SVG."""
+    from cin7_shopify.state.profiles import ProfileStore
+    from cin7_shopify.tui.app import make_app
+    from cin7_shopify.workspace import Workspace
+
+    app = make_app(Workspace(ProfileStore(home / "profiles.json")), theme=theme)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        return app.export_screenshot()
+
+
+async def test_a_second_start_takes_home_s_styles_from_the_first_and_looks_the_same(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a start parsed before home's first frame is kept (the tool's cache folder): the next one parses none
+    of it, and shows the same screen. A torn file is parsed again and written anew; a theme keeps its own."""
+    from textual.css.stylesheet import Stylesheet
+
+    parsed: list[object] = []
+    parse = Stylesheet._parse_rules
+
+    def counted(self: Stylesheet, css: str, read_from: object, *args: object, **kwargs: object) -> object:
+        parsed.append(read_from)
+        return parse(self, css, read_from, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Stylesheet, "_parse_rules", counted)
+    first = await _start_and_look(isolated_home, "cin7-dark")
+    assert len(parsed) > 10, "the first start parses every source (console.tcss and the widgets' defaults)"
+    (kept,) = (isolated_home / "cache" / "styles").glob("styles-*.pickle")
+
+    parsed.clear()
+    assert await _start_and_look(isolated_home, "cin7-dark") == first
+    assert parsed == []
+
+    kept.write_bytes(kept.read_bytes()[:100])  # torn mid-write, or from another tool
+    assert await _start_and_look(isolated_home, "cin7-dark") == first
+    assert len(parsed) > 10
+    parsed.clear()
+    assert await _start_and_look(isolated_home, "cin7-dark") == first and parsed == []  # written anew
+
+    light = await _start_and_look(isolated_home, "cin7-light")
+    assert light != first and len(parsed) > 10  # the theme's colours are in the parsed rules: none are taken
+    assert len(list((isolated_home / "cache" / "styles").glob("styles-*.pickle"))) == 2

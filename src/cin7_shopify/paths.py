@@ -41,6 +41,14 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def cache_dir() -> Path:
+    """What the tool can always make again (the console's parsed styles): deleting it loses nothing."""
+    override = os.environ.get("CIN7_SHOPIFY_HOME")
+    if override:
+        return Path(override) / "cache"
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
 def store_dir(store: str) -> Path:
     """A saved store's ledger, journal, snapshots and health file."""
     return data_dir() / "stores" / store

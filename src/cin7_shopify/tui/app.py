@@ -16,9 +16,11 @@ from textual.dom import DOMNode
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 
+from cin7_shopify.paths import cache_dir
 from cin7_shopify.text import markup
 from cin7_shopify.tui.dialogs import KEYMAP
 from cin7_shopify.tui.lean import LeanScreen
+from cin7_shopify.tui.styles_kept import KeptStylesheet
 from cin7_shopify.tui.themes import DEFAULT_THEME, load_themes, remember_theme, remembered_theme
 from cin7_shopify.tui.work import explain
 from cin7_shopify.workspace import StoreSession, Workspace
@@ -101,6 +103,8 @@ class ConsoleApp(App[None]):
         read_ahead: bool = False,
     ) -> None:
         super().__init__()
+        if remember:  # the styles parsed at an earlier start (a test's console parses its own)
+            self.stylesheet = KeptStylesheet(cache_dir() / "styles")
         self.workspace = workspace
         self.arriving = arriving  # home says "reading the stores…" until they are here
         self.read_ahead = read_ahead  # a sandbox store's audit is read while home shows it (the demo)
@@ -153,6 +157,8 @@ class ConsoleApp(App[None]):
         self.push_screen(HomeScreen())
         self.set_interval(0.25, self.show_busy, name="busy-indicator")
         self.call_after_refresh(partial(keep_out_of_the_collector, start_collecting=True))
+        if isinstance(self.stylesheet, KeptStylesheet):
+            self.call_after_refresh(self.stylesheet.keep)
         if self.arriving is not None:
             self.call_after_refresh(self._load_arriving_stores, self.arriving)
 
