@@ -275,6 +275,54 @@ async def test_a_second_start_takes_home_s_styles_from_the_first_and_looks_the_s
     parsed.clear()
     assert await _start_and_look(isolated_home, "cin7-dark") == first and parsed == []  # written anew
 
+    import pickle  # a file that unpickles to something else (another Textual's rules): parsed, and written anew
+
+    kept.write_bytes(pickle.dumps({key: "not rules" for key in pickle.loads(kept.read_bytes())}))
+    assert await _start_and_look(isolated_home, "cin7-dark") == first and len(parsed) > 10
+    # Unpickling runs code: a file others could have written is not read, and is replaced by the user's own.
+    kept.chmod(0o666)
+    parsed.clear()
+    assert await _start_and_look(isolated_home, "cin7-dark") == first and len(parsed) > 10
+    assert kept.stat().st_mode & 0o777 == 0o600
+    stale = kept.with_name("styles-000000000000-0000000000000000.pickle")  # another Textual's: removed
+    stale.write_bytes(b"")
+    kept.unlink()
+    parsed.clear()
+    assert await _start_and_look(isolated_home, "cin7-dark") == first and len(parsed) > 10 and not stale.exists()
+
     light = await _start_and_look(isolated_home, "cin7-light")
     assert light != first and len(parsed) > 10  # the theme's colours are in the parsed rules: none are taken
     assert len(list((isolated_home / "cache" / "styles").glob("styles-*.pickle"))) == 2
+
+
+async def test_what_changes_in_a_batch_is_painted_when_it_ends(isolated_home: Path) -> None:
+    """An update made while the console batches its changes is kept for after the batch (Textual rendered it and
+    threw it away); it is painted as the batch ends, not at the next key press."""
+    import asyncio
+    import re
+
+    from cin7_shopify.state.profiles import ProfileStore
+    from cin7_shopify.tui.app import make_app
+    from cin7_shopify.workspace import Workspace
+
+    app = make_app(Workspace(ProfileStore(isolated_home / "profiles.json")), theme="cin7-dark")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        painted: list[str] = []
+        sent = app._display
+
+        def display(screen: object, update: object) -> None:
+            if update is not None and not app._batch_count:
+                painted.append(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", update.render_segments(app.console)))  # type: ignore[attr-defined]
+            sent(screen, update)  # type: ignore[arg-type]
+
+        app._display = display  # type: ignore[method-assign,assignment]
+        app._begin_batch()
+        await pilot.resize_terminal(120, 40)
+        assert painted == []
+        app._end_batch()
+        for _ in range(50):  # sleeping, not Pilot's pause: its wait sends the screen messages, and those paint it
+            if painted:
+                break
+            await asyncio.sleep(0.01)
+        assert painted and "Go-live checklist" in painted[0]

@@ -198,12 +198,21 @@ class ConsoleApp(App[None]):
     def _load_screen_css(self, screen: Screen[object]) -> None:
         super()._load_screen_css(screen)
         css = screen.SCREEN_CSS if isinstance(screen, LeanScreen) else ""
-        read_from = (inspect.getfile(type(screen)), f"{type(screen).__name__}.SCREEN_CSS")
-        if css and not self.stylesheet.has_source(*read_from):
+        if not css:
+            return
+        read_from = (inspect.getfile(type(screen)), f"{type(screen).__name__}.SCREEN_CSS")  # a console screen: a file
+        if not self.stylesheet.has_source(*read_from):
             # Parsed alone (the others' parses are cached) when the rules are next read: as the screen's widgets
             # are styled, as they mount. The screen itself was styled as it was made.
             self.stylesheet.add_source(css, read_from=read_from, is_default_css=False)
             self.stylesheet.apply(screen)
+
+    def _end_batch(self) -> None:
+        super()._end_batch()
+        # A screen's update made in the batch was kept for after it (LeanScreen._compositor_refresh); Textual prompts
+        # only the app when a batch ends, and the screen painted it at its next message, which may be a key press.
+        if not self._batch_count and self._running and self.screen_stack:
+            self.screen.check_idle()
 
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         # A widget that is not mounted yet is styled as it is mounted: a class it is given before then (an Input
