@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 HOME_PAINTED = (b"Go-live checklist", b"Stores")  # both on home's first frame
@@ -73,6 +74,24 @@ Floor().run()
 """
 
 
+def terminal_output(fd: int, *, until: float, keep: int, poll: float) -> Iterator[bytes]:
+    """What a program has written to its pseudo-terminal so far (the last `keep` bytes), after each read, until
+    it closes the terminal or the clock passes `until`."""
+    seen = b""
+    while time.perf_counter() < until:
+        ready, _, _ = select.select([fd], [], [], poll)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the program has closed the terminal
+            return
+        if not chunk:
+            return
+        seen = (seen + chunk)[-keep:]
+        yield seen
+
+
 def console_paint_seconds(
     home: Path, timeout: float = 60.0, *, floor: bool = False
 ) -> tuple[float, float, float, float]:
@@ -88,26 +107,16 @@ def console_paint_seconds(
         if floor:
             os.execve(sys.executable, [sys.executable, "-c", FLOOR_APP], _environment(home))
         os.execve(CLI, [CLI, "demo"], _environment(home))
-    seen = b""
     painted: tuple[float, float] | None = None
     listed: tuple[float, float] | None = None
     try:
-        while time.perf_counter() - started < timeout and listed is None:
-            ready, _, _ = select.select([fd], [], [], 0.01)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen = (seen + chunk)[-400_000:]
+        for seen in terminal_output(fd, until=started + timeout, keep=400_000, poll=0.01):
             now = time.perf_counter() - started
             if painted is None and all(marker in seen for marker in HOME_PAINTED):
                 painted = now, cpu_seconds(pid)
             if painted is not None and (floor or STORES_LISTED in seen):
                 listed = painted if floor else (now, cpu_seconds(pid))
+                break
         os.write(fd, b"q")
         deadline = time.perf_counter() + 10
         while time.perf_counter() < deadline:
@@ -179,18 +188,9 @@ def instructions_to_first_frame(home: Path, *, floor: bool = False) -> int | Non
     seen = b""
     deadline = time.perf_counter() + 300  # callgrind runs the start ~50 times slower
     try:
-        while time.perf_counter() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(fd, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen = (seen + chunk)[-200_000:]
-        else:
+        for seen in terminal_output(fd, until=deadline, keep=200_000, poll=1.0):  # noqa: B007 (the last is kept)
+            pass
+        if time.perf_counter() >= deadline:
             os.kill(pid, signal.SIGKILL)
     finally:
         os.close(fd)
